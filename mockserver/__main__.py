@@ -1,0 +1,9 @@
+"""``python -m mockserver`` runs the command line."""
+
+from __future__ import annotations
+
+import sys
+
+from mockserver.cli import main
+
+sys.exit(main())

@@ -1,0 +1,58 @@
+"""Exceptions raised by mockserver.
+
+The hierarchy::
+
+    MockServerError                 root of everything this package raises
+    ├── SpecError                   an OpenAPI document cannot be loaded or mocked
+    │   └── SpecReferenceError      a ``$ref`` points at nothing
+    ├── ConfigError                 an option given to the CLI or ``create_app`` is invalid
+    └── GenerationError             no value can satisfy a schema (e.g. contradictory bounds)
+
+Every message says what failed, where (file, JSON pointer, operation) and how to fix it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "GenerationError",
+    "MockServerError",
+    "SpecError",
+    "SpecReferenceError",
+]
+
+
+class MockServerError(Exception):
+    """Base class of every error raised by mockserver."""
+
+
+class SpecError(MockServerError):
+    """Raised when an OpenAPI document is invalid or cannot be mocked.
+
+    ``source`` is the file (or ``<dict>``), ``pointer`` the JSON pointer of the offending
+    node and ``hint`` what to change.
+    """
+
+    def __init__(
+        self, message: str, *, source: str = "<dict>", pointer: str = "", hint: str = ""
+    ) -> None:
+        self.source = source
+        self.pointer = pointer
+        self.hint = hint
+        where = f"{source}#{pointer}" if pointer else source
+        text = f"{where}: {message}"
+        if hint:
+            text = f"{text}\n  fix: {hint}"
+        super().__init__(text)
+
+
+class SpecReferenceError(SpecError):
+    """Raised when a ``$ref`` cannot be resolved (missing file or missing pointer)."""
+
+
+class ConfigError(MockServerError):
+    """Raised when a configuration value or CLI option is invalid."""
+
+
+class GenerationError(MockServerError):
+    """Raised when no value satisfies a schema, such as ``minLength`` above ``maxLength``."""
