@@ -1,38 +1,72 @@
-"""Builds the ASGI application that mocks an OpenAPI document."""
+"""``create_app``: the library entry point that turns an OpenAPI document into an ASGI app."""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+from mockserver.engine import Engine
+from mockserver.loader import Spec, load_spec
 
 __all__ = ["create_app"]
 
+# Headers a browser script may read on a cross-origin response, beyond the CORS-safelisted ones.
+_ALWAYS_EXPOSED = ("Location", "Retry-After", "WWW-Authenticate", "Allow")
 
-def create_app(spec: str | os.PathLike[str], *, seed: int | None = None) -> Starlette:
-    """Build the mock application for ``spec``.
 
-    The engine is not built yet: every request answers 501 problem+json saying so.
+def _exposed_headers(engine: Engine) -> list[str]:
+    names = dict.fromkeys(_ALWAYS_EXPOSED)
+    for compiled in engine.operations:
+        for response in compiled.operation.responses.values():
+            names.update(dict.fromkeys(response.headers))
+    return list(names)
+
+
+def create_app(
+    spec: str | os.PathLike[str] | Mapping[str, Any] | Spec,
+    *,
+    seed: int | None = None,
+    cors: bool = True,
+    cors_origins: Sequence[str] | None = None,
+) -> Starlette:
+    """Build a Starlette application that mocks ``spec``.
+
+    Args:
+        spec: a path to an OpenAPI 3.0/3.1 file (YAML or JSON), the document as a mapping,
+            or a `Spec` from `mockserver.loader.load_spec`.
+        seed: makes generated data deterministic: the same request gets the same body in
+            every run. Without it generated data varies between requests.
+        cors: answer CORS preflights and allow credentials for the requesting origin, so a
+            browser frontend on another port can call the mock.
+        cors_origins: restrict CORS to these origins instead of echoing any origin.
+
+    Raises:
+        SpecError: the document cannot be loaded or mocked; the message names the file, the
+            JSON pointer and the fix.
     """
-    source = Path(spec)
-    if not source.is_file():
-        raise FileNotFoundError(source)
-
-    async def not_yet(request: Request) -> JSONResponse:
-        return JSONResponse(
-            {
-                "type": "about:blank",
-                "title": "Not implemented",
-                "status": 501,
-                "code": "engine_not_built",
-                "detail": f"The mock engine for {source.name} is not built yet.",
-            },
-            status_code=501,
-            media_type="application/problem+json",
+    loaded = spec if isinstance(spec, Spec) else load_spec(spec)
+    engine = Engine(loaded, seed=seed)
+    middleware = []
+    if cors:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(cors_origins or ()),
+                allow_origin_regex=None if cors_origins else r".*",
+                allow_credentials=True,
+                allow_methods=["*"],
+                allow_headers=["*"],
+                expose_headers=_exposed_headers(engine),
+                max_age=600,
+            )
         )
-
-    return Starlette(routes=[Route("/{path:path}", not_yet)])
+    app = Starlette(middleware=middleware)
+    # The engine answers everything the (empty) route table does not: no per-route regexes.
+    app.router.default = engine
+    app.state.engine = engine
+    return app

@@ -1,0 +1,237 @@
+"""The request hot path: route, authorize, validate, respond. Everything is compiled up front.
+
+`Engine` is a plain ASGI callable built once from a loaded spec. Per request it does one trie
+lookup, one security check, one validation pass with precompiled validators and, for static
+examples, sends bytes serialized at the first use.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.types import Message, Receive, Scope, Send
+
+from mockserver.generate import DataGenerator
+from mockserver.loader import Spec
+from mockserver.normalize import request_view, response_view
+from mockserver.operations import Operation, compile_operations
+from mockserver.prefer import PreferenceError, parse_preferences
+from mockserver.problems import Problem, ProblemRenderer
+from mockserver.responses import Rendered, Responder
+from mockserver.routing import Router
+from mockserver.schemas import SchemaRegistry
+from mockserver.security import SecurityChecker
+from mockserver.validation import RequestValidator, Violation
+
+__all__ = ["CompiledOperation", "Engine"]
+
+logger = logging.getLogger("mockserver")
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledOperation:
+    """Everything one operation needs at request time."""
+
+    operation: Operation
+    security: SecurityChecker
+    validator: RequestValidator
+    responder: Responder
+    # 422 when the spec declares it for validation failures and not 400.
+    invalid_status: int
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _invalid_status(operation: Operation) -> int:
+    if "400" not in operation.responses and "422" in operation.responses:
+        return 422
+    return 400
+
+
+def _violations_problem(status: int, violations: list[Violation]) -> Problem:
+    count = len(violations)
+    first = violations[0]
+    detail = f"{first.location}: {first.message}"
+    if count > 1:
+        detail = f"{count} problems in the request; first: {detail}"
+    return Problem(
+        status,
+        "validation_failed",
+        "Request validation failed",
+        detail,
+        errors=[(v.location, v.code, v.message) for v in violations],
+    )
+
+
+class Engine:
+    """The ASGI application that answers every operation of one spec."""
+
+    def __init__(self, spec: Spec, *, seed: int | None = None) -> None:
+        self.spec = spec
+        request_doc = request_view(spec.document)
+        response_doc = response_view(spec.document)
+        requests = SchemaRegistry(request_doc)
+        responses = SchemaRegistry(response_doc)
+        self.generator = DataGenerator(response_doc, seed=seed)
+
+        def generate(schema: Mapping[str, Any] | bool, key: str) -> Any:
+            return self.generator.generate(schema, key=key, direction="response")
+
+        def validate(schema: Mapping[str, Any] | bool, pointer: str) -> Any:
+            return responses.compile(schema, pointer=pointer).is_valid
+
+        self.problems = ProblemRenderer(response_doc, validate, generate)
+        self.router: Router[CompiledOperation] = Router(spec.base_path)
+        self.operations: list[CompiledOperation] = []
+        request_ops = compile_operations(request_doc)
+        response_ops = compile_operations(response_doc)
+        for req_op, resp_op in zip(request_ops, response_ops, strict=True):
+            compiled = CompiledOperation(
+                operation=req_op,
+                security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
+                validator=RequestValidator(req_op, requests),
+                responder=Responder(response_doc, resp_op, generate),
+                invalid_status=_invalid_status(req_op),
+            )
+            if compiled.security.undefined:
+                logger.warning(
+                    "%s: security names undefined schemes %s; they are not checked",
+                    req_op.label,
+                    ", ".join(compiled.security.undefined),
+                )
+            self.operations.append(compiled)
+            self.router.add(req_op.path, req_op.method, compiled)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
+        path = path.split("?", 1)[0]
+        method: str = scope["method"]
+        match = self.router.match(path)
+        if match is None:
+            problem = Problem(
+                404,
+                "no_such_path",
+                "Not found",
+                f"No operation of this API matches {path}"
+                + (f" (the base path is {self.spec.base_path})" if self.spec.base_path else "")
+                + ".",
+            )
+            await self._send_problem(send, problem, None, path, method)
+            return
+        compiled = match.methods.get(method) or (
+            match.methods.get("GET") if method == "HEAD" else None
+        )
+        if compiled is None:
+            allowed = sorted(set(match.methods) | ({"HEAD"} if "GET" in match.methods else set()))
+            problem = Problem(
+                405,
+                "method_not_allowed",
+                "Method not allowed",
+                f"{match.template} does not support {method}; it supports {', '.join(allowed)}.",
+                headers={"Allow": ", ".join(allowed)},
+            )
+            await self._send_problem(send, problem, None, path, method)
+            return
+        try:
+            rendered = await self._handle(scope, receive, compiled, match.params)
+        except _BodyTooLarge:
+            rendered = Problem(
+                413,
+                "body_too_large",
+                "Request body too large",
+                f"The body exceeds {MAX_BODY_BYTES} bytes.",
+            )
+        except Exception:  # a bug of ours must not look like the client's mistake
+            logger.exception("mock failed on %s %s", method, path)
+            rendered = Problem(
+                500,
+                "mock_error",
+                "Mock server error",
+                f"The mock failed while answering {compiled.operation.label}; "
+                "this is a bug in mockserver, not in the request.",
+            )
+        if isinstance(rendered, Problem):
+            await self._send_problem(send, rendered, compiled.operation, path, method)
+        else:
+            await _send(send, rendered, head=method == "HEAD")
+        logger.debug("%s %s %.2fms", method, path, (time.perf_counter() - started) * 1000)
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        compiled: CompiledOperation,
+        params: dict[str, str],
+    ) -> Rendered | Problem:
+        headers = Headers(scope=scope)
+        try:
+            prefs, query = parse_preferences(
+                headers.get("prefer"), scope.get("query_string", b"").decode("latin-1")
+            )
+        except PreferenceError as exc:
+            return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
+        failure = compiled.security.check(headers, query)
+        if failure is not None:
+            # The renderer shapes the body by the operation's declared 401 when there is one.
+            return Problem(
+                401,
+                "unauthorized",
+                "Authentication required",
+                failure.detail,
+                headers={"WWW-Authenticate": ", ".join(failure.challenges)},
+            )
+        body = await _read_body(receive)
+        _, violations = compiled.validator.validate(
+            path_params=params, query_string=query, headers=headers, body=body
+        )
+        if violations:
+            return _violations_problem(compiled.invalid_status, violations)
+        key = f"{scope['method']} {scope['path']}?{query}"
+        return compiled.responder.respond(prefs, headers.get("accept"), key)
+
+    async def _send_problem(
+        self, send: Send, problem: Problem, operation: Operation | None, path: str, method: str
+    ) -> None:
+        status, media_type, body, headers = self.problems.render(problem, operation, path)
+        await _send(send, Rendered(status, media_type, body, headers), head=method == "HEAD")
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message: Message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise _BodyTooLarge
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send(send: Send, rendered: Rendered, *, head: bool = False) -> None:
+    raw_headers = [(b"content-length", str(len(rendered.body)).encode())]
+    if rendered.media_type:
+        raw_headers.append((b"content-type", rendered.media_type.encode()))
+    for name, value in rendered.headers.items():
+        raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
+    await send({"type": "http.response.start", "status": rendered.status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": b"" if head else rendered.body})

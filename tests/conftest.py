@@ -1,0 +1,83 @@
+"""Shared fixtures: factories for apps and real servers on loopback."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from hypothesis import HealthCheck, settings
+from starlette.types import ASGIApp
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "openapi" / "openapi.yaml"
+
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile("deep", max_examples=2000, deadline=None)
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.load_profile("ci")
+
+
+class RunningServer:
+    """A uvicorn server on a thread, bound to an ephemeral loopback port."""
+
+    def __init__(self, app: ASGIApp, **config: Any) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self.port: int = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        cfg = uvicorn.Config(app, log_level="warning", lifespan="auto", **config)
+        self.server = uvicorn.Server(cfg)
+        self._thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture
+def make_server() -> Iterator[Callable[..., RunningServer]]:
+    """Factory: ``make_server(app)`` starts a real server; all are stopped at teardown."""
+    servers: list[RunningServer] = []
+
+    def start(app: ASGIApp, **config: Any) -> RunningServer:
+        server = RunningServer(app, **config)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Report the public-spec pass rate (README quotes it)."""
+    import sys
+
+    module = sys.modules.get("tests.test_public_specs")
+    results: dict[str, tuple[int, int]] = getattr(module, "RESULTS", {})
+    if not results:
+        return
+    specs_ok = sum(ok == total for total, ok in results.values())
+    gets = sum(total for total, _ in results.values())
+    gets_ok = sum(ok for _, ok in results.values())
+    terminalreporter.write_line(
+        f"public specs (@readme/oas-examples): {specs_ok}/{len(results)} specs, "
+        f"{gets_ok}/{gets} GET operations answered without a 5xx"
+    )

@@ -1,0 +1,93 @@
+"""Path templates to operations: literals win, encoded slashes stay in parameters."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mockserver.routing import Router
+
+
+def make_router(*templates: str, base: str = "") -> Router[str]:
+    router: Router[str] = Router(base)
+    for template in templates:
+        router.add(template, "GET", template)
+    return router
+
+
+@pytest.mark.parametrize(
+    ("path", "template", "params"),
+    [
+        ("/projects", "/projects", {}),
+        ("/projects/mine", "/projects/mine", {}),
+        ("/projects/42", "/projects/{projectId}", {"projectId": "42"}),
+        (
+            "/projects/42/tasks/7",
+            "/projects/{projectId}/tasks/{taskId}",
+            {"projectId": "42", "taskId": "7"},
+        ),
+        ("/files/report.json", "/files/{name}.json", {"name": "report"}),
+        ("/files/report.txt", "/files/{file}", {"file": "report.txt"}),
+        ("/projects/a%2Fb", "/projects/{projectId}", {"projectId": "a/b"}),
+        ("/projects/%E2%9C%93", "/projects/{projectId}", {"projectId": "\u2713"}),
+        ("/", "/", {}),
+    ],
+)
+def test_router_matches_template_and_decodes_params(
+    path: str, template: str, params: dict[str, str]
+) -> None:
+    router = make_router(
+        "/",
+        "/projects",
+        "/projects/{projectId}",
+        "/projects/mine",
+        "/projects/{projectId}/tasks/{taskId}",
+        "/files/{name}.json",
+        "/files/{file}",
+    )
+    match = router.match(path)
+    assert match is not None
+    assert (match.template, match.params) == (template, params)
+
+
+def test_router_prefers_literal_even_when_registered_after_template() -> None:
+    router = make_router("/users/{id}", "/users/me")
+    match = router.match("/users/me")
+    assert match is not None
+    assert match.template == "/users/me"
+
+
+def test_router_backtracks_from_literal_to_template() -> None:
+    router = make_router("/a/literal/x", "/a/{p}/y")
+    match = router.match("/a/literal/y")
+    assert match is not None
+    assert match.params == {"p": "literal"}
+
+
+@pytest.mark.parametrize("path", ["/nope", "/projects/1/2/3", "/projects//tasks", "/api/v2/x"])
+def test_router_returns_none_for_unknown_paths(path: str) -> None:
+    assert make_router("/projects/{id}/tasks", "/projects/{id}").match(path) is None
+
+
+def test_router_honours_the_base_path() -> None:
+    router = make_router("/projects", base="/api/v1")
+    assert router.match("/projects") is None
+    assert router.match("/api/v1x/projects") is None
+    match = router.match("/api/v1/projects")
+    assert match is not None
+    assert match.template == "/projects"
+
+
+def test_router_lists_every_template() -> None:
+    templates = {"/a", "/a/{b}", "/c/{d}/e"}
+    assert set(make_router(*templates).templates()) == templates
+
+
+@given(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=30))
+def test_router_round_trips_any_percent_encoded_parameter(value: str) -> None:
+    from urllib.parse import quote
+
+    match = make_router("/items/{id}").match("/items/" + quote(value, safe=""))
+    assert match is not None
+    assert match.params == {"id": value}
