@@ -2,12 +2,65 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from mockserver.cli import main
+from tests.conftest import SPEC
+
+LINT_SPECS = Path(__file__).parent / "specs" / "lint"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ServeProcess:
+    """``mockserver serve`` in a subprocess, with its first output line."""
+
+    def __init__(self, *args: str) -> None:
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mockserver", "serve", *args, "--port", str(self.port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        self.banner = self.process.stdout.readline().strip()
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(self.url + "/", timeout=1)
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError(f"mockserver serve did not start: {self.banner}")
+
+    def stop(self) -> str:
+        self.process.terminate()
+        _, err = self.process.communicate(timeout=10)
+        return err
+
+
+@pytest.fixture
+def serve() -> Iterator[list[ServeProcess]]:
+    started: list[ServeProcess] = []
+    yield started
+    for process in started:
+        process.stop()
 
 
 def test_cli_help_lists_the_commands() -> None:
@@ -19,6 +72,7 @@ def test_cli_help_lists_the_commands() -> None:
     )
     assert result.returncode == 0
     assert "serve" in result.stdout
+    assert "lint" in result.stdout
 
 
 def test_cli_without_a_command_exits_with_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,6 +82,64 @@ def test_cli_without_a_command_exits_with_usage_error(capsys: pytest.CaptureFixt
     assert "usage: mockserver" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("port", ["-1", "70000", "http"])
+def test_cli_serve_rejects_a_bad_port(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "--port", port])
+    assert exc.value.code == 2
+    assert f"got {port!r}" in capsys.readouterr().err
+
+
 def test_cli_serve_refuses_a_missing_spec(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "does/not/exist.yaml"]) == 2
     assert "does/not/exist.yaml" in capsys.readouterr().err
+
+
+def test_cli_serve_refuses_an_invalid_spec_naming_file_and_pointer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("openapi: 3.1.0\ninfo: {title: x}\npaths: {}\n")
+    assert main(["serve", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert "broken.yaml" in err
+    assert "/info" in err
+
+
+@pytest.mark.slow
+def test_cli_serve_prints_url_and_operation_count_and_serves(
+    serve: list[ServeProcess],
+) -> None:
+    process = ServeProcess(str(SPEC), "--seed", "3")
+    serve.append(process)
+    assert process.banner == (
+        f"mockserver: 38 operations of {SPEC} on http://127.0.0.1:{process.port}/api/v1"
+    )
+    response = httpx.get(process.url + "/api/v1/health")
+    assert response.json() == {"status": "ok", "version": "1.0.0"}
+
+
+@pytest.mark.slow
+def test_cli_serve_reload_picks_up_spec_edits(tmp_path: Path, serve: list[ServeProcess]) -> None:
+    spec = tmp_path / "openapi.yaml"
+    shutil.copy(SPEC, spec)
+    process = ServeProcess(str(spec), "--reload")
+    serve.append(process)
+    assert httpx.get(process.url + "/api/v1/health").json()["version"] == "1.0.0"
+    spec.write_text(spec.read_text().replace("version: 1.0.0 }", "version: 2.0.0 }"))
+    deadline = time.monotonic() + 20
+    while httpx.get(process.url + "/api/v1/health").json()["version"] != "2.0.0":
+        assert time.monotonic() < deadline, "the edit was not picked up"
+        time.sleep(0.1)
+
+
+def test_cli_lint_passes_a_clean_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(SPEC)]) == 0
+    assert "0 errors" in capsys.readouterr().out
+
+
+def test_cli_lint_fails_on_problems_and_names_them(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(LINT_SPECS / "problems.yaml")]) == 1
+    out = capsys.readouterr().out
+    assert "error: " in out
+    assert "problems.yaml#/" in out
