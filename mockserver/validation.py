@@ -4,6 +4,7 @@
 validator covering the parameters and every declared body. A request then costs a few dict
 lookups, one body parse and one ``is_valid`` call; only a failing request pays for
 ``iter_errors``, whose errors become `Violation`s located like ``body.items[0].quantity``.
+`ResponseValidator` (in `mockserver.response_validation`) checks responses with the same parts.
 """
 
 from __future__ import annotations
@@ -11,34 +12,51 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import jsonschema_rs
 import orjson
 from starlette.datastructures import Headers
 
-from mockserver.operations import MediaType, Operation, Parameter, Response
+from mockserver.forms import FormParser, parse_multipart
+from mockserver.operations import MediaType, Operation, Parameter
 from mockserver.params import (
     EMPTY,
     MISSING,
-    FormParser,
     Malformed,
     ParameterParser,
     is_json_media_type,
     parse_cookies,
-    parse_multipart,
     parse_query,
 )
 from mockserver.schemas import OAS_FORMAT_KEYWORD, SchemaRegistry, schema_types
 
-__all__ = ["RequestValidator", "ResponseValidator", "ValidatedRequest", "Violation"]
+if TYPE_CHECKING:
+    from mockserver.response_validation import ResponseValidator
+
+__all__ = [
+    "MAX_MESSAGE",
+    "BodyReader",
+    "ContentMatcher",
+    "RequestValidator",
+    "ResponseValidator",
+    "ValidatedRequest",
+    "Violation",
+    "body_readers",
+    "collect_parameters",
+    "errors_to_violations",
+    "group_schema",
+    "lower_headers",
+    "ordered_violations",
+    "split_content_type",
+]
 
 # Header parameters OpenAPI says to ignore: HTTP itself governs them.
 _IGNORED_HEADERS: Final = frozenset({"accept", "content-type", "authorization"})
 _LOCATIONS: Final = ("path", "query", "header", "cookie")
 _RANK: Final = {"path": 0, "query": 1, "header": 2, "cookie": 3, "status": 4, "body": 5}
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*\Z")
-_MAX_MESSAGE = 240
+MAX_MESSAGE = 240
 _FORM = "application/x-www-form-urlencoded"
 _MULTIPART = "multipart/form-data"
 
@@ -103,7 +121,7 @@ def _media_key(name: str) -> str:
     return name.split(";")[0].strip().lower()
 
 
-def _split_content_type(value: str | None) -> tuple[str | None, dict[str, str]]:
+def split_content_type(value: str | None) -> tuple[str | None, dict[str, str]]:
     """``"text/plain; charset=UTF-8"`` as ``("text/plain", {"charset": "UTF-8"})``."""
     if not value:
         return None, {}
@@ -115,7 +133,7 @@ def _split_content_type(value: str | None) -> tuple[str | None, dict[str, str]]:
     return bare.strip().lower() or None, params
 
 
-class _ContentMatcher:
+class ContentMatcher:
     """Finds the declared media type for a request's: exact, then ``type/*``, then ``*/*``."""
 
     def __init__(self, names: Iterable[str]) -> None:
@@ -132,9 +150,10 @@ class _ContentMatcher:
         return found
 
 
-def _errors_to_violations(
+def errors_to_violations(
     errors: Iterable[jsonschema_rs.ValidationError], prefixes: Mapping[str, str]
 ) -> list[Violation]:
+    """Schema errors as `Violation`s; ``prefixes`` maps body keys to where they are shown."""
     out: list[Violation] = []
     for error in errors:
         path = error.instance_path
@@ -191,22 +210,24 @@ def _violations_of(error: jsonschema_rs.ValidationError, location: str) -> list[
         )
         return [Violation(location, name, message)]
     message = error.message
-    if len(message) > _MAX_MESSAGE:
-        message = message[: _MAX_MESSAGE - 3] + "..."
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
     return [Violation(location, name, message)]
 
 
-def _ordered(violations: list[Violation]) -> list[Violation]:
+def ordered_violations(violations: list[Violation]) -> list[Violation]:
+    """Violations in the order of the message: path, query, header, cookie, status, body."""
     return sorted(violations, key=lambda v: _RANK.get(v.location.split(".", 1)[0], 6))
 
 
-def _lower_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+def lower_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
+    """Headers that can be looked up by their lower-case name."""
     if isinstance(headers, Headers):
         return headers  # already case-insensitive
     return {key.lower(): value for key, value in headers.items()}
 
 
-class _Body:
+class BodyReader:
     """How one declared media type's body is read and which part of the validator checks it."""
 
     __slots__ = ("form", "key", "name", "text")
@@ -287,7 +308,7 @@ def _empty(name: str) -> Violation:
     )
 
 
-def _collect(
+def collect_parameters(
     parsers: list[ParameterParser],
     source: Mapping[str, Any],
     where: str,
@@ -313,18 +334,19 @@ def _collect(
     return values
 
 
-def _group_schema(parameters: Iterable[Parameter]) -> dict[str, Any]:
+def group_schema(parameters: Iterable[Parameter]) -> dict[str, Any]:
+    """The schema of one location's parameters (or a response's headers) as one object."""
     return {"type": "object", "properties": {p.name: p.schema for p in parameters}}
 
 
-def _bodies(
+def body_readers(
     content: Mapping[str, MediaType], document: Mapping[str, Any], properties: dict[str, Any]
-) -> dict[str, _Body]:
-    """One `_Body` per declared media type; their schemas join the combined validator."""
-    bodies: dict[str, _Body] = {}
+) -> dict[str, BodyReader]:
+    """One `BodyReader` per declared media type; their schemas join the combined validator."""
+    bodies: dict[str, BodyReader] = {}
     for index, (name, media) in enumerate(content.items()):
         key = f"body{index}"
-        bodies[name] = _Body(key, media, document)
+        bodies[name] = BodyReader(key, media, document)
         if media.schema is not None:
             properties[key] = media.schema
     return bodies
@@ -355,12 +377,12 @@ class RequestValidator:
         for location in _LOCATIONS:
             group = [p for p in params if p.location == location]
             if group:
-                properties[location] = _group_schema(group)
+                properties[location] = group_schema(group)
         request_body = operation.request_body
         self._body_required = request_body is not None and request_body.required
         content = request_body.content if request_body is not None else {}
-        self._bodies = _bodies(content, document, properties)
-        self._matcher = _ContentMatcher(content) if content else None
+        self._bodies = body_readers(content, document, properties)
+        self._matcher = ContentMatcher(content) if content else None
         self._prefixes = {body.key: "body" for body in self._bodies.values()}
         self._validator = (
             registry.compile(
@@ -386,7 +408,7 @@ class RequestValidator:
             # is reported as a violation instead of escaping.
             empty = ValidatedRequest({}, {}, {}, {}, None, None)
             message = f"the request could not be validated: {type(exc).__name__}: {exc}"
-            return empty, [Violation("request", "unprocessable", message[:_MAX_MESSAGE])]
+            return empty, [Violation("request", "unprocessable", message[:MAX_MESSAGE])]
 
     def _validate(
         self,
@@ -396,16 +418,16 @@ class RequestValidator:
         body: bytes,
     ) -> tuple[ValidatedRequest, list[Violation]]:
         violations: list[Violation] = []
-        headers = _lower_headers(headers)
+        headers = lower_headers(headers)
         parsers = self._parsers
         where = self.label
-        path = _collect(parsers["path"], path_params, where, violations)
+        path = collect_parameters(parsers["path"], path_params, where, violations)
         empties: list[str] = []
         pairs = parse_query(query_string) if parsers["query"] else {}
-        query = _collect(parsers["query"], pairs, where, violations, empties)
-        header_values = _collect(parsers["header"], headers, where, violations)
+        query = collect_parameters(parsers["query"], pairs, where, violations, empties)
+        header_values = collect_parameters(parsers["header"], headers, where, violations)
         jar = parse_cookies(headers.get("cookie")) if parsers["cookie"] else {}
-        cookies = _collect(parsers["cookie"], jar, where, violations)
+        cookies = collect_parameters(parsers["cookie"], jar, where, violations)
         instance: dict[str, Any] = {
             "path": path,
             "query": query,
@@ -415,13 +437,11 @@ class RequestValidator:
         media_type, value = self._read_body(headers, body, instance, violations)
         validator = self._validator
         if validator is not None and not validator.is_valid(instance):
-            violations.extend(
-                _errors_to_violations(validator.iter_errors(instance), self._prefixes)
-            )
+            violations.extend(errors_to_violations(validator.iter_errors(instance), self._prefixes))
         for name in empties:
             query[name] = ""
         request = ValidatedRequest(path, query, header_values, cookies, media_type, value)
-        return request, _ordered(violations) if len(violations) > 1 else violations
+        return request, ordered_violations(violations) if len(violations) > 1 else violations
 
     def _read_body(
         self,
@@ -441,7 +461,7 @@ class RequestValidator:
         if matcher is None:
             return None, None  # no body declared: whatever was sent is ignored
         raw_type = headers.get("content-type")
-        bare, params = _split_content_type(raw_type)
+        bare, params = split_content_type(raw_type)
         declared = matcher.match(bare) if bare is not None else None
         if bare is None or declared is None:
             sent = f"content type {bare!r}" if bare else "a body without a Content-Type header"
@@ -462,119 +482,11 @@ class RequestValidator:
         return bare, value
 
 
-class _ResponseRule:
-    """One declared response, compiled: its headers and bodies."""
+def __getattr__(name: str) -> Any:
+    # `ResponseValidator` moved to `mockserver.response_validation`, which builds on this
+    # module; importing it on first use keeps this import path without an import cycle.
+    if name == "ResponseValidator":
+        from mockserver import response_validation
 
-    def __init__(self, response: Response, registry: SchemaRegistry, pointer: str) -> None:
-        document = registry.document
-        headers = [h for h in response.headers.values() if h.name.lower() != "content-type"]
-        self.headers = [ParameterParser(h, document) for h in headers]
-        properties: dict[str, Any] = {}
-        if headers:
-            properties["header"] = _group_schema(headers)
-        self.bodies = _bodies(response.content, document, properties)
-        self.matcher = _ContentMatcher(response.content) if response.content else None
-        self.prefixes = {body.key: "body" for body in self.bodies.values()}
-        self.validator = (
-            registry.compile({"type": "object", "properties": properties}, pointer=pointer)
-            if properties
-            else None
-        )
-
-
-class ResponseValidator:
-    """Checks a response against what the operation declares for its status."""
-
-    def __init__(self, operation: Operation, registry: SchemaRegistry) -> None:
-        self.operation = operation
-        self._rules = {
-            status: _ResponseRule(response, registry, response.pointer)
-            for status, response in operation.responses.items()
-        }
-
-    def validate(
-        self,
-        *,
-        status: int,
-        headers: Mapping[str, str],
-        body: bytes | Any,
-        content_type: str | None,
-    ) -> list[Violation]:
-        """Every way the response breaks the contract (``body`` may be bytes or parsed JSON)."""
-        rules = self._rules
-        rule = rules.get(str(status)) or rules.get(f"{status // 100}XX") or rules.get("DEFAULT")
-        label = self.operation.label
-        if rule is None:
-            declared = ", ".join(rules) or "none"
-            return [
-                Violation(
-                    "status",
-                    "status",
-                    f"status {status} is not declared for {label}; declared: {declared}",
-                )
-            ]
-        violations: list[Violation] = []
-        headers = _lower_headers(headers)
-        where = f"the {status} response of {label}"
-        values = _collect(rule.headers, headers, where, violations)
-        instance: dict[str, Any] = {"header": values}
-        try:
-            self._check_body(rule, status, body, content_type, instance, violations)
-            if rule.validator is not None and not rule.validator.is_valid(instance):
-                found = rule.validator.iter_errors(instance)
-                violations.extend(_errors_to_violations(found, rule.prefixes))
-        except Exception as exc:
-            # Same contract as requests: a self-check reports, it never crashes the caller.
-            message = f"the response could not be validated: {type(exc).__name__}: {exc}"
-            violations.append(Violation("body", "unprocessable", message[:_MAX_MESSAGE]))
-        return _ordered(violations) if len(violations) > 1 else violations
-
-    def _check_body(
-        self,
-        rule: _ResponseRule,
-        status: int,
-        body: bytes | Any,
-        content_type: str | None,
-        instance: dict[str, Any],
-        violations: list[Violation],
-    ) -> None:
-        raw = isinstance(body, bytes | bytearray | memoryview)
-        empty = body is None or (raw and len(body) == 0)
-        matcher = rule.matcher
-        where = f"the {status} response of {self.operation.label}"
-        if matcher is None:
-            if not empty:
-                violations.append(
-                    Violation("body", "unexpected_body", f"{where} declares no content")
-                )
-            return
-        if empty:
-            if self.operation.method != "head":
-                violations.append(
-                    Violation("body", "missing", f"{where} declares {matcher.accepted}")
-                )
-            return
-        bare, params = _split_content_type(content_type)
-        if bare is None and len(matcher.declared) == 1:
-            bare = next(iter(matcher.declared))
-        declared = matcher.match(bare) if bare is not None else None
-        if bare is None or declared is None:
-            sent = f"content type {bare!r}" if bare else "no Content-Type"
-            violations.append(
-                Violation(
-                    "header.Content-Type",
-                    "content_type",
-                    f"{where} has {sent}; declared: {matcher.accepted}",
-                )
-            )
-            return
-        body_rule = rule.bodies[declared]
-        if raw:
-            _, checked, problem = body_rule.read(bare, params, content_type or "", bytes(body))
-            if problem is not None:
-                violations.append(problem)
-                return
-        else:
-            checked = body
-        if checked is not MISSING:
-            instance[body_rule.key] = checked
+        return response_validation.ResponseValidator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

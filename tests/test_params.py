@@ -13,7 +13,6 @@ from mockserver.operations import Location, Parameter
 from mockserver.params import (
     EMPTY,
     MISSING,
-    FormParser,
     Malformed,
     ParameterParser,
     parse_cookies,
@@ -301,37 +300,6 @@ def test_parse_query_decodes_names_and_keeps_values_raw() -> None:
 def test_parse_cookies_strips_spaces_and_quotes_and_skips_junk() -> None:
     assert parse_cookies(' a=1; b="two" ;junk; =x; a=3') == {"a": ["1", "3"], "b": ["two"]}
     assert parse_cookies(None) == {}
-
-
-def test_form_parser_types_fields_and_honours_encoding() -> None:
-    schema = {
-        "type": "object",
-        "properties": {
-            "count": {"type": "integer"},
-            "tags": INT_ARRAY,
-            "meta": {"type": "object", "properties": {"a": {"type": "integer"}}},
-            "where": RGB,
-            "pair": RGB,
-        },
-        "additionalProperties": {"type": "boolean"},
-    }
-    encoding = {
-        "meta": {"contentType": "application/json"},
-        "where": {"style": "deepObject", "explode": True},
-    }
-    form = FormParser(schema, DOCUMENT, encoding, pointer="/body")
-    pairs = parse_query(
-        "count=3&tags=1&tags=2&meta=%7B%22a%22%3A1%7D&where%5BR%5D=9&pair=R,1,G,2&extra=true&empty="
-    )
-    assert form.urlencoded(pairs) == {
-        "count": 3,
-        "tags": [1, 2],
-        "meta": {"a": 1},
-        "where": {"R": 9},
-        "pair": {"R": 1, "G": 2},
-        "extra": True,
-        "empty": "",
-    }
 
 
 # --- round trips: serialize per style, then parse back --------------------------------------
