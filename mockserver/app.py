@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from mockserver.engine import Engine
 from mockserver.loader import Spec, load_spec
+from mockserver.store import Store
 
 __all__ = ["create_app"]
 
@@ -31,6 +32,9 @@ def create_app(
     spec: str | os.PathLike[str] | Mapping[str, Any] | Spec,
     *,
     seed: int | None = None,
+    stateful: bool = True,
+    store: Store | None = None,
+    jwt_secret: str | None = None,
     cors: bool = True,
     cors_origins: Sequence[str] | None = None,
 ) -> Starlette:
@@ -41,6 +45,11 @@ def create_app(
             or a `Spec` from `mockserver.loader.load_spec`.
         seed: makes generated data deterministic: the same request gets the same body in
             every run. Without it generated data varies between requests.
+        stateful: keep state (POST then GET returns what was created, logins issue real
+            JWTs, ``x-mock-action`` behaviours run). ``False`` answers examples and generated
+            data only, like Prism.
+        store: where state lives; a fresh in-memory `MemoryStore` by default.
+        jwt_secret: the HMAC key access tokens are signed with; random per app by default.
         cors: answer CORS preflights and allow credentials for the requesting origin, so a
             browser frontend on another port can call the mock.
         cors_origins: restrict CORS to these origins instead of echoing any origin.
@@ -50,7 +59,7 @@ def create_app(
             JSON pointer and the fix.
     """
     loaded = spec if isinstance(spec, Spec) else load_spec(spec)
-    engine = Engine(loaded, seed=seed)
+    engine = Engine(loaded, seed=seed, stateful=stateful, store=store, jwt_secret=jwt_secret)
     middleware = []
     if cors:
         middleware.append(

@@ -39,6 +39,9 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
     serve.add_argument("--port", type=_port, default=4010, help="port (default: %(default)s)")
     serve.add_argument("--seed", type=int, default=None, help="seed for generated data")
+    serve.add_argument(
+        "--stateless", action="store_true", help="examples and generated data only, no state"
+    )
     serve.add_argument("--no-cors", action="store_true", help="do not answer CORS requests")
     serve.add_argument("--reload", action="store_true", help="reload when the spec changes")
 
@@ -56,7 +59,9 @@ def _serve(args: argparse.Namespace) -> int:
     spec_path: Path = args.spec or _default_spec()
 
     def build() -> object:
-        return create_app(load_spec(spec_path), seed=args.seed, cors=not args.no_cors)
+        return create_app(
+            load_spec(spec_path), seed=args.seed, stateful=not args.stateless, cors=not args.no_cors
+        )
 
     try:
         app = build()

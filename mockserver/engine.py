@@ -22,10 +22,13 @@ from mockserver.normalize import request_view, response_view
 from mockserver.operations import Operation, compile_operations
 from mockserver.prefer import PreferenceError, parse_preferences
 from mockserver.problems import Problem, ProblemRenderer
+from mockserver.records import RecordBuilder
 from mockserver.responses import Rendered, Responder
 from mockserver.routing import Router
 from mockserver.schemas import SchemaRegistry
 from mockserver.security import SecurityChecker
+from mockserver.stateful import Request, StatefulMock, utcnow
+from mockserver.store import MemoryStore, Store
 from mockserver.validation import RequestValidator, Violation
 
 __all__ = ["CompiledOperation", "Engine"]
@@ -75,7 +78,15 @@ def _violations_problem(status: int, violations: list[Violation]) -> Problem:
 class Engine:
     """The ASGI application that answers every operation of one spec."""
 
-    def __init__(self, spec: Spec, *, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        *,
+        seed: int | None = None,
+        stateful: bool = True,
+        store: Store | None = None,
+        jwt_secret: str | None = None,
+    ) -> None:
         self.spec = spec
         request_doc = request_view(spec.document)
         response_doc = response_view(spec.document)
@@ -110,6 +121,20 @@ class Engine:
                 )
             self.operations.append(compiled)
             self.router.add(req_op.path, req_op.method, compiled)
+        self.state: StatefulMock | None = None
+        if stateful:
+            self.state = StatefulMock(
+                response_doc,
+                response_ops,
+                RecordBuilder(response_doc, generate),
+                store or MemoryStore(),
+                base_path=spec.base_path,
+                jwt_secret=jwt_secret,
+            )
+            # Records are answered with the response view's operations (no writeOnly).
+            self._state_ops = {
+                id(c.operation): op for c, op in zip(self.operations, response_ops, strict=True)
+            }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -184,6 +209,14 @@ class Engine:
         except PreferenceError as exc:
             return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
         failure = compiled.security.check(headers, query)
+        user = None
+        if failure is None and self.state is not None:
+            authenticated = await self.state.authenticate(
+                compiled.operation, headers, anonymous=compiled.security.anonymous
+            )
+            if isinstance(authenticated, Problem):
+                return authenticated
+            user = authenticated
         if failure is not None:
             # The renderer shapes the body by the operation's declared 401 when there is one.
             return Problem(
@@ -194,11 +227,29 @@ class Engine:
                 headers={"WWW-Authenticate": ", ".join(failure.challenges)},
             )
         body = await _read_body(receive)
-        _, violations = compiled.validator.validate(
+        validated, violations = compiled.validator.validate(
             path_params=params, query_string=query, headers=headers, body=body
         )
         if violations:
             return _violations_problem(compiled.invalid_status, violations)
+        if (
+            self.state is not None
+            and prefs.code is None
+            and prefs.example is None
+            and not prefs.dynamic
+        ):
+            answer = await self.state.handle(
+                Request(
+                    operation=self._state_ops[id(compiled.operation)],
+                    validated=validated,
+                    params=params,
+                    headers=headers,
+                    user=user,
+                    now=utcnow(),
+                )
+            )
+            if answer is not None:
+                return answer
         key = f"{scope['method']} {scope['path']}?{query}"
         return compiled.responder.respond(prefs, headers.get("accept"), key)
 

@@ -33,6 +33,7 @@ __all__ = [
     "SchemaRegistry",
     "coercion_for",
     "object_properties",
+    "schema_members",
     "schema_types",
 ]
 
@@ -252,7 +253,7 @@ def schema_types(
     return found
 
 
-def _members(schema: Any, document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def schema_members(schema: Any, document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The schema and every schema it combines with ($ref, allOf, anyOf, oneOf), in order."""
     out: list[Mapping[str, Any]] = []
     seen: set[int] = set()
@@ -351,7 +352,7 @@ def coercion_for(schema: Any, document: Mapping[str, Any], *, depth: int = 0) ->
         return KEEP
     if "array" in types:
         items: Coercion | None = None
-        for member in _members(schema, document):
+        for member in schema_members(schema, document):
             if isinstance(member.get("items"), Mapping | bool):
                 items = coercion_for(member["items"], document, depth=depth + 1)
                 break
@@ -359,7 +360,7 @@ def coercion_for(schema: Any, document: Mapping[str, Any], *, depth: int = 0) ->
     if "object" in types:
         properties: dict[str, Coercion] = {}
         additional: Coercion | None = None
-        for member in _members(schema, document):
+        for member in schema_members(schema, document):
             declared = member.get("properties")
             for name, sub in declared.items() if isinstance(declared, Mapping) else ():
                 if name not in properties:
@@ -384,7 +385,7 @@ def coercion_for(schema: Any, document: Mapping[str, Any], *, depth: int = 0) ->
 def object_properties(schema: Any, document: Mapping[str, Any]) -> dict[str, Any]:
     """The property schemas of an object schema, gathered through ``$ref`` and combinators."""
     out: dict[str, Any] = {}
-    for member in _members(schema, document):
+    for member in schema_members(schema, document):
         properties = member.get("properties")
         if isinstance(properties, Mapping):
             for name, sub in properties.items():

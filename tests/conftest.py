@@ -34,7 +34,8 @@ class RunningServer:
         sock.bind(("127.0.0.1", 0))
         self.port: int = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        cfg = uvicorn.Config(app, log_level="warning", lifespan="auto", **config)
+        config.setdefault("lifespan", "auto")
+        cfg = uvicorn.Config(app, log_level="warning", **config)
         self.server = uvicorn.Server(cfg)
         self._thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [sock]}, daemon=True

@@ -1,4 +1,8 @@
-"""The mock over real HTTP: a uvicorn server on an ephemeral port, driven with httpx."""
+"""The stateless mock over real HTTP: a uvicorn server on an ephemeral port, driven with httpx.
+
+These are the engine's behaviours for any spec (Prism's model); `test_stateful_flows.py`
+covers what state adds.
+"""
 
 from __future__ import annotations
 
@@ -21,14 +25,14 @@ AUTH = {"Authorization": "Bearer test-token"}
 
 @pytest.fixture
 def platform(make_server: Callable[..., RunningServer]) -> Iterator[httpx.Client]:
-    server = make_server(create_app(SPEC, seed=7))
+    server = make_server(create_app(SPEC, seed=7, stateful=False))
     with httpx.Client(base_url=server.url + "/api/v1") as client:
         yield client
 
 
 @pytest.fixture
 def shop(make_server: Callable[..., RunningServer]) -> Iterator[httpx.Client]:
-    server = make_server(create_app(SHOP, seed=7))
+    server = make_server(create_app(SHOP, seed=7, stateful=False))
     with httpx.Client(base_url=server.url + "/v2") as client:
         yield client
 

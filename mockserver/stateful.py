@@ -1,0 +1,379 @@
+"""The stateful mock: what was created is stored, read back, changed, listed and deleted.
+
+`StatefulMock` plugs into the engine after routing and validation. It authenticates bearer
+tokens it issued itself (when the spec declares a login), enforces ownership, runs the CRUD
+role `ResourceModel` inferred for the operation or the ``x-mock-action`` it declares, and
+renders records projected onto the declared response schema. Operations it has nothing to
+say about fall back to the stateless responder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+
+from mockserver.actions import ActionRunner
+from mockserver.operations import Operation
+from mockserver.problems import Problem, declared_response
+from mockserver.records import OWNER, PARENT, SEQUENCE, RecordBuilder, project
+from mockserver.resources import ListShape, Resource, ResourceModel
+from mockserver.responses import Rendered
+from mockserver.store import Store
+from mockserver.tokens import InvalidToken, TokenService
+from mockserver.validation import ValidatedRequest
+
+__all__ = ["USERS", "Request", "StatefulMock"]
+
+USERS = "__users__"
+IDEMPOTENCY_HEADER = "idempotency-key"
+IDEMPOTENCY_TTL = 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What a stateful operation needs to know about the request."""
+
+    operation: Operation
+    validated: ValidatedRequest
+    params: dict[str, str]
+    headers: Headers
+    user: dict[str, Any] | None
+    now: datetime
+
+
+class StatefulMock:
+    """State for one spec: records, users, tokens, and the rules that change them."""
+
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        operations: list[Operation],
+        builder: RecordBuilder,
+        store: Store,
+        *,
+        base_path: str = "",
+        jwt_secret: str | None = None,
+    ) -> None:
+        self.document = document
+        self.model = ResourceModel(document, operations)
+        self.builder = builder
+        self.store = store
+        self.base_path = base_path
+        self.tokens = TokenService(store, secret=jwt_secret)
+        self.actions = ActionRunner(self)
+        self._sequence = itertools.count(1)
+        self.has_login = any(
+            isinstance(op.extensions.get("x-mock-action"), Mapping)
+            and op.extensions["x-mock-action"].get("type") == "login"
+            for op in operations
+        )
+
+    def next_sequence(self) -> int:
+        """A number that orders records by creation."""
+        return next(self._sequence)
+
+    # -- authentication -----------------------------------------------------------------
+
+    async def authenticate(
+        self, operation: Operation, headers: Headers, *, anonymous: bool
+    ) -> dict[str, Any] | Problem | None:
+        """The user of a verified bearer token; a 401 problem for a token we did not issue."""
+        if not self.has_login:
+            return None
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None if anonymous else _unauthorized("A bearer access token is required.")
+        try:
+            claims = self.tokens.verify_access(token.strip())
+        except InvalidToken as exc:
+            return None if anonymous else _unauthorized(str(exc))
+        user = await self.store.get(USERS, claims.user_id)
+        if user is None or user.get("__generation__", 0) != claims.generation:
+            return None if anonymous else _unauthorized("The access token was revoked.")
+        return user
+
+    # -- dispatch ---------------------------------------------------------------------------
+
+    async def handle(self, request: Request) -> Rendered | Problem | None:
+        """Answer ``request`` from state, or None to let the stateless responder answer."""
+        header = next(
+            (p.name for p in request.operation.parameters
+             if p.location == "header" and p.name.lower() == IDEMPOTENCY_HEADER),
+            None,
+        )  # fmt: skip
+        key = request.headers.get(header) if header else None
+        if not key:
+            return await self._dispatch(request)
+        owner = request.user["id"] if request.user else "-"
+        store_key = f"idempotency:{owner}:{request.operation.method}:{request.operation.path}:{key}"
+        fingerprint = hashlib.sha256(
+            orjson.dumps([request.params, request.validated.body], option=orjson.OPT_SORT_KEYS)
+        ).hexdigest()
+        async with self.store.lock(store_key):
+            seen = await self.store.get_value(store_key)
+            if seen is not None:
+                if seen["fingerprint"] != fingerprint:
+                    return Problem(
+                        409,
+                        "idempotency_key_reused",
+                        "Idempotency key reused",
+                        f"This {header} was used with a different request.",
+                    )
+                headers = {**seen["headers"], "Idempotent-Replayed": "true"}
+                body = bytes.fromhex(seen["body"])
+                return Rendered(seen["status"], seen["media_type"], body, headers)
+            result = await self._dispatch(request)
+            if isinstance(result, Rendered):
+                saved = {
+                    "fingerprint": fingerprint,
+                    "status": result.status,
+                    "media_type": result.media_type,
+                    "body": result.body.hex(),
+                    "headers": result.headers,
+                }
+                await self.store.set_value(store_key, saved, ttl=IDEMPOTENCY_TTL)
+            return result
+
+    async def _dispatch(self, request: Request) -> Rendered | Problem | None:
+        op = request.operation
+        action = op.extensions.get("x-mock-action")
+        if isinstance(action, Mapping):
+            return await self.actions.run(action, request)
+        role = self.model.roles.get((op.method, op.path))
+        if role is None:
+            return None
+        kind, resource = role
+        if kind == "create":
+            return await self.create(resource, request)
+        if kind == "list":
+            return await self._list(resource, request)
+        loaded = await self.load(resource, request)
+        if isinstance(loaded, Problem):
+            return loaded
+        guard = op.extensions.get("x-mock-guard")
+        if isinstance(guard, Mapping):
+            refused = _guard(guard, loaded)
+            if refused is not None:
+                return refused
+        if kind == "read":
+            return self.render(op, self.default_status(op), loaded)
+        if kind == "delete":
+            await self.delete_cascade(resource, loaded)
+            return self.render(op, self.default_status(op), loaded)
+        body = request.validated.body if isinstance(request.validated.body, Mapping) else {}
+        if kind == "replace":
+            record = self.builder.replace(resource, loaded, body, now=request.now)
+        else:
+            record = self.builder.merge(resource, loaded, body, now=request.now)
+        await self.store.put(resource.name, str(record[resource.id_field]), record)
+        return self.render(op, self.default_status(op), record)
+
+    # -- records ----------------------------------------------------------------------------
+
+    async def load(self, resource: Resource, request: Request) -> dict[str, Any] | Problem:
+        """The record the path addresses, checked against its parents and its owner."""
+        record_id = request.params.get(resource.id_param)
+        if resource.parent is not None:
+            parent = await self.load(resource.parent, request)
+            if isinstance(parent, Problem):
+                return parent
+        record = await self.store.get(resource.name, str(record_id))
+        if record is None or any(
+            str(record.get(PARENT, {}).get(p)) != request.params.get(p)
+            for p in resource.parent_params
+        ):
+            return _not_found(resource, record_id)
+        owner = record.get(OWNER)
+        if owner is not None and (request.user is None or request.user["id"] != owner):
+            return Problem(
+                403,
+                "forbidden",
+                "Forbidden",
+                f"This {_noun(resource)} belongs to another user.",
+            )
+        return record
+
+    async def create(
+        self,
+        resource: Resource,
+        request: Request,
+        *,
+        extra: Mapping[str, Any] | None = None,
+        status: int | None = None,
+    ) -> Rendered | Problem:
+        """Store a new record built from the body (plus ``extra``) and answer it."""
+        if resource.parent is not None:
+            parent = await self.load(resource.parent, request)
+            if isinstance(parent, Problem):
+                return parent
+        record = await self.new_record(resource, request, extra=extra)
+        op = request.operation
+        status = status or self.default_status(op)
+        response = declared_response(op, status)
+        for media in response.content.values() if response else ():
+            # What only the create answer carries (a webhook secret) is made and kept now.
+            key = f"{resource.name}|{record[resource.id_field]}"
+            self.builder.fill_required(record, media.schema, key)
+        await self.store.put(resource.name, str(record[resource.id_field]), record)
+        return self.render(op, status, record, resource=resource)
+
+    async def new_record(
+        self, resource: Resource, request: Request, *, extra: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A record for ``resource`` built from the request body and ``extra`` fields."""
+        body = request.validated.body if isinstance(request.validated.body, Mapping) else {}
+        parents = {
+            p: request.validated.path.get(p, request.params.get(p)) for p in resource.parent_params
+        }
+        return self.builder.create(
+            resource,
+            {**body, **(extra or {})},
+            owner=request.user["id"] if request.user else None,
+            parents=parents,
+            now=request.now,
+            sequence=self.next_sequence(),
+        )
+
+    async def delete_cascade(self, resource: Resource, record: Mapping[str, Any]) -> None:
+        """Delete ``record`` and every record below it."""
+        record_id = record[resource.id_field]
+        for child in self.model.children(resource):
+            param = child.parent_params[-1]
+            for candidate in await self.store.values(child.name):
+                if str(candidate.get(PARENT, {}).get(param)) == str(record_id):
+                    await self.delete_cascade(child, candidate)
+        await self.store.delete(resource.name, str(record_id))
+
+    async def _list(self, resource: Resource, request: Request) -> Rendered | Problem:
+        op = request.operation
+        if resource.parent is not None:
+            parent = await self.load(resource.parent, request)
+            if isinstance(parent, Problem):
+                return parent
+        shape = self.model.list_shapes[(op.method, op.path)]
+        query = request.validated.query
+        user_id = request.user["id"] if request.user else None
+        records = [
+            r
+            for r in await self.store.values(resource.name)
+            if (r.get(OWNER) is None or r.get(OWNER) == user_id)
+            and all(
+                str(r.get(PARENT, {}).get(p)) == request.params.get(p)
+                for p in resource.parent_params
+            )
+            and all(r.get(f) == query[f] for f in shape.filters if f in query)
+            and _matches_search(r, query.get(shape.search_param) if shape.search_param else None)
+        ]
+        records.sort(key=lambda r: r.get(SEQUENCE, 0), reverse=True)
+        return self.render(op, self.default_status(op), _page(records, shape, query))
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def default_status(self, op: Operation) -> int:
+        """The first 2xx the operation declares."""
+        codes = sorted(int(s) for s in op.responses if s.isdigit() and s.startswith("2"))
+        return codes[0] if codes else 200
+
+    def render(
+        self, op: Operation, status: int, value: Any, *, resource: Resource | None = None
+    ) -> Rendered:
+        """``value`` projected onto the response declared for ``status``."""
+        response = declared_response(op, status)
+        headers: dict[str, str] = {}
+        if response is None or not response.content:
+            return Rendered(status, None, b"", headers)
+        if resource is not None and any(h.lower() == "location" for h in response.headers):
+            headers["Location"] = self.location(resource, value)
+        name, media = next(iter(response.content.items()))
+        for candidate, candidate_media in response.content.items():
+            if "json" in candidate:
+                name, media = candidate, candidate_media
+                break
+        body = project(value, media.schema, self.document) if media.schema is not None else value
+        return Rendered(status, name, orjson.dumps(body), headers)
+
+    def location(self, resource: Resource, record: Mapping[str, Any]) -> str:
+        """The URL of a stored record."""
+        path = resource.item.replace("{" + resource.id_param + "}", str(record[resource.id_field]))
+        for param, value in (record.get(PARENT) or {}).items():
+            path = path.replace("{" + param + "}", str(value))
+        return self.base_path + path
+
+
+def _page(records: list[dict[str, Any]], shape: ListShape, query: Mapping[str, Any]) -> Any:
+    size = query.get(shape.size_param) if shape.size_param else None
+    size = (
+        int(size)
+        if isinstance(size, int) and size > 0
+        else (20 if shape.size_param else len(records) or 1)
+    )
+    page = query.get(shape.page_param) if shape.page_param else None
+    page = int(page) if isinstance(page, int) and page > 0 else 1
+    offset = query.get(shape.offset_param) if shape.offset_param else None
+    start = int(offset) if isinstance(offset, int) and offset >= 0 else (page - 1) * size
+    items = records[start : start + size]
+    if shape.data is None:
+        return items
+    body: dict[str, Any] = {shape.data: items}
+    if shape.pagination is not None:
+        body[shape.pagination] = {
+            "page": page,
+            "limit": size,
+            "total": len(records),
+            "pages": math.ceil(len(records) / size),
+        }
+    return body
+
+
+def _matches_search(record: Mapping[str, Any], term: Any) -> bool:
+    if not term:
+        return True
+    needle = str(term).lower()
+    return any(
+        isinstance(v, str) and needle in v.lower()
+        for k, v in record.items()
+        if not k.startswith("__")
+    )
+
+
+def _guard(guard: Mapping[str, Any], record: Mapping[str, Any]) -> Problem | None:
+    value = record.get(str(guard.get("field")))
+    if value in (guard.get("not") or []):
+        code = str(guard.get("conflict", "conflict"))
+        return Problem(409, code, _title(code), f"The {guard.get('field')} is {value}.")
+    return None
+
+
+def _title(code: str) -> str:
+    return code.replace("_", " ").capitalize()
+
+
+def _noun(resource: Resource) -> str:
+    return resource.collection.rsplit("/", 1)[-1].rstrip("s") or "resource"
+
+
+def _not_found(resource: Resource, record_id: Any) -> Problem:
+    return Problem(404, "not_found", "Not found", f"No {_noun(resource)} has the id {record_id}.")
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(
+        401,
+        "unauthorized",
+        "Authentication required",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
+    )
+
+
+def utcnow() -> datetime:
+    """Now, in UTC."""
+    return datetime.now(UTC)

@@ -1,0 +1,108 @@
+"""Where the stateful mock keeps its data: records by collection, and expiring keys.
+
+`Store` is the interface; `MemoryStore` the default implementation. It is async so that a
+networked store (Redis, for several workers) implements the same calls. Writes that must be
+atomic (idempotency, rate limits, "pay once") run under `Store.lock`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+__all__ = ["MemoryStore", "Store"]
+
+Record = dict[str, Any]
+
+
+class Store(Protocol):
+    """The operations the stateful mock needs from its storage."""
+
+    async def get(self, collection: str, key: str) -> Record | None: ...
+    async def put(self, collection: str, key: str, record: Record) -> None: ...
+    async def delete(self, collection: str, key: str) -> bool: ...
+    async def values(self, collection: str) -> list[Record]: ...
+    async def incr(self, key: str, *, ttl: float) -> int: ...
+    async def ttl(self, key: str) -> float: ...
+    async def get_value(self, key: str) -> Any: ...
+    async def set_value(self, key: str, value: Any, *, ttl: float | None = None) -> None: ...
+    async def delete_value(self, key: str) -> None: ...
+    async def export(self) -> dict[str, Any]: ...
+    async def load(self, data: dict[str, Any]) -> None: ...
+    async def reset(self) -> None: ...
+    def lock(self, key: str) -> Any: ...
+
+
+class MemoryStore:
+    """Everything in this process's memory; records are copied in and out."""
+
+    def __init__(self) -> None:
+        self._collections: dict[str, dict[str, Record]] = {}
+        self._values: dict[str, tuple[Any, float | None]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def get(self, collection: str, key: str) -> Record | None:
+        record = self._collections.get(collection, {}).get(key)
+        return copy.deepcopy(record) if record is not None else None
+
+    async def put(self, collection: str, key: str, record: Record) -> None:
+        self._collections.setdefault(collection, {})[key] = copy.deepcopy(record)
+
+    async def delete(self, collection: str, key: str) -> bool:
+        return self._collections.get(collection, {}).pop(key, None) is not None
+
+    async def values(self, collection: str) -> list[Record]:
+        return [copy.deepcopy(r) for r in self._collections.get(collection, {}).values()]
+
+    def _live(self, key: str) -> tuple[Any, float | None] | None:
+        entry = self._values.get(key)
+        if entry is not None and entry[1] is not None and entry[1] <= time.monotonic():
+            del self._values[key]
+            return None
+        return entry
+
+    async def incr(self, key: str, *, ttl: float) -> int:
+        entry = self._live(key)
+        count = (entry[0] if entry else 0) + 1
+        expires = entry[1] if entry else time.monotonic() + ttl
+        self._values[key] = (count, expires)
+        return int(count)
+
+    async def ttl(self, key: str) -> float:
+        entry = self._live(key)
+        if entry is None or entry[1] is None:
+            return 0.0
+        return max(0.0, entry[1] - time.monotonic())
+
+    async def get_value(self, key: str) -> Any:
+        entry = self._live(key)
+        return copy.deepcopy(entry[0]) if entry else None
+
+    async def set_value(self, key: str, value: Any, *, ttl: float | None = None) -> None:
+        expires = time.monotonic() + ttl if ttl is not None else None
+        self._values[key] = (copy.deepcopy(value), expires)
+
+    async def delete_value(self, key: str) -> None:
+        self._values.pop(key, None)
+
+    async def export(self) -> dict[str, Any]:
+        return {"collections": copy.deepcopy(self._collections)}
+
+    async def load(self, data: dict[str, Any]) -> None:
+        for name, records in (data.get("collections") or {}).items():
+            self._collections.setdefault(name, {}).update(copy.deepcopy(records))
+
+    async def reset(self) -> None:
+        self._collections.clear()
+        self._values.clear()
+
+    @asynccontextmanager
+    async def lock(self, key: str) -> AsyncIterator[None]:
+        """Serialize the writers of ``key`` (one event loop: an asyncio lock suffices)."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            yield

@@ -1,0 +1,151 @@
+"""Access tokens (signed JWTs) and refresh tokens (opaque, rotated, revocable).
+
+Access tokens are HS256 JWTs signed with a key that is random per run unless configured, so a
+token from another run, another server or another key is refused. Each carries the user's
+token generation (``gen``): "log out everywhere" bumps the generation and every older token
+stops working. Refresh tokens are random strings whose hash is stored with their family, so
+reusing a rotated token revokes the whole family (the usual theft response).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from mockserver.store import Store
+
+__all__ = ["AccessClaims", "InvalidToken", "TokenService"]
+
+ALGORITHM = "HS256"
+ISSUER = "mockserver"
+_REFRESH = "refresh:"
+
+
+class InvalidToken(Exception):
+    """A token that must be refused; the message says why, for the 401's detail."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What a verified access token says."""
+
+    user_id: str
+    generation: int
+    token_id: str
+
+
+class TokenService:
+    """Issues and verifies tokens; refresh-token state lives in the `Store`."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        secret: str | None = None,
+        access_ttl: int = 900,
+        refresh_ttl: int = 14 * 24 * 3600,
+    ) -> None:
+        self._store = store
+        self._secret = secret or secrets.token_urlsafe(32)
+        self.access_ttl = access_ttl
+        self.refresh_ttl = refresh_ttl
+
+    def issue_access(self, user_id: str, generation: int) -> str:
+        """A signed access token for ``user_id``."""
+        now = int(time.time())
+        claims = {
+            "sub": user_id,
+            "iss": ISSUER,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.access_ttl,
+            "jti": uuid.uuid4().hex,
+            "gen": generation,
+        }
+        return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
+
+    def verify_access(self, token: str) -> AccessClaims:
+        """The claims of a valid token; `InvalidToken` for anything else."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],  # never "none", never what the token header asks for
+                issuer=ISSUER,
+                options={"require": ["sub", "exp", "iat", "nbf", "jti"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken("The access token has expired; refresh it or log in again.") from exc
+        except jwt.ImmatureSignatureError as exc:
+            raise InvalidToken("The access token is not valid yet.") from exc
+        except jwt.InvalidTokenError as exc:
+            raise InvalidToken("The access token was not issued by this server.") from exc
+        generation = claims.get("gen", 0)
+        if not isinstance(claims["sub"], str) or not isinstance(generation, int):
+            raise InvalidToken("The access token was not issued by this server.")
+        return AccessClaims(claims["sub"], generation, str(claims["jti"]))
+
+    async def issue_refresh(self, user_id: str, *, family: str | None = None) -> str:
+        """A new refresh token for ``user_id`` (in ``family`` when rotating)."""
+        token = "rt_" + secrets.token_urlsafe(32)
+        family = family or uuid.uuid4().hex
+        record = {"userId": user_id, "family": family, "used": False}
+        await self._store.set_value(_REFRESH + _digest(token), record, ttl=self.refresh_ttl)
+        await self._remember_family(user_id, family)
+        return token
+
+    async def rotate_refresh(self, token: str) -> tuple[str, str]:
+        """Exchange ``token`` for a new one: ``(user id, new token)``; reuse revokes the family."""
+        key = _REFRESH + _digest(token)
+        async with self._store.lock(key):
+            record = await self._store.get_value(key)
+            revoked = record is not None and await self._store.get_value(
+                f"revoked-family:{record['family']}"
+            )
+            if record is None or revoked:
+                raise InvalidToken("The refresh token is invalid, expired or revoked.")
+            if record["used"]:
+                await self.revoke_family(record["family"])
+                raise InvalidToken(
+                    "The refresh token was already used; every token of its login is revoked."
+                )
+            record["used"] = True
+            await self._store.set_value(key, record, ttl=self.refresh_ttl)
+        new = await self.issue_refresh(record["userId"], family=record["family"])
+        return record["userId"], new
+
+    async def revoke_refresh(self, token: str, user_id: str) -> bool:
+        """Revoke one refresh token of ``user_id`` (logout on one device)."""
+        key = _REFRESH + _digest(token)
+        record = await self._store.get_value(key)
+        if record is None or record["userId"] != user_id:
+            return False
+        await self.revoke_family(record["family"])
+        return True
+
+    async def revoke_family(self, family: str) -> None:
+        """Refuse every refresh token of one login."""
+        await self._store.set_value(f"revoked-family:{family}", True, ttl=self.refresh_ttl)
+
+    async def revoke_all(self, user_id: str) -> None:
+        """Refuse every refresh token of ``user_id`` (logout on all devices)."""
+        for family in await self._store.get_value(f"families:{user_id}") or []:
+            await self.revoke_family(family)
+
+    async def _remember_family(self, user_id: str, family: str) -> None:
+        key = f"families:{user_id}"
+        async with self._store.lock(key):
+            families = await self._store.get_value(key) or []
+            if family not in families:
+                families.append(family)
+                await self._store.set_value(key, families, ttl=self.refresh_ttl)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
