@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +130,31 @@ class ActionRunner:
         return self.mock.render(
             request.operation, self.mock.default_status(request.operation), record
         )
+
+    async def adopt_user(self, record: dict[str, Any]) -> None:
+        """Store an imported user: hash a plain password, index its identity."""
+        from mockserver.stateful import USERS
+
+        register = self._register_action()
+        identity_field = str(register.get("identity", "email"))
+        secret_field = str(register.get("secret", "password"))
+        if "__secret__" not in record and secret_field in record:
+            record["__salt__"] = secrets.token_hex(8)
+            record["__secret__"] = _hash_secret(str(record.pop(secret_field)), record["__salt__"])
+        record.setdefault("__generation__", 0)
+        record.setdefault("id", str(uuid.uuid4()))
+        record[OWNER] = None
+        await self.mock.store.put(USERS, str(record["id"]), record)
+        identity = str(record.get(identity_field, "")).strip().lower()
+        if identity:
+            await self.mock.store.set_value(f"identity:{identity}", record["id"])
+
+    def _register_action(self) -> Mapping[str, Any]:
+        for op in self.mock.model.operations:
+            action = op.extensions.get("x-mock-action")
+            if isinstance(action, Mapping) and action.get("type") == "register":
+                return action
+        return {}
 
     async def _login(self, action: Mapping[str, Any], request: Request) -> Rendered | Problem:
         from mockserver.stateful import USERS

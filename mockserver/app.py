@@ -10,7 +10,9 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
+from mockserver.admin import admin_routes
 from mockserver.engine import Engine
+from mockserver.faults import Faults
 from mockserver.loader import Spec, load_spec
 from mockserver.store import Store
 
@@ -37,6 +39,10 @@ def create_app(
     jwt_secret: str | None = None,
     cors: bool = True,
     cors_origins: Sequence[str] | None = None,
+    latency: tuple[float, float] | None = None,
+    chaos: float = 0.0,
+    fixtures: Mapping[str, Any] | None = None,
+    admin_token: str | None = None,
 ) -> Starlette:
     """Build a Starlette application that mocks ``spec``.
 
@@ -53,13 +59,22 @@ def create_app(
         cors: answer CORS preflights and allow credentials for the requesting origin, so a
             browser frontend on another port can call the mock.
         cors_origins: restrict CORS to these origins instead of echoing any origin.
+        latency: delay every answer by a uniform ``(low, high)`` milliseconds.
+        chaos: the share of requests (0-1) answered with a 503 or a dropped connection.
+        fixtures: state to start from, in the shape ``GET /__mock/state`` answers.
+        admin_token: lets clients other than loopback use ``/__mock/`` with this token.
 
     Raises:
         SpecError: the document cannot be loaded or mocked; the message names the file, the
             JSON pointer and the fix.
     """
     loaded = spec if isinstance(spec, Spec) else load_spec(spec)
-    engine = Engine(loaded, seed=seed, stateful=stateful, store=store, jwt_secret=jwt_secret)
+    faults = Faults(latency=latency, chaos=chaos, seed=seed)
+    engine = Engine(
+        loaded, seed=seed, stateful=stateful, store=store, jwt_secret=jwt_secret, faults=faults
+    )
+    if fixtures is not None:
+        engine.preload(fixtures)
     middleware = []
     if cors:
         middleware.append(
@@ -74,7 +89,7 @@ def create_app(
                 max_age=600,
             )
         )
-    app = Starlette(middleware=middleware)
+    app = Starlette(routes=admin_routes(engine, token=admin_token), middleware=middleware)
     # The engine answers everything the (empty) route table does not: no per-route regexes.
     app.router.default = engine
     app.state.engine = engine

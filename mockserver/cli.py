@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mockserver.errors import MockServerError
+from mockserver.errors import ConfigError, MockServerError
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.types import ASGIApp
 
 __all__ = ["main"]
 
@@ -27,6 +34,25 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _latency(text: str) -> tuple[float, float]:
+    from mockserver.faults import parse_latency
+
+    try:
+        return parse_latency(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}")
+    return rate
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mockserver",
@@ -44,6 +70,19 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-cors", action="store_true", help="do not answer CORS requests")
     serve.add_argument("--reload", action="store_true", help="reload when the spec changes")
+    serve.add_argument("--latency", type=_latency, help="delay answers: MS or MIN-MAX (ms)")
+    serve.add_argument("--chaos", type=_rate, default=0.0, help="share of requests that fail (0-1)")
+    serve.add_argument("--fixtures", type=Path, help="JSON state to start from")
+    serve.add_argument(
+        "--admin-token",
+        default=os.environ.get("MOCKSERVER_ADMIN_TOKEN"),
+        help="token for /__mock/ from non-loopback clients (env MOCKSERVER_ADMIN_TOKEN)",
+    )
+    serve.add_argument(
+        "--jwt-secret",
+        default=os.environ.get("MOCKSERVER_JWT_SECRET"),
+        help="key signing access tokens (env MOCKSERVER_JWT_SECRET; random by default)",
+    )
 
     lint = commands.add_parser("lint", help="report what would stop a spec from being mocked")
     lint.add_argument("spec", type=Path, help="OpenAPI file to check")
@@ -57,31 +96,47 @@ def _serve(args: argparse.Namespace) -> int:
     from mockserver.loader import load_spec
 
     spec_path: Path = args.spec or _default_spec()
+    fixtures = None
+    if args.fixtures is not None:
+        try:
+            fixtures = json.loads(args.fixtures.read_text())
+        except (OSError, ValueError) as exc:
+            print(f"mockserver: cannot read fixtures {args.fixtures}: {exc}", file=sys.stderr)
+            return 2
 
-    def build() -> object:
+    def build() -> Starlette:
         return create_app(
-            load_spec(spec_path), seed=args.seed, stateful=not args.stateless, cors=not args.no_cors
+            load_spec(spec_path),
+            seed=args.seed,
+            stateful=not args.stateless,
+            cors=not args.no_cors,
+            latency=args.latency,
+            chaos=args.chaos,
+            fixtures=fixtures,
+            admin_token=args.admin_token,
+            jwt_secret=args.jwt_secret,
         )
 
     try:
-        app = build()
+        built = build()
     except MockServerError as exc:
         print(f"mockserver: cannot mock {spec_path}:\n{exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"mockserver: cannot read {spec_path}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    engine = app.state.engine  # type: ignore[attr-defined]
+    engine = built.state.engine
+    app: ASGIApp = built
     if args.reload:
         from mockserver.reload import ReloadingApp
 
-        app = ReloadingApp(build, spec_path)  # type: ignore[arg-type]
+        app = ReloadingApp(build, spec_path)
     url = f"http://{args.host}:{args.port}{engine.spec.base_path}"
     print(
         f"mockserver: {len(engine.operations)} operations of {spec_path} on {url}",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")  # type: ignore[arg-type]
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
 

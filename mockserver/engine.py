@@ -7,16 +7,19 @@ examples, sends bytes serialized at the first use.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
+from mockserver.faults import Faults
 from mockserver.generate import DataGenerator
+from mockserver.journal import Journal
 from mockserver.loader import Spec
 from mockserver.normalize import request_view, response_view
 from mockserver.operations import Operation, compile_operations
@@ -54,6 +57,14 @@ class _BodyTooLarge(Exception):
     pass
 
 
+@dataclass(slots=True)
+class _Outcome:
+    """What the journal records beyond the status: violations and injected faults."""
+
+    violations: list[dict[str, str]] = field(default_factory=list)
+    fault: str | None = None
+
+
 def _invalid_status(operation: Operation) -> int:
     if "400" not in operation.responses and "422" in operation.responses:
         return 422
@@ -86,8 +97,13 @@ class Engine:
         stateful: bool = True,
         store: Store | None = None,
         jwt_secret: str | None = None,
+        faults: Faults | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.spec = spec
+        self.faults = faults or Faults(seed=seed)
+        self.journal = journal or Journal()
+        self._fixtures: Mapping[str, Any] | None = None
         request_doc = request_view(spec.document)
         response_doc = response_view(spec.document)
         requests = SchemaRegistry(request_doc)
@@ -136,17 +152,26 @@ class Engine:
                 id(c.operation): op for c, op in zip(self.operations, response_ops, strict=True)
             }
 
+    def preload(self, fixtures: Mapping[str, Any]) -> None:
+        """State to import before the first request is answered (``--fixtures``)."""
+        self._fixtures = fixtures
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        if self._fixtures is not None and self.state is not None:
+            fixtures, self._fixtures = self._fixtures, None
+            await self.state.import_state(fixtures)
         started = time.perf_counter()
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
         path = path.split("?", 1)[0]
         method: str = scope["method"]
+        outcome = _Outcome()
         match = self.router.match(path)
+        operation: Operation | None = None
         if match is None:
-            problem = Problem(
+            rendered: Rendered | Problem = Problem(
                 404,
                 "no_such_path",
                 "Not found",
@@ -154,45 +179,67 @@ class Engine:
                 + (f" (the base path is {self.spec.base_path})" if self.spec.base_path else "")
                 + ".",
             )
-            await self._send_problem(send, problem, None, path, method)
-            return
-        compiled = match.methods.get(method) or (
-            match.methods.get("GET") if method == "HEAD" else None
-        )
-        if compiled is None:
+        elif (
+            compiled := match.methods.get(method)
+            or (match.methods.get("GET") if method == "HEAD" else None)
+        ) is None:
             allowed = sorted(set(match.methods) | ({"HEAD"} if "GET" in match.methods else set()))
-            problem = Problem(
+            rendered = Problem(
                 405,
                 "method_not_allowed",
                 "Method not allowed",
                 f"{match.template} does not support {method}; it supports {', '.join(allowed)}.",
                 headers={"Allow": ", ".join(allowed)},
             )
-            await self._send_problem(send, problem, None, path, method)
-            return
+        else:
+            operation = compiled.operation
+            rendered = await self._guarded(scope, receive, compiled, match.params, outcome)
+        if outcome.fault == "drop":
+            # Announce a body and close without it: the client sees a broken connection.
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-length", b"1")]})  # fmt: skip
+            status = 0
+        elif isinstance(rendered, Problem):
+            status = await self._send_problem(send, rendered, operation, path, method)
+        else:
+            status = await _send(send, rendered, head=method == "HEAD")
+        self.journal.record(
+            method=method,
+            path=path,
+            query=scope.get("query_string", b"").decode("latin-1"),
+            status=status,
+            started=started,
+            operation_id=operation.operation_id if operation else None,
+            violations=outcome.violations,
+            fault=outcome.fault,
+        )
+
+    async def _guarded(
+        self,
+        scope: Scope,
+        receive: Receive,
+        compiled: CompiledOperation,
+        params: dict[str, str],
+        outcome: _Outcome,
+    ) -> Rendered | Problem:
         try:
-            rendered = await self._handle(scope, receive, compiled, match.params)
+            return await self._handle(scope, receive, compiled, params, outcome)
         except _BodyTooLarge:
-            rendered = Problem(
+            return Problem(
                 413,
                 "body_too_large",
                 "Request body too large",
                 f"The body exceeds {MAX_BODY_BYTES} bytes.",
             )
         except Exception:  # a bug of ours must not look like the client's mistake
-            logger.exception("mock failed on %s %s", method, path)
-            rendered = Problem(
+            logger.exception("mock failed on %s", compiled.operation.label)
+            return Problem(
                 500,
                 "mock_error",
                 "Mock server error",
                 f"The mock failed while answering {compiled.operation.label}; "
                 "this is a bug in mockserver, not in the request.",
             )
-        if isinstance(rendered, Problem):
-            await self._send_problem(send, rendered, compiled.operation, path, method)
-        else:
-            await _send(send, rendered, head=method == "HEAD")
-        logger.debug("%s %s %.2fms", method, path, (time.perf_counter() - started) * 1000)
 
     async def _handle(
         self,
@@ -200,6 +247,7 @@ class Engine:
         receive: Receive,
         compiled: CompiledOperation,
         params: dict[str, str],
+        outcome: _Outcome,
     ) -> Rendered | Problem:
         headers = Headers(scope=scope)
         try:
@@ -208,6 +256,22 @@ class Engine:
             )
         except PreferenceError as exc:
             return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
+        if prefs.delay is not None or prefs.fault is not None or self.faults.active:
+            plan = self.faults.plan(delay=prefs.delay, fault=prefs.fault)
+            if plan.delay_ms:
+                await asyncio.sleep(plan.delay_ms / 1000)
+            if plan.fault is not None:
+                outcome.fault = plan.fault
+                if plan.fault == "drop":
+                    return Problem(503, "dropped", "Dropped", "The connection was dropped.")
+                status = int(plan.fault)
+                return Problem(
+                    status,
+                    "injected_fault",
+                    "Injected fault",
+                    f"The mock answered {status} on purpose (--chaos or Prefer: fault).",
+                    headers={"Retry-After": "1"} if status == 503 else None,
+                )
         failure = compiled.security.check(headers, query)
         user = None
         if failure is None and self.state is not None:
@@ -231,13 +295,11 @@ class Engine:
             path_params=params, query_string=query, headers=headers, body=body
         )
         if violations:
+            outcome.violations = [
+                {"field": v.location, "code": v.code, "message": v.message} for v in violations
+            ]
             return _violations_problem(compiled.invalid_status, violations)
-        if (
-            self.state is not None
-            and prefs.code is None
-            and prefs.example is None
-            and not prefs.dynamic
-        ):
+        if self.state is not None and not prefs.wants_example:
             answer = await self.state.handle(
                 Request(
                     operation=self._state_ops[id(compiled.operation)],
@@ -255,9 +317,9 @@ class Engine:
 
     async def _send_problem(
         self, send: Send, problem: Problem, operation: Operation | None, path: str, method: str
-    ) -> None:
+    ) -> int:
         status, media_type, body, headers = self.problems.render(problem, operation, path)
-        await _send(send, Rendered(status, media_type, body, headers), head=method == "HEAD")
+        return await _send(send, Rendered(status, media_type, body, headers), head=method == "HEAD")
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -278,7 +340,7 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def _send(send: Send, rendered: Rendered, *, head: bool = False) -> None:
+async def _send(send: Send, rendered: Rendered, *, head: bool = False) -> int:
     raw_headers = [(b"content-length", str(len(rendered.body)).encode())]
     if rendered.media_type:
         raw_headers.append((b"content-type", rendered.media_type.encode()))
@@ -286,3 +348,4 @@ async def _send(send: Send, rendered: Rendered, *, head: bool = False) -> None:
         raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
     await send({"type": "http.response.start", "status": rendered.status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": b"" if head else rendered.body})
+    return rendered.status

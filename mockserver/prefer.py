@@ -13,7 +13,8 @@ from urllib.parse import unquote_plus
 __all__ = ["PreferenceError", "Preferences", "parse_preferences"]
 
 _QUERY_PREFIX = "__"
-_KEYS = ("code", "example", "dynamic")
+_KEYS = ("code", "example", "dynamic", "delay", "fault")
+MAX_DELAY_MS = 60_000
 
 
 class PreferenceError(ValueError):
@@ -27,6 +28,13 @@ class Preferences:
     code: int | None = None
     example: str | None = None
     dynamic: bool | None = None
+    delay: float | None = None  # milliseconds
+    fault: str | None = None  # "drop" or an HTTP status as text
+
+    @property
+    def wants_example(self) -> bool:
+        """Whether the client asked for a particular stateless answer."""
+        return self.code is not None or self.example is not None or bool(self.dynamic)
 
 
 NO_PREFERENCES = Preferences()
@@ -76,4 +84,20 @@ def parse_preferences(prefer_header: str | None, query_string: str) -> tuple[Pre
             raise PreferenceError(f"expected code=<HTTP status 100-599>, got code={raw['code']}")
         code = int(raw["code"])
     dynamic = _parse_bool("dynamic", raw["dynamic"]) if "dynamic" in raw else None
-    return Preferences(code=code, example=raw.get("example") or None, dynamic=dynamic), query_string
+    delay = None
+    if "delay" in raw:
+        try:
+            delay = float(raw["delay"])
+        except ValueError:
+            delay = -1.0
+        if not 0 <= delay <= MAX_DELAY_MS:
+            raise PreferenceError(
+                f"expected delay=<milliseconds 0-{MAX_DELAY_MS}>, got delay={raw['delay']}"
+            )
+    fault = raw.get("fault") or None
+    if fault is not None and fault != "drop" and not (fault.isdigit() and 400 <= int(fault) <= 599):
+        raise PreferenceError(f"expected fault=drop or fault=<status 400-599>, got fault={fault}")
+    prefs = Preferences(
+        code=code, example=raw.get("example") or None, dynamic=dynamic, delay=delay, fault=fault
+    )
+    return prefs, query_string

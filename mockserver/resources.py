@@ -116,6 +116,7 @@ class ResourceModel:
 
     def __init__(self, document: Mapping[str, Any], operations: list[Operation]) -> None:
         self.document = document
+        self.operations = operations
         self.resources: dict[str, Resource] = {}
         self.roles: dict[tuple[str, str], tuple[Role, Resource]] = {}
         self.list_shapes: dict[tuple[str, str], ListShape] = {}

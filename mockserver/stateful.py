@@ -275,6 +275,50 @@ class StatefulMock:
         records.sort(key=lambda r: r.get(SEQUENCE, 0), reverse=True)
         return self.render(op, self.default_status(op), _page(records, shape, query))
 
+    # -- control ----------------------------------------------------------------------------
+
+    async def reset(self) -> None:
+        """Forget everything: records, users, tokens, counters."""
+        await self.store.reset()
+
+    async def export_state(self) -> dict[str, Any]:
+        """Every record, as `import_state` takes it back."""
+        return await self.store.export()
+
+    async def import_state(self, data: Mapping[str, Any]) -> None:
+        """Load records; hand-written fixtures get their bookkeeping filled in.
+
+        A fixture record may name its owner and parents by their visible fields (``ownerId``,
+        ``projectId``); a user may carry a plain password in the field register reads it from.
+        """
+        collections = dict(data.get("collections") or {})
+        adopted: dict[str, Any] = {}
+        for name, records in collections.items():
+            resource = self.model.resources.get(name)
+            fixed = {}
+            for key, record in records.items():
+                record = dict(record)
+                if resource is not None:
+                    record.setdefault(resource.id_field, key)
+                    if OWNER not in record:
+                        record[OWNER] = record.get(resource.owner_field or "")
+                    if PARENT not in record:
+                        record[PARENT] = {
+                            p: record.get(f) for p, f in resource.parent_fields.items()
+                        }
+                record.setdefault(SEQUENCE, self.next_sequence())
+                fixed[key] = record
+            adopted[name] = fixed
+        users = adopted.pop(USERS, {})
+        await self.store.load({"collections": adopted})
+        for record in users.values():
+            await self.actions.adopt_user(record)
+        highest = max(
+            (r.get(SEQUENCE, 0) for records in adopted.values() for r in records.values()),
+            default=0,
+        )
+        self._sequence = itertools.count(max(highest + 1, next(self._sequence)))
+
     # -- rendering --------------------------------------------------------------------------
 
     def default_status(self, op: Operation) -> int:

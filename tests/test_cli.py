@@ -143,3 +143,49 @@ def test_cli_lint_fails_on_problems_and_names_them(capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "error: " in out
     assert "problems.yaml#/" in out
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--latency", "fast", "latency"),
+        ("--latency", "200-50", "latency"),
+        ("--chaos", "2", "between 0 and 1"),
+        ("--chaos", "lots", "between 0 and 1"),
+    ],
+)
+def test_cli_serve_rejects_bad_fault_options(
+    flag: str, value: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", flag, value])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_serve_refuses_unreadable_fixtures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "fixtures.json"
+    broken.write_text("{not json")
+    assert main(["serve", "--fixtures", str(broken)]) == 2
+    assert "fixtures.json" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_serve_stateless_answers_examples(serve: list[ServeProcess]) -> None:
+    process = ServeProcess(str(SPEC), "--stateless")
+    serve.append(process)
+    project = "4b5f4d3e-8a1c-4a55-9c43-1d2f3b4a5c6d"
+    response = httpx.get(
+        f"{process.url}/api/v1/projects/{project}", headers={"Authorization": "Bearer any"}
+    )
+    assert response.json()["name"] == "Website relaunch"
+
+
+@pytest.mark.slow
+def test_cli_serve_stateful_by_default_refuses_foreign_tokens(serve: list[ServeProcess]) -> None:
+    process = ServeProcess(str(SPEC))
+    serve.append(process)
+    response = httpx.get(f"{process.url}/api/v1/auth/me", headers={"Authorization": "Bearer any"})
+    assert response.status_code == 401

@@ -383,3 +383,22 @@ def test_flow_prefer_still_chooses_examples_over_state(api: Api) -> None:
 
 def test_flow_every_response_was_checked_against_the_spec() -> None:
     assert CHECKER.checked > 50
+
+
+def test_flow_inference_works_on_a_third_party_spec(
+    make_server: Callable[..., RunningServer],
+) -> None:
+    shop = SPEC.parent.parent / "tests" / "specs" / "engine" / "shop.yaml"
+    server = make_server(create_app(shop, seed=1))
+    with httpx.Client(base_url=server.url + "/v2") as client:
+        first = client.post("/items", json={"name": "Hammer", "price": 9.5})
+        second = client.post("/items", json={"name": "Saw", "price": 19})
+        assert (first.status_code, second.status_code) == (201, 201)
+        assert isinstance(first.json()["id"], int)
+        assert first.json()["id"] != second.json()["id"]
+        assert first.headers["location"] == f"/v2/items/{first.json()['id']}"
+        assert client.get(f"/items/{first.json()['id']}").json() == first.json()
+        listed = client.get("/items", headers={"X-API-Key": "k"}).json()
+        assert sorted(item["name"] for item in listed) == ["Hammer", "Saw"]
+        assert client.delete(f"/items/{first.json()['id']}").status_code == 204
+        assert client.get(f"/items/{first.json()['id']}").status_code == 404
