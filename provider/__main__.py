@@ -1,0 +1,87 @@
+"""``python -m provider``: serve the reference provider with uvicorn.
+
+A thin layer over ``create_app``: options and the environment become settings (bad ones exit
+2 with the reason), then uvicorn serves until interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from provider.app import create_app
+from provider.config import default_database_url, normalize_database_url
+from provider.errors import ProviderError
+
+__all__ = ["main", "parser"]
+
+EPILOG = """environment:
+  DATABASE_URL         database URL when --database-url is not given
+  PROVIDER_JWT_SECRET  HS256 signing key (at least 32 bytes); random per process by default
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    cli = argparse.ArgumentParser(
+        prog="python -m provider",
+        description="Serve the reference implementation of openapi/openapi.yaml on a database.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cli.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
+    cli.add_argument("--port", type=int, default=8000, help="TCP port (default: %(default)s)")
+    cli.add_argument(
+        "--database-url",
+        default=None,
+        help="sqlite:///file or postgresql+psycopg://user:pass@host/db "
+        "(default: $DATABASE_URL, else .data/provider.sqlite3 under the working directory)",
+    )
+    cli.add_argument(
+        "--test-states",
+        action="store_true",
+        help="expose POST /_pact/provider-states for Pact verification (never in production)",
+    )
+    cli.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn log level (default: %(default)s)",
+    )
+    return cli
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server; answer the exit status."""
+    args = parser().parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        print(
+            f"error: expected --port between 0 and 65535, got --port={args.port}", file=sys.stderr
+        )
+        return 2
+    database_url = args.database_url or os.environ.get("DATABASE_URL") or default_database_url()
+    try:
+        app = create_app(
+            database_url=database_url,
+            test_states=args.test_states,
+            jwt_secret=os.environ.get("PROVIDER_JWT_SECRET") or None,
+        )
+    except ProviderError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    shown = normalize_database_url(database_url).render_as_string(hide_password=True)
+    print(
+        f"provider: http://{args.host}:{args.port}/api/v1 on {shown}"
+        + (" (provider states at /_pact/provider-states)" if args.test_states else ""),
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
