@@ -9,8 +9,9 @@ lookups, one body parse and one ``is_valid`` call; only a failing request pays f
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -29,7 +30,7 @@ from mockserver.params import (
     parse_cookies,
     parse_query,
 )
-from mockserver.schemas import OAS_FORMAT_KEYWORD, SchemaRegistry, schema_types
+from mockserver.schemas import OAS_FORMAT_KEYWORD, SchemaRegistry, schema_members, schema_types
 
 if TYPE_CHECKING:
     from mockserver.response_validation import ResponseValidator
@@ -215,6 +216,32 @@ def _violations_of(error: jsonschema_rs.ValidationError, location: str) -> list[
     return [Violation(location, name, message)]
 
 
+def write_only_locations(
+    schema: Any, document: Mapping[str, Any], location: str, depth: int = 0
+) -> Iterator[str]:
+    """Where in a body ``writeOnly`` values (passwords) sit: their values are never echoed."""
+    if depth > 8 or not isinstance(schema, Mapping):
+        return
+    for member in schema_members(schema, document):
+        for name, sub in (member.get("properties") or {}).items():
+            here = f"{location}.{name}"
+            if any(m.get("writeOnly") for m in schema_members(sub, document)):
+                yield here
+            else:
+                yield from write_only_locations(sub, document, here, depth + 1)
+
+
+def redact(violation: Violation, body: Any) -> Violation:
+    """The violation without the rejected value of a ``writeOnly`` field in its message."""
+    value: Any = body
+    for key in violation.location.split(".")[1:]:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    message = violation.message
+    if isinstance(value, str) and value:
+        message = message.replace(json.dumps(value), "the value").replace(value, "the value")
+    return Violation(violation.location, violation.code, message)
+
+
 def ordered_violations(violations: list[Violation]) -> list[Violation]:
     """Violations in the order of the message: path, query, header, cookie, status, body."""
     return sorted(violations, key=lambda v: _RANK.get(v.location.split(".", 1)[0], 6))
@@ -384,6 +411,11 @@ class RequestValidator:
         self._bodies = body_readers(content, document, properties)
         self._matcher = ContentMatcher(content) if content else None
         self._prefixes = {body.key: "body" for body in self._bodies.values()}
+        self._secrets = frozenset(
+            location
+            for media in content.values()
+            for location in write_only_locations(media.schema, document, "body")
+        )
         self._validator = (
             registry.compile(
                 {"type": "object", "properties": properties}, pointer=operation.pointer
@@ -437,7 +469,10 @@ class RequestValidator:
         media_type, value = self._read_body(headers, body, instance, violations)
         validator = self._validator
         if validator is not None and not validator.is_valid(instance):
-            violations.extend(errors_to_violations(validator.iter_errors(instance), self._prefixes))
+            found = errors_to_violations(validator.iter_errors(instance), self._prefixes)
+            if self._secrets:
+                found = [redact(v, value) if v.location in self._secrets else v for v in found]
+            violations.extend(found)
         for name in empties:
             query[name] = ""
         request = ValidatedRequest(path, query, header_values, cookies, media_type, value)

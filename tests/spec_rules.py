@@ -150,8 +150,11 @@ def operations_with_path_ids_document_404(doc: Mapping[str, Any]) -> list[str]:
 
 
 def _walk_schema(
-    doc: Mapping[str, Any], schema: Any, seen: set[int]
+    doc: Mapping[str, Any], schema: Any, seen: set[int], *, branches: bool = True
 ) -> Iterator[Mapping[str, Any]]:
+    """Every schema below ``schema``; ``branches=False`` skips the untyped branches of
+    combinators (``anyOf: [{required: [a]}, ...]``), which constrain their enclosing object
+    rather than describe objects of their own."""
     schema = resolve(doc, schema)
     if not isinstance(schema, Mapping) or id(schema) in seen:
         return
@@ -159,13 +162,14 @@ def _walk_schema(
     yield schema
     for key in ("properties", "patternProperties", "$defs"):
         for sub in schema.get(key, {}).values():
-            yield from _walk_schema(doc, sub, seen)
+            yield from _walk_schema(doc, sub, seen, branches=branches)
     for key in ("allOf", "anyOf", "oneOf", "prefixItems"):
         for sub in schema.get(key, []):
-            yield from _walk_schema(doc, sub, seen)
+            if branches or key == "prefixItems" or "$ref" in sub or "type" in sub:
+                yield from _walk_schema(doc, sub, seen, branches=branches)
     for key in ("items", "additionalProperties", "not", "contains", "propertyNames"):
         if isinstance(schema.get(key), Mapping):
-            yield from _walk_schema(doc, schema[key], seen)
+            yield from _walk_schema(doc, schema[key], seen, branches=branches)
 
 
 def _request_schemas(doc: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -183,7 +187,7 @@ def request_bodies_forbid_unknown_properties(doc: Mapping[str, Any]) -> list[str
     for path, method, op, _ in iter_operations(doc, webhooks=False):
         body = resolve(doc, op.get("requestBody", {}))
         for media in body.get("content", {}).values():
-            for schema in _walk_schema(doc, media.get("schema", {}), set()):
+            for schema in _walk_schema(doc, media.get("schema", {}), set(), branches=False):
                 is_object = schema.get("type") == "object" or "properties" in schema
                 if is_object and schema.get("additionalProperties", True) is True:
                     names = sorted(schema.get("properties", {}))

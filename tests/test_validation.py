@@ -725,3 +725,44 @@ def test_registry_caches_equal_schemas() -> None:
 def test_registry_reports_uncompilable_schemas_with_their_pointer(schema: Any) -> None:
     with pytest.raises(SpecError, match=r"#/paths/x: the schema cannot be compiled"):
         registry().compile(schema, pointer="/paths/x")
+
+
+def test_validate_never_echoes_a_write_only_value() -> None:
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/users": {
+                "post": {
+                    "requestBody": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "password": {
+                                            "type": "string",
+                                            "writeOnly": True,
+                                            "pattern": "[0-9]",
+                                        },
+                                        "name": {"type": "string", "pattern": "[0-9]"},
+                                    },
+                                }
+                            }
+                        }
+                    },
+                    "responses": {"201": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    operation = compile_operations(document)[0]
+    validator = RequestValidator(operation, SchemaRegistry(document))
+    body = b'{"password": "hunter-two-secret", "name": "visible-name"}'
+    _, violations = validator.validate(
+        path_params={}, query_string="", headers={"content-type": "application/json"}, body=body
+    )
+    messages = {v.location: v.message for v in violations}
+    assert "hunter-two-secret" not in messages["body.password"]
+    assert "the value" in messages["body.password"]
+    assert "visible-name" in messages["body.name"]

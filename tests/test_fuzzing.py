@@ -1,0 +1,174 @@
+"""Schemathesis against our mock: the repository config runs clean, chains links, and every
+custom check catches a response that breaks its rule."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import requests
+import schemathesis
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.transport import Response as StResponse
+
+from fuzzing.checks import (
+    created_resource_is_readable_at_location,
+    errors_are_problem_details,
+    lists_hold_only_the_callers_items,
+    order_totals_add_up,
+    password_never_in_response,
+    payment_amount_matches_order,
+)
+from mockserver import create_app
+from tests.conftest import ROOT, SPEC, RunningServer
+
+pytestmark = pytest.mark.slow
+
+SCHEMA = schemathesis.openapi.from_path(str(SPEC))
+ORDER: dict[str, Any] = {
+    "currency": "USD",
+    "items": [{"productId": "a", "name": "A", "quantity": 2, "unitPrice": 150}],
+}
+Check = Callable[..., Any]
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[str]:
+    server = RunningServer(create_app(SPEC, seed=1))
+    yield server.url
+    server.stop()
+
+
+def test_schemathesis_run_passes_against_the_mock_and_chains_links(mock: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "schemathesis.cli", "run", str(SPEC.relative_to(ROOT)),
+         "--url", f"{mock}/api/v1", "--max-examples", "5", "--seed", "1", "--no-color"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
+        assert f"✅ {phase}" in result.stdout
+    journal = httpx.get(f"{mock}/__mock/journal", params={"limit": 1000}).json()["entries"]
+    item = re.compile(r"^/api/v1/projects/[0-9a-f-]{36}$")
+    read = {
+        e["path"]
+        for e in journal
+        if e["method"] == "GET" and e["status"] == 200 and item.match(e["path"])
+    }
+    deleted = {
+        e["path"]
+        for e in journal
+        if e["method"] == "DELETE" and e["status"] == 204 and item.match(e["path"])
+    }
+    # Ids are random UUIDs: a 200 or 204 on one means a created project's id was passed on.
+    assert read, "the stateful phase never read a project it created"
+    assert deleted, "the stateful phase never deleted a project it created"
+
+
+class Session:
+    """A logged-in user of the running mock, making plain requests as a frontend would."""
+
+    def __init__(self, url: str, email: str) -> None:
+        self.url = url + "/api/v1"
+        body: dict[str, Any] = {"email": email, "password": "passw0rd-long", "name": "N"}
+        body["acceptTerms"] = True
+        requests.post(f"{self.url}/auth/register", json=body, timeout=10)
+        credentials = {"email": email, "password": "passw0rd-long"}
+        login = requests.post(f"{self.url}/auth/login", json=credentials, timeout=10)
+        self.user = login.json()["user"]
+        self.headers = {"Authorization": f"Bearer {login.json()['tokens']['accessToken']}"}
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return requests.request(method, self.url + path, headers=headers, timeout=10, **kwargs)
+
+
+def corrupt(
+    response: requests.Response,
+    change: Callable[[Any], Any],
+    headers: dict[str, list[str]] | None = None,
+) -> StResponse:
+    """The mock's real ``response`` with its JSON body (and headers) broken by ``change``."""
+    real = StResponse.from_any(response)
+    return StResponse(
+        status_code=real.status_code,
+        headers={**real.headers, **(headers or {})},
+        content=json.dumps(change(json.loads(real.content))).encode(),
+        request=real.request,
+        elapsed=real.elapsed,
+        verify=real.verify,
+        message=real.message,
+    )
+
+
+def assert_check(check: Check, case: Any, good: requests.Response, bad: StResponse) -> None:
+    """``check`` passes the mock's real answer and fails the broken one, naming itself."""
+    case.validate_response(good, checks=[check])
+    with pytest.raises(FailureGroup) as caught:
+        case.validate_response(bad, checks=[check])
+    failures = getattr(caught.value, "exceptions", [caught.value])
+    assert any(check.__name__ in str(failure) for failure in failures), failures
+
+
+def test_check_order_totals_add_up(mock: str) -> None:
+    session = Session(mock, "totals@example.com")
+    good = session.call("POST", "/orders", json=ORDER)
+    bad = corrupt(good, lambda body: {**body, "total": body["total"] + 1})
+    assert_check(order_totals_add_up, SCHEMA["/orders"]["POST"].Case(body=ORDER), good, bad)
+
+
+def test_check_created_resource_is_readable_at_location(mock: str) -> None:
+    session = Session(mock, "location@example.com")
+    good = session.call("POST", "/projects", json={"name": "P"})
+    elsewhere = ["/api/v1/projects/00000000-0000-4000-8000-000000000000"]
+    bad = corrupt(good, lambda body: body, {"location": elsewhere})
+    project: dict[str, Any] = {"name": "P"}
+    case = SCHEMA["/projects"]["POST"].Case(body=project)
+    assert_check(created_resource_is_readable_at_location, case, good, bad)
+
+
+def test_check_lists_hold_only_the_callers_items(mock: str) -> None:
+    session = Session(mock, "lists@example.com")
+    session.call("POST", "/projects", json={"name": "Mine"})
+    good = session.call("GET", "/projects")
+    stranger = "11111111-1111-4111-8111-111111111111"
+    bad = corrupt(good, lambda body: {**body, "data": [{**body["data"][0], "ownerId": stranger}]})
+    case = SCHEMA["/projects"]["GET"].Case()
+    assert_check(lists_hold_only_the_callers_items, case, good, bad)
+
+
+def test_check_payment_amount_matches_order(mock: str) -> None:
+    session = Session(mock, "payments@example.com")
+    order = session.call("POST", "/orders", json=ORDER).json()
+    body: dict[str, Any] = {"paymentMethod": "pm_card_visa"}
+    path = f"/orders/{order['id']}/payments"
+    good = session.call("POST", path, json=body, headers={"Idempotency-Key": "k1"})
+    bad = corrupt(good, lambda payment: {**payment, "amount": payment["amount"] - 1})
+    case = SCHEMA["/orders/{orderId}/payments"]["POST"].Case(
+        path_parameters={"orderId": order["id"]}, body=body, headers={"Idempotency-Key": "k1"}
+    )
+    assert_check(payment_amount_matches_order, case, good, bad)
+
+
+def test_check_password_never_in_response(mock: str) -> None:
+    session = Session(mock, "secrets@example.com")
+    good = session.call("GET", "/auth/me")
+    bad = corrupt(good, lambda user: {**user, "password": "passw0rd-long"})
+    assert_check(password_never_in_response, SCHEMA["/auth/me"]["GET"].Case(), good, bad)
+
+
+def test_check_errors_are_problem_details(mock: str) -> None:
+    session = Session(mock, "problems@example.com")
+    good = session.call("GET", "/projects/00000000-0000-4000-8000-000000000000")
+    assert good.status_code == 404
+    bad = corrupt(good, lambda problem: {**problem, "status": 500})
+    case = SCHEMA["/projects/{projectId}"]["GET"].Case(
+        path_parameters={"projectId": "00000000-0000-4000-8000-000000000000"}
+    )
+    assert_check(errors_are_problem_details, case, good, bad)
