@@ -33,3 +33,15 @@ format: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Benchmark (bench/): our mock vs Prism vs a bare-Starlette ceiling under wrk. Targets are
+# reported as PASS/MISS, never asserted. `make bench DURATION=10` sets seconds per scenario.
+DURATION ?= 10
+
+.PHONY: bench bench-smoke
+
+bench: install
+	$(BIN)/python -m bench --duration $(DURATION)
+
+bench-smoke: install
+	$(BIN)/python -m bench --smoke
