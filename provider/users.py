@@ -19,7 +19,6 @@ from starlette.responses import Response
 
 from provider.auth import refresh_hash
 from provider.endpoint import (
-    API_PREFIX,
     Call,
     endpoint,
     json_response,
@@ -86,7 +85,7 @@ async def register(call: Call) -> Response:
         user = await call.run(work)
     except IntegrityError:  # a concurrent registration of the same address won the race
         raise conflict("email_taken", EMAIL_TAKEN) from None
-    return json_response(user, 201, {"Location": f"{API_PREFIX}/users/{user['id']}"})
+    return json_response(user, 201)
 
 
 @endpoint("loginUser")

@@ -338,7 +338,11 @@ def _describe(error: ValidationError, root: str) -> list[FieldError]:
             for name in instance
             if name not in declared
         ]
-    return [FieldError(where, keyword, _message(error))]
+    message = _message(error)
+    if isinstance(error.schema, dict) and error.schema.get("writeOnly"):
+        # A rejected password must not travel back in the error that rejects it.
+        message = message.replace(_show(instance), "the value")
+    return [FieldError(where, keyword, message)]
 
 
 def _message(error: ValidationError) -> str:

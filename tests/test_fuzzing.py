@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +27,8 @@ from fuzzing.checks import (
     payment_amount_matches_order,
 )
 from mockserver import create_app
+from provider import CHEAP_PASSWORD_COST
+from provider import create_app as create_provider
 from tests.conftest import ROOT, SPEC, RunningServer
 
 pytestmark = pytest.mark.slow
@@ -69,6 +72,24 @@ def test_schemathesis_run_passes_against_the_mock_and_chains_links(mock: str) ->
     # Ids are random UUIDs: a 200 or 204 on one means a created project's id was passed on.
     assert read, "the stateful phase never read a project it created"
     assert deleted, "the stateful phase never deleted a project it created"
+
+
+def test_schemathesis_run_passes_against_the_reference_provider(tmp_path: Path) -> None:
+    app = create_provider(
+        database_url=f"sqlite:///{tmp_path / 'provider.sqlite3'}",
+        password_cost=CHEAP_PASSWORD_COST,
+    )
+    server = RunningServer(app)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "schemathesis.cli", "run", str(SPEC.relative_to(ROOT)),
+             "--url", f"{server.url}/api/v1", "--max-examples", "5", "--seed", "1", "--no-color"],
+            cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+    finally:
+        server.stop()
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "✅ Stateful" in result.stdout
 
 
 class Session:

@@ -20,6 +20,15 @@ USER = {
     "createdAt": "2026-11-02T09:30:00Z",
     "updatedAt": "2026-11-02T09:30:00Z",
 }
+PROJECT = {
+    "id": "4b5f4d3e-8a1c-4a55-9c43-1d2f3b4a5c6d",
+    "ownerId": "0f8b7c1e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+    "name": "Website relaunch",
+    "description": None,
+    "status": "active",
+    "createdAt": "2026-11-02T10:00:00Z",
+    "updatedAt": "2026-11-02T10:00:00Z",
+}
 PROBLEM = {"type": "about:blank", "title": "Not found", "status": 404, "code": "not_found"}
 
 
@@ -42,7 +51,7 @@ def answer(
 
 def test_a_response_the_spec_allows_passes() -> None:
     CHECK.check(answer("GET", "/auth/me", 200, USER))
-    CHECK.check(answer("POST", "/auth/register", 201, USER, headers={"Location": "/api/v1/x"}))
+    CHECK.check(answer("POST", "/projects", 201, PROJECT, headers={"Location": "/api/v1/x"}))
     CHECK.check(answer("DELETE", "/projects/4b5f4d3e-8a1c-4a55-9c43-1d2f3b4a5c6d", 204))
 
 
@@ -54,7 +63,7 @@ def test_a_response_the_spec_allows_passes() -> None:
         (answer("GET", "/auth/me", 200, USER, media_type="text/json"), "content type"),
         (answer("GET", "/auth/me", 200, {**USER, "role": "root"}), "does not match"),
         (answer("GET", "/auth/me", 200, {**USER, "createdAt": "yesterday"}), "does not match"),
-        (answer("POST", "/auth/register", 201, USER), "Location"),
+        (answer("POST", "/projects", 201, PROJECT), "Location"),
         (answer("DELETE", "/projects/4b5f4d3e-8a1c-4a55-9c43-1d2f3b4a5c6d", 204, {}), "no body"),
         (answer("GET", "/nowhere", 200, {}), "no operation"),
         (answer("GET", "/nowhere", 404, {}), "expected application/problem"),
