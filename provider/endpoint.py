@@ -39,6 +39,7 @@ __all__ = [
     "created",
     "endpoint",
     "json_response",
+    "list_page",
     "no_content",
     "operation_of",
     "owned",
@@ -192,3 +193,25 @@ def paginate(
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = session.scalars(query.order_by(*order_by).offset((page - 1) * limit).limit(limit)).all()
     return rows, {"page": page, "limit": limit, "total": total, "pages": math.ceil(total / limit)}
+
+
+def list_page(
+    session: Session,
+    statement: Select[T],
+    model: Any,
+    query_params: Mapping[str, Any],
+    render: Callable[[T], dict[str, Any]],
+    *,
+    filters: Sequence[str] = (),
+) -> dict[str, Any]:
+    """A list answer: rows equal to the ``filters`` given, newest first, one page, rendered."""
+    for name in filters:
+        if name in query_params:
+            statement = statement.where(getattr(model, name) == query_params[name])
+    rows, pagination = paginate(
+        session,
+        statement,
+        query_params=query_params,
+        order_by=[model.created_at.desc(), model.id],
+    )
+    return {"data": [render(row) for row in rows], "pagination": pagination}

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from provider.endpoint import Call, created, endpoint, json_response, owned, paginate, timestamp
+from provider.endpoint import Call, created, endpoint, json_response, list_page, owned, timestamp
 from provider.models import Order, OrderItem, utcnow
 from provider.problems import conflict
 
@@ -92,12 +92,7 @@ async def list_orders(call: Call) -> Response:
 
     def work(session: Session) -> dict[str, Any]:
         statement = select(Order).where(Order.user_id == user)
-        if "status" in query:
-            statement = statement.where(Order.status == query["status"])
-        rows, pagination = paginate(
-            session, statement, query_params=query, order_by=[Order.created_at.desc(), Order.id]
-        )
-        return {"data": [render_order(o) for o in rows], "pagination": pagination}
+        return list_page(session, statement, Order, query, render_order, filters=["status"])
 
     return json_response(await call.run(work))
 

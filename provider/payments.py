@@ -25,9 +25,9 @@ from provider.endpoint import (
     Call,
     endpoint,
     json_response,
+    list_page,
     optional_timestamp,
     owned,
-    paginate,
     timestamp,
 )
 from provider.idempotency import Answer
@@ -131,12 +131,7 @@ async def list_payments(call: Call) -> Response:
 
     def work(session: Session) -> dict[str, Any]:
         statement = select(Payment).where(Payment.user_id == user)
-        if "status" in query:
-            statement = statement.where(Payment.status == query["status"])
-        rows, pagination = paginate(
-            session, statement, query_params=query, order_by=[Payment.created_at.desc(), Payment.id]
-        )
-        return {"data": [render_payment(p) for p in rows], "pagination": pagination}
+        return list_page(session, statement, Payment, query, render_payment, filters=["status"])
 
     return json_response(await call.run(work))
 

@@ -19,9 +19,9 @@ from provider.endpoint import (
     created,
     endpoint,
     json_response,
+    list_page,
     no_content,
     owned,
-    paginate,
     timestamp,
 )
 from provider.models import NulSafeText, Project, Task, utcnow
@@ -65,8 +65,6 @@ async def list_projects(call: Call) -> Response:
 
     def work(session: Session) -> dict[str, Any]:
         statement = select(Project).where(Project.user_id == user)
-        if "status" in query:
-            statement = statement.where(Project.status == query["status"])
         if "q" in query:
             # Bound as NulSafeText so the needle is escaped like the stored text.
             needle = literal("%" + _like_escape(query["q"].lower()) + "%", NulSafeText())
@@ -76,13 +74,7 @@ async def list_projects(call: Call) -> Response:
                     func.lower(func.coalesce(Project.description, "")).like(needle, escape="/"),
                 )
             )
-        rows, pagination = paginate(
-            session,
-            statement,
-            query_params=query,
-            order_by=[Project.created_at.desc(), Project.id],
-        )
-        return {"data": [render_project(p) for p in rows], "pagination": pagination}
+        return list_page(session, statement, Project, query, render_project, filters=["status"])
 
     return json_response(await call.run(work))
 

@@ -20,9 +20,9 @@ from provider.endpoint import (
     created,
     endpoint,
     json_response,
+    list_page,
     optional_timestamp,
     owned,
-    paginate,
     timestamp,
 )
 from provider.models import InteractiveSession, utcnow
@@ -67,15 +67,8 @@ async def list_sessions(call: Call) -> Response:
 
     def work(session: Session) -> dict[str, Any]:
         statement = select(InteractiveSession).where(InteractiveSession.user_id == user)
-        if "status" in query:
-            statement = statement.where(InteractiveSession.status == query["status"])
-        rows, pagination = paginate(
-            session,
-            statement,
-            query_params=query,
-            order_by=[InteractiveSession.created_at.desc(), InteractiveSession.id],
-        )
-        return {"data": [render_session(s) for s in rows], "pagination": pagination}
+        model, render = InteractiveSession, render_session
+        return list_page(session, statement, model, query, render, filters=["status"])
 
     return json_response(await call.run(work))
 

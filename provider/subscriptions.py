@@ -21,9 +21,9 @@ from provider.endpoint import (
     created,
     endpoint,
     json_response,
+    list_page,
     optional_timestamp,
     owned,
-    paginate,
     timestamp,
 )
 from provider.models import Subscription, utcnow
@@ -83,15 +83,8 @@ async def list_subscriptions(call: Call) -> Response:
 
     def work(session: Session) -> dict[str, Any]:
         statement = select(Subscription).where(Subscription.user_id == user)
-        if "status" in query:
-            statement = statement.where(Subscription.status == query["status"])
-        rows, pagination = paginate(
-            session,
-            statement,
-            query_params=query,
-            order_by=[Subscription.created_at.desc(), Subscription.id],
-        )
-        return {"data": [render_subscription(s) for s in rows], "pagination": pagination}
+        model, render = Subscription, render_subscription
+        return list_page(session, statement, model, query, render, filters=["status"])
 
     return json_response(await call.run(work))
 

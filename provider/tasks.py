@@ -20,8 +20,8 @@ from provider.endpoint import (
     Call,
     endpoint,
     json_response,
+    list_page,
     no_content,
-    paginate,
     timestamp,
 )
 from provider.models import Task, utcnow
@@ -68,14 +68,8 @@ async def list_tasks(call: Call) -> Response:
     def work(session: Session) -> dict[str, Any]:
         project = owned_project(session, call.path["projectId"], call.user)
         statement = select(Task).where(Task.project_id == project.id)
-        if "status" in query:
-            statement = statement.where(Task.status == query["status"])
-        if "priority" in query:
-            statement = statement.where(Task.priority == query["priority"])
-        rows, pagination = paginate(
-            session, statement, query_params=query, order_by=[Task.created_at.desc(), Task.id]
-        )
-        return {"data": [render_task(t) for t in rows], "pagination": pagination}
+        filters = ["status", "priority"]
+        return list_page(session, statement, Task, query, render_task, filters=filters)
 
     return json_response(await call.run(work))
 

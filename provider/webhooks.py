@@ -19,9 +19,9 @@ from provider.endpoint import (
     created,
     endpoint,
     json_response,
+    list_page,
     no_content,
     owned,
-    paginate,
     timestamp,
 )
 from provider.models import WebhookEndpoint, utcnow
@@ -63,13 +63,7 @@ async def list_webhook_endpoints(call: Call) -> Response:
 
     def work(session: Session) -> dict[str, Any]:
         statement = select(WebhookEndpoint).where(WebhookEndpoint.user_id == user)
-        rows, pagination = paginate(
-            session,
-            statement,
-            query_params=query,
-            order_by=[WebhookEndpoint.created_at.desc(), WebhookEndpoint.id],
-        )
-        return {"data": [render_webhook_endpoint(e) for e in rows], "pagination": pagination}
+        return list_page(session, statement, WebhookEndpoint, query, render_webhook_endpoint)
 
     return json_response(await call.run(work))
 
