@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from mockserver.compute import Expression
 from mockserver.operations import Operation
 from mockserver.pointer import split
-from mockserver.problems import Problem
+from mockserver.problems import Problem, title_of
 from mockserver.records import OWNER
 from mockserver.resources import Resource
 from mockserver.responses import Rendered
@@ -35,10 +35,6 @@ if TYPE_CHECKING:
 __all__ = ["ActionRunner"]
 
 _LOGOUT_NEEDS_TOKEN = "required unless logging out of all devices"
-
-
-def _title(code: str) -> str:
-    return code.replace("_", " ").capitalize()
 
 
 def _hash_secret(secret: str, salt: str) -> str:
@@ -112,7 +108,7 @@ class ActionRunner:
             if await self.mock.store.get_value(key):
                 code = str(action.get("conflict", "conflict"))
                 return Problem(
-                    409, code, _title(code), f"The {identity_field} is already registered."
+                    409, code, title_of(code), f"The {identity_field} is already registered."
                 )
             salt = secrets.token_hex(8)
             fields = {k: v for k, v in body.items() if k != secret_field}
@@ -191,7 +187,7 @@ class ActionRunner:
         blocked = action.get("blocked") or {}
         status_code = blocked.get(str(user.get("status")))
         if status_code:
-            return Problem(403, str(status_code), _title(str(status_code)),
+            return Problem(403, str(status_code), title_of(str(status_code)),
                            f"This account is {user.get('status')}.")  # fmt: skip
         await self.mock.store.delete_value(failures_key)
         body_out = await self._token_body(action, user)
@@ -303,7 +299,7 @@ class ActionRunner:
                 return self.mock.render(request.operation, status, record)
             if value not in (action.get("from") or []):
                 code = str(action.get("conflict", "conflict"))
-                return Problem(409, code, _title(code), f"The {_noun(resource)} is {value}.")
+                return Problem(409, code, title_of(code), f"The {resource.noun} is {value}.")
             record[field] = action["to"]
             for name, source in (action.get("set") or {}).items():
                 record[name] = self._evaluate(source, request, record)
@@ -361,7 +357,7 @@ class ActionRunner:
                 conflicts = rule.get("conflicts") or {}
                 code = str(conflicts.get(str(record.get(field)), conflicts.get("*", "conflict")))
                 return Problem(
-                    409, code, _title(code), f"The {_noun(resource)} is {record.get(field)}."
+                    409, code, title_of(code), f"The {resource.noun} is {record.get(field)}."
                 )
             extra = {
                 name: record.get(source) for name, source in (action.get("copy") or {}).items()
@@ -382,16 +378,14 @@ class ActionRunner:
         return self.mock.render(op, self.mock.default_status(op), payment, resource=payments)
 
 
-def _noun(resource: Resource) -> str:
-    return resource.collection.rsplit("/", 1)[-1].rstrip("s") or "resource"
-
-
 def _declined(code: str) -> Problem:
     details = {
         "card_declined": "The card was declined by the issuer.",
         "insufficient_funds": "The card has insufficient funds.",
     }
-    return Problem(402, code, _title(code), details.get(code, f"The payment was declined: {code}."))
+    return Problem(
+        402, code, title_of(code), details.get(code, f"The payment was declined: {code}.")
+    )
 
 
 def _login_required() -> Problem:

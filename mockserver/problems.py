@@ -16,7 +16,7 @@ import orjson
 from mockserver.errors import MockServerError
 from mockserver.operations import MediaType, Operation, Response, follow
 
-__all__ = ["Problem", "ProblemRenderer", "declared_response"]
+__all__ = ["Problem", "ProblemRenderer", "declared_response", "title_of"]
 
 PROBLEM_JSON = "application/problem+json"
 _NONE: Any = object()
@@ -63,6 +63,11 @@ class Problem:
                 for field, code, message in self.errors
             ]
         return body
+
+
+def title_of(code: str) -> str:
+    """A problem title from its machine code: ``order_not_payable`` -> ``Order not payable``."""
+    return code.replace("_", " ").capitalize()
 
 
 def declared_response(operation: Operation, status: int) -> Response | None:

@@ -93,6 +93,11 @@ class Resource:
         """The key records are stored under."""
         return self.collection
 
+    @property
+    def noun(self) -> str:
+        """How messages name one record: ``/projects/{projectId}/tasks`` -> ``task``."""
+        return self.collection.rsplit("/", 1)[-1].rstrip("s") or "resource"
+
 
 def _item_paths(operations: list[Operation]) -> dict[str, Operation]:
     reads = {}

@@ -22,7 +22,7 @@ from starlette.datastructures import Headers
 
 from mockserver.actions import ActionRunner
 from mockserver.operations import Operation
-from mockserver.problems import Problem, declared_response
+from mockserver.problems import Problem, declared_response, title_of
 from mockserver.records import OWNER, PARENT, SEQUENCE, RecordBuilder, project
 from mockserver.resources import ListShape, Resource, ResourceModel
 from mockserver.responses import Rendered
@@ -197,7 +197,7 @@ class StatefulMock:
                 403,
                 "forbidden",
                 "Forbidden",
-                f"This {_noun(resource)} belongs to another user.",
+                f"This {resource.noun} belongs to another user.",
             )
         return record
 
@@ -392,20 +392,12 @@ def _guard(guard: Mapping[str, Any], record: Mapping[str, Any]) -> Problem | Non
     value = record.get(str(guard.get("field")))
     if value in (guard.get("not") or []):
         code = str(guard.get("conflict", "conflict"))
-        return Problem(409, code, _title(code), f"The {guard.get('field')} is {value}.")
+        return Problem(409, code, title_of(code), f"The {guard.get('field')} is {value}.")
     return None
 
 
-def _title(code: str) -> str:
-    return code.replace("_", " ").capitalize()
-
-
-def _noun(resource: Resource) -> str:
-    return resource.collection.rsplit("/", 1)[-1].rstrip("s") or "resource"
-
-
 def _not_found(resource: Resource, record_id: Any) -> Problem:
-    return Problem(404, "not_found", "Not found", f"No {_noun(resource)} has the id {record_id}.")
+    return Problem(404, "not_found", "Not found", f"No {resource.noun} has the id {record_id}.")
 
 
 def _unauthorized(detail: str) -> Problem:
