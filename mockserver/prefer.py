@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
+from mockserver.faults import MAX_DELAY_MS
+
 __all__ = ["PreferenceError", "Preferences", "parse_preferences"]
 
 _QUERY_PREFIX = "__"
 _KEYS = ("code", "example", "dynamic", "delay", "fault")
-MAX_DELAY_MS = 60_000
 
 
 class PreferenceError(ValueError):

@@ -298,8 +298,9 @@ class StatefulMock:
             fixed = {}
             for key, record in records.items():
                 record = dict(record)
+                # A record keyed by its id needs no id field of its own (users included).
+                record.setdefault(resource.id_field if resource is not None else "id", key)
                 if resource is not None:
-                    record.setdefault(resource.id_field, key)
                     if OWNER not in record:
                         record[OWNER] = record.get(resource.owner_field or "")
                     if PARENT not in record:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -116,27 +114,34 @@ def test_admin_token_lets_other_clients_in() -> None:
     assert _from("203.0.113.9", app, "/__mock/health", right).status_code == 200
 
 
-def test_fixtures_seed_users_and_records(
-    make_server: Callable[..., RunningServer], tmp_path: Path
-) -> None:
-    owner = "0f8b7c1e-3d4a-4f5b-9c6d-7e8f9a0b1c2d"
+def test_fixtures_seed_users_and_records(make_server: Callable[..., RunningServer]) -> None:
+    owner, suspended = (
+        "0f8b7c1e-3d4a-4f5b-9c6d-7e8f9a0b1c2d",
+        "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    )
     stamp = "2026-01-01T00:00:00Z"
-    user = {"id": owner, "email": "seed@example.com", "password": "passw0rd-1", "name": "Seed"}
-    user |= {"role": "user", "status": "suspended", "createdAt": stamp, "updatedAt": stamp}
+    common = {"password": "passw0rd-1", "role": "user", "createdAt": stamp, "updatedAt": stamp}
+    users = {
+        owner: {**common, "email": "seed@example.com", "name": "Seed", "status": "active"},
+        suspended: {**common, "email": "off@example.com", "name": "Off", "status": "suspended"},
+    }
+    project_id = "4b5f4d3e-8a1c-4a55-9c43-1d2f3b4a5c6d"
     project = {"ownerId": owner, "name": "Seeded", "description": None, "status": "active"}
     project |= {"createdAt": stamp, "updatedAt": stamp}
-    fixtures = {
-        "collections": {
-            "__users__": {owner: user},
-            "/projects": {"4b5f4d3e-8a1c-4a55-9c43-1d2f3b4a5c6d": project},
-        }
-    }
+    fixtures = {"collections": {"__users__": users, "/projects": {project_id: project}}}
     server = make_server(create_app(SPEC, fixtures=fixtures))
     with httpx.Client(base_url=server.url + "/api/v1") as client:
-        suspended = client.post(
+        refused = client.post(
+            "/auth/login", json={"email": "off@example.com", "password": "passw0rd-1"}
+        )
+        assert (refused.status_code, refused.json()["code"]) == (403, "account_suspended")
+        login = client.post(
             "/auth/login", json={"email": "seed@example.com", "password": "passw0rd-1"}
         )
-        assert (suspended.status_code, suspended.json()["code"]) == (403, "account_suspended")
-    path = tmp_path / "fixtures.json"
-    path.write_text(json.dumps(fixtures))
-    assert json.loads(path.read_text()) == fixtures
+        auth = {"Authorization": f"Bearer {login.json()['tokens']['accessToken']}"}
+        assert login.json()["user"]["id"] == owner
+        seeded = client.get(f"/projects/{project_id}", headers=auth).json()
+        assert (seeded["name"], seeded["ownerId"]) == ("Seeded", owner)
+        assert [p["id"] for p in client.get("/projects", headers=auth).json()["data"]] == [
+            project_id
+        ]
