@@ -103,7 +103,7 @@ class RecordBuilder:
         record[PARENT] = dict(parents)
         record[SEQUENCE] = sequence
         self.compute(record, resource.schema, now=now)
-        self._fill_required(record, resource, sequence)
+        self.fill_required(record, resource.schema, f"{resource.name}|{sequence}")
         return record
 
     def replace(
@@ -167,9 +167,6 @@ class RecordBuilder:
                     cached[name] = Expression(source, where=f"x-mock-compute of {name}")
             self._expressions[id(schema)] = cached
         return cached
-
-    def _fill_required(self, record: dict[str, Any], resource: Resource, sequence: int) -> None:
-        self.fill_required(record, resource.schema, f"{resource.name}|{sequence}")
 
     def fill_required(self, record: dict[str, Any], schema: Any, key: str) -> None:
         """Generate the properties ``schema`` requires that ``record`` lacks (e.g. a secret)."""
