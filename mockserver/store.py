@@ -11,12 +11,13 @@ import asyncio
 import copy
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
-__all__ = ["MemoryStore", "Store"]
+__all__ = ["MemoryStore", "Message", "Store", "Subscription"]
 
 Record = dict[str, Any]
+Message = dict[str, Any]
 
 
 class Store(Protocol):
@@ -35,6 +36,14 @@ class Store(Protocol):
     async def load(self, data: dict[str, Any]) -> None: ...
     async def reset(self) -> None: ...
     def lock(self, key: str) -> Any: ...
+    async def publish(self, channel: str, message: Message) -> None: ...
+    def subscribe(self, channel: str) -> AbstractAsyncContextManager[Subscription]: ...
+
+
+class Subscription(Protocol):
+    """Messages published on one channel after the subscription started, in order."""
+
+    def __aiter__(self) -> AsyncIterator[Message]: ...
 
 
 class MemoryStore:
@@ -44,6 +53,7 @@ class MemoryStore:
         self._collections: dict[str, dict[str, Record]] = {}
         self._values: dict[str, tuple[Any, float | None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._subscribers: dict[str, set[asyncio.Queue[Message]]] = {}
 
     async def get(self, collection: str, key: str) -> Record | None:
         record = self._collections.get(collection, {}).get(key)
@@ -106,3 +116,33 @@ class MemoryStore:
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             yield
+
+    async def publish(self, channel: str, message: Message) -> None:
+        """Hand ``message`` to every current subscriber of ``channel`` (none: dropped)."""
+        for queue in self._subscribers.get(channel, ()):
+            queue.put_nowait(copy.deepcopy(message))
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
+        """Receive what is published on ``channel`` until the block exits."""
+        queue: asyncio.Queue[Message] = asyncio.Queue()
+        subscribers = self._subscribers.setdefault(channel, set())
+        subscribers.add(queue)
+        try:
+            yield _QueueSubscription(queue)
+        finally:
+            subscribers.discard(queue)
+            if not subscribers:
+                del self._subscribers[channel]
+
+
+class _QueueSubscription:
+    def __init__(self, queue: asyncio.Queue[Message]) -> None:
+        self._queue = queue
+
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._messages()
+
+    async def _messages(self) -> AsyncIterator[Message]:
+        while True:
+            yield await self._queue.get()
