@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,28 @@ settings.register_profile(
 )
 settings.register_profile("deep", max_examples=2000, deadline=None)
 settings.register_profile("dev", max_examples=50, deadline=None)
-settings.load_profile("ci")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzBudget:
+    """How hard the Schemathesis fuzz tests push, per operation."""
+
+    examples: int
+    stateful_steps: int
+    derandomize: bool
+
+
+_FUZZ_BUDGETS = {
+    "ci": FuzzBudget(examples=10, stateful_steps=6, derandomize=True),
+    "dev": FuzzBudget(examples=50, stateful_steps=10, derandomize=False),
+    "deep": FuzzBudget(examples=300, stateful_steps=20, derandomize=False),
+}
+
+
+def fuzz_budget() -> FuzzBudget:
+    """The budget of the profile ``HYPOTHESIS_PROFILE`` names (``ci`` by default)."""
+    return _FUZZ_BUDGETS[os.environ.get("HYPOTHESIS_PROFILE", "ci")]
 
 
 class RunningServer:

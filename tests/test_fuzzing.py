@@ -193,3 +193,14 @@ def test_check_errors_are_problem_details(mock: str) -> None:
         path_parameters={"projectId": "00000000-0000-4000-8000-000000000000"}
     )
     assert_check(errors_are_problem_details, case, good, bad)
+
+
+@pytest.mark.parametrize("target", ["mock", "provider"])
+def test_python_m_fuzzing_runs_schemathesis_against_a_fresh_target(target: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "fuzzing", "--target", target, "--max-examples", "1",
+         "--phases", "examples", "--no-color"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "✅ Examples" in result.stdout
