@@ -1,7 +1,10 @@
 """The request journal: what clients sent and what the mock answered, for tests to assert on.
 
 A bounded ring of recent entries (oldest dropped first), filterable by method, path, status
-and operation, served by the admin API at ``/__mock/journal``.
+and operation, served by the admin API at ``/__mock/journal``. `Journal` is the interface;
+`MemoryJournal` keeps one process's entries, `mockserver.redis_store.RedisJournal` those of
+every worker sharing a Redis. It is async for the latter; the engine records an answer
+before sending it, so a client holding the answer finds it in any worker's journal.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["Journal", "JournalEntry"]
+__all__ = ["Journal", "JournalEntry", "MemoryJournal", "matches"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,9 @@ class JournalEntry:
     operation_id: str | None = None
     violations: Sequence[Mapping[str, str]] = field(default_factory=tuple)
     fault: str | None = None
+    # "request" for what a client sent; "webhook" for a delivery the mock made (see webhooks.py).
+    kind: str = "request"
+    detail: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The entry as the admin API answers it (camelCase keys)."""
@@ -46,17 +52,15 @@ class JournalEntry:
             "operationId": data["operation_id"],
             "violations": list(data["violations"]),
             "fault": data["fault"],
+            "kind": data["kind"],
+            **({data["kind"]: data["detail"]} if data["detail"] is not None else {}),
         }
 
 
-class Journal:
-    """The last ``capacity`` entries, newest last."""
+class Journal(Protocol):
+    """Where the engine records answers and the admin API reads them."""
 
-    def __init__(self, capacity: int = 1000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
-        self._ids = itertools.count(1)
-
-    def record(
+    async def record(
         self,
         *,
         method: str,
@@ -67,6 +71,61 @@ class Journal:
         operation_id: str | None = None,
         violations: Sequence[Mapping[str, str]] = (),
         fault: str | None = None,
+        kind: str = "request",
+        detail: Mapping[str, Any] | None = None,
+    ) -> JournalEntry: ...
+    async def query(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        operation_id: str | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+    ) -> list[JournalEntry]: ...
+    async def clear(self) -> None: ...
+    async def count(self) -> int: ...
+
+
+def matches(
+    entry: JournalEntry,
+    method: str | None,
+    path: str | None,
+    status: int | None,
+    operation_id: str | None,
+    since: int | None,
+) -> bool:
+    """Whether ``entry`` passes every filter given (None: no filter); ``path`` globs ``*``."""
+    return (
+        (method is None or entry.method == method.upper())
+        and (path is None or fnmatch.fnmatchcase(entry.path, path))
+        and (status is None or entry.status == status)
+        and (operation_id is None or entry.operation_id == operation_id)
+        and (since is None or entry.id > since)
+    )
+
+
+class MemoryJournal:
+    """The last ``capacity`` entries of this process, newest last."""
+
+    def __init__(self, capacity: int = 1000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._ids = itertools.count(1)
+
+    async def record(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        started: float,
+        operation_id: str | None = None,
+        violations: Sequence[Mapping[str, str]] = (),
+        fault: str | None = None,
+        kind: str = "request",
+        detail: Mapping[str, Any] | None = None,
     ) -> JournalEntry:
         """Add an entry for a request that started at ``started`` (``time.perf_counter``)."""
         entry = JournalEntry(
@@ -80,11 +139,13 @@ class Journal:
             operation_id=operation_id,
             violations=tuple(violations),
             fault=fault,
+            kind=kind,
+            detail=detail,
         )
         self._entries.append(entry)
         return entry
 
-    def query(
+    async def query(
         self,
         *,
         method: str | None = None,
@@ -95,20 +156,13 @@ class Journal:
         limit: int | None = None,
     ) -> list[JournalEntry]:
         """Entries matching every filter given; ``path`` may use ``*`` wildcards."""
-        found = [
-            e
-            for e in self._entries
-            if (method is None or e.method == method.upper())
-            and (path is None or fnmatch.fnmatchcase(e.path, path))
-            and (status is None or e.status == status)
-            and (operation_id is None or e.operation_id == operation_id)
-            and (since is None or e.id > since)
-        ]
+        found = [e for e in self._entries if matches(e, method, path, status, operation_id, since)]
         return found[-limit:] if limit else found
 
-    def clear(self) -> None:
-        """Forget every entry."""
+    async def clear(self) -> None:
+        """Forget every entry (ids keep counting up, so ``since`` stays meaningful)."""
         self._entries.clear()
 
-    def __len__(self) -> int:
+    async def count(self) -> int:
+        """How many entries are kept."""
         return len(self._entries)

@@ -1,8 +1,9 @@
 """Where the stateful mock keeps its data: records by collection, and expiring keys.
 
-`Store` is the interface; `MemoryStore` the default implementation. It is async so that a
-networked store (Redis, for several workers) implements the same calls. Writes that must be
-atomic (idempotency, rate limits, "pay once") run under `Store.lock`.
+`Store` is the interface; `MemoryStore` the default implementation, for one process.
+`mockserver.redis_store.RedisStore` implements the same calls on Redis, so that several
+workers or instances behave as one mock. Writes that must be atomic (idempotency, rate
+limits, "pay once") run under `Store.lock`, which excludes every process sharing the store.
 """
 
 from __future__ import annotations
@@ -20,6 +21,25 @@ Record = dict[str, Any]
 Message = dict[str, Any]
 
 
+_IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes})
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-like data: dicts and lists rebuilt, immutable leaves shared.
+
+    Copying in and out isolates the caller from what is stored; records are JSON data, for
+    which this is about four times cheaper than `copy.deepcopy` (no memo, no dispatch).
+    """
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _IMMUTABLE else _copy(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _IMMUTABLE else _copy(v) for v in value]
+    if kind in _IMMUTABLE:
+        return value
+    return copy.deepcopy(value)
+
+
 class Store(Protocol):
     """The operations the stateful mock needs from its storage."""
 
@@ -27,7 +47,7 @@ class Store(Protocol):
     async def put(self, collection: str, key: str, record: Record) -> None: ...
     async def delete(self, collection: str, key: str) -> bool: ...
     async def values(self, collection: str) -> list[Record]: ...
-    async def incr(self, key: str, *, ttl: float) -> int: ...
+    async def incr(self, key: str, *, ttl: float | None) -> int: ...
     async def ttl(self, key: str) -> float: ...
     async def get_value(self, key: str) -> Any: ...
     async def set_value(self, key: str, value: Any, *, ttl: float | None = None) -> None: ...
@@ -38,6 +58,7 @@ class Store(Protocol):
     def lock(self, key: str) -> Any: ...
     async def publish(self, channel: str, message: Message) -> None: ...
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[Subscription]: ...
+    async def aclose(self) -> None: ...
 
 
 class Subscription(Protocol):
@@ -57,16 +78,16 @@ class MemoryStore:
 
     async def get(self, collection: str, key: str) -> Record | None:
         record = self._collections.get(collection, {}).get(key)
-        return copy.deepcopy(record) if record is not None else None
+        return _copy(record) if record is not None else None
 
     async def put(self, collection: str, key: str, record: Record) -> None:
-        self._collections.setdefault(collection, {})[key] = copy.deepcopy(record)
+        self._collections.setdefault(collection, {})[key] = _copy(record)
 
     async def delete(self, collection: str, key: str) -> bool:
         return self._collections.get(collection, {}).pop(key, None) is not None
 
     async def values(self, collection: str) -> list[Record]:
-        return [copy.deepcopy(r) for r in self._collections.get(collection, {}).values()]
+        return [_copy(r) for r in self._collections.get(collection, {}).values()]
 
     def _live(self, key: str) -> tuple[Any, float | None] | None:
         entry = self._values.get(key)
@@ -75,10 +96,14 @@ class MemoryStore:
             return None
         return entry
 
-    async def incr(self, key: str, *, ttl: float) -> int:
+    async def incr(self, key: str, *, ttl: float | None) -> int:
+        """Count up ``key``; a new key expires after ``ttl`` seconds (None: never)."""
         entry = self._live(key)
         count = (entry[0] if entry else 0) + 1
-        expires = entry[1] if entry else time.monotonic() + ttl
+        if entry is not None:
+            expires = entry[1]
+        else:
+            expires = time.monotonic() + ttl if ttl is not None else None
         self._values[key] = (count, expires)
         return int(count)
 
@@ -90,21 +115,21 @@ class MemoryStore:
 
     async def get_value(self, key: str) -> Any:
         entry = self._live(key)
-        return copy.deepcopy(entry[0]) if entry else None
+        return _copy(entry[0]) if entry else None
 
     async def set_value(self, key: str, value: Any, *, ttl: float | None = None) -> None:
         expires = time.monotonic() + ttl if ttl is not None else None
-        self._values[key] = (copy.deepcopy(value), expires)
+        self._values[key] = (_copy(value), expires)
 
     async def delete_value(self, key: str) -> None:
         self._values.pop(key, None)
 
     async def export(self) -> dict[str, Any]:
-        return {"collections": copy.deepcopy(self._collections)}
+        return {"collections": _copy(self._collections)}
 
     async def load(self, data: dict[str, Any]) -> None:
         for name, records in (data.get("collections") or {}).items():
-            self._collections.setdefault(name, {}).update(copy.deepcopy(records))
+            self._collections.setdefault(name, {}).update(_copy(records))
 
     async def reset(self) -> None:
         self._collections.clear()
@@ -120,7 +145,7 @@ class MemoryStore:
     async def publish(self, channel: str, message: Message) -> None:
         """Hand ``message`` to every current subscriber of ``channel`` (none: dropped)."""
         for queue in self._subscribers.get(channel, ()):
-            queue.put_nowait(copy.deepcopy(message))
+            queue.put_nowait(_copy(message))
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
@@ -134,6 +159,9 @@ class MemoryStore:
             subscribers.discard(queue)
             if not subscribers:
                 del self._subscribers[channel]
+
+    async def aclose(self) -> None:
+        """Nothing to release: the memory goes with the process."""
 
 
 class _QueueSubscription:
