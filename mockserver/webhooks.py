@@ -1,0 +1,283 @@
+"""Webhook delivery: POST the spec's ``webhooks`` events to the endpoints users registered.
+
+Switched on when the spec declares ``webhooks`` and a resource whose records have a ``url``
+and a list of ``events`` (the registered endpoints). Event types are named
+``<noun>.<status>`` (``payment.succeeded``): when a record of the ``<noun>`` resource is stored
+with that status (created so, or moved to it), every endpoint of the record's owner subscribed
+to the type gets the webhook whose example or schema names the type. The body is built from
+the webhook's request schema (`mockserver.events.envelope`) and signed like Stripe's:
+``Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed by the
+endpoint's secret>``.
+
+Deliveries run as background tasks, never inside the request: a non-2xx answer or a network
+error is retried with exponential backoff (``backoff``, 2x, 4x ... seconds) up to
+``attempts`` tries. Each delivery ends in one journal entry of kind ``webhook`` (delivered or
+failed, with every attempt's status).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+
+from mockserver.errors import ConfigError
+from mockserver.events import Change, envelope, status_of
+from mockserver.pointer import follow
+from mockserver.problems import Problem
+from mockserver.records import OWNER
+from mockserver.resources import Resource, property_attribute
+from mockserver.schemas import object_properties
+
+if TYPE_CHECKING:
+    from mockserver.journal import Journal
+    from mockserver.stateful import StatefulMock
+
+__all__ = ["DeliveryPolicy", "WebhookDispatcher", "sign"]
+
+logger = logging.getLogger("mockserver")
+
+SIGNATURE_HEADER = "Webhook-Signature"
+USER_AGENT = "mockserver-webhooks"
+_SCHEMES = ("http", "https")
+_URL_FIELD = "url"
+_EVENTS_FIELD = "events"
+_SECRET_FIELD = "secret"
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    """How hard delivery tries: ``attempts`` tries, waiting ``backoff`` seconds, doubling."""
+
+    attempts: int = 5
+    backoff: float = 1.0
+    timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.attempts, int) or self.attempts < 1:
+            raise ConfigError(f"expected webhook attempts >= 1, got attempts={self.attempts!r}")
+        if not self.backoff >= 0:
+            raise ConfigError(f"expected a webhook backoff >= 0 s, got backoff={self.backoff!r}")
+        if not self.timeout > 0:
+            raise ConfigError(f"expected a webhook timeout > 0 s, got timeout={self.timeout!r}")
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed try number ``attempt`` (1-based)."""
+        return float(self.backoff * 2 ** (attempt - 1))
+
+
+@dataclass(frozen=True, slots=True)
+class _Webhook:
+    name: str
+    operation_id: str | None
+    schema: Any
+    header: str
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header value for ``body`` sent at ``timestamp``."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+class WebhookDispatcher:
+    """Turns stored changes into signed, retried webhook deliveries for one spec."""
+
+    def __init__(
+        self,
+        mock: StatefulMock,
+        journal: Journal,
+        *,
+        policy: DeliveryPolicy | None = None,
+    ) -> None:
+        self.mock = mock
+        self.journal = journal
+        self.policy = policy or DeliveryPolicy()
+        self.webhooks = _webhooks(mock.document)
+        self.endpoints = _endpoint_resource(mock)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the spec declares webhooks and a resource to register endpoints with."""
+        return bool(self.webhooks) and self.endpoints is not None
+
+    def install(self) -> bool:
+        """Listen to the mock's changes, when `active`; True when it did."""
+        if not self.active:
+            return False
+        self.mock.changes.guard(self.check_registration)
+        self.mock.changes.listen(self.on_change)
+        return True
+
+    def check_registration(self, resource: Resource, body: Any) -> Problem | None:
+        """Refuse an endpoint whose ``url`` is not an absolute http(s) URL."""
+        if self.endpoints is None or resource.name != self.endpoints.name:
+            return None
+        url = body.get(_URL_FIELD) if isinstance(body, Mapping) else None
+        if url is None:
+            return None  # the request schema decides whether a url is required
+        parts = urlsplit(str(url))
+        if parts.scheme.lower() in _SCHEMES and parts.hostname:
+            return None
+        where = f"body.{_URL_FIELD}"
+        message = f"expected an absolute http or https URL, got {str(url)[:100]!r}"
+        return Problem(
+            400, "validation_failed", "Request validation failed", f"{where}: {message}",
+            errors=[(where, "url_scheme", message)],
+        )  # fmt: skip
+
+    async def on_change(self, change: Change) -> None:
+        """Queue a delivery per subscribed endpoint when a record reaches an event's status."""
+        if self.endpoints is None or not change.status_changed:
+            return
+        event_type = f"{change.resource.noun}.{status_of(change.record)}"
+        webhook = self.webhooks.get(event_type)
+        owner = change.record.get(OWNER)
+        if webhook is None:
+            return
+        for endpoint in await self.mock.store.values(self.endpoints.name):
+            events = endpoint.get(_EVENTS_FIELD) or []
+            if endpoint.get(OWNER) != owner or event_type not in events:
+                continue
+            body = envelope(
+                webhook.schema, self.mock.document, self.mock.builder.project,
+                noun=change.resource.noun, record=change.record, event_type=event_type,
+                record_id=change.record.get(change.resource.id_field), now=change.now,
+            )  # fmt: skip
+            task = asyncio.create_task(self._deliver(webhook, endpoint, event_type, body))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for every queued delivery to finish (tests, graceful shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Cancel what is still retrying and close the HTTP client."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=self.policy.timeout, headers={"User-Agent": USER_AGENT}
+            )
+        return self._client
+
+    async def _deliver(
+        self,
+        webhook: _Webhook,
+        endpoint: Mapping[str, Any],
+        event_type: str,
+        event: Mapping[str, Any],
+    ) -> None:
+        url = str(endpoint.get(_URL_FIELD))
+        body = orjson.dumps(event)
+        secret = str(endpoint.get(_SECRET_FIELD) or "")
+        started = time.perf_counter()
+        attempts: list[dict[str, Any]] = []
+        status = 0
+        for attempt in range(1, self.policy.attempts + 1):
+            headers = {
+                "Content-Type": "application/json",
+                webhook.header: sign(secret, int(time.time()), body),
+            }
+            try:
+                response = await self._http().post(url, content=body, headers=headers)
+            except httpx.HTTPError as exc:
+                status = 0
+                attempts.append({"status": 0, "error": f"{type(exc).__name__}: {exc}"[:200]})
+            else:
+                status = response.status_code
+                attempts.append({"status": status})
+                if 200 <= status < 300:
+                    break
+            if attempt < self.policy.attempts:
+                await asyncio.sleep(self.policy.delay(attempt))
+        delivered = 200 <= status < 300
+        if not delivered:
+            logger.warning("webhook %s to %s failed after %d attempts", event_type, url, attempt)
+        await self.journal.record(
+            method="POST",
+            path=url,
+            query="",
+            status=status,
+            started=started,
+            operation_id=webhook.operation_id,
+            kind="webhook",
+            detail={
+                "event": event_type,
+                "eventId": event.get("id"),
+                "endpointId": endpoint.get(self.endpoints.id_field if self.endpoints else "id"),
+                "url": url,
+                "delivered": delivered,
+                "attempts": len(attempts),
+                "tries": attempts,
+            },
+        )
+
+
+def _webhooks(document: Mapping[str, Any]) -> dict[str, _Webhook]:
+    """The declared webhooks by the event type each sends."""
+    found: dict[str, _Webhook] = {}
+    fallback: dict[str, _Webhook] = {}
+    for name, item in (document.get("webhooks") or {}).items():
+        operation = item.get("post") if isinstance(item, Mapping) else None
+        if not isinstance(operation, Mapping):
+            continue
+        content = (operation.get("requestBody") or {}).get("content") or {}
+        media: Mapping[str, Any] = next(iter(content.values()), {})
+        schema = media.get("schema")
+        if schema is None:
+            continue
+        header = _signature_header(document, operation.get("parameters") or [])
+        webhook = _Webhook(name, operation.get("operationId"), schema, header)
+        # Which type this webhook sends: its examples say it; the schema's enum is the fallback.
+        for example in (media.get("examples") or {}).values():
+            value = _deref(document, example).get("value")
+            if isinstance(value, Mapping) and isinstance(value.get("type"), str):
+                found.setdefault(value["type"], webhook)
+        if isinstance(media.get("example"), Mapping) and "type" in media["example"]:
+            found.setdefault(str(media["example"]["type"]), webhook)
+        type_schema = object_properties(schema, document).get("type")
+        for value in property_attribute(type_schema, document, "enum") or []:
+            fallback.setdefault(str(value), webhook)
+    return {**fallback, **found}
+
+
+def _signature_header(document: Mapping[str, Any], parameters: list[Any]) -> str:
+    """The header parameter the webhook is signed in (Webhook-Signature unless declared)."""
+    for parameter in parameters:
+        parameter = _deref(document, parameter)
+        name = str(parameter.get("name", "")) if isinstance(parameter, Mapping) else ""
+        if parameter.get("in") == "header" and "signature" in name.lower():
+            return name
+    return SIGNATURE_HEADER
+
+
+def _endpoint_resource(mock: StatefulMock) -> Resource | None:
+    return next(
+        (r for r in mock.model.resources.values()
+         if _URL_FIELD in r.properties and _EVENTS_FIELD in r.properties),
+        None,
+    )  # fmt: skip
+
+
+def _deref(document: Mapping[str, Any], node: Any) -> Any:
+    return follow(document, node)[1]
