@@ -9,8 +9,9 @@
 - Refresh tokens are opaque (``rt_`` + 256 random bits), stored as SHA-256 hashes, usable once:
   rotation revokes the one presented and issues the next in the same family; presenting a
   revoked one revokes the whole family (the OAuth 2.0 reuse-detection practice).
-- ``LoginThrottle`` counts failed logins per email address in the database (so it holds across
-  workers and restarts); at the limit it answers how many seconds remain.
+- ``LoginThrottle`` counts failed logins per email address and per client address in the
+  database (so it holds across workers and restarts); at either limit it answers how many
+  seconds remain. The client address is the socket's peer, never ``X-Forwarded-For``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from starlette.requests import Request
 
 from provider.config import PasswordCost
 from provider.db import Database
+from provider.errors import ConfigError
 from provider.models import LoginFailure, RefreshToken, User
 from provider.problems import unauthorized
 
@@ -40,6 +42,7 @@ __all__ = [
     "Passwords",
     "Tokens",
     "authenticate",
+    "client_key",
     "refresh_hash",
 ]
 
@@ -157,22 +160,35 @@ def refresh_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class LoginThrottle:
-    """At most ``attempts`` failed logins per email address within ``window`` seconds."""
+def client_key(address: str) -> str:
+    """The throttle key of a client address (no email has a colon before its ``@``)."""
+    return "client:" + address
 
-    def __init__(self, *, attempts: int, window: int) -> None:
+
+class LoginThrottle:
+    """At most ``attempts`` failed logins per email address within ``window`` seconds, and
+    ``client_attempts`` per client address (`client_key`) whatever the addresses tried."""
+
+    def __init__(self, *, attempts: int, window: int, client_attempts: int = 100) -> None:
+        if isinstance(client_attempts, bool) or client_attempts < 1:
+            raise ConfigError(
+                f"expected login_client_attempts to be a positive integer, "
+                f"got login_client_attempts={client_attempts!r}"
+            )
         self.attempts = attempts
+        self.client_attempts = client_attempts
         self.window = dt.timedelta(seconds=window)
 
     def retry_after(self, session: Session, email_key: str, now: dt.datetime) -> int | None:
         """Seconds until another attempt is allowed, or None when it is allowed now."""
+        limit = self.client_attempts if email_key.startswith("client:") else self.attempts
         recent = session.scalars(
             select(LoginFailure.at)
             .where(LoginFailure.email_key == email_key, LoginFailure.at > now - self.window)
             .order_by(LoginFailure.at.desc())
-            .limit(self.attempts)
+            .limit(limit)
         ).all()
-        if len(recent) < self.attempts:
+        if len(recent) < limit:
             return None
         return max(1, math.ceil((recent[-1] + self.window - now).total_seconds()))
 

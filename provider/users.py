@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from provider.auth import refresh_hash
+from provider.auth import client_key, refresh_hash
 from provider.endpoint import (
     Call,
     endpoint,
@@ -91,24 +91,37 @@ async def register(call: Call) -> Response:
 @endpoint("loginUser")
 async def login(call: Call) -> Response:
     services, key, password = call.services, email_key(call.body["email"]), call.body["password"]
+    client = client_key(call.request.client.host if call.request.client else "unknown")
+    throttle = services.throttle
 
-    def look_up(session: Session) -> tuple[int | None, User | None]:
+    def look_up(session: Session) -> tuple[int | None, str, User | None]:
         user = session.scalar(select(User).where(User.email_key == key))
-        return services.throttle.retry_after(session, key, utcnow()), user
+        now = utcnow()
+        for who, throttled in (("this account", key), ("this client", client)):
+            retry_after = throttle.retry_after(session, throttled, now)
+            if retry_after is not None:
+                return retry_after, who, user
+        return None, "", user
 
-    retry_after, user = await call.run(look_up)
+    retry_after, who, user = await call.run(look_up)
     if retry_after is not None:
         raise Problem(
             429,
             "too_many_attempts",
-            f"Too many failed logins for this account; try again in {retry_after} seconds.",
+            f"Too many failed logins for {who}; try again in {retry_after} seconds.",
             headers={"Retry-After": str(retry_after)},
         )
-    stored_hash = user.password_hash if user else None
-    if user is None or not await run_in_threadpool(
-        services.passwords.verify, stored_hash, password
-    ):
-        await call.run(lambda session: services.throttle.record_failure(session, key, utcnow()))
+    # Verified even without a user (against a dummy hash): an unknown email costs the same.
+    matched = await run_in_threadpool(
+        services.passwords.verify, user.password_hash if user else None, password
+    )
+    if user is None or not matched:
+
+        def fail(session: Session) -> None:
+            throttle.record_failure(session, key, utcnow())
+            throttle.record_failure(session, client, utcnow())
+
+        await call.run(fail)
         raise Problem(401, "invalid_credentials", INVALID_CREDENTIALS)
     if user.status in BLOCKED:
         code, detail = BLOCKED[user.status]
