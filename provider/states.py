@@ -1,13 +1,16 @@
 """Pact provider states: ``POST /_pact/provider-states`` (only with ``--test-states``).
 
 The verifier posts ``{"state": name, "params": {...}, "action": "setup" | "teardown"}``.
-Setup runs the state's handler in one transaction and answers the values it generated as a
-JSON object (``{"userId": ..., "projectId": ..., "accessToken": ...}``) for the verifier to
-inject through ``fromProviderState``. Teardown runs the state's teardown, by default a wipe of
-every table (the verifier tears down after each interaction, so the next starts clean).
+The states are the shared definitions of ``contracts/states.yaml`` (read through
+``contracts.states``, the same file the mock serves at ``/__mock/provider-states``): each
+lists its params, the steps that make it true and the values it answers. Setup runs the user
+and record steps in one transaction, then the request steps through this app in-process, and
+answers the generated values (``{"userId": ..., "projectId": ..., "accessToken": ...}``) for
+the verifier to inject through ``fromProviderState``. Teardown runs the state's teardown, by
+default a wipe of every table (the verifier tears down after each interaction).
 
-States live in a ``StateRegistry``; ``builtin_states()`` answers a fresh one holding the states
-below, to which more can be added::
+``builtin_states()`` answers a fresh registry holding the defined states, to which states
+written in Python can be added::
 
     states = builtin_states()
 
@@ -16,27 +19,21 @@ below, to which more can be added::
 
     app = create_app(database_url=..., test_states=True, states=states)
 
-- "no data": deletes every row; answers ``{}``.
-- "a user exists" (email, password, name, status: active | deactivated | suspended): answers
-  userId, email, accessToken, refreshToken.
-- "a project exists" (user params, projectId, name, description, status): the user's values
-  and projectId.
-- "an order exists" (user params, orderId, status: pending | paid | cancelled | refunded,
-  currency): the user's values, orderId, and paymentId when paid or refunded.
-- "a session exists" (user params, sessionId, name, status: active | idle | ended): the user's
-  values and sessionId.
-
-"User params" are ``email``, ``password``, ``userName`` and ``userStatus`` (default: Ada, active);
-the account is created or reset to them. An id param creates the row under that id.
+A step names the spec collection of its record (``/projects``, ``/projects/{projectId}/tasks``,
+``/orders``, ``/payments``, ``/sessions``) and its fields in the API's terms; ``RECORDS`` maps
+each collection to the model it becomes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -44,29 +41,32 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from provider.endpoint import Services, json_response
-from provider.models import (
-    Base,
-    InteractiveSession,
-    Order,
-    Payment,
-    Project,
-    User,
-    utcnow,
+from contracts.states import (
+    RecordStep,
+    RequestStep,
+    StateDefinition,
+    StateError,
+    UserStep,
+    load_states,
+    render,
 )
-from provider.orders import build_order
+from provider.endpoint import API_PREFIX, Services, json_response
+from provider.models import Base, InteractiveSession, Order, Payment, Project, Task, User, utcnow
+from provider.orders import build_order, render_order
+from provider.payments import render_payment
 from provider.problems import Problem
+from provider.projects import render_project
+from provider.sessions import render_session
+from provider.tasks import render_task
 from provider.users import email_key
 
-__all__ = ["StateContext", "StateRegistry", "builtin_states", "provider_states"]
+__all__ = ["RECORDS", "StateContext", "StateRegistry", "builtin_states", "provider_states"]
 
 Setup = Callable[["StateContext", Mapping[str, Any]], dict[str, Any]]
 Teardown = Callable[["StateContext", Mapping[str, Any]], None]
+RecordBuilder = Callable[["StateContext", RecordStep, Mapping[str, Any]], dict[str, Any]]
 
 DEFAULT_USER = {"email": "ada@example.com", "password": "correct-horse-7", "name": "Ada Lovelace"}
-PROJECT_STATUSES = ("active", "on_hold", "completed", "archived")
-ORDER_STATUSES = ("pending", "paid", "cancelled", "refunded")
-SESSION_STATUSES = ("active", "idle", "ended")
 USER_STATUSES = ("active", "deactivated", "suspended")
 
 
@@ -84,14 +84,16 @@ class StateContext:
     def user(self, params: Mapping[str, Any], *, prefix: str = "user") -> User:
         """Create or reset the account of ``email``/``password``/``userName``/``userStatus``.
 
-        "a user exists" passes ``prefix=""`` and so reads ``name`` and ``status``.
+        A user step passes ``prefix=""`` and so reads ``name`` and ``status``.
         """
         name_key, status_key = (
             (f"{prefix}Name", f"{prefix}Status") if prefix else ("name", "status")
         )
         email = str(params.get("email", DEFAULT_USER["email"]))
         password = str(params.get("password", DEFAULT_USER["password"]))
-        status = _choice(params, status_key, USER_STATUSES, "active")
+        status = str(params.get(status_key, "active"))
+        if status not in USER_STATUSES:
+            raise _bad_request(f"expected user status to be one of {USER_STATUSES}, got {status!r}")
         now = utcnow()
         user = self.session.scalar(select(User).where(User.email_key == email_key(email)))
         if user is None:
@@ -127,42 +129,79 @@ class StateContext:
                 self.session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A defined state after its transaction: the context its request steps continue."""
+
+    definition: StateDefinition
+    context: dict[str, Any]
+
+
 class StateRegistry:
-    """Named provider states: a setup and an optional teardown each."""
+    """Named provider states: defined ones (``contracts/states.yaml``) and Python ones."""
 
     def __init__(self) -> None:
         self._setups: dict[str, Setup] = {}
         self._teardowns: dict[str, Teardown] = {}
+        self._definitions: dict[str, StateDefinition] = {}
 
     def state(self, name: str, *, teardown: Teardown | None = None) -> Callable[[Setup], Setup]:
         """Register the decorated function as the setup of ``name``."""
 
         def register(setup: Setup) -> Setup:
             self._setups[name] = setup
+            self._definitions.pop(name, None)
             if teardown is not None:
                 self._teardowns[name] = teardown
             return setup
 
         return register
 
+    def define(self, definition: StateDefinition) -> None:
+        """Serve a state of the shared definitions."""
+        self._definitions[definition.name] = definition
+        self._setups.pop(definition.name, None)
+
     def names(self) -> list[str]:
         """The registered state names, sorted."""
-        return sorted(self._setups)
+        return sorted({*self._setups, *self._definitions})
 
     def run(
         self, services: Services, name: str, params: Mapping[str, Any], action: str
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | _Prepared:
         """Set up or tear down ``name`` in one transaction; answer the generated values."""
-        if name not in self._setups:
+        if name not in self._setups and name not in self._definitions:
             raise _bad_request(f"unknown provider state {name!r}; known: {', '.join(self.names())}")
-        if action == "setup":
+        if action == "teardown":
+            teardown = self._teardowns.get(name, _wipe)
+            services.db.run_sync(lambda session: teardown(StateContext(session, services), params))
+            return {}
+        if name in self._setups:
             setup = self._setups[name]
             return services.db.run_sync(
                 lambda session: setup(StateContext(session, services), params)
             )
-        teardown = self._teardowns.get(name, _wipe)
-        services.db.run_sync(lambda session: teardown(StateContext(session, services), params))
-        return {}
+        definition = self._definitions[name]
+        try:
+            context = definition.bind(params)
+        except StateError as exc:
+            raise _bad_request(str(exc)) from None
+
+        def steps(session: Session) -> _Prepared:
+            ctx = StateContext(session, services)
+            if definition.reset:
+                _wipe(ctx, params)
+            for step in definition.steps:
+                if isinstance(step, UserStep):
+                    context[step.alias] = _user(ctx, render(dict(step.fields), context))
+                elif isinstance(step, RecordStep):
+                    context[step.alias] = _record(ctx, step, context)
+            return _Prepared(definition, context)
+
+        try:
+            return services.db.run_sync(steps)
+        except StateError as exc:
+            raise _bad_request(str(exc)) from None
 
 
 def _wipe(ctx: StateContext, _: Mapping[str, Any]) -> None:
@@ -170,116 +209,172 @@ def _wipe(ctx: StateContext, _: Mapping[str, Any]) -> None:
         ctx.session.execute(delete(table))
 
 
-def _choice(params: Mapping[str, Any], name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = params.get(name, default)
-    if value not in allowed:
-        raise _bad_request(
-            f"expected param {name} to be one of {', '.join(allowed)}, got {value!r}"
-        )
-    return str(value)
+def _user(ctx: StateContext, fields: Mapping[str, Any]) -> dict[str, Any]:
+    user = ctx.user(fields, prefix="")
+    return {"id": str(user.id), "email": user.email, **ctx.tokens(user)}
 
 
-def _id(params: Mapping[str, Any], name: str) -> uuid.UUID | None:
-    if name not in params:
-        return None
+def _uuid(value: Any, name: str) -> uuid.UUID:
     try:
-        return uuid.UUID(str(params[name]))
+        return uuid.UUID(str(value))
     except ValueError:
-        raise _bad_request(f"expected param {name} to be a UUID, got {params[name]!r}") from None
+        raise StateError(f"expected {name} to be a UUID, got {value!r}") from None
 
 
-def builtin_states() -> StateRegistry:
-    """A fresh registry with the built-in states."""
+def _record(ctx: StateContext, step: RecordStep, context: Mapping[str, Any]) -> dict[str, Any]:
+    build = RECORDS.get(step.collection)
+    if build is None:
+        known = ", ".join(sorted(RECORDS))
+        raise StateError(f"the provider stores no collection {step.collection}; known: {known}")
+    return build(ctx, step, context)
+
+
+def _owner(step: RecordStep, context: Mapping[str, Any]) -> uuid.UUID:
+    if step.owner is None:
+        raise StateError(f"record {step.alias} ({step.collection}) needs an owner")
+    return _uuid(context[step.owner]["id"], f"{step.alias} owner")
+
+
+def _fresh_id(ctx: StateContext, model: type[Base], fields: Mapping[str, Any]) -> uuid.UUID:
+    if "id" not in fields:
+        return uuid.uuid4()
+    ident = _uuid(fields["id"], "id")
+    ctx.replace(model, ident)
+    return ident
+
+
+def _timestamp(value: Any) -> dt.datetime:
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _project(ctx: StateContext, step: RecordStep, context: Mapping[str, Any]) -> dict[str, Any]:
+    fields, now = render(dict(step.fields), context), utcnow()
+    project = Project(
+        id=_fresh_id(ctx, Project, fields),
+        user_id=_owner(step, context),
+        name=fields.get("name", "Website relaunch"),
+        description=fields.get("description"),
+        status=fields.get("status", "active"),
+        created_at=now,
+        updated_at=now,
+    )
+    ctx.session.add(project)
+    ctx.session.flush()
+    return render_project(project)
+
+
+def _task(ctx: StateContext, step: RecordStep, context: Mapping[str, Any]) -> dict[str, Any]:
+    fields, now = render(dict(step.fields), context), utcnow()
+    parents = render(dict(step.parents), context)
+    due = fields.get("dueDate")
+    task = Task(
+        id=_fresh_id(ctx, Task, fields),
+        project_id=_uuid(parents.get("projectId"), "projectId"),
+        title=fields.get("title", "Task"),
+        description=fields.get("description"),
+        status=fields.get("status", "todo"),
+        priority=fields.get("priority", "medium"),
+        due_date=dt.date.fromisoformat(due) if due else None,
+        created_at=now,
+        updated_at=now,
+    )
+    ctx.session.add(task)
+    ctx.session.flush()
+    return render_task(task)
+
+
+def _order(ctx: StateContext, step: RecordStep, context: Mapping[str, Any]) -> dict[str, Any]:
+    fields = render(dict(step.fields), context)
+    ident = _fresh_id(ctx, Order, fields)
+    order = build_order(_owner(step, context), str(fields.get("currency", "USD")), fields["items"])
+    order.id, order.status = ident, str(fields.get("status", "pending"))
+    ctx.session.add(order)
+    ctx.session.flush()
+    return render_order(order)
+
+
+def _payment(ctx: StateContext, step: RecordStep, context: Mapping[str, Any]) -> dict[str, Any]:
+    fields, now = render(dict(step.fields), context), utcnow()
+    refunded = fields.get("refundedAt")
+    payment = Payment(
+        id=_fresh_id(ctx, Payment, fields),
+        order_id=_uuid(fields["orderId"], "orderId"),
+        user_id=_owner(step, context),
+        amount=int(fields["amount"]),
+        currency=str(fields["currency"]),
+        status=str(fields.get("status", "succeeded")),
+        payment_method=str(fields.get("paymentMethod", "pm_card_visa")),
+        failure_code=fields.get("failureCode"),
+        created_at=now,
+        refunded_at=_timestamp(refunded) if refunded else None,
+    )
+    ctx.session.add(payment)
+    ctx.session.flush()
+    return render_payment(payment)
+
+
+def _session(ctx: StateContext, step: RecordStep, context: Mapping[str, Any]) -> dict[str, Any]:
+    fields, now = render(dict(step.fields), context), utcnow()
+    ended = fields.get("endedAt")
+    row = InteractiveSession(
+        id=_fresh_id(ctx, InteractiveSession, fields),
+        user_id=_owner(step, context),
+        name=fields.get("name", "Editor tab"),
+        status=fields.get("status", "active"),
+        meta=dict(fields.get("metadata") or {}),
+        created_at=now,
+        updated_at=now,
+        ended_at=_timestamp(ended) if ended else None,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    return render_session(row)
+
+
+RECORDS: dict[str, RecordBuilder] = {
+    "/projects": _project,
+    "/projects/{projectId}/tasks": _task,
+    "/orders": _order,
+    "/payments": _payment,
+    "/sessions": _session,
+}
+
+
+def builtin_states(path: str | Path | None = None) -> StateRegistry:
+    """A fresh registry with the states of ``contracts/states.yaml`` (or ``path``)."""
     states = StateRegistry()
-
-    @states.state("no data")
-    def no_data(ctx: StateContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        _wipe(ctx, params)
-        return {}
-
-    @states.state("a user exists")
-    def user_exists(ctx: StateContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        user = ctx.user(params, prefix="")
-        return {**ctx.tokens(user), "email": user.email}
-
-    @states.state("a project exists")
-    def project_exists(ctx: StateContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        user = ctx.user(params)
-        ident = _id(params, "projectId")
-        ctx.replace(Project, ident)
-        now = utcnow()
-        project = Project(
-            id=ident or uuid.uuid4(),
-            user_id=user.id,
-            name=str(params.get("name", "Website relaunch")),
-            description=params.get("description"),
-            status=_choice(params, "status", PROJECT_STATUSES, "active"),
-            created_at=now,
-            updated_at=now,
-        )
-        ctx.session.add(project)
-        ctx.session.flush()
-        return {**ctx.tokens(user), "projectId": str(project.id)}
-
-    @states.state("an order exists")
-    def order_exists(ctx: StateContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        user = ctx.user(params)
-        status = _choice(params, "status", ORDER_STATUSES, "pending")
-        ident = _id(params, "orderId")
-        ctx.replace(Order, ident)
-        items = [
-            {
-                "productId": "sku-keyboard",
-                "name": "Mechanical keyboard",
-                "quantity": 1,
-                "unitPrice": 12900,
-            },
-            {"productId": "sku-cable", "name": "USB-C cable", "quantity": 2, "unitPrice": 1500},
-        ]
-        order = build_order(user.id, str(params.get("currency", "USD")), items)
-        order.id, order.status = ident or uuid.uuid4(), status
-        ctx.session.add(order)
-        ctx.session.flush()
-        values = {**ctx.tokens(user), "orderId": str(order.id)}
-        if status in ("paid", "refunded"):
-            now = utcnow()
-            payment = Payment(
-                order_id=order.id,
-                user_id=user.id,
-                amount=order.total,
-                currency=order.currency,
-                status="succeeded" if status == "paid" else "refunded",
-                payment_method="pm_card_visa",
-                created_at=now,
-                refunded_at=now if status == "refunded" else None,
-            )
-            ctx.session.add(payment)
-            ctx.session.flush()
-            values["paymentId"] = str(payment.id)
-        return values
-
-    @states.state("a session exists")
-    def session_exists(ctx: StateContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        user = ctx.user(params)
-        status = _choice(params, "status", SESSION_STATUSES, "active")
-        ident = _id(params, "sessionId")
-        ctx.replace(InteractiveSession, ident)
-        now = utcnow()
-        row = InteractiveSession(
-            id=ident or uuid.uuid4(),
-            user_id=user.id,
-            name=str(params.get("name", "Editor tab")),
-            status=status,
-            meta={"client": "web", "locale": "en-GB"},
-            created_at=now,
-            updated_at=now,
-            ended_at=now if status == "ended" else None,
-        )
-        ctx.session.add(row)
-        ctx.session.flush()
-        return {**ctx.tokens(user), "sessionId": str(row.id)}
-
+    for definition in load_states(path).values():
+        states.define(definition)
     return states
+
+
+async def _finish(request: Request, prepared: _Prepared) -> dict[str, Any]:
+    """Run the request steps through this app, then answer the state's values."""
+    context = prepared.context
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://provider") as client:
+        for step in prepared.definition.steps:
+            if not isinstance(step, RequestStep):
+                continue
+            headers = {str(k): str(v) for k, v in render(dict(step.headers), context).items()}
+            headers["Authorization"] = f"Bearer {context[step.user]['accessToken']}"
+            response = await client.request(
+                step.method,
+                API_PREFIX + str(render(step.path, context)),
+                headers=headers,
+                json=render(step.body, context),
+            )
+            answered = response.json() if response.content else {}
+            if response.status_code >= 400:
+                raise _bad_request(
+                    f"request step {step.alias} ({step.method} {step.path}) answered "
+                    f"{response.status_code}: {answered.get('detail', response.text)}"
+                )
+            context[step.alias] = {"status": response.status_code, **answered}
+    try:
+        return prepared.definition.answer(context)
+    except StateError as exc:
+        raise _bad_request(str(exc)) from None
 
 
 async def provider_states(request: Request) -> Response:
@@ -297,4 +392,6 @@ async def provider_states(request: Request) -> Response:
     if not isinstance(params, dict) or action not in ("setup", "teardown"):
         raise _bad_request("expected params to be an object and action setup or teardown")
     values = await run_in_threadpool(registry.run, services, body["state"], params, action)
+    if isinstance(values, _Prepared):
+        values = await _finish(request, values)
     return json_response(values)

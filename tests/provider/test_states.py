@@ -1,4 +1,4 @@
-"""Pact provider states over HTTP: each built-in state, teardown, errors, extension."""
+"""Pact provider states over HTTP: each defined state, teardown, errors, extension."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contracts.states import load_states
 from provider import StateContext, builtin_states
 from provider.models import Project, utcnow
 from tests.provider.conftest import TLS, Backend, Provider, start_provider
@@ -82,17 +83,41 @@ def test_an_order_exists_in_the_requested_status(
     provider: Provider, states: httpx.Client, status: str
 ) -> None:
     values = change(states, "an order exists", status=status)
-    client = provider.api().client(values["accessToken"])
-    order = client.get(f"/orders/{values['orderId']}").json()
+    order = provider.api().client(values["accessToken"]).get(f"/orders/{values['orderId']}").json()
     assert (order["status"], order["total"]) == (status, 15900)
-    if status in ("paid", "refunded"):
-        payment = client.get(f"/payments/{values['paymentId']}").json()
-        assert payment["status"] == ("succeeded" if status == "paid" else "refunded")
-    else:
-        assert "paymentId" not in values
+    assert "paymentId" not in values
 
 
-@pytest.mark.parametrize("status", ["active", "idle", "ended"])
+def test_a_paid_order_has_its_succeeded_payment(provider: Provider, states: httpx.Client) -> None:
+    values = change(states, "a paid order exists")
+    client = provider.api().client(values["accessToken"])
+    payment = client.get(f"/payments/{values['paymentId']}").json()
+    assert (payment["status"], payment["orderId"], payment["amount"]) == (
+        "succeeded",
+        values["orderId"],
+        15900,
+    )
+    assert client.get(f"/orders/{values['orderId']}").json()["status"] == "paid"
+
+
+def test_an_order_paid_with_a_key_replays_its_payment(
+    provider: Provider, states: httpx.Client
+) -> None:
+    values = change(states, "an order was paid with an idempotency key", idempotencyKey="k-1")
+    retry = (
+        provider.api()
+        .client(values["accessToken"])
+        .post(
+            f"/orders/{values['orderId']}/payments",
+            json={"paymentMethod": "pm_card_visa"},
+            headers={"Idempotency-Key": "k-1"},
+        )
+    )
+    assert (retry.status_code, retry.headers["Idempotent-Replayed"]) == (201, "true")
+    assert retry.json()["id"] == values["paymentId"]
+
+
+@pytest.mark.parametrize("status", ["active", "idle"])
 def test_a_session_exists_in_the_requested_status(
     provider: Provider, states: httpx.Client, status: str
 ) -> None:
@@ -100,8 +125,43 @@ def test_a_session_exists_in_the_requested_status(
     session = (
         provider.api().client(values["accessToken"]).get(f"/sessions/{values['sessionId']}").json()
     )
-    assert session["status"] == status
-    assert (session["endedAt"] is not None) == (status == "ended")
+    assert (session["status"], session["endedAt"]) == (status, None)
+
+
+def test_an_ended_session_exists(provider: Provider, states: httpx.Client) -> None:
+    values = change(states, "an ended session exists")
+    session = (
+        provider.api().client(values["accessToken"]).get(f"/sessions/{values['sessionId']}").json()
+    )
+    assert session["status"] == "ended"
+    assert session["endedAt"] is not None
+
+
+def test_a_project_of_another_user_is_forbidden_to_the_caller(
+    provider: Provider, states: httpx.Client
+) -> None:
+    values = change(states, "a project of another user exists")
+    response = provider.api().client(values["accessToken"]).get(f"/projects/{values['projectId']}")
+    assert (response.status_code, response.json()["code"]) == (403, "forbidden")
+
+
+def test_a_task_exists_in_its_project(provider: Provider, states: httpx.Client) -> None:
+    values = change(states, "a task exists", priority="high")
+    task = (
+        provider.api()
+        .client(values["accessToken"])
+        .get(f"/projects/{values['projectId']}/tasks/{values['taskId']}")
+        .json()
+    )
+    assert (task["priority"], task["projectId"]) == ("high", values["projectId"])
+
+
+def test_every_state_answers_the_values_its_definition_declares(
+    states: httpx.Client,
+) -> None:
+    for name, definition in load_states().items():
+        assert set(change(states, name)) == set(definition.answers), name
+        change(states, name, action="teardown")
 
 
 def test_teardown_and_no_data_remove_everything(provider: Provider, states: httpx.Client) -> None:
@@ -126,6 +186,7 @@ def test_teardown_and_no_data_remove_everything(provider: Provider, states: http
         ({"state": "an order exists", "params": {"status": "lost"}}, "expected param status"),
         ({"state": "a project exists", "params": {"projectId": "nope"}}, "to be a UUID"),
         ({"state": "no data", "action": "rollback"}, "action setup or teardown"),
+        ({"state": "a user exists", "params": {"colour": "red"}}, "takes no param colour"),
         ({"params": {}}, '"state"'),
         ([], '"state"'),
     ],
