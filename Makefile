@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 4010
 SPEC ?= openapi/openapi.yaml
 
-.PHONY: install serve test lint format clean
+.PHONY: install serve test lint format clean fuzz pacts
 
 install: $(VENV)/.installed
 
@@ -26,6 +26,19 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# Pact consumer tests: regenerate contracts/pacts/ from tests/contracts/scenarios.py.
+pacts: install
+	$(BIN)/python -m tests.contracts.pacts
+
+# Deep fuzzing, locally: the pytest fuzz tests under the `deep` Hypothesis profile, then
+# `schemathesis run` against a fresh mock and provider with a larger budget (`python -m fuzzing`).
+FUZZ_EXAMPLES ?= 200
+
+fuzz: install
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/test_fuzz_pytest.py --timeout=0
+	$(BIN)/python -m fuzzing --target mock --max-examples $(FUZZ_EXAMPLES)
+	$(BIN)/python -m fuzzing --target provider --max-examples $(FUZZ_EXAMPLES)
 
 format: install
 	$(BIN)/ruff format .

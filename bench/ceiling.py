@@ -1,8 +1,8 @@
 """The ceiling: a bare Starlette endpoint answering every path with one small JSON document.
 
 Served exactly as ``mockserver serve`` serves the mock (``uvicorn.run`` with one worker, the
-loop and HTTP parser uvicorn picks, ``log_level="warning"``), so the gap between the two is the
-mock's own work. Run as ``python -m bench.ceiling --port P``.
+loop and HTTP parser uvicorn picks, ``log_level="warning"``, no access log, no proxy headers),
+so the gap between the two is the mock's own work. Run as ``python -m bench.ceiling --port P``.
 """
 
 from __future__ import annotations
@@ -38,8 +38,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    # The same call as mockserver/cli.py: keep the two in step when either changes.
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # The same server settings as mockserver/cli.py: keep the two in step when either
+    # changes. (Its request-head limits, `mockserver.limits.uvicorn_options`' protocol, are
+    # the mock's own work and stay out of the ceiling.)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+    )
     return 0
 
 

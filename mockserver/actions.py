@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from mockserver.compute import Expression
+from mockserver.events import Change
 from mockserver.operations import Operation
 from mockserver.pointer import split
 from mockserver.problems import Problem, title_of
@@ -35,10 +36,15 @@ if TYPE_CHECKING:
 __all__ = ["ActionRunner"]
 
 _LOGOUT_NEEDS_TOKEN = "required unless logging out of all devices"
+_DUMMY_SALT = secrets.token_hex(8)
 
 
 def _hash_secret(secret: str, salt: str) -> str:
-    return hashlib.pbkdf2_hmac("sha256", secret.encode(), salt.encode(), 1000).hex()
+    # One salted SHA-256, not a slow KDF: these are a mock's throwaway test accounts, and a
+    # deliberately slow hash made every mock login cost more than the rest of the request.
+    # Stored secrets still never leave the mock (responses are projected) and are never
+    # compared in plain text.
+    return hashlib.sha256(f"{salt}:{secret}".encode()).hexdigest()
 
 
 def _set_pointer(target: dict[str, Any], pointer: str, value: Any) -> None:
@@ -115,7 +121,7 @@ class ActionRunner:
             resource = self._user_resource(request.operation)
             record = self.mock.builder.create(
                 resource, fields, owner=None, parents={}, now=request.now,
-                sequence=self.mock.next_sequence(),
+                sequence=await self.mock.next_sequence(),
             )  # fmt: skip
             record["__secret__"] = _hash_secret(str(body[secret_field]), salt)
             record["__salt__"] = salt
@@ -153,6 +159,15 @@ class ActionRunner:
         return {}
 
     async def _login(self, action: Mapping[str, Any], request: Request) -> Rendered | Problem:
+        # Check, verify and count under one lock: concurrent attempts, in any worker sharing
+        # the store, cannot all pass the check before any of them is counted.
+        identity = str(self._body(request).get(str(action["identity"]), "")).strip().lower()
+        async with self.mock.store.lock(f"login-failures:{identity}"):
+            return await self._login_locked(action, request)
+
+    async def _login_locked(
+        self, action: Mapping[str, Any], request: Request
+    ) -> Rendered | Problem:
         from mockserver.stateful import USERS
 
         body = self._body(request)
@@ -164,20 +179,31 @@ class ActionRunner:
             float(throttle.get("windowSeconds", 900)),
         )
         failures_key = f"login-failures:{identity}"
-        if limit and (await self.mock.store.get_value(failures_key) or 0) >= limit:
-            wait = max(1, round(await self.mock.store.ttl(failures_key)))
-            return Problem(
-                429, "too_many_attempts", "Too many login attempts",
-                f"Too many failed logins for this account; try again in {wait} seconds.",
-                headers={"Retry-After": str(wait)},
-            )  # fmt: skip
+        # Per client address too (the socket's peer), so spraying many accounts is throttled.
+        client_key, client_limit = (
+            f"login-failures-client:{request.client}",
+            int(throttle.get("clientMaxAttempts", 0)),
+        )
+        for key, cap, who in (
+            (failures_key, limit, "this account"),
+            (client_key, client_limit, "this client"),
+        ):
+            if cap and (await self.mock.store.get_value(key) or 0) >= cap:
+                wait = max(1, round(await self.mock.store.ttl(key)))
+                return Problem(
+                    429, "too_many_attempts", "Too many login attempts",
+                    f"Too many failed logins for {who}; try again in {wait} seconds.",
+                    headers={"Retry-After": str(wait)},
+                )  # fmt: skip
         user_id = await self.mock.store.get_value(f"identity:{identity}")
         user = await self.mock.store.get(USERS, str(user_id)) if user_id else None
-        if user is None or not hmac.compare_digest(
-            user["__secret__"], _hash_secret(secret, user["__salt__"])
-        ):
+        # An unknown identity is hashed too, so it costs what a wrong password costs.
+        digest = _hash_secret(secret, str(user["__salt__"]) if user else _DUMMY_SALT)
+        if user is None or not hmac.compare_digest(user["__secret__"], digest):
             if limit:
                 await self.mock.store.incr(failures_key, ttl=window)
+            if client_limit:
+                await self.mock.store.incr(client_key, ttl=window)
             return Problem(
                 401,
                 "invalid_credentials",
@@ -300,11 +326,13 @@ class ActionRunner:
             if value not in (action.get("from") or []):
                 code = str(action.get("conflict", "conflict"))
                 return Problem(409, code, title_of(code), f"The {resource.noun} is {value}.")
+            before = dict(record)
             record[field] = action["to"]
             for name, source in (action.get("set") or {}).items():
                 record[name] = self._evaluate(source, request, record)
             record = self.mock.builder.touch(resource, record, now=request.now)
             await self.mock.store.put(resource.name, str(record[resource.id_field]), record)
+        await self.mock.changes.emit(Change(resource, record, before, request.now))
         related = action.get("related")
         if isinstance(related, Mapping):
             await self._update_related(related, record, request)
@@ -369,6 +397,7 @@ class ActionRunner:
                 extra[name] = decline if value == "$decline" else value
             payment = await self.mock.new_record(payments, request, extra=extra)
             await self.mock.store.put(payments.name, str(payment[payments.id_field]), payment)
+            await self.mock.changes.emit(Change(payments, payment, None, request.now))
             if decline:
                 return _declined(str(decline))
             record[field] = rule.get("to")

@@ -1,4 +1,5 @@
-"""The control API under ``/__mock/``: reset, state export and import, journal, health.
+"""The control API under ``/__mock/``: reset, state export and import, journal, health,
+Pact provider states.
 
 Reachable from loopback only, unless an admin token is configured: then a client elsewhere
 must send it as ``Authorization: Bearer <token>`` (or ``X-Mock-Admin-Token``).
@@ -78,13 +79,13 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
             "operations": len(engine.operations),
             "stateful": engine.state is not None,
             "uptimeSeconds": round(time.time() - started, 3),
-            "journalEntries": len(engine.journal),
+            "journalEntries": await engine.journal.count(),
         })  # fmt: skip
 
     async def reset(request: Request) -> Response:
         if engine.state is not None:
             await engine.state.reset()
-        engine.journal.clear()
+        await engine.journal.clear()
         return Response(status_code=204)
 
     async def get_state(request: Request) -> Response:
@@ -115,7 +116,7 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
         except ValueError:
             return _problem(400, "invalid_filter", "Invalid journal filter",
                             "status, since and limit must be integers.")  # fmt: skip
-        entries = engine.journal.query(
+        entries = await engine.journal.query(
             method=params.get("method"),
             path=params.get("path"),
             status=status,
@@ -126,8 +127,19 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
         return _json({"entries": [e.to_json() for e in entries]})
 
     async def clear_journal(request: Request) -> Response:
-        engine.journal.clear()
+        await engine.journal.clear()
         return Response(status_code=204)
+
+    async def provider_states(request: Request) -> Response:
+        # Pact's state change protocol, with the states of the shared definitions.
+        from mockserver.provider_states import ProviderStateError, change_state
+
+        try:
+            return _json(await change_state(engine, orjson.loads(await request.body())))
+        except orjson.JSONDecodeError as exc:
+            return _problem(400, "malformed_body", "Malformed JSON", f"body: {exc}")
+        except ProviderStateError as exc:
+            return _problem(400, "invalid_provider_state", "Invalid provider state", str(exc))
 
     def route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
         return Route(ADMIN_PREFIX + path, _guard(endpoint, token), methods=methods)
@@ -139,6 +151,7 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
         route("/state", put_state, ["PUT"]),
         route("/journal", journal, ["GET"]),
         route("/journal", clear_journal, ["DELETE"]),
+        route("/provider-states", provider_states, ["POST"]),
     ]
 
 

@@ -19,8 +19,8 @@ from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.faults import Faults
 from mockserver.generate import DataGenerator
-from mockserver.journal import Journal
-from mockserver.loader import Spec
+from mockserver.journal import Journal, MemoryJournal
+from mockserver.loader import Spec, paused_gc
 from mockserver.normalize import request_view, response_view
 from mockserver.operations import Operation, compile_operations
 from mockserver.prefer import PreferenceError, parse_preferences
@@ -55,6 +55,31 @@ class CompiledOperation:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+class _RequestHeaders(Headers):
+    """`Headers` that look names up in a dict.
+
+    Every stage reads a few headers (prefer, authorization, accept, content-type, declared
+    header parameters), and `Headers` scans the raw list on each read and raises KeyError
+    for an absent name; reading them from one dict built per request is cheaper.
+    """
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__(scope=scope)
+        first: dict[str, str] = {}
+        for key, value in self.raw:
+            first.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+        self._first = first
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._first.get(key.lower(), default)
+
+    def __getitem__(self, key: str) -> str:
+        return self._first[key.lower()]
+
+    def __contains__(self, key: Any) -> bool:
+        return isinstance(key, str) and key.lower() in self._first
 
 
 @dataclass(slots=True)
@@ -102,55 +127,57 @@ class Engine:
     ) -> None:
         self.spec = spec
         self.faults = faults or Faults(seed=seed)
-        self.journal = journal or Journal()
+        self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None
-        request_doc = request_view(spec.document)
-        response_doc = response_view(spec.document)
-        requests = SchemaRegistry(request_doc)
-        responses = SchemaRegistry(response_doc)
-        self.generator = DataGenerator(response_doc, seed=seed)
+        # Compiling allocates like loading does: no collector passes meanwhile (`paused_gc`).
+        with paused_gc():
+            request_doc = request_view(spec.document)
+            response_doc = response_view(spec.document)
+            requests = SchemaRegistry(request_doc)
+            responses = SchemaRegistry(response_doc)
+            self.generator = DataGenerator(response_doc, seed=seed)
 
-        def generate(schema: Mapping[str, Any] | bool, key: str) -> Any:
-            return self.generator.generate(schema, key=key, direction="response")
+            def generate(schema: Mapping[str, Any] | bool, key: str) -> Any:
+                return self.generator.generate(schema, key=key, direction="response")
 
-        def validate(schema: Mapping[str, Any] | bool, pointer: str) -> Any:
-            return responses.compile(schema, pointer=pointer).is_valid
+            def validate(schema: Mapping[str, Any] | bool, pointer: str) -> Any:
+                return responses.compile(schema, pointer=pointer).is_valid
 
-        self.problems = ProblemRenderer(response_doc, validate, generate)
-        self.router: Router[CompiledOperation] = Router(spec.base_path)
-        self.operations: list[CompiledOperation] = []
-        request_ops = compile_operations(request_doc)
-        response_ops = compile_operations(response_doc)
-        for req_op, resp_op in zip(request_ops, response_ops, strict=True):
-            compiled = CompiledOperation(
-                operation=req_op,
-                security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
-                validator=RequestValidator(req_op, requests),
-                responder=Responder(response_doc, resp_op, generate),
-                invalid_status=_invalid_status(req_op),
-            )
-            if compiled.security.undefined:
-                logger.warning(
-                    "%s: security names undefined schemes %s; they are not checked",
-                    req_op.label,
-                    ", ".join(compiled.security.undefined),
+            self.problems = ProblemRenderer(response_doc, validate, generate)
+            self.router: Router[CompiledOperation] = Router(spec.base_path)
+            self.operations: list[CompiledOperation] = []
+            request_ops = compile_operations(request_doc)
+            response_ops = compile_operations(response_doc)
+            for req_op, resp_op in zip(request_ops, response_ops, strict=True):
+                compiled = CompiledOperation(
+                    operation=req_op,
+                    security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
+                    validator=RequestValidator(req_op, requests),
+                    responder=Responder(response_doc, resp_op, generate),
+                    invalid_status=_invalid_status(req_op),
                 )
-            self.operations.append(compiled)
-            self.router.add(req_op.path, req_op.method, compiled)
-        self.state: StatefulMock | None = None
-        if stateful:
-            self.state = StatefulMock(
-                response_doc,
-                response_ops,
-                RecordBuilder(response_doc, generate),
-                store or MemoryStore(),
-                base_path=spec.base_path,
-                jwt_secret=jwt_secret,
-            )
-            # Records are answered with the response view's operations (no writeOnly).
-            self._state_ops = {
-                id(c.operation): op for c, op in zip(self.operations, response_ops, strict=True)
-            }
+                if compiled.security.undefined:
+                    logger.warning(
+                        "%s: security names undefined schemes %s; they are not checked",
+                        req_op.label,
+                        ", ".join(compiled.security.undefined),
+                    )
+                self.operations.append(compiled)
+                self.router.add(req_op.path, req_op.method, compiled)
+            self.state: StatefulMock | None = None
+            if stateful:
+                self.state = StatefulMock(
+                    response_doc,
+                    response_ops,
+                    RecordBuilder(response_doc, generate),
+                    store or MemoryStore(),
+                    base_path=spec.base_path,
+                    jwt_secret=jwt_secret,
+                )
+                # Records are answered with the response view's operations (no writeOnly).
+                self._state_ops = {
+                    id(c.operation): op for c, op in zip(self.operations, response_ops, strict=True)
+                }
 
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
@@ -194,25 +221,31 @@ class Engine:
         else:
             operation = compiled.operation
             rendered = await self._guarded(scope, receive, compiled, match.params, outcome)
-        if outcome.fault == "drop":
-            # Announce a body and close without it: the client sees a broken connection.
-            await send({"type": "http.response.start", "status": 503,
-                        "headers": [(b"content-length", b"1")]})  # fmt: skip
-            status = 0
-        elif isinstance(rendered, Problem):
-            status = await self._send_problem(send, rendered, operation, path, method)
-        else:
-            status = await _send(send, rendered, head=method == "HEAD")
-        self.journal.record(
+        answer: Rendered | None = None
+        if outcome.fault != "drop":
+            answer = (
+                self._render_problem(rendered, operation, path)
+                if isinstance(rendered, Problem)
+                else rendered
+            )
+        # Journaled before it is sent: a client holding the answer finds it in the journal,
+        # even in another worker's when the journal is shared (--state-url).
+        await self.journal.record(
             method=method,
             path=path,
             query=scope.get("query_string", b"").decode("latin-1"),
-            status=status,
+            status=answer.status if answer is not None else 0,
             started=started,
             operation_id=operation.operation_id if operation else None,
             violations=outcome.violations,
             fault=outcome.fault,
         )
+        if answer is None:
+            # Announce a body and close without it: the client sees a broken connection.
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-length", b"1")]})  # fmt: skip
+        else:
+            await _send(send, answer, head=method == "HEAD")
 
     async def _guarded(
         self,
@@ -249,7 +282,7 @@ class Engine:
         params: dict[str, str],
         outcome: _Outcome,
     ) -> Rendered | Problem:
-        headers = Headers(scope=scope)
+        headers = _RequestHeaders(scope)
         try:
             prefs, query = parse_preferences(
                 headers.get("prefer"), scope.get("query_string", b"").decode("latin-1")
@@ -308,6 +341,7 @@ class Engine:
                     headers=headers,
                     user=user,
                     now=utcnow(),
+                    client=(scope.get("client") or ("",))[0],
                 )
             )
             if answer is not None:
@@ -315,11 +349,9 @@ class Engine:
         key = f"{scope['method']} {scope['path']}?{query}"
         return compiled.responder.respond(prefs, headers.get("accept"), key)
 
-    async def _send_problem(
-        self, send: Send, problem: Problem, operation: Operation | None, path: str, method: str
-    ) -> int:
+    def _render_problem(self, problem: Problem, operation: Operation | None, path: str) -> Rendered:
         status, media_type, body, headers = self.problems.render(problem, operation, path)
-        return await _send(send, Rendered(status, media_type, body, headers), head=method == "HEAD")
+        return Rendered(status, media_type, body, headers)
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -7,7 +7,7 @@ too. Without a declared schema the plain RFC 9457 body is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +100,9 @@ class ProblemRenderer:
         self._document = document
         self._validate = validate
         self._generate = generate
+        # Per media type, read once: the generated template and the error schema's shape.
+        self._templates: dict[int, tuple[MediaType, Any]] = {}
+        self._shapes: dict[int, tuple[MediaType, tuple[set[str], set[str]]]] = {}
 
     def render(
         self, problem: Problem, operation: Operation | None, instance: str
@@ -122,27 +125,36 @@ class ProblemRenderer:
         return problem.status, media.name, orjson.dumps(fallback), headers
 
     def _template(self, media: MediaType) -> Any:
-        """A generated body of the error schema, or `_NONE` when the schema cannot be met."""
+        """A generated body of the error schema, or `_NONE` when the schema cannot be met.
+
+        Generated at the first problem of the media type and kept: it is only filler around
+        our fields, and generating it per error made a 400 cost several times a 200.
+        """
+        cached = self._templates.get(id(media))
+        if cached is not None and cached[0] is media:
+            return cached[1]
         assert media.schema is not None
         try:
-            return self._generate(media.schema, f"{media.pointer}|problem")
+            template = self._generate(media.schema, f"{media.pointer}|problem")
         except MockServerError:
-            return _NONE
+            template = _NONE
+        self._templates[id(media)] = (media, template)
+        return template
 
     def _candidates(
         self, problem: Problem, canonical: dict[str, Any], media: MediaType
-    ) -> list[Any]:
-        candidates: list[Any] = [canonical]
+    ) -> Iterator[Any]:
+        """Bodies to try in order, made only as far as the first that validates."""
+        yield canonical
         assert media.schema is not None
-        templates = [*media.examples.values(), self._template(media)]
-        properties, item_properties = self._shape(media.schema, media.pointer)
-        for template in templates:
+        shape = self._shapes.get(id(media))
+        if shape is None or shape[0] is not media:
+            shape = self._shapes[id(media)] = (media, self._shape(media.schema, media.pointer))
+        properties, item_properties = shape[1]
+        for template in (*media.examples.values(), self._template(media)):
             if isinstance(template, Mapping):
-                candidates.append(
-                    self._adapt(problem, canonical, template, properties, item_properties)
-                )
-                candidates.append(dict(template))
-        return candidates
+                yield self._adapt(problem, canonical, template, properties, item_properties)
+                yield dict(template)
 
     def _adapt(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,13 +23,14 @@ from mockserver.resources import (
     Resource,
     property_attribute,
 )
-from mockserver.schemas import object_properties, schema_members, schema_types
+from mockserver.schemas import SchemaFacts
 
-__all__ = ["RecordBuilder", "hidden", "project"]
+__all__ = ["Projector", "RecordBuilder", "hidden", "project"]
 
 OWNER = "__owner__"
 PARENT = "__parent__"
 SEQUENCE = "__seq__"
+_MAX_PROJECTION_DEPTH = 32
 
 Generate = Callable[[Any, str], Any]
 
@@ -38,36 +40,85 @@ def hidden(key: str) -> bool:
     return key.startswith("__")
 
 
-def project(value: Any, schema: Any, document: Mapping[str, Any], depth: int = 0) -> Any:
+def project(value: Any, schema: Any, document: Mapping[str, Any]) -> Any:
     """Keep only what ``schema`` declares, recursively (objects without properties pass)."""
-    if depth > 32:
-        return value
-    types = schema_types(schema, document) or frozenset()
-    if isinstance(value, dict):
-        props = object_properties(schema, document)
-        if not props:
-            return {k: v for k, v in value.items() if not hidden(k)}
-        # In the schema's order, so answers read like the spec's examples.
-        return {
-            k: project(value[k], sub, document, depth + 1)
-            for k, sub in props.items()
-            if k in value and not hidden(k)
-        }
-    if isinstance(value, list) and "array" in types:
-        items = property_attribute(schema, document, "items")
-        if items is None:
+    return Projector(SchemaFacts(document)).project(value, schema)
+
+
+@dataclass(frozen=True, slots=True)
+class _Projection:
+    """What projecting onto one schema needs, read from the schema once."""
+
+    schema: Any
+    fields: tuple[tuple[str, Any], ...]  # declared properties that may be shown, in order
+    declares: bool  # whether the schema declares properties at all (else objects pass)
+    items: Any  # the item schema when the schema admits arrays, else None
+
+
+class Projector:
+    """Projects values onto the schemas of one document; each schema is read once."""
+
+    def __init__(self, facts: SchemaFacts) -> None:
+        self._facts = facts
+        self._plans: dict[int, _Projection] = {}
+
+    def project(self, value: Any, schema: Any, depth: int = 0) -> Any:
+        """Keep only what ``schema`` declares, recursively (objects without properties pass)."""
+        if depth > _MAX_PROJECTION_DEPTH:
             return value
-        return [project(v, items, document, depth + 1) for v in value]
-    return value
+        plan = self._plans.get(id(schema))
+        if plan is None or plan.schema is not schema:
+            plan = self._plan(schema)
+        if isinstance(value, dict):
+            if not plan.declares:
+                return {k: v for k, v in value.items() if not hidden(k)}
+            # In the schema's order, so answers read like the spec's examples.
+            out: dict[str, Any] = {}
+            for name, sub in plan.fields:
+                if name in value:
+                    child = value[name]
+                    out[name] = (
+                        self.project(child, sub, depth + 1)
+                        if isinstance(child, dict | list)
+                        else child
+                    )
+            return out
+        if isinstance(value, list) and plan.items is not None:
+            return [self.project(v, plan.items, depth + 1) for v in value]
+        return value
+
+    def _plan(self, schema: Any) -> _Projection:
+        props = self._facts.properties(schema)
+        types = self._facts.types(schema) or frozenset()
+        items = (
+            property_attribute(schema, self._facts.document, "items") if "array" in types else None
+        )
+        plan = _Projection(
+            schema=schema,
+            fields=tuple((k, sub) for k, sub in props.items() if not hidden(k)),
+            declares=bool(props),
+            items=items,
+        )
+        self._plans[id(schema)] = plan
+        return plan
 
 
 class RecordBuilder:
     """Fills in the server's fields of new and changed records of one document."""
 
-    def __init__(self, document: Mapping[str, Any], generate: Generate) -> None:
+    def __init__(
+        self, document: Mapping[str, Any], generate: Generate, *, facts: SchemaFacts | None = None
+    ) -> None:
         self._document = document
         self._generate = generate
+        self._facts = facts or SchemaFacts(document)
+        self._projector = Projector(self._facts)
         self._expressions: dict[int, dict[str, Expression]] = {}
+        self._defaults: dict[int, tuple[Any, Any]] = {}
+
+    def project(self, value: Any, schema: Any) -> Any:
+        """``value`` with only what ``schema`` declares (see `Projector`)."""
+        return self._projector.project(value, schema)
 
     def new_id(self, resource: Resource, sequence: int) -> Any:
         """A fresh id of the type the schema declares."""
@@ -145,7 +196,7 @@ class RecordBuilder:
         """Evaluate ``x-mock-compute`` in ``value``, innermost objects first."""
         if depth > 16 or not isinstance(value, dict):
             return
-        props = object_properties(schema, self._document)
+        props = self._facts.properties(schema)
         for name, sub in props.items():
             child = value.get(name)
             if isinstance(child, dict):
@@ -170,21 +221,28 @@ class RecordBuilder:
 
     def fill_required(self, record: dict[str, Any], schema: Any, key: str) -> None:
         """Generate the properties ``schema`` requires that ``record`` lacks (e.g. a secret)."""
-        props = object_properties(schema, self._document)
-        required: set[str] = set()
-        for member in schema_members(schema, self._document):
-            required.update(member.get("required") or [])
-        for name in sorted(required):
+        props = self._facts.properties(schema)
+        for name in self._facts.required(schema):
             if name not in record and name in props:
                 record[name] = self._generate(props[name], f"{key}|{name}")
 
     def _default(self, schema: Any) -> Any:
+        """A copy of the default of a property (through its ``$ref``), or `_NO_DEFAULT`."""
+        known = self._defaults.get(id(schema))
+        if known is None or known[0] is not schema:
+            known = self._defaults[id(schema)] = (schema, self._find_default(schema))
+        value = known[1]
+        if value is _NO_DEFAULT or isinstance(value, str | int | float | None):
+            return value
+        return copy.deepcopy(value)
+
+    def _find_default(self, schema: Any) -> Any:
         node: Any = schema
         for _ in range(16):
             if not isinstance(node, Mapping):
                 return _NO_DEFAULT
             if "default" in node:
-                return copy.deepcopy(node["default"])
+                return node["default"]
             ref = node.get("$ref")
             if not isinstance(ref, str):
                 return _NO_DEFAULT
@@ -192,7 +250,7 @@ class RecordBuilder:
         return _NO_DEFAULT
 
     def _nullable(self, schema: Any) -> bool:
-        types = schema_types(schema, self._document)
+        types = self._facts.types(schema)
         return types is None or "null" in types
 
 

@@ -125,6 +125,7 @@ class ResourceModel:
         self.resources: dict[str, Resource] = {}
         self.roles: dict[tuple[str, str], tuple[Role, Resource]] = {}
         self.list_shapes: dict[tuple[str, str], ListShape] = {}
+        self._by_item: dict[str, Resource] = {}
         reads = _item_paths(operations)
         for item in sorted(reads, key=len):
             collection, _, last = item.rpartition("/")
@@ -138,18 +139,23 @@ class ResourceModel:
             )
             resource.parent = self._parent_of(collection)
             self._describe(resource, reads[item])
+            replaced = self.resources.get(collection)
+            if replaced is not None:
+                del self._by_item[replaced.item]
             self.resources[collection] = resource
+            self._by_item[item] = resource
         for op in operations:
             self._assign_role(op)
 
     def _parent_of(self, collection: str) -> Resource | None:
-        best = None
-        for resource in self.resources.values():
-            if collection.startswith(resource.item + "/") and (
-                best is None or len(resource.item) > len(best.item)
-            ):
-                best = resource
-        return best
+        """The resource whose item path is the longest prefix of ``collection``."""
+        end = collection.rfind("/")
+        while end > 0:  # by lookup, not by scanning every resource: start-up stays linear
+            parent = self._by_item.get(collection[:end])
+            if parent is not None:
+                return parent
+            end = collection.rfind("/", 0, end)
+        return None
 
     def _describe(self, resource: Resource, read: Operation) -> None:
         props = object_properties(resource.schema, self.document)
@@ -175,7 +181,7 @@ class ResourceModel:
 
     def _assign_role(self, op: Operation) -> None:
         key = (op.method, op.path)
-        item_resource = next((r for r in self.resources.values() if r.item == op.path), None)
+        item_resource = self._by_item.get(op.path)
         if item_resource is not None:
             if op.method in _ITEM_ROLES:
                 self.roles[key] = (_ITEM_ROLES[op.method], item_resource)
@@ -220,13 +226,7 @@ class ResourceModel:
 
     def resource_for_path(self, path: str) -> Resource | None:
         """The resource whose item path is a prefix of ``path`` (``/orders/{orderId}/cancel``)."""
-        best = None
-        for resource in self.resources.values():
-            if (path == resource.item or path.startswith(resource.item + "/")) and (
-                best is None or len(resource.item) > len(best.item)
-            ):
-                best = resource
-        return best
+        return self._by_item.get(path) or self._parent_of(path)
 
     def children(self, resource: Resource) -> list[Resource]:
         """Resources whose parent is ``resource``."""

@@ -30,6 +30,7 @@ __all__ = [
     "KEEP",
     "OAS_FORMAT_KEYWORD",
     "Coercion",
+    "SchemaFacts",
     "SchemaRegistry",
     "coercion_for",
     "object_properties",
@@ -391,3 +392,54 @@ def object_properties(schema: Any, document: Mapping[str, Any]) -> dict[str, Any
             for name, sub in properties.items():
                 out.setdefault(str(name), sub)
     return out
+
+
+class SchemaFacts:
+    """`schema_types`, `object_properties` and `schema_members` of one document, memoized.
+
+    The document does not change once loaded, so what a schema admits is worked out at its
+    first use and then looked up by the schema's identity: the request path never walks
+    ``$ref``s and combinators again. Each entry keeps its schema alive and is checked against
+    it, so an id reused by a later object cannot hit a stale entry.
+    """
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self._types: dict[int, tuple[Any, frozenset[str] | None]] = {}
+        self._properties: dict[int, tuple[Any, dict[str, Any]]] = {}
+        self._members: dict[int, tuple[Any, list[Mapping[str, Any]]]] = {}
+        self._required: dict[int, tuple[Any, tuple[str, ...]]] = {}
+
+    def types(self, schema: Any) -> frozenset[str] | None:
+        """`schema_types` of ``schema``."""
+        entry = self._types.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            entry = self._types[id(schema)] = (schema, schema_types(schema, self.document))
+        return entry[1]
+
+    def properties(self, schema: Any) -> dict[str, Any]:
+        """`object_properties` of ``schema`` (shared: do not change it)."""
+        entry = self._properties.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            entry = self._properties[id(schema)] = (
+                schema,
+                object_properties(schema, self.document),
+            )
+        return entry[1]
+
+    def members(self, schema: Any) -> list[Mapping[str, Any]]:
+        """`schema_members` of ``schema`` (shared: do not change it)."""
+        entry = self._members.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            entry = self._members[id(schema)] = (schema, schema_members(schema, self.document))
+        return entry[1]
+
+    def required(self, schema: Any) -> tuple[str, ...]:
+        """The property names ``schema`` or any schema it combines with requires, sorted."""
+        entry = self._required.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            names: set[str] = set()
+            for member in self.members(schema):
+                names.update(member.get("required") or [])
+            entry = self._required[id(schema)] = (schema, tuple(sorted(names)))
+        return entry[1]

@@ -96,14 +96,18 @@ class SecurityChecker:
             self._alternatives.append(resolved)
         # No requirement, or an empty alternative ({}), lets anonymous requests through.
         self.anonymous = not self._alternatives or any(not alt for alt in self._alternatives)
+        # Only API keys read the query or cookies: most checks never need to parse them.
+        used = [s for alternative in self._alternatives for s in alternative if s.kind == "apiKey"]
+        self._reads_query = any(s.scheme == "query" for s in used)
+        self._reads_cookies = any(s.scheme not in ("header", "query") for s in used)
 
     def check(self, headers: Mapping[str, str], query_string: str) -> SecurityFailure | None:
         """None when some alternative is satisfied, else why not."""
         if self.anonymous:
             return None
-        query = dict(parse_qsl(query_string, keep_blank_values=True))
+        query = dict(parse_qsl(query_string, keep_blank_values=True)) if self._reads_query else {}
         cookies: SimpleCookie = SimpleCookie()
-        if "cookie" in headers:
+        if self._reads_cookies and "cookie" in headers:
             try:
                 cookies.load(headers["cookie"])
             except Exception:  # a malformed Cookie header simply carries no credentials

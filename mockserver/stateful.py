@@ -10,7 +10,6 @@ say about fall back to the stateless responder.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,9 +20,10 @@ import orjson
 from starlette.datastructures import Headers
 
 from mockserver.actions import ActionRunner
+from mockserver.events import Change, ChangeFeed
 from mockserver.operations import Operation
 from mockserver.problems import Problem, declared_response, title_of
-from mockserver.records import OWNER, PARENT, SEQUENCE, RecordBuilder, project
+from mockserver.records import OWNER, PARENT, SEQUENCE, RecordBuilder
 from mockserver.resources import ListShape, Resource, ResourceModel
 from mockserver.responses import Rendered
 from mockserver.store import Store
@@ -35,6 +35,7 @@ __all__ = ["USERS", "Request", "StatefulMock"]
 USERS = "__users__"
 IDEMPOTENCY_HEADER = "idempotency-key"
 IDEMPOTENCY_TTL = 24 * 3600
+SEQUENCE_KEY = "sequence"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,8 @@ class Request:
     headers: Headers
     user: dict[str, Any] | None
     now: datetime
+    # The socket peer's address (never X-Forwarded-For): the login throttle's "client".
+    client: str = ""
 
 
 class StatefulMock:
@@ -69,16 +72,21 @@ class StatefulMock:
         self.base_path = base_path
         self.tokens = TokenService(store, secret=jwt_secret)
         self.actions = ActionRunner(self)
-        self._sequence = itertools.count(1)
+        self._default_statuses: dict[int, tuple[Operation, int]] = {}
+        self.changes = ChangeFeed()
         self.has_login = any(
             isinstance(op.extensions.get("x-mock-action"), Mapping)
             and op.extensions["x-mock-action"].get("type") == "login"
             for op in operations
         )
 
-    def next_sequence(self) -> int:
-        """A number that orders records by creation."""
-        return next(self._sequence)
+    async def next_sequence(self) -> int:
+        """A number that orders records by creation (and numbers integer ids).
+
+        It is counted in the store, so workers sharing one (``--state-url``) never hand out
+        the same number twice.
+        """
+        return await self.store.incr(SEQUENCE_KEY, ttl=None)
 
     # -- authentication -----------------------------------------------------------------
 
@@ -174,6 +182,7 @@ class StatefulMock:
         else:
             record = self.builder.merge(resource, loaded, body, now=request.now)
         await self.store.put(resource.name, str(record[resource.id_field]), record)
+        await self.changes.emit(Change(resource, record, loaded, request.now))
         return self.render(op, self.default_status(op), record)
 
     # -- records ----------------------------------------------------------------------------
@@ -214,6 +223,9 @@ class StatefulMock:
             parent = await self.load(resource.parent, request)
             if isinstance(parent, Problem):
                 return parent
+        refused = self.changes.refuse(resource, request.validated.body)
+        if refused is not None:
+            return refused
         record = await self.new_record(resource, request, extra=extra)
         op = request.operation
         status = status or self.default_status(op)
@@ -223,6 +235,7 @@ class StatefulMock:
             key = f"{resource.name}|{record[resource.id_field]}"
             self.builder.fill_required(record, media.schema, key)
         await self.store.put(resource.name, str(record[resource.id_field]), record)
+        await self.changes.emit(Change(resource, record, None, request.now))
         return self.render(op, status, record, resource=resource)
 
     async def new_record(
@@ -239,7 +252,7 @@ class StatefulMock:
             owner=request.user["id"] if request.user else None,
             parents=parents,
             now=request.now,
-            sequence=self.next_sequence(),
+            sequence=await self.next_sequence(),
         )
 
     async def delete_cascade(self, resource: Resource, record: Mapping[str, Any]) -> None:
@@ -307,7 +320,8 @@ class StatefulMock:
                         record[PARENT] = {
                             p: record.get(f) for p, f in resource.parent_fields.items()
                         }
-                record.setdefault(SEQUENCE, self.next_sequence())
+                if SEQUENCE not in record:
+                    record[SEQUENCE] = await self.next_sequence()
                 fixed[key] = record
             adopted[name] = fixed
         users = adopted.pop(USERS, {})
@@ -318,14 +332,21 @@ class StatefulMock:
             (r.get(SEQUENCE, 0) for records in adopted.values() for r in records.values()),
             default=0,
         )
-        self._sequence = itertools.count(max(highest + 1, next(self._sequence)))
+        async with self.store.lock(SEQUENCE_KEY):
+            if highest > (await self.store.get_value(SEQUENCE_KEY) or 0):
+                await self.store.set_value(SEQUENCE_KEY, highest)
 
     # -- rendering --------------------------------------------------------------------------
 
     def default_status(self, op: Operation) -> int:
-        """The first 2xx the operation declares."""
+        """The first 2xx the operation declares (worked out once per operation)."""
+        known = self._default_statuses.get(id(op))
+        if known is not None and known[0] is op:
+            return known[1]
         codes = sorted(int(s) for s in op.responses if s.isdigit() and s.startswith("2"))
-        return codes[0] if codes else 200
+        status = codes[0] if codes else 200
+        self._default_statuses[id(op)] = (op, status)
+        return status
 
     def render(
         self, op: Operation, status: int, value: Any, *, resource: Resource | None = None
@@ -342,7 +363,7 @@ class StatefulMock:
             if "json" in candidate:
                 name, media = candidate, candidate_media
                 break
-        body = project(value, media.schema, self.document) if media.schema is not None else value
+        body = self.builder.project(value, media.schema) if media.schema is not None else value
         return Rendered(status, name, orjson.dumps(body), headers)
 
     def location(self, resource: Resource, record: Mapping[str, Any]) -> str:

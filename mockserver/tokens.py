@@ -25,6 +25,8 @@ __all__ = ["AccessClaims", "InvalidToken", "TokenService"]
 ALGORITHM = "HS256"
 ISSUER = "mockserver"
 _REFRESH = "refresh:"
+_EPOCH = "refresh-epoch:"  # + user id: bumped by "log out everywhere"
+VERIFIED_CACHE_SIZE = 10_000  # verified access tokens remembered (oldest forgotten first)
 
 
 class InvalidToken(Exception):
@@ -55,6 +57,8 @@ class TokenService:
         self._secret = secret or secrets.token_urlsafe(32)
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
+        # token -> (claims, not before, expires): a verified token is not decoded again.
+        self._verified: dict[str, tuple[AccessClaims, float, float]] = {}
 
     def issue_access(self, user_id: str, generation: int) -> str:
         """A signed access token for ``user_id``."""
@@ -71,7 +75,26 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def verify_access(self, token: str) -> AccessClaims:
-        """The claims of a valid token; `InvalidToken` for anything else."""
+        """The claims of a valid token; `InvalidToken` for anything else.
+
+        A client sends the same token on every request, and checking its signature costs more
+        than the rest of a read, so a verified token is remembered until it expires. Only the
+        signature and the time window are cached: revocation (the user's generation) is
+        checked by the caller on every request. Outside its window a token is decoded again,
+        so an expired one gets the usual error.
+        """
+        cached = self._verified.get(token)
+        if cached is not None:
+            claims, not_before, expires = cached
+            if not_before <= time.time() < expires:
+                return claims
+        verified, not_before, expires = self._decode(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            del self._verified[next(iter(self._verified))]  # the oldest entry
+        self._verified[token] = (verified, not_before, expires)
+        return verified
+
+    def _decode(self, token: str) -> tuple[AccessClaims, float, float]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -89,15 +112,16 @@ class TokenService:
         generation = claims.get("gen", 0)
         if not isinstance(claims["sub"], str) or not isinstance(generation, int):
             raise InvalidToken("The access token was not issued by this server.")
-        return AccessClaims(claims["sub"], generation, str(claims["jti"]))
+        verified = AccessClaims(claims["sub"], generation, str(claims["jti"]))
+        return verified, float(claims["nbf"]), float(claims["exp"])
 
     async def issue_refresh(self, user_id: str, *, family: str | None = None) -> str:
         """A new refresh token for ``user_id`` (in ``family`` when rotating)."""
         token = "rt_" + secrets.token_urlsafe(32)
         family = family or uuid.uuid4().hex
-        record = {"userId": user_id, "family": family, "used": False}
+        epoch = await self._store.get_value(_EPOCH + user_id) or 0
+        record = {"userId": user_id, "family": family, "used": False, "epoch": epoch}
         await self._store.set_value(_REFRESH + _digest(token), record, ttl=self.refresh_ttl)
-        await self._remember_family(user_id, family)
         return token
 
     async def rotate_refresh(self, token: str) -> tuple[str, str]:
@@ -105,10 +129,7 @@ class TokenService:
         key = _REFRESH + _digest(token)
         async with self._store.lock(key):
             record = await self._store.get_value(key)
-            revoked = record is not None and await self._store.get_value(
-                f"revoked-family:{record['family']}"
-            )
-            if record is None or revoked:
+            if record is None or await self._revoked(record):
                 raise InvalidToken("The refresh token is invalid, expired or revoked.")
             if record["used"]:
                 await self.revoke_family(record["family"])
@@ -119,6 +140,13 @@ class TokenService:
             await self._store.set_value(key, record, ttl=self.refresh_ttl)
         new = await self.issue_refresh(record["userId"], family=record["family"])
         return record["userId"], new
+
+    async def _revoked(self, record: dict[str, Any]) -> bool:
+        """Whether a refresh token's login was logged out, or its user logged out everywhere."""
+        if await self._store.get_value(f"revoked-family:{record['family']}"):
+            return True
+        epoch = await self._store.get_value(_EPOCH + record["userId"]) or 0
+        return bool(record.get("epoch", 0) != epoch)
 
     async def revoke_refresh(self, token: str, user_id: str) -> bool:
         """Revoke one refresh token of ``user_id`` (logout on one device)."""
@@ -134,17 +162,16 @@ class TokenService:
         await self._store.set_value(f"revoked-family:{family}", True, ttl=self.refresh_ttl)
 
     async def revoke_all(self, user_id: str) -> None:
-        """Refuse every refresh token of ``user_id`` (logout on all devices)."""
-        for family in await self._store.get_value(f"families:{user_id}") or []:
-            await self.revoke_family(family)
+        """Refuse every refresh token of ``user_id`` (logout on all devices).
 
-    async def _remember_family(self, user_id: str, family: str) -> None:
-        key = f"families:{user_id}"
+        Each refresh token carries its user's epoch at issue; bumping the epoch refuses them
+        all at once. (Keeping a list of the user's logins to revoke one by one made every
+        login copy a list that grew with each login.)
+        """
+        key = _EPOCH + user_id
         async with self._store.lock(key):
-            families = await self._store.get_value(key) or []
-            if family not in families:
-                families.append(family)
-                await self._store.set_value(key, families, ttl=self.refresh_ttl)
+            epoch = await self._store.get_value(key) or 0
+            await self._store.set_value(key, epoch + 1)
 
 
 def _digest(token: str) -> str:

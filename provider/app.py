@@ -18,6 +18,7 @@ from urllib.parse import quote
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -36,6 +37,7 @@ from provider.endpoint import (
     operation_of,
 )
 from provider.errors import DatabaseUnavailable, SpecError
+from provider.limits import Limits, RequestLimits
 from provider.problems import Problem
 from provider.states import StateRegistry, builtin_states, provider_states
 from provider.validation import Spec
@@ -107,6 +109,8 @@ def create_app(
     password_cost: PasswordCost = DEFAULT_PASSWORD_COST,
     login_attempts: int = 5,
     login_window: int = 15 * 60,
+    login_client_attempts: int = 100,
+    limits: Limits | None = None,
     spec_path: Path = DEFAULT_SPEC,
     states: StateRegistry | None = None,
 ) -> Starlette:
@@ -122,6 +126,11 @@ def create_app(
         refresh_token_ttl: seconds a refresh token lives if never used.
         password_cost: argon2id parameters; ``CHEAP_PASSWORD_COST`` for test suites.
         login_attempts, login_window: failed logins allowed per account per window (seconds).
+        login_client_attempts: failed logins allowed per client address per window, whatever
+            the accounts tried (password spraying).
+        limits: body size, JSON depth, query parameter count and body timeout (`Limits`;
+            safe defaults). Header size and header timeout are the server's: pass
+            ``provider.limits.uvicorn_options(limits)`` to uvicorn.
         spec_path: the OpenAPI document whose request rules are enforced.
         states: the provider states served with ``test_states`` (``builtin_states()`` if None).
 
@@ -153,7 +162,11 @@ def create_app(
             access_ttl=settings.access_token_ttl,
             refresh_ttl=settings.refresh_token_ttl,
         ),
-        throttle=LoginThrottle(attempts=settings.login_attempts, window=settings.login_window),
+        throttle=LoginThrottle(
+            attempts=settings.login_attempts,
+            window=settings.login_window,
+            client_attempts=login_client_attempts,
+        ),
     )
 
     @contextlib.asynccontextmanager
@@ -168,6 +181,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(RequestLimits, limits=limits or Limits())],
         exception_handlers={
             Problem: _problem,
             HTTPException: _http_exception,

@@ -1,0 +1,76 @@
+"""Projecting records onto response schemas: what is declared is shown, nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.records import Projector, project
+from mockserver.schemas import SchemaFacts
+
+DOCUMENT: dict[str, Any] = {
+    "components": {
+        "schemas": {
+            "Tag": {"type": "object", "properties": {"label": {"type": "string"}}},
+            "Node": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+                },
+            },
+            "Project": {
+                "allOf": [
+                    {"type": "object", "properties": {"id": {"type": "string"}}},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "tags": {
+                                "type": "array",
+                                "items": {"$ref": "#/components/schemas/Tag"},
+                            },
+                            "meta": {"type": "object"},
+                        },
+                    },
+                ]
+            },
+        }
+    }
+}
+PROJECT = {"$ref": "#/components/schemas/Project"}
+
+
+def test_project_keeps_declared_fields_in_schema_order() -> None:
+    record = {"name": "N", "secret": "s", "__owner__": "u", "id": "1"}
+    assert list(project(record, PROJECT, DOCUMENT).items()) == [("id", "1"), ("name", "N")]
+
+
+def test_project_follows_arrays_through_refs() -> None:
+    record = {"tags": [{"label": "a", "hidden": 1}, {"label": "b"}]}
+    assert project(record, PROJECT, DOCUMENT) == {"tags": [{"label": "a"}, {"label": "b"}]}
+
+
+def test_project_passes_objects_without_properties_minus_bookkeeping() -> None:
+    record = {"meta": {"free": {"form": True}, "__seq__": 3}}
+    assert project(record, PROJECT, DOCUMENT) == {"meta": {"free": {"form": True}}}
+
+
+def test_project_recursive_schema_stops_at_the_depth_limit() -> None:
+    node: dict[str, Any] = {"name": "leaf", "extra": 1}
+    for _ in range(40):
+        node = {"name": "n", "children": [node], "extra": 1}
+    projected = project(node, {"$ref": "#/components/schemas/Node"}, DOCUMENT)
+    filtered = 0
+    while "extra" not in projected:
+        projected = projected["children"][0]
+        filtered += 1
+    # A node is an object in an array, two levels: depths 0 to 32 are 17 nodes, then as stored.
+    assert filtered == 17
+    assert projected["children"][0]["extra"] == 1
+
+
+def test_projector_reads_each_schema_once_and_answers_the_same() -> None:
+    projector = Projector(SchemaFacts(DOCUMENT))
+    record = {"id": "1", "name": "N", "tags": [{"label": "x", "y": 2}], "__parent__": {}}
+    first = projector.project(record, PROJECT)
+    assert projector.project(record, PROJECT) == first == project(record, PROJECT, DOCUMENT)

@@ -1,0 +1,76 @@
+"""Access tokens are verified once and then remembered; refresh tokens rotate and revoke."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import jwt
+import pytest
+
+from mockserver.store import MemoryStore
+from mockserver.tokens import VERIFIED_CACHE_SIZE, InvalidToken, TokenService
+
+
+def test_verify_access_remembers_a_verified_token() -> None:
+    service = TokenService(MemoryStore())
+    token = service.issue_access("user-1", 3)
+    first = service.verify_access(token)
+    assert (first.user_id, first.generation) == ("user-1", 3)
+    assert service.verify_access(token) is first  # not decoded again
+
+
+def test_verify_access_refuses_a_remembered_token_once_it_expires() -> None:
+    service = TokenService(MemoryStore(), access_ttl=1)
+    token = service.issue_access("user-1", 0)
+    service.verify_access(token)
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    while time.time() < expires:  # at most one second: exp is whole seconds
+        time.sleep(0.05)
+    with pytest.raises(InvalidToken, match="expired"):
+        service.verify_access(token)
+
+
+def test_verify_access_never_remembers_a_refused_token() -> None:
+    service = TokenService(MemoryStore())
+    other = TokenService(MemoryStore()).issue_access("user-1", 0)  # another key
+    for _ in range(2):
+        with pytest.raises(InvalidToken, match="not issued by this server"):
+            service.verify_access(other)
+
+
+def test_verify_access_forgets_the_oldest_tokens_past_its_size() -> None:
+    service = TokenService(MemoryStore())
+    first = service.issue_access("user-0", 0)
+    service.verify_access(first)
+    for index in range(VERIFIED_CACHE_SIZE):
+        service.verify_access(service.issue_access(f"user-{index + 1}", 0))
+    assert service.verify_access(first).user_id == "user-0"  # verified again, still valid
+
+
+def test_revoke_all_refuses_older_refresh_tokens_but_not_later_ones() -> None:
+    async def scenario() -> None:
+        service = TokenService(MemoryStore())
+        older = await service.issue_refresh("user-1")
+        other_user = await service.issue_refresh("user-2")
+        await service.revoke_all("user-1")
+        later = await service.issue_refresh("user-1")
+        with pytest.raises(InvalidToken, match="revoked"):
+            await service.rotate_refresh(older)
+        assert (await service.rotate_refresh(later))[0] == "user-1"
+        assert (await service.rotate_refresh(other_user))[0] == "user-2"
+
+    asyncio.run(scenario())
+
+
+def test_rotating_a_refresh_token_twice_revokes_its_family() -> None:
+    async def scenario() -> None:
+        service = TokenService(MemoryStore())
+        token = await service.issue_refresh("user-1")
+        _, rotated = await service.rotate_refresh(token)
+        with pytest.raises(InvalidToken, match="already used"):
+            await service.rotate_refresh(token)
+        with pytest.raises(InvalidToken, match="revoked"):
+            await service.rotate_refresh(rotated)
+
+    asyncio.run(scenario())
