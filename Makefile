@@ -58,3 +58,14 @@ bench: install
 
 bench-smoke: install
 	$(BIN)/python -m bench --smoke
+
+# Load and endurance (soak/): SOAK_CLIENTS users run the stateful flows against each target for
+# SOAK_SECONDS, then the state is checked; exits non-zero on a lost write, a duplicate payment
+# or a 5xx. Loopback only; targets whose binary is missing are skipped with the reason.
+SOAK_SECONDS ?= 60
+SOAK_CLIENTS ?= 16
+
+.PHONY: soak
+
+soak: install
+	$(BIN)/python -m soak --seconds $(SOAK_SECONDS) --clients $(SOAK_CLIENTS)

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.engine import Engine
+from mockserver.errors import StateUnavailableError
 
 __all__ = ["ADMIN_PREFIX", "admin_routes"]
 
@@ -46,7 +47,23 @@ def _is_loopback(request: Request) -> bool:
         return False
 
 
+def _answering_outages(endpoint: Endpoint) -> Endpoint:
+    """``endpoint``, answering 503 (not 500) while the shared state cannot be reached."""
+
+    async def answered(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except StateUnavailableError as exc:
+            response = _problem(503, "state_unavailable", "State unavailable", str(exc))
+            response.headers["Retry-After"] = "1"
+            return response
+
+    return answered
+
+
 def _guard(endpoint: Endpoint, token: str | None) -> Endpoint:
+    endpoint = _answering_outages(endpoint)
+
     async def guarded(request: Request) -> Response:
         if _is_loopback(request):
             return await endpoint(request)

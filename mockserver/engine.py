@@ -17,6 +17,7 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.types import Message, Receive, Scope, Send
 
+from mockserver.errors import StateUnavailableError
 from mockserver.faults import Faults
 from mockserver.generate import DataGenerator
 from mockserver.journal import Journal, MemoryJournal
@@ -230,16 +231,19 @@ class Engine:
             )
         # Journaled before it is sent: a client holding the answer finds it in the journal,
         # even in another worker's when the journal is shared (--state-url).
-        await self.journal.record(
-            method=method,
-            path=path,
-            query=scope.get("query_string", b"").decode("latin-1"),
-            status=answer.status if answer is not None else 0,
-            started=started,
-            operation_id=operation.operation_id if operation else None,
-            violations=outcome.violations,
-            fault=outcome.fault,
-        )
+        try:
+            await self.journal.record(
+                method=method,
+                path=path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=answer.status if answer is not None else 0,
+                started=started,
+                operation_id=operation.operation_id if operation else None,
+                violations=outcome.violations,
+                fault=outcome.fault,
+            )
+        except StateUnavailableError as exc:  # the journal shares Redis: answer unjournaled
+            logger.warning("journal not written: %s", exc)
         if answer is None:
             # Announce a body and close without it: the client sees a broken connection.
             await send({"type": "http.response.start", "status": 503,
@@ -257,6 +261,15 @@ class Engine:
     ) -> Rendered | Problem:
         try:
             return await self._handle(scope, receive, compiled, params, outcome)
+        except StateUnavailableError as exc:
+            logger.warning("%s: %s", compiled.operation.label, exc)
+            return Problem(
+                503,
+                "state_unavailable",
+                "State unavailable",
+                "The mock's shared state (--state-url) cannot be reached; retry shortly.",
+                headers={"Retry-After": "1"},
+            )
         except _BodyTooLarge:
             return Problem(
                 413,

@@ -6,6 +6,7 @@ The hierarchy::
     ├── SpecError                   an OpenAPI document cannot be loaded or mocked
     │   └── SpecReferenceError      a ``$ref`` points at nothing
     ├── ConfigError                 an option given to the CLI or ``create_app`` is invalid
+    ├── StateUnavailableError       the shared state (``--state-url``) cannot be reached now
     └── GenerationError             no value can satisfy a schema (e.g. contradictory bounds)
 
 Every message says what failed, where (file, JSON pointer, operation) and how to fix it.
@@ -19,6 +20,7 @@ __all__ = [
     "MockServerError",
     "SpecError",
     "SpecReferenceError",
+    "StateUnavailableError",
 ]
 
 
@@ -52,6 +54,14 @@ class SpecReferenceError(SpecError):
 
 class ConfigError(MockServerError):
     """Raised when a configuration value or CLI option is invalid."""
+
+
+class StateUnavailableError(MockServerError):
+    """Raised when the Redis behind ``--state-url`` stops answering while the mock runs.
+
+    Requests are answered 503 ``state_unavailable`` with ``Retry-After`` meanwhile; the
+    connections are re-established by the next request once Redis is back.
+    """
 
 
 class GenerationError(MockServerError):

@@ -32,7 +32,7 @@ import orjson
 import redis
 import redis.asyncio as aredis
 
-from mockserver.errors import ConfigError
+from mockserver.errors import ConfigError, StateUnavailableError
 from mockserver.journal import JournalEntry, matches
 from mockserver.store import Message, Record, Subscription
 
@@ -156,13 +156,33 @@ def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
 
 
+class _Client(aredis.Redis):
+    """`redis.asyncio.Redis` whose lost connections surface as `StateUnavailableError`.
+
+    Every command (scripts, locks and SCAN included) goes through `execute_command`, so this
+    one place turns an outage into the error the engine answers 503; the pool reconnects by
+    itself on a later command once Redis is back.
+    """
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        try:
+            # redis-py leaves execute_command unannotated.
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise _unavailable(exc) from exc
+
+
+def _unavailable(exc: redis.RedisError) -> StateUnavailableError:
+    return StateUnavailableError(f"the state in Redis cannot be reached: {exc}")
+
+
 class RedisStore:
     """The `Store` on one Redis (see the module docstring for the keys)."""
 
     def __init__(self, url: str, *, prefix: str = DEFAULT_PREFIX) -> None:
         self.url = url
         self.prefix = prefix
-        self.client: aredis.Redis = aredis.Redis.from_url(url)
+        self.client: aredis.Redis = _Client.from_url(url)
         self._incr = self.client.register_script(_INCR)
         self._local_locks: dict[str, _LocalLock] = {}
 
@@ -221,12 +241,15 @@ class RedisStore:
         return {"collections": collections}
 
     async def load(self, data: dict[str, Any]) -> None:
-        async with self.client.pipeline(transaction=True) as pipe:
-            for name, records in (data.get("collections") or {}).items():
-                if records:
-                    mapping = {key: orjson.dumps(r) for key, r in records.items()}
-                    pipe.hset(self._collection(name), mapping=mapping)
-            await pipe.execute()
+        try:
+            async with self.client.pipeline(transaction=True) as pipe:
+                for name, records in (data.get("collections") or {}).items():
+                    if records:
+                        mapping = {key: orjson.dumps(r) for key, r in records.items()}
+                        pipe.hset(self._collection(name), mapping=mapping)
+                await pipe.execute()
+        except (redis.ConnectionError, redis.TimeoutError) as exc:  # pipelines bypass _Client
+            raise _unavailable(exc) from exc
 
     async def reset(self) -> None:
         keys = await self._keys("c:") + await self._keys("v:")
