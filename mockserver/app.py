@@ -174,9 +174,13 @@ class _CORS(CORSMiddleware):
         async def vary_origin(message: Message) -> None:
             if message["type"] == "http.response.start":
                 # What CORSMiddleware.send does for a request without an Origin.
-                message.setdefault("headers", [])
-                headers = MutableHeaders(scope=message)
-                headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
+                raw = list(message.get("headers", []))
+                if any(name == b"vary" for name, _ in raw):
+                    message["headers"] = raw
+                    headers = MutableHeaders(scope=message)
+                    headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
+                else:
+                    message["headers"] = [*raw, (b"vary", b"Origin")]
             await send(message)
 
         await self.app(scope, receive, vary_origin)

@@ -15,9 +15,10 @@ import pytest
 
 from bench import RESULT_KEYS
 from bench.profile import hot_spots, layer_shares
+from bench.runner import _combine, _slices
 from bench.specgen import generate_spec
 from bench.tools import WRK_MISSING
-from bench.wrk import parse_output
+from bench.wrk import WrkResult, parse_output
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,28 @@ def test_parse_output_reads_throughput_percentiles_and_errors() -> None:
     assert result.latency_ms["p99"] == 8.0
     assert (result.socket_errors, result.unexpected_status, result.errors) == (3, 7, 10)
     assert result.statuses == {"200": 4993, "500": 7}
+
+
+def test_combined_turns_sum_throughput_and_take_the_median_percentiles() -> None:
+    fast = parse_output(WRK_OUTPUT)
+    slow = WrkResult(1000, 1.0, 1000.0, {**fast.latency_ms, "p99": 50.0, "max": 99.0}, 0, 0,
+                     {"200": 1000})  # fmt: skip
+    combined = _combine([fast, slow, fast])
+    assert combined.requests == 11_000
+    assert combined.requests_per_s == pytest.approx(11_000 / 5.0)
+    assert combined.latency_ms["p50"] == fast.latency_ms["p50"]  # the median turn's
+    assert combined.latency_ms["p99"] == fast.latency_ms["p99"]
+    assert combined.latency_ms["max"] == max(fast.latency_ms["max"], slow.latency_ms["max"])
+    assert (combined.errors, combined.statuses) == (2 * fast.errors, {"200": 10_986, "500": 14})
+
+
+@pytest.mark.parametrize(
+    ("duration", "expected"), [(1.0, (1, 1.0)), (5.0, (5, 1.0)), (10.0, (5, 2.0)), (0.5, (1, 1.0))]
+)
+def test_slices_cut_the_load_into_whole_seconds(
+    duration: float, expected: tuple[int, float]
+) -> None:
+    assert _slices(duration) == expected
 
 
 @pytest.mark.parametrize("operations", [1, 7, 10, 101])
