@@ -87,6 +87,11 @@ def _add_event_options(serve: argparse.ArgumentParser) -> None:
         "--webhook-backoff", type=_positive(float), default=1.0, metavar="SECONDS",
         help="wait after the first failed try, doubled after each (default: %(default)s)",
     )  # fmt: skip
+    group.add_argument(
+        "--webhook-grace", type=_positive(float), default=5.0, metavar="SECONDS",
+        help="on shutdown, time deliveries under way get before they are journaled as "
+        "failed (default: %(default)s)",
+    )  # fmt: skip
 
 
 def _add_limit_options(serve: argparse.ArgumentParser) -> None:
@@ -213,7 +218,11 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
         state_url=args.state_url,
         state_prefix=args.state_prefix,
         asyncapi=args.asyncapi,
-        webhooks=DeliveryPolicy(attempts=args.webhook_attempts, backoff=args.webhook_backoff),
+        webhooks=DeliveryPolicy(
+            attempts=args.webhook_attempts,
+            backoff=args.webhook_backoff,
+            grace=args.webhook_grace,
+        ),
     )
 
 

@@ -36,6 +36,17 @@ from mockserver.errors import ConfigError, StateUnavailableError
 from mockserver.journal import JournalEntry, matches
 from mockserver.store import Message, Record, Subscription
 
+try:
+    from redis.maint_notifications import MaintNotificationsConfig
+except ImportError:  # redis-py < 7: no maintenance notifications, nothing to turn off
+    _CLIENT_OPTIONS: dict[str, Any] = {}
+else:
+    # Their default ("auto") makes the pool skip its check of an idle connection before
+    # handing it out, so after a Redis restart the first command on each connection opened
+    # before it failed with "Connection closed by server" (a 503 with Redis already back).
+    # They are a Redis Enterprise feature the mock has no use for.
+    _CLIENT_OPTIONS = {"maint_notifications_config": MaintNotificationsConfig(enabled=False)}
+
 __all__ = [
     "DEFAULT_PREFIX",
     "RedisJournal",
@@ -182,7 +193,7 @@ class RedisStore:
     def __init__(self, url: str, *, prefix: str = DEFAULT_PREFIX) -> None:
         self.url = url
         self.prefix = prefix
-        self.client: aredis.Redis = _Client.from_url(url)
+        self.client: aredis.Redis = _Client.from_url(url, **_CLIENT_OPTIONS)
         self._incr = self.client.register_script(_INCR)
         self._local_locks: dict[str, _LocalLock] = {}
 
@@ -293,15 +304,23 @@ class RedisStore:
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
-        """Receive what any process publishes on ``channel`` until the block exits."""
+        """Receive what any process publishes on ``channel`` until the block exits.
+
+        Raises:
+            StateUnavailableError: Redis cannot be reached, now or while receiving (pub/sub
+                holds its own connection, outside `_Client`).
+        """
         pubsub = self.client.pubsub()
         try:
-            await pubsub.subscribe(f"{self.prefix}ch:{channel}")
-            # Wait for Redis to confirm: whatever is published from now on reaches us.
-            while True:
-                confirmed = await pubsub.get_message(timeout=None)
-                if confirmed is not None and confirmed["type"] == "subscribe":
-                    break
+            try:
+                await pubsub.subscribe(f"{self.prefix}ch:{channel}")
+                # Wait for Redis to confirm: whatever is published from now on reaches us.
+                while True:
+                    confirmed = await pubsub.get_message(timeout=None)
+                    if confirmed is not None and confirmed["type"] == "subscribe":
+                        break
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                raise _unavailable(exc) from exc
             yield _PubSubSubscription(pubsub)
         finally:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
@@ -333,9 +352,12 @@ class _PubSubSubscription:
         return self._messages()
 
     async def _messages(self) -> AsyncIterator[Message]:
-        async for raw in self._pubsub.listen():
-            if raw["type"] == "message":
-                yield orjson.loads(raw["data"])
+        try:
+            async for raw in self._pubsub.listen():
+                if raw["type"] == "message":
+                    yield orjson.loads(raw["data"])
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise _unavailable(exc) from exc
 
 
 class RedisJournal:

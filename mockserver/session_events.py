@@ -15,7 +15,9 @@ Refusals accept the handshake and close at once, with the codes of ``x-close-cod
 a missing, invalid or revoked token (``access_token`` query parameter or bearer header), 4404
 for an unknown id, 4403 for another user's record. Events travel through `Store.publish` and
 each socket `Store.subscribe`s to its record's topic, so with a shared store an update served
-by another worker reaches the socket too.
+by another worker reaches the socket too. When that store cannot be reached
+(`StateUnavailableError`: Redis is down), open sockets and new ones are closed with 1013 "try
+again later"; sockets opened once it is back work again.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.datastructures import Headers
 from starlette.routing import WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from mockserver.errors import ConfigError, MockServerError
+from mockserver.errors import ConfigError, MockServerError, StateUnavailableError
 from mockserver.events import Change, envelope, status_of
 from mockserver.pointer import follow
 from mockserver.problems import Problem
@@ -60,8 +62,10 @@ __all__ = [
 logger = logging.getLogger("mockserver")
 
 ASYNCAPI_FILES = ("asyncapi.yaml", "asyncapi.yml", "asyncapi.json")
-# The HTTP status a refusal would have had, plus 4000 (asyncapi.yaml's x-close-codes).
-CLOSE_CODES = {"ended": 1000, 401: 4401, 403: 4403, 404: 4404, 409: 4409}
+# The HTTP status a refusal would have had, plus 4000 (asyncapi.yaml's x-close-codes); the
+# state being unreachable (503 over HTTP) is the standard 1013 "try again later".
+CLOSE_CODES = {"ended": 1000, 401: 4401, 403: 4403, 404: 4404, 409: 4409, 503: 1013}
+_UNAVAILABLE_REASON = "The state is unreachable; try again later."
 _UPDATED = "updated"
 _EXTERNAL_REF = re.compile(r"^[^#]+(#.*)$")
 
@@ -171,19 +175,25 @@ class EventChannel:
     async def endpoint(self, websocket: WebSocket) -> None:
         """Accept, check the token and the record, then forward events until either side ends."""
         record_id = websocket.path_params[self.resource.id_param]
-        # Subscribed before the handshake completes and before the record is read: a change
-        # made once the client is connected cannot be missed.
-        async with self.mock.store.subscribe(self.topic(record_id)) as subscription:
-            await websocket.accept()
-            user = await self._user(websocket)
-            if isinstance(user, Problem):
-                await websocket.close(CLOSE_CODES[401], user.detail[:120])
-                return
-            refusal = await self._refusal(websocket, record_id, user)
-            if refusal is not None:
-                await websocket.close(*refusal)
-                return
-            await self._follow(websocket, subscription)
+        try:
+            # Subscribed before the handshake completes and before the record is read: a
+            # change made once the client is connected cannot be missed.
+            async with self.mock.store.subscribe(self.topic(record_id)) as subscription:
+                await websocket.accept()
+                user = await self._user(websocket)
+                if isinstance(user, Problem):
+                    await websocket.close(CLOSE_CODES[401], user.detail[:120])
+                    return
+                refusal = await self._refusal(websocket, record_id, user)
+                if refusal is not None:
+                    await websocket.close(*refusal)
+                    return
+                await self._follow(websocket, subscription)
+        except StateUnavailableError as exc:
+            # The shared state went away (Redis down): before or after the handshake, the
+            # client is told to come back later, like HTTP's 503, and nothing else breaks.
+            logger.warning("closing %s with 1013: %s", websocket.url.path, exc)
+            await _close_unavailable(websocket)
 
     async def _user(self, websocket: WebSocket) -> dict[str, Any] | Problem | None:
         token = websocket.query_params.get("access_token")
@@ -228,6 +238,15 @@ class EventChannel:
         for task in done:
             with contextlib.suppress(WebSocketDisconnect, OSError):
                 task.result()  # a client gone mid-send is not an error of ours
+
+
+async def _close_unavailable(websocket: WebSocket) -> None:
+    """Close ``websocket`` with 1013, accepting it first if the handshake is still open."""
+    with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # the client left
+        if websocket.application_state is WebSocketState.CONNECTING:
+            await websocket.accept()
+        if websocket.application_state is WebSocketState.CONNECTED:
+            await websocket.close(CLOSE_CODES[503], _UNAVAILABLE_REASON)
 
 
 def event_channels(

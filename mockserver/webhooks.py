@@ -13,24 +13,31 @@ Deliveries run as background tasks, never inside the request: a non-2xx answer o
 error is retried with exponential backoff (``backoff``, 2x, 4x ... seconds) up to
 ``attempts`` tries. Each delivery ends in one journal entry of kind ``webhook`` (delivered or
 failed, with every attempt's status).
+
+At shutdown (`WebhookDispatcher.aclose`, from the app's lifespan) deliveries still under way
+get ``grace`` seconds: a retry due within it is still made, and whatever has not completed
+by then is stopped and journaled as failed with ``reason: "shutdown"`` and its attempts so
+far. With ``--state-url`` that entry is in Redis and outlives the process; with the memory
+journal it is also logged, so no delivery disappears silently.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
-from mockserver.errors import ConfigError
+from mockserver.errors import ConfigError, MockServerError
 from mockserver.events import Change, envelope, status_of
 from mockserver.pointer import follow
 from mockserver.problems import Problem
@@ -61,6 +68,9 @@ class DeliveryPolicy:
     attempts: int = 5
     backoff: float = 1.0
     timeout: float = 10.0
+    # Seconds deliveries still under way at shutdown get to complete before they are journaled
+    # as failed ("shutdown"): bounded, so a dead receiver cannot hold a SIGTERM up.
+    grace: float = 5.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.attempts, int) or self.attempts < 1:
@@ -69,6 +79,8 @@ class DeliveryPolicy:
             raise ConfigError(f"expected a webhook backoff >= 0 s, got backoff={self.backoff!r}")
         if not self.timeout > 0:
             raise ConfigError(f"expected a webhook timeout > 0 s, got timeout={self.timeout!r}")
+        if not self.grace >= 0:
+            raise ConfigError(f"expected a webhook grace >= 0 s, got grace={self.grace!r}")
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed try number ``attempt`` (1-based)."""
@@ -81,6 +93,30 @@ class _Webhook:
     operation_id: str | None
     schema: Any
     header: str
+
+
+@dataclass(slots=True)
+class _Delivery:
+    """One event to one endpoint, and what its tries got so far."""
+
+    webhook: _Webhook
+    event_type: str
+    event: Mapping[str, Any]
+    url: str
+    endpoint_id: Any
+    started: float = field(default_factory=time.perf_counter)
+    tries: list[dict[str, Any]] = field(default_factory=list)
+    sending: bool = False  # a try is waiting for its answer
+    journaled: bool = False
+
+    @property
+    def status(self) -> int:
+        """The last answer's status (0: none, or a network error)."""
+        return int(self.tries[-1]["status"]) if self.tries else 0
+
+    @property
+    def delivered(self) -> bool:
+        return 200 <= self.status < 300
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -104,8 +140,11 @@ class WebhookDispatcher:
         self.policy = policy or DeliveryPolicy()
         self.webhooks = _webhooks(mock.document)
         self.endpoints = _endpoint_resource(mock)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[asyncio.Task[None], _Delivery] = {}
         self._client: httpx.AsyncClient | None = None
+        # Set by `aclose`: retries wake up, and give up if due after the grace deadline.
+        self._closing = asyncio.Event()
+        self._deadline = float("inf")
 
     @property
     def active(self) -> bool:
@@ -155,20 +194,41 @@ class WebhookDispatcher:
                 noun=change.resource.noun, record=change.record, event_type=event_type,
                 record_id=change.record.get(change.resource.id_field), now=change.now,
             )  # fmt: skip
-            task = asyncio.create_task(self._deliver(webhook, endpoint, event_type, body))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            delivery = _Delivery(
+                webhook, event_type, body, str(endpoint.get(_URL_FIELD)),
+                endpoint.get(self.endpoints.id_field),
+            )  # fmt: skip
+            task = asyncio.create_task(self._deliver(delivery, endpoint))
+            self._tasks[task] = delivery
+            task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._tasks.pop(task, None)
 
     async def drain(self) -> None:
-        """Wait for every queued delivery to finish (tests, graceful shutdown)."""
+        """Wait for every queued delivery to finish (tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def aclose(self) -> None:
-        """Cancel what is still retrying and close the HTTP client."""
-        for task in list(self._tasks):
+        """Give deliveries under way `DeliveryPolicy.grace` seconds, then journal the rest.
+
+        Every delivery not completed by the deadline is cancelled and recorded as failed
+        with ``reason: "shutdown"``; then the HTTP client is closed.
+        """
+        self._deadline = time.monotonic() + self.policy.grace
+        self._closing.set()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=self.policy.grace)
+        cut = dict(self._tasks)
+        for task in cut:
             task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await asyncio.gather(*cut, return_exceptions=True)
+        for delivery in cut.values():
+            if delivery.sending:
+                delivery.tries.append({"status": 0, "error": "no answer before shutdown"})
+            if not delivery.journaled:
+                await self._journal(delivery, reason="shutdown")
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -180,57 +240,80 @@ class WebhookDispatcher:
             )
         return self._client
 
-    async def _deliver(
-        self,
-        webhook: _Webhook,
-        endpoint: Mapping[str, Any],
-        event_type: str,
-        event: Mapping[str, Any],
-    ) -> None:
-        url = str(endpoint.get(_URL_FIELD))
-        body = orjson.dumps(event)
+    async def _deliver(self, delivery: _Delivery, endpoint: Mapping[str, Any]) -> None:
+        body = orjson.dumps(delivery.event)
         secret = str(endpoint.get(_SECRET_FIELD) or "")
-        started = time.perf_counter()
-        attempts: list[dict[str, Any]] = []
-        status = 0
+        reason = "exhausted"
         for attempt in range(1, self.policy.attempts + 1):
             headers = {
                 "Content-Type": "application/json",
-                webhook.header: sign(secret, int(time.time()), body),
+                delivery.webhook.header: sign(secret, int(time.time()), body),
             }
+            delivery.sending = True
             try:
-                response = await self._http().post(url, content=body, headers=headers)
+                response = await self._http().post(delivery.url, content=body, headers=headers)
             except httpx.HTTPError as exc:
-                status = 0
-                attempts.append({"status": 0, "error": f"{type(exc).__name__}: {exc}"[:200]})
+                error = f"{type(exc).__name__}: {exc}"[:200]
+                delivery.tries.append({"status": 0, "error": error})
             else:
-                status = response.status_code
-                attempts.append({"status": status})
-                if 200 <= status < 300:
-                    break
-            if attempt < self.policy.attempts:
-                await asyncio.sleep(self.policy.delay(attempt))
-        delivered = 200 <= status < 300
-        if not delivered:
-            logger.warning("webhook %s to %s failed after %d attempts", event_type, url, attempt)
-        await self.journal.record(
-            method="POST",
-            path=url,
-            query="",
-            status=status,
-            started=started,
-            operation_id=webhook.operation_id,
-            kind="webhook",
-            detail={
-                "event": event_type,
-                "eventId": event.get("id"),
-                "endpointId": endpoint.get(self.endpoints.id_field if self.endpoints else "id"),
-                "url": url,
-                "delivered": delivered,
-                "attempts": len(attempts),
-                "tries": attempts,
-            },
-        )
+                delivery.tries.append({"status": response.status_code})
+            delivery.sending = False
+            if delivery.delivered:
+                break
+            if attempt == self.policy.attempts:
+                break
+            if not await self._wait_to_retry(self.policy.delay(attempt)):
+                reason = "shutdown"
+                break
+        await self._journal(delivery, reason=None if delivery.delivered else reason)
+
+    async def _wait_to_retry(self, delay: float) -> bool:
+        """Sleep ``delay`` seconds before a retry; False when shutdown leaves no time for it."""
+        due = time.monotonic() + delay
+        if not self._closing.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), timeout=delay)
+        if due > self._deadline:
+            return False
+        await asyncio.sleep(max(0.0, due - time.monotonic()))
+        return True
+
+    async def _journal(self, delivery: _Delivery, *, reason: str | None) -> None:
+        """The delivery's one journal entry; logged too when it failed or cannot be written."""
+        delivery.journaled = True
+        detail: dict[str, Any] = {
+            "event": delivery.event_type,
+            "eventId": delivery.event.get("id"),
+            "endpointId": delivery.endpoint_id,
+            "url": delivery.url,
+            "delivered": delivery.delivered,
+            "attempts": len(delivery.tries),
+            "tries": delivery.tries,
+        }
+        if reason is not None:
+            detail["reason"] = reason
+            logger.warning(
+                "webhook %s %s to %s failed (%s) after %d attempts",
+                delivery.event_type, delivery.event.get("id"), delivery.url, reason,
+                len(delivery.tries),
+            )  # fmt: skip
+        try:
+            await self.journal.record(
+                method="POST",
+                path=delivery.url,
+                query="",
+                status=delivery.status,
+                started=delivery.started,
+                operation_id=delivery.webhook.operation_id,
+                kind="webhook",
+                detail=detail,
+            )
+        except MockServerError as exc:  # the shared journal is away (Redis down)
+            logger.error(
+                "webhook %s %s to %s could not be journaled (delivered=%s): %s",
+                delivery.event_type, delivery.event.get("id"), delivery.url,
+                delivery.delivered, exc,
+            )  # fmt: skip
 
 
 def _webhooks(document: Mapping[str, Any]) -> dict[str, _Webhook]:

@@ -106,3 +106,20 @@ def test_mock_answers_503_while_redis_is_down_and_recovers_by_itself(
         assert client.get(f"/orders/{order['id']}", headers=auth).json()["status"] == "paid"
         names = [p["name"] for p in client.get("/projects", headers=auth).json()["data"]]
         assert names == ["Before"]
+
+
+def test_first_request_after_a_quiet_redis_restart_succeeds(
+    redis_and_mock: tuple[RedisServer, Mock],
+) -> None:
+    server, mock = redis_and_mock
+    with mock.client() as client:
+        auth = login(client, register(client))
+        project = client.post("/projects", json={"name": "Kept"}, headers=auth).json()
+        with redis.Redis(host="127.0.0.1", port=server.port) as direct:
+            directory = str(direct.config_get("dir")["dir"])
+            direct.save()
+        server.stop()
+        # No request meets the outage: every pooled connection is stale, none was dropped yet.
+        _restart(server, directory)
+        read = client.get(f"/projects/{project['id']}", headers=auth)
+        assert (read.status_code, read.json()) == (200, project)

@@ -2,7 +2,8 @@
 
 Every event is checked against the AsyncAPI payload schemas with jsonschema (the AsyncAPI
 document and the OpenAPI document it references, resolved by `referencing`), never with the
-mock's own code.
+mock's own code. The Redis outage test runs ``mockserver serve --state-url`` as a subprocess
+on a real ``redis-server`` it stops and restarts.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import redis
 import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
@@ -26,6 +28,9 @@ from websockets.exceptions import ConnectionClosed
 
 from mockserver import create_app
 from tests.conftest import ROOT, SPEC, RunningServer
+from tests.redis_server import RedisServer, redis_server
+from tests.test_faults_redis import _restart as restart_redis
+from tests.test_workers import Mock
 
 slow = pytest.mark.slow  # real servers; the few tests without one are left unmarked
 
@@ -255,3 +260,42 @@ def test_session_channel_ignores_a_neighbour_that_is_not_asyncapi(tmp_path: Path
     (tmp_path / "asyncapi.yaml").write_text("title: notes, not an AsyncAPI document\n")
     app = create_app(spec)
     assert not [r for r in app.routes if isinstance(r, WebSocketRoute)]
+
+
+@slow
+def test_session_channel_closes_with_1013_while_redis_is_down_and_serves_again_after() -> None:
+    with redis_server() as redis_:
+        mock = Mock("--state-url", redis_.url())
+        try:
+            asyncio.run(_redis_outage(redis_, mock))
+        finally:
+            err = mock.stop()
+        assert "Traceback" not in err, err
+        # One line per socket closed, not a loop retrying in the background.
+        assert err.count("with 1013") == 2, err
+
+
+async def _redis_outage(server: RedisServer, mock: Mock) -> None:
+    socket_url = f"ws://127.0.0.1:{mock.port}/api/v1/sessions/{{}}/events?access_token={{}}"
+    async with httpx.AsyncClient(base_url=mock.url + "/api/v1") as http:
+        user = await Client.registered(http)
+        session = await user.session()
+        url = socket_url.format(session["id"], user.token)
+        with redis.Redis(host="127.0.0.1", port=server.port) as direct:
+            directory = str(direct.config_get("dir")["dir"])
+            direct.save()  # as a Redis with RDB would: users and sessions survive its restart
+        async with connect(url) as held:
+            server.stop()
+            assert await close_code(held) == 1013
+            assert held.close_reason == "The state is unreachable; try again later."
+        async with connect(url) as refused:
+            assert await close_code(refused) == 1013
+        assert mock.process.poll() is None  # still serving
+
+        restart_redis(server, directory)
+        async with connect(url) as ws:
+            patched = await user.call("PATCH", f"/sessions/{session['id']}", json={"name": "Back"})
+            assert patched.status_code == 200, patched.text
+            event = await next_event(ws)
+            assert_event(event, "SessionUpdatedEvent")
+            assert event["session"] == patched.json()

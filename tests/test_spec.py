@@ -133,7 +133,7 @@ def test_asyncapi_describes_the_session_channel(asyncapi: dict[str, Any]) -> Non
     assert asyncapi["asyncapi"].startswith("3.")
     channel = asyncapi["channels"]["sessionEvents"]
     assert channel["address"] == "/sessions/{sessionId}/events"
-    assert set(channel["x-close-codes"]) == {"1000", "4401", "4403", "4404", "4409"}
+    assert set(channel["x-close-codes"]) == {"1000", "1013", "4401", "4403", "4404", "4409"}
 
 
 def test_asyncapi_messages_reference_real_openapi_schemas(asyncapi: dict[str, Any]) -> None:

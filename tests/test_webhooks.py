@@ -346,13 +346,17 @@ def test_webhooks_switch_off_for_a_spec_that_declares_none() -> None:
     assert create_app(SPEC).state.webhooks.active is True
 
 
-@pytest.mark.parametrize("options", [{"attempts": 0}, {"backoff": -1.0}, {"timeout": 0.0}], ids=str)
+@pytest.mark.parametrize(
+    "options", [{"attempts": 0}, {"backoff": -1.0}, {"timeout": 0.0}, {"grace": -1.0}], ids=str
+)
 def test_delivery_policy_refuses_nonsense(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match="expected"):
         DeliveryPolicy(**options)
 
 
-@pytest.mark.parametrize("option", ["--webhook-attempts=0", "--webhook-backoff=-1"])
+@pytest.mark.parametrize(
+    "option", ["--webhook-attempts=0", "--webhook-backoff=-1", "--webhook-grace=0"]
+)
 def test_cli_refuses_nonsense_webhook_options(
     option: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -84,15 +84,23 @@ class PostgresCluster:
             "initdb", "-D", str(root / "data"), "-U", "postgres", "-A", "trust",
             "-E", "UTF8", "--locale=C", "--no-sync",
         )  # fmt: skip
+        cluster.resume()
+        return cluster
+
+    def resume(self) -> None:
+        """Start the server (again) on its port, with its data."""
         options = (
-            f"-p {cluster.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
         )
-        cluster._run(
-            "pg_ctl", "-D", str(root / "data"), "-l", str(root / "server.log"),
+        self._run(
+            "pg_ctl", "-D", str(self.root / "data"), "-l", str(self.root / "server.log"),
             "-w", "-t", "60", "-o", options, "start",
         )  # fmt: skip
-        return cluster
+
+    def pause(self) -> None:
+        """Shut the server down as an operator would (``-m fast``: sessions are terminated)."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         """The SQLAlchemy URL of ``database``."""
