@@ -104,7 +104,7 @@ class ActionRunner:
         return body if isinstance(body, Mapping) else {}
 
     async def _register(self, action: Mapping[str, Any], request: Request) -> Rendered | Problem:
-        from mockserver.stateful import USERS
+        from mockserver.stateful import GENERATION, USERS
 
         body = self._body(request)
         identity_field, secret_field = str(action["identity"]), str(action["secret"])
@@ -128,6 +128,7 @@ class ActionRunner:
             record["__generation__"] = 0
             record[OWNER] = None
             await self.mock.store.put(USERS, str(record["id"]), record)
+            await self.mock.store.set_value(GENERATION + str(record["id"]), 0)
             await self.mock.store.set_value(key, record["id"])
         return self.mock.render(
             request.operation, self.mock.default_status(request.operation), record
@@ -135,7 +136,7 @@ class ActionRunner:
 
     async def adopt_user(self, record: dict[str, Any]) -> None:
         """Store an imported user: hash a plain password, index its identity."""
-        from mockserver.stateful import USERS
+        from mockserver.stateful import GENERATION, USERS
 
         register = self._register_action()
         identity_field = str(register.get("identity", "email"))
@@ -147,6 +148,9 @@ class ActionRunner:
         record.setdefault("id", str(uuid.uuid4()))
         record[OWNER] = None
         await self.mock.store.put(USERS, str(record["id"]), record)
+        await self.mock.store.set_value(
+            GENERATION + str(record["id"]), int(record["__generation__"])
+        )
         identity = str(record.get(identity_field, "")).strip().lower()
         if identity:
             await self.mock.store.set_value(f"identity:{identity}", record["id"])
@@ -257,16 +261,22 @@ class ActionRunner:
         )
 
     async def _logout(self, action: Mapping[str, Any], request: Request) -> Rendered | Problem:
-        from mockserver.stateful import USERS
+        from mockserver.stateful import GENERATION, USERS
 
         user = request.user
         if user is None:
             return _login_required()
         body = self._body(request)
         if body.get(str(action.get("all", "allDevices"))):
-            user["__generation__"] = int(user.get("__generation__", 0)) + 1
-            await self.mock.store.put(USERS, str(user["id"]), user)
-            await self.mock.tokens.revoke_all(str(user["id"]))
+            user_id = str(user["id"])
+            async with self.mock.store.lock(GENERATION + user_id):
+                record = await self.mock.store.get(USERS, user_id)
+                if record is None:
+                    return _login_required()
+                record["__generation__"] = int(record.get("__generation__", 0)) + 1
+                await self.mock.store.put(USERS, user_id, record)
+                await self.mock.store.set_value(GENERATION + user_id, record["__generation__"])
+            await self.mock.tokens.revoke_all(user_id)
         else:
             field = str(action.get("token", "refreshToken"))
             token = body.get(field)
@@ -284,10 +294,13 @@ class ActionRunner:
     async def _current_user(
         self, action: Mapping[str, Any], request: Request
     ) -> Rendered | Problem:
-        if request.user is None:
+        from mockserver.stateful import USERS
+
+        user = await self.mock.store.get(USERS, str(request.user["id"])) if request.user else None
+        if user is None:
             return _login_required()
         return self.mock.render(
-            request.operation, self.mock.default_status(request.operation), request.user
+            request.operation, self.mock.default_status(request.operation), user
         )
 
     # -- state machines ---------------------------------------------------------------------

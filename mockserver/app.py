@@ -118,6 +118,7 @@ def create_app(
         jwt_secret=jwt_secret,
         faults=faults,
         journal=journal,
+        limits=limits,
     )
     if fixtures is not None:
         engine.preload(fixtures)
@@ -224,7 +225,7 @@ def _lifespan(
             yield
         finally:
             if dispatcher is not None:
-                await dispatcher.aclose()  # retries still waiting are abandoned at shutdown
+                await dispatcher.aclose()  # a bounded grace, then the rest journaled as failed
             if store is not None:
                 await store.aclose()
 

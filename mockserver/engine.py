@@ -21,6 +21,7 @@ from mockserver.errors import StateUnavailableError
 from mockserver.faults import Faults
 from mockserver.generate import DataGenerator
 from mockserver.journal import Journal, MemoryJournal
+from mockserver.limits import Limits
 from mockserver.loader import Spec, paused_gc
 from mockserver.normalize import request_view, response_view
 from mockserver.operations import Operation, compile_operations
@@ -38,8 +39,6 @@ from mockserver.validation import RequestValidator, Violation
 __all__ = ["CompiledOperation", "Engine"]
 
 logger = logging.getLogger("mockserver")
-
-MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +124,12 @@ class Engine:
         jwt_secret: str | None = None,
         faults: Faults | None = None,
         journal: Journal | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.spec = spec
+        # The body cap of `RequestLimits` (which refuses first under `create_app`), kept here
+        # too for the engine served on its own.
+        self.max_body_bytes = (limits or Limits()).max_body_bytes
         self.faults = faults or Faults(seed=seed)
         self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None
@@ -275,7 +278,7 @@ class Engine:
                 413,
                 "body_too_large",
                 "Request body too large",
-                f"The body exceeds {MAX_BODY_BYTES} bytes.",
+                f"The body exceeds {self.max_body_bytes} bytes.",
             )
         except Exception:  # a bug of ours must not look like the client's mistake
             logger.exception("mock failed on %s", compiled.operation.label)
@@ -336,7 +339,7 @@ class Engine:
                 failure.detail,
                 headers={"WWW-Authenticate": ", ".join(failure.challenges)},
             )
-        body = await _read_body(receive)
+        body = await _read_body(receive, self.max_body_bytes)
         validated, violations = compiled.validator.validate(
             path_params=params, query_string=query, headers=headers, body=body
         )
@@ -367,7 +370,7 @@ class Engine:
         return Rendered(status, media_type, body, headers)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -377,7 +380,7 @@ async def _read_body(receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         if chunk:
             size += len(chunk)
-            if size > MAX_BODY_BYTES:
+            if size > limit:
                 raise _BodyTooLarge
             chunks.append(chunk)
         if not message.get("more_body", False):

@@ -9,20 +9,23 @@ before sending it, so a client holding the answer finds it in any worker's journ
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import itertools
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 __all__ = ["Journal", "JournalEntry", "MemoryJournal", "matches"]
 
 
-@dataclass(frozen=True, slots=True)
-class JournalEntry:
-    """One request and its answer."""
+class JournalEntry(NamedTuple):
+    """One request and its answer.
+
+    A named tuple, not a frozen dataclass: one is recorded per request, and a frozen
+    dataclass sets each of its twelve fields through ``object.__setattr__``.
+    """
 
     id: int
     time: float
@@ -32,7 +35,7 @@ class JournalEntry:
     status: int
     latency_ms: float
     operation_id: str | None = None
-    violations: Sequence[Mapping[str, str]] = field(default_factory=tuple)
+    violations: Sequence[Mapping[str, str]] = ()
     fault: str | None = None
     # "request" for what a client sent; "webhook" for a delivery the mock made (see webhooks.py).
     kind: str = "request"
@@ -40,20 +43,19 @@ class JournalEntry:
 
     def to_json(self) -> dict[str, Any]:
         """The entry as the admin API answers it (camelCase keys)."""
-        data = asdict(self)
         return {
-            "id": data["id"],
-            "time": data["time"],
-            "method": data["method"],
-            "path": data["path"],
-            "query": data["query"],
-            "status": data["status"],
-            "latencyMs": round(data["latency_ms"], 3),
-            "operationId": data["operation_id"],
-            "violations": list(data["violations"]),
-            "fault": data["fault"],
-            "kind": data["kind"],
-            **({data["kind"]: data["detail"]} if data["detail"] is not None else {}),
+            "id": self.id,
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "latencyMs": round(self.latency_ms, 3),
+            "operationId": self.operation_id,
+            "violations": [dict(v) for v in self.violations],
+            "fault": self.fault,
+            "kind": self.kind,
+            **({self.kind: copy.deepcopy(self.detail)} if self.detail is not None else {}),
         }
 
 
@@ -128,20 +130,11 @@ class MemoryJournal:
         detail: Mapping[str, Any] | None = None,
     ) -> JournalEntry:
         """Add an entry for a request that started at ``started`` (``time.perf_counter``)."""
+        latency_ms = (time.perf_counter() - started) * 1000
         entry = JournalEntry(
-            id=next(self._ids),
-            time=time.time(),
-            method=method,
-            path=path,
-            query=query,
-            status=status,
-            latency_ms=(time.perf_counter() - started) * 1000,
-            operation_id=operation_id,
-            violations=tuple(violations),
-            fault=fault,
-            kind=kind,
-            detail=detail,
-        )
+            next(self._ids), time.time(), method, path, query, status, latency_ms,
+            operation_id, tuple(violations) if violations else (), fault, kind, detail,
+        )  # fmt: skip
         self._entries.append(entry)
         return entry
 

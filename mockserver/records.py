@@ -8,8 +8,8 @@ the schema does not list never leaves the mock.
 
 from __future__ import annotations
 
-import copy
-import uuid
+import os
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,8 +24,9 @@ from mockserver.resources import (
     property_attribute,
 )
 from mockserver.schemas import SchemaFacts
+from mockserver.store import copy_json
 
-__all__ = ["Projector", "RecordBuilder", "hidden", "project"]
+__all__ = ["Projector", "RecordBuilder", "hidden", "project", "random_uuid"]
 
 OWNER = "__owner__"
 PARENT = "__parent__"
@@ -33,6 +34,21 @@ SEQUENCE = "__seq__"
 _MAX_PROJECTION_DEPTH = 32
 
 Generate = Callable[[Any, str], Any]
+
+# Record ids: `uuid.uuid4` reads os.urandom, a system call per created record. A private
+# generator, seeded from os.urandom (again in a forked child, so workers never share a
+# sequence) and never reseeded by anyone calling `random.seed`, makes ids as unique; they are
+# not unguessable, which a mock's ids need not be (ownership is checked on every access).
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
+
+
+def random_uuid() -> str:
+    """A random RFC 4122 version 4 UUID in its canonical text form."""
+    h = f"{_ids.getrandbits(128) & _UUID_CLEAR | _UUID_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def hidden(key: str) -> bool:
@@ -122,7 +138,7 @@ class RecordBuilder:
 
     def new_id(self, resource: Resource, sequence: int) -> Any:
         """A fresh id of the type the schema declares."""
-        return sequence if resource.id_is_integer else str(uuid.uuid4())
+        return sequence if resource.id_is_integer else random_uuid()
 
     def create(
         self,
@@ -135,7 +151,7 @@ class RecordBuilder:
         sequence: int,
     ) -> dict[str, Any]:
         """A new record from ``body``: id, owner, parents, timestamps, defaults, computed."""
-        record: dict[str, Any] = copy.deepcopy(dict(body))
+        record: dict[str, Any] = copy_json(body if type(body) is dict else dict(body))
         stamp = to_json_value(now)
         for name, schema in resource.properties.items():
             if name in record:
@@ -167,21 +183,21 @@ class RecordBuilder:
                 if name in old:
                     record[name] = old[name]
             elif name in body:
-                record[name] = copy.deepcopy(body[name])
+                record[name] = copy_json(body[name])
             elif (default := self._default(schema)) is not _NO_DEFAULT:
                 record[name] = default
             elif name in old and self._nullable(schema):
                 record[name] = None
         for name, value in body.items():
-            record.setdefault(name, copy.deepcopy(value))  # writeOnly and unlisted fields
+            record.setdefault(name, copy_json(value))  # writeOnly and unlisted fields
         return self.touch(resource, record, now=now)
 
     def merge(
         self, resource: Resource, old: Mapping[str, Any], body: Mapping[str, Any], *, now: datetime
     ) -> dict[str, Any]:
         """PATCH: ``body`` over the old record."""
-        record = copy.deepcopy(dict(old))
-        record.update(copy.deepcopy(dict(body)))
+        record = copy_json(dict(old))
+        record.update(copy_json(dict(body)))
         return self.touch(resource, record, now=now)
 
     def touch(self, resource: Resource, record: dict[str, Any], *, now: datetime) -> dict[str, Any]:
@@ -234,7 +250,7 @@ class RecordBuilder:
         value = known[1]
         if value is _NO_DEFAULT or isinstance(value, str | int | float | None):
             return value
-        return copy.deepcopy(value)
+        return copy_json(value)
 
     def _find_default(self, schema: Any) -> Any:
         node: Any = schema

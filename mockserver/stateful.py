@@ -30,9 +30,10 @@ from mockserver.store import Store
 from mockserver.tokens import InvalidToken, TokenService
 from mockserver.validation import ValidatedRequest
 
-__all__ = ["USERS", "Request", "StatefulMock"]
+__all__ = ["GENERATION", "USERS", "Request", "StatefulMock"]
 
 USERS = "__users__"
+GENERATION = "user-generation:"  # + user id: the token generation (see `authenticate`)
 IDEMPOTENCY_HEADER = "idempotency-key"
 IDEMPOTENCY_TTL = 24 * 3600
 SEQUENCE_KEY = "sequence"
@@ -46,6 +47,7 @@ class Request:
     validated: ValidatedRequest
     params: dict[str, str]
     headers: Headers
+    # The authenticated user's ``{"id": ...}`` (not the record: see `authenticate`).
     user: dict[str, Any] | None
     now: datetime
     # The socket peer's address (never X-Forwarded-For): the login throttle's "client".
@@ -93,7 +95,11 @@ class StatefulMock:
     async def authenticate(
         self, operation: Operation, headers: Headers, *, anonymous: bool
     ) -> dict[str, Any] | Problem | None:
-        """The user of a verified bearer token; a 401 problem for a token we did not issue."""
+        """The user (``{"id": ...}``) of a verified bearer token; 401 for one we did not issue.
+
+        Revocation ("log out everywhere") bumps the user's generation, kept under its own
+        value key (`GENERATION`) so this check reads one number, not the user's record.
+        """
         if not self.has_login:
             return None
         scheme, _, token = headers.get("authorization", "").partition(" ")
@@ -103,10 +109,15 @@ class StatefulMock:
             claims = self.tokens.verify_access(token.strip())
         except InvalidToken as exc:
             return None if anonymous else _unauthorized(str(exc))
-        user = await self.store.get(USERS, claims.user_id)
-        if user is None or user.get("__generation__", 0) != claims.generation:
+        generation = await self.store.get_value(GENERATION + claims.user_id)
+        if generation is None:  # a user stored without its generation key: read the record
+            record = await self.store.get(USERS, claims.user_id)
+            generation = record.get("__generation__", 0) if record is not None else None
+        if generation != claims.generation:
             return None if anonymous else _unauthorized("The access token was revoked.")
-        return user
+        # Only the id: copying the whole record per request cost more than the check. An
+        # action that needs the record (current user, logout) reads it from the store.
+        return {"id": claims.user_id}
 
     # -- dispatch ---------------------------------------------------------------------------
 

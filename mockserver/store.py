@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
-__all__ = ["MemoryStore", "Message", "Store", "Subscription"]
+import orjson
+
+__all__ = ["MemoryStore", "Message", "Store", "Subscription", "copy_json"]
 
 Record = dict[str, Any]
 Message = dict[str, Any]
@@ -24,7 +26,7 @@ Message = dict[str, Any]
 _IMMUTABLE = frozenset({str, int, float, bool, type(None), bytes})
 
 
-def _copy(value: Any) -> Any:
+def copy_json(value: Any) -> Any:
     """A deep copy of JSON-like data: dicts and lists rebuilt, immutable leaves shared.
 
     Copying in and out isolates the caller from what is stored; records are JSON data, for
@@ -32,9 +34,9 @@ def _copy(value: Any) -> Any:
     """
     kind = type(value)
     if kind is dict:
-        return {k: v if type(v) in _IMMUTABLE else _copy(v) for k, v in value.items()}
+        return {k: v if type(v) in _IMMUTABLE else copy_json(v) for k, v in value.items()}
     if kind is list:
-        return [v if type(v) in _IMMUTABLE else _copy(v) for v in value]
+        return [v if type(v) in _IMMUTABLE else copy_json(v) for v in value]
     if kind in _IMMUTABLE:
         return value
     return copy.deepcopy(value)
@@ -67,27 +69,46 @@ class Subscription(Protocol):
     def __aiter__(self) -> AsyncIterator[Message]: ...
 
 
+def _freeze(record: Record) -> bytes | Record:
+    """A record as kept: JSON bytes, or a copy when it holds what JSON cannot (bytes, huge ints)."""
+    try:
+        # Copied to a bytes object of its own size: orjson's holds a 4 kB buffer whatever
+        # the length, which a store of many small records would keep.
+        return bytes(memoryview(orjson.dumps(record)))
+    except TypeError:
+        return copy_json(record)  # type: ignore[no-any-return]
+
+
+def _thaw(kept: bytes | Record) -> Record:
+    return orjson.loads(kept) if type(kept) is bytes else copy_json(kept)  # type: ignore[no-any-return]
+
+
 class MemoryStore:
-    """Everything in this process's memory; records are copied in and out."""
+    """Everything in this process's memory; records are copied in and out.
+
+    Records are kept as JSON bytes: serializing and parsing them (orjson) is cheaper than
+    copying dicts in Python, and bytes are not tracked by the cyclic garbage collector, so a
+    store that grows under load does not make every full collection longer.
+    """
 
     def __init__(self) -> None:
-        self._collections: dict[str, dict[str, Record]] = {}
+        self._collections: dict[str, dict[str, bytes | Record]] = {}
         self._values: dict[str, tuple[Any, float | None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._subscribers: dict[str, set[asyncio.Queue[Message]]] = {}
 
     async def get(self, collection: str, key: str) -> Record | None:
-        record = self._collections.get(collection, {}).get(key)
-        return _copy(record) if record is not None else None
+        kept = self._collections.get(collection, {}).get(key)
+        return _thaw(kept) if kept is not None else None
 
     async def put(self, collection: str, key: str, record: Record) -> None:
-        self._collections.setdefault(collection, {})[key] = _copy(record)
+        self._collections.setdefault(collection, {})[key] = _freeze(record)
 
     async def delete(self, collection: str, key: str) -> bool:
         return self._collections.get(collection, {}).pop(key, None) is not None
 
     async def values(self, collection: str) -> list[Record]:
-        return [_copy(r) for r in self._collections.get(collection, {}).values()]
+        return [_thaw(r) for r in self._collections.get(collection, {}).values()]
 
     def _live(self, key: str) -> tuple[Any, float | None] | None:
         entry = self._values.get(key)
@@ -115,21 +136,28 @@ class MemoryStore:
 
     async def get_value(self, key: str) -> Any:
         entry = self._live(key)
-        return _copy(entry[0]) if entry else None
+        return copy_json(entry[0]) if entry else None
 
     async def set_value(self, key: str, value: Any, *, ttl: float | None = None) -> None:
         expires = time.monotonic() + ttl if ttl is not None else None
-        self._values[key] = (_copy(value), expires)
+        self._values[key] = (copy_json(value), expires)
 
     async def delete_value(self, key: str) -> None:
         self._values.pop(key, None)
 
     async def export(self) -> dict[str, Any]:
-        return {"collections": _copy(self._collections)}
+        return {
+            "collections": {
+                name: {key: _thaw(kept) for key, kept in records.items()}
+                for name, records in self._collections.items()
+            }
+        }
 
     async def load(self, data: dict[str, Any]) -> None:
         for name, records in (data.get("collections") or {}).items():
-            self._collections.setdefault(name, {}).update(_copy(records))
+            kept = self._collections.setdefault(name, {})
+            for key, record in records.items():
+                kept[key] = _freeze(record)
 
     async def reset(self) -> None:
         self._collections.clear()
@@ -145,7 +173,7 @@ class MemoryStore:
     async def publish(self, channel: str, message: Message) -> None:
         """Hand ``message`` to every current subscriber of ``channel`` (none: dropped)."""
         for queue in self._subscribers.get(channel, ()):
-            queue.put_nowait(_copy(message))
+            queue.put_nowait(copy_json(message))
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:

@@ -11,6 +11,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.app import _CORS, create_app
+from mockserver.engine import Engine
+from mockserver.limits import Limits
+from mockserver.loader import load_spec
 from tests.conftest import SPEC
 
 
@@ -81,3 +84,39 @@ def test_app_cors_answers_exactly_as_starlettes(
     assert ours == _messages(CORSMiddleware, headers, answer)
     vary = b"Accept, Accept-Language, Origin" if answer == VARY else b"Origin"
     assert (b"vary", vary) in ours[0]["headers"]
+
+
+def _post(app: object, path: str, body: bytes) -> httpx.Response:
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            # Stateless: a bearer token only has to be present.
+            headers = {"Content-Type": "application/json", "Authorization": "Bearer t"}
+            return await client.post(path, content=body, headers=headers)
+
+    return asyncio.run(call())
+
+
+def _project_body(size: int) -> bytes:
+    return b'{"name": "Big", "description": "' + b"a" * (size - 34) + b'"}'
+
+
+def test_app_refuses_a_body_above_a_lowered_limit_with_413() -> None:
+    app = create_app(SPEC, stateful=False, limits=Limits(max_body_bytes=1000))
+    response = _post(app, "/api/v1/projects", _project_body(2000))
+    assert (response.status_code, response.json()["code"]) == (413, "body_too_large")
+
+
+def test_app_accepts_a_body_under_a_raised_limit_above_the_default() -> None:
+    size = Limits().max_body_bytes + 1024
+    app = create_app(SPEC, stateful=False, limits=Limits(max_body_bytes=size + 1024))
+    response = _post(app, "/api/v1/projects", _project_body(size))
+    # Read and validated: the description is longer than the spec allows.
+    assert (response.status_code, response.json()["code"]) == (400, "validation_failed")
+
+
+@pytest.mark.parametrize(("limit", "status"), [(1000, 413), (4000, 201)])
+def test_engine_caps_the_body_at_its_limits_max_body_bytes(limit: int, status: int) -> None:
+    engine = Engine(load_spec(SPEC), stateful=False, limits=Limits(max_body_bytes=limit))
+    response = _post(engine, "/api/v1/projects", _project_body(1500))
+    assert response.status_code == status, response.text[:300]
