@@ -9,14 +9,13 @@ from typing import Any
 
 from starlette._utils import get_route_path
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.admin import admin_routes
-from mockserver.engine import Engine
+from mockserver.engine import VARY_ORIGIN, Engine, add_vary_origin
 from mockserver.errors import ConfigError
 from mockserver.faults import Faults
 from mockserver.journal import Journal
@@ -158,6 +157,10 @@ def create_app(
     return app
 
 
+# A request without an Origin: `_CORS`'s ``send`` wrapper and the ``send`` it wraps.
+_CORS_SEND = "mockserver.cors_send"
+
+
 class _CORS(CORSMiddleware):
     """Starlette's CORS middleware with a short path for requests that carry no ``Origin``.
 
@@ -175,15 +178,11 @@ class _CORS(CORSMiddleware):
         async def vary_origin(message: Message) -> None:
             if message["type"] == "http.response.start":
                 # What CORSMiddleware.send does for a request without an Origin.
-                raw = list(message.get("headers", []))
-                if any(name == b"vary" for name, _ in raw):
-                    message["headers"] = raw
-                    headers = MutableHeaders(scope=message)
-                    headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
-                else:
-                    message["headers"] = [*raw, (b"vary", b"Origin")]
+                add_vary_origin(message)
             await send(message)
 
+        # `_EngineFirst` hands the engine ``send`` itself: it adds the Vary on its own.
+        scope[_CORS_SEND] = (vary_origin, send)
         await self.app(scope, receive, vary_origin)
 
 
@@ -211,6 +210,11 @@ class _EngineFirst:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not get_route_path(scope).startswith(self.prefixes):
+            wrapped = scope.pop(_CORS_SEND, None)
+            if wrapped is not None and wrapped[0] is send:
+                # Nothing between `_CORS` and here wrapped ``send``: skip its wrapper.
+                scope[VARY_ORIGIN] = True
+                send = wrapped[1]
             await self.engine(scope, receive, send)
         else:
             await self.app(scope, receive, send)

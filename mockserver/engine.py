@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.errors import StateUnavailableError
@@ -36,7 +36,11 @@ from mockserver.stateful import Request, StatefulMock, utcnow
 from mockserver.store import MemoryStore, Store
 from mockserver.validation import RequestValidator, Violation
 
-__all__ = ["CompiledOperation", "Engine"]
+__all__ = ["VARY_ORIGIN", "CompiledOperation", "Engine", "add_vary_origin"]
+
+# Set in the scope (by the app's CORS middleware, for a request without an Origin) when the
+# engine is to add ``Vary: Origin`` to its answer itself instead of through a wrapped ``send``.
+VARY_ORIGIN = "mockserver.vary_origin"
 
 logger = logging.getLogger("mockserver")
 
@@ -249,10 +253,13 @@ class Engine:
             logger.warning("journal not written: %s", exc)
         if answer is None:
             # Announce a body and close without it: the client sees a broken connection.
-            await send({"type": "http.response.start", "status": 503,
-                        "headers": [(b"content-length", b"1")]})  # fmt: skip
+            start: Message = {"type": "http.response.start", "status": 503,
+                              "headers": [(b"content-length", b"1")]}  # fmt: skip
+            if VARY_ORIGIN in scope:
+                add_vary_origin(start)
+            await send(start)
         else:
-            await _send(send, answer, head=method == "HEAD")
+            await _send(send, answer, head=method == "HEAD", vary_origin=VARY_ORIGIN in scope)
 
     async def _guarded(
         self,
@@ -388,12 +395,32 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def _send(send: Send, rendered: Rendered, *, head: bool = False) -> int:
+async def _send(
+    send: Send, rendered: Rendered, *, head: bool = False, vary_origin: bool = False
+) -> int:
     raw_headers = [(b"content-length", str(len(rendered.body)).encode())]
     if rendered.media_type:
         raw_headers.append((b"content-type", rendered.media_type.encode()))
     for name, value in rendered.headers.items():
         raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
-    await send({"type": "http.response.start", "status": rendered.status, "headers": raw_headers})
+    start: Message = {
+        "type": "http.response.start",
+        "status": rendered.status,
+        "headers": raw_headers,
+    }
+    if vary_origin:
+        add_vary_origin(start)
+    await send(start)
     await send({"type": "http.response.body", "body": b"" if head else rendered.body})
     return rendered.status
+
+
+def add_vary_origin(message: Message) -> None:
+    """Add ``Origin`` to the Vary of a response start, as CORSMiddleware does without one."""
+    raw = list(message.get("headers", []))
+    if any(name == b"vary" for name, _ in raw):
+        message["headers"] = raw
+        headers = MutableHeaders(scope=message)
+        headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
+    else:
+        message["headers"] = [*raw, (b"vary", b"Origin")]

@@ -131,6 +131,8 @@ class RecordBuilder:
         self._projector = Projector(self._facts)
         self._expressions: dict[int, dict[str, Expression]] = {}
         self._defaults: dict[int, tuple[Any, Any]] = {}
+        self._computing: dict[int, tuple[Any, bool]] = {}
+        self._fills: dict[int, tuple[Resource, tuple[_Fill, ...]]] = {}
 
     def project(self, value: Any, schema: Any) -> Any:
         """``value`` with only what ``schema`` declares (see `Projector`)."""
@@ -153,25 +155,61 @@ class RecordBuilder:
         """A new record from ``body``: id, owner, parents, timestamps, defaults, computed."""
         record: dict[str, Any] = copy_json(body if type(body) is dict else dict(body))
         stamp = to_json_value(now)
-        for name, schema in resource.properties.items():
+        for name, fill, arg, otherwise in self._fills_of(resource):
             if name in record:
                 continue
-            if name == resource.id_field:
+            if fill is _OWNER_FIELD:
+                if owner is not None:
+                    record[name] = owner
+                    continue
+                if otherwise is None:
+                    continue
+                fill, arg = otherwise
+            if fill is _ID_FIELD:
                 record[name] = self.new_id(resource, sequence)
-            elif name == resource.owner_field and owner is not None:
-                record[name] = owner
-            elif name in resource.parent_fields:
-                record[name] = parents[resource.parent_fields[name]]
-            elif name in CREATED_FIELDS or name in UPDATED_FIELDS:
+            elif fill is _PARENT_FIELD:
+                record[name] = parents[arg]
+            elif fill is _STAMP_FIELD:
                 record[name] = stamp
-            elif (default := self._default(schema)) is not _NO_DEFAULT:
-                record[name] = default
+            else:  # a default: shared when immutable, else copied
+                record[name] = arg if fill is _SHARED_DEFAULT else copy_json(arg)
         record[OWNER] = owner
         record[PARENT] = dict(parents)
         record[SEQUENCE] = sequence
         self.compute(record, resource.schema, now=now)
         self.fill_required(record, resource.schema, f"{resource.name}|{sequence}")
         return record
+
+    def _fills_of(self, resource: Resource) -> tuple[_Fill, ...]:
+        """How `create` fills each property a body lacks (worked out once per resource)."""
+        known = self._fills.get(id(resource))
+        if known is not None and known[0] is resource:
+            return known[1]
+        fills: list[_Fill] = []
+        for name, schema in resource.properties.items():
+            if name == resource.id_field:
+                fills.append((name, _ID_FIELD, None, None))
+                continue
+            rest = self._fill_after_owner(resource, name, schema)
+            if name == resource.owner_field:
+                fills.append((name, _OWNER_FIELD, None, rest))
+            elif rest is not None:
+                fills.append((name, rest[0], rest[1], None))
+        self._fills[id(resource)] = (resource, tuple(fills))
+        return self._fills[id(resource)][1]
+
+    def _fill_after_owner(
+        self, resource: Resource, name: str, schema: Any
+    ) -> tuple[object, Any] | None:
+        if name in resource.parent_fields:
+            return _PARENT_FIELD, resource.parent_fields[name]
+        if name in CREATED_FIELDS or name in UPDATED_FIELDS:
+            return _STAMP_FIELD, None
+        default = self._find_default(schema)
+        if default is _NO_DEFAULT:
+            return None
+        shared = isinstance(default, str | int | float | None)
+        return (_SHARED_DEFAULT if shared else _COPIED_DEFAULT), default
 
     def replace(
         self, resource: Resource, old: Mapping[str, Any], body: Mapping[str, Any], *, now: datetime
@@ -210,7 +248,7 @@ class RecordBuilder:
 
     def compute(self, value: Any, schema: Any, *, now: datetime, depth: int = 0) -> None:
         """Evaluate ``x-mock-compute`` in ``value``, innermost objects first."""
-        if depth > 16 or not isinstance(value, dict):
+        if depth > 16 or not isinstance(value, dict) or not self._computes(schema):
             return
         props = self._facts.properties(schema)
         for name, sub in props.items():
@@ -223,6 +261,28 @@ class RecordBuilder:
                     self.compute(element, items, now=now, depth=depth + 1)
         for name, expression in self._expressions_of(schema, props).items():
             value[name] = expression.evaluate(value, now=now)
+
+    def _computes(self, schema: Any) -> bool:
+        """Whether ``x-mock-compute`` occurs in ``schema``'s properties or anywhere below them."""
+        known = self._computing.get(id(schema))
+        if known is not None and known[0] is schema:
+            return known[1]
+        seen: set[int] = set()
+        pending = [schema]
+        found = False
+        while pending and not found:
+            node = pending.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            for sub in self._facts.properties(node).values():
+                if isinstance(property_attribute(sub, self._document, "x-mock-compute"), str):
+                    found = True
+                    break
+                pending.append(sub)
+                pending.append(property_attribute(sub, self._document, "items"))
+        self._computing[id(schema)] = (schema, found)
+        return found
 
     def _expressions_of(self, schema: Any, props: Mapping[str, Any]) -> dict[str, Expression]:
         cached = self._expressions.get(id(schema))
@@ -271,3 +331,13 @@ class RecordBuilder:
 
 
 _NO_DEFAULT: Any = object()
+
+# How `RecordBuilder.create` fills a property the body lacks.
+_ID_FIELD = object()
+_OWNER_FIELD = object()  # the owner; without one, what the entry's last item says
+_PARENT_FIELD = object()  # the value of the parent parameter the entry names
+_STAMP_FIELD = object()  # the creation time
+_SHARED_DEFAULT = object()  # the entry's (immutable) default
+_COPIED_DEFAULT = object()  # a copy of the entry's default
+# (property, how, argument, for the owner field: how and argument without an owner)
+_Fill = tuple[str, object, Any, tuple[object, Any] | None]

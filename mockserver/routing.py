@@ -117,7 +117,7 @@ class Router(Generic[T]):
             return node if node.methods is not None else None
         # Split on the raw path, then decode: an encoded "/" (%2F) stays inside one parameter.
         raw = segments[index]
-        literal = node.literals.get(unquote(raw))
+        literal = node.literals.get(unquote(raw) if "%" in raw else raw)
         if literal is not None:
             found = self._find(literal, segments, index + 1, params)
             if found is not None:
@@ -129,6 +129,6 @@ class Router(Generic[T]):
             found = self._find(child, segments, index + 1, params)
             if found is not None:
                 for name, value in zip(names, matched.groups(), strict=True):
-                    params[name] = unquote(value)
+                    params[name] = unquote(value) if "%" in value else value
                 return found
         return None

@@ -54,6 +54,15 @@ class Request:
     client: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """What rendering one declared response with content needs (see `StatefulMock.render`)."""
+
+    media_type: str
+    schema: Any
+    location: bool  # whether the response declares a Location header
+
+
 class StatefulMock:
     """State for one spec: records, users, tokens, and the rules that change them."""
 
@@ -75,6 +84,9 @@ class StatefulMock:
         self.tokens = TokenService(store, secret=jwt_secret)
         self.actions = ActionRunner(self)
         self._default_statuses: dict[int, tuple[Operation, int]] = {}
+        self._idempotency_headers: dict[int, tuple[Operation, str | None]] = {}
+        self._answers: dict[tuple[int, int], tuple[Operation, _Answer | None]] = {}
+        self._schemas: dict[tuple[int, int], tuple[Operation, tuple[Any, ...]]] = {}
         self.changes = ChangeFeed()
         self.has_login = any(
             isinstance(op.extensions.get("x-mock-action"), Mapping)
@@ -123,11 +135,7 @@ class StatefulMock:
 
     async def handle(self, request: Request) -> Rendered | Problem | None:
         """Answer ``request`` from state, or None to let the stateless responder answer."""
-        header = next(
-            (p.name for p in request.operation.parameters
-             if p.location == "header" and p.name.lower() == IDEMPOTENCY_HEADER),
-            None,
-        )  # fmt: skip
+        header = self._idempotency_header(request.operation)
         key = request.headers.get(header) if header else None
         if not key:
             return await self._dispatch(request)
@@ -160,6 +168,19 @@ class StatefulMock:
                 }
                 await self.store.set_value(store_key, saved, ttl=IDEMPOTENCY_TTL)
             return result
+
+    def _idempotency_header(self, op: Operation) -> str | None:
+        """The idempotency header ``op`` declares, if any (worked out once per operation)."""
+        known = self._idempotency_headers.get(id(op))
+        if known is not None and known[0] is op:
+            return known[1]
+        header = next(
+            (p.name for p in op.parameters
+             if p.location == "header" and p.name.lower() == IDEMPOTENCY_HEADER),
+            None,
+        )  # fmt: skip
+        self._idempotency_headers[id(op)] = (op, header)
+        return header
 
     async def _dispatch(self, request: Request) -> Rendered | Problem | None:
         op = request.operation
@@ -240,11 +261,10 @@ class StatefulMock:
         record = await self.new_record(resource, request, extra=extra)
         op = request.operation
         status = status or self.default_status(op)
-        response = declared_response(op, status)
-        for media in response.content.values() if response else ():
+        for schema in self._answer_schemas(op, status):
             # What only the create answer carries (a webhook secret) is made and kept now.
             key = f"{resource.name}|{record[resource.id_field]}"
-            self.builder.fill_required(record, media.schema, key)
+            self.builder.fill_required(record, schema, key)
         await self.store.put(resource.name, str(record[resource.id_field]), record)
         await self.changes.emit(Change(resource, record, None, request.now))
         return self.render(op, status, record, resource=resource)
@@ -363,19 +383,43 @@ class StatefulMock:
         self, op: Operation, status: int, value: Any, *, resource: Resource | None = None
     ) -> Rendered:
         """``value`` projected onto the response declared for ``status``."""
-        response = declared_response(op, status)
+        answer = self._answer(op, status)
         headers: dict[str, str] = {}
-        if response is None or not response.content:
+        if answer is None:
             return Rendered(status, None, b"", headers)
-        if resource is not None and any(h.lower() == "location" for h in response.headers):
+        if resource is not None and answer.location:
             headers["Location"] = self.location(resource, value)
-        name, media = next(iter(response.content.items()))
-        for candidate, candidate_media in response.content.items():
-            if "json" in candidate:
-                name, media = candidate, candidate_media
-                break
-        body = self.builder.project(value, media.schema) if media.schema is not None else value
-        return Rendered(status, name, orjson.dumps(body), headers)
+        schema = answer.schema
+        body = self.builder.project(value, schema) if schema is not None else value
+        return Rendered(status, answer.media_type, orjson.dumps(body), headers)
+
+    def _answer_schemas(self, op: Operation, status: int) -> tuple[Any, ...]:
+        """The schema of each media type of the response ``op`` declares for ``status``."""
+        known = self._schemas.get((id(op), status))
+        if known is not None and known[0] is op:
+            return known[1]
+        response = declared_response(op, status)
+        schemas = tuple(media.schema for media in response.content.values()) if response else ()
+        self._schemas[(id(op), status)] = (op, schemas)
+        return schemas
+
+    def _answer(self, op: Operation, status: int) -> _Answer | None:
+        """How `render` answers ``status`` of ``op`` (worked out once per operation and status)."""
+        known = self._answers.get((id(op), status))
+        if known is not None and known[0] is op:
+            return known[1]
+        response = declared_response(op, status)
+        answer = None
+        if response is not None and response.content:
+            name, media = next(iter(response.content.items()))
+            for candidate, candidate_media in response.content.items():
+                if "json" in candidate:
+                    name, media = candidate, candidate_media
+                    break
+            location = any(h.lower() == "location" for h in response.headers)
+            answer = _Answer(name, media.schema, location)
+        self._answers[(id(op), status)] = (op, answer)
+        return answer
 
     def location(self, resource: Resource, record: Mapping[str, Any]) -> str:
         """The URL of a stored record."""

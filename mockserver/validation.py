@@ -453,13 +453,32 @@ class RequestValidator:
         headers = lower_headers(headers)
         parsers = self._parsers
         where = self.label
-        path = collect_parameters(parsers["path"], path_params, where, violations)
+        # A location without parameters yields {} without a call (most have none).
+        path = (
+            collect_parameters(parsers["path"], path_params, where, violations)
+            if parsers["path"]
+            else {}
+        )
         empties: list[str] = []
-        pairs = parse_query(query_string) if parsers["query"] else {}
-        query = collect_parameters(parsers["query"], pairs, where, violations, empties)
-        header_values = collect_parameters(parsers["header"], headers, where, violations)
-        jar = parse_cookies(headers.get("cookie")) if parsers["cookie"] else {}
-        cookies = collect_parameters(parsers["cookie"], jar, where, violations)
+        query = (
+            collect_parameters(
+                parsers["query"], parse_query(query_string), where, violations, empties
+            )
+            if parsers["query"]
+            else {}
+        )
+        header_values = (
+            collect_parameters(parsers["header"], headers, where, violations)
+            if parsers["header"]
+            else {}
+        )
+        cookies = (
+            collect_parameters(
+                parsers["cookie"], parse_cookies(headers.get("cookie")), where, violations
+            )
+            if parsers["cookie"]
+            else {}
+        )
         instance: dict[str, Any] = {
             "path": path,
             "query": query,

@@ -86,6 +86,26 @@ def test_app_cors_answers_exactly_as_starlettes(
     assert (b"vary", vary) in ours[0]["headers"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/projects",  # the engine's, which adds the Vary itself
+        "/__mock/health",  # a route's, through the CORS wrapper
+        "/__mock/no-such-thing",  # the engine's, reached through the router
+    ],
+)
+@pytest.mark.parametrize("origin", [{}, {"Origin": "http://localhost:5173"}])
+def test_app_varies_on_origin_once_on_every_path(path: str, origin: dict[str, str]) -> None:
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(SPEC, stateful=False))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            return await client.get(path, headers={"Authorization": "Bearer t", **origin})
+
+    response = asyncio.run(call())
+    vary = [v for k, v in response.headers.multi_items() if k == "vary"]
+    assert vary == ["Origin"], (response.status_code, vary)
+
+
 def _post(app: object, path: str, body: bytes) -> httpx.Response:
     async def call() -> httpx.Response:
         transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
