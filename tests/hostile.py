@@ -322,14 +322,6 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def free_port() -> int:
-    """A loopback port free right now (for servers that cannot report theirs)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class ServerProcess:
     """A server started as its own process (for signals and memory), stopped on ``close``."""
 

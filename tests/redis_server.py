@@ -7,7 +7,6 @@ tests that need it are skipped with the reason, and ``.ci/run`` installs it so C
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,6 +18,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.ports import free_port
+
 __all__ = ["RedisServer", "redis_server"]
 
 MISSING = (
@@ -27,18 +28,11 @@ MISSING = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class RedisServer:
     """One running ``redis-server``; `url` hands each caller a fresh key prefix."""
 
     def __init__(self, binary: str, directory: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.address = f"redis://127.0.0.1:{self.port}/0"
         self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(directory),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,22 +14,16 @@ import pytest
 
 from mockserver.cli import main
 from tests.conftest import SPEC
+from tests.ports import free_port
 
 LINT_SPECS = Path(__file__).parent / "specs" / "lint"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class ServeProcess:
     """``mockserver serve`` in a subprocess, with its first output line."""
 
     def __init__(self, *args: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mockserver", "serve", *args, "--port", str(self.port)],
             stdout=subprocess.PIPE,

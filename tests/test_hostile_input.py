@@ -33,7 +33,6 @@ from tests.hostile import (
     body_corpus,
     chunked,
     connect,
-    free_port,
     read_interim,
     read_response,
     request_bytes,
@@ -42,6 +41,7 @@ from tests.hostile import (
     send_raw,
     trickle_until_closed,
 )
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from websockets.asyncio.client import connect
 
 from mockserver.cli import main
 from tests.conftest import ROOT, SPEC
+from tests.ports import free_port
 from tests.redis_server import RedisServer, redis_server
 
 pytestmark = pytest.mark.slow
@@ -41,18 +41,11 @@ ORDER = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class Mock:
     """``mockserver serve`` in a subprocess; ready once ``/__mock/health`` answers."""
 
     def __init__(self, *args: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mockserver", "serve", str(SPEC), "--port", str(self.port),
@@ -177,7 +170,7 @@ def test_serve_refuses_a_state_url_that_is_not_redis(capsys: pytest.CaptureFixtu
 
 
 def test_serve_says_how_to_fix_an_unreachable_redis(capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    url = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
     assert main(["serve", str(SPEC), "--state-url", url]) == 2
     err = capsys.readouterr().err
     assert f"cannot reach Redis at {url}" in err
@@ -394,7 +387,7 @@ def test_workers_serve_one_mock_with_fixtures_loaded_once(
 
 def test_workers_read_the_state_options_from_the_environment(redis: RedisServer) -> None:
     env = {**os.environ, "MOCKSERVER_STATE_URL": redis.url()}
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserver", "serve", str(SPEC), "--port", str(port),
          "--workers", "2", "--stateless", "--reload"],

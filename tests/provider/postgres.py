@@ -12,7 +12,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -21,18 +20,12 @@ from pathlib import Path
 
 import psycopg
 
-__all__ = ["PostgresCluster", "free_port"]
+from tests.ports import free_port
+
+__all__ = ["PostgresCluster"]
 
 INSTALL_HINT = "install the Debian package `postgresql` (apt-get install -y postgresql)"
 SERVER_USER = "postgres"
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _bin_dir() -> Path | None:

@@ -14,8 +14,8 @@ import pytest
 
 from provider.__main__ import main, parser
 from tests.conftest import ROOT
+from tests.ports import free_port
 from tests.provider.conftest import TLS
-from tests.provider.postgres import free_port
 
 pytestmark = pytest.mark.slow
 

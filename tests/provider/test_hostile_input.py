@@ -30,7 +30,6 @@ from tests.hostile import (
     body_corpus,
     chunked,
     connect,
-    free_port,
     read_interim,
     read_response,
     request_bytes,
@@ -39,6 +38,7 @@ from tests.hostile import (
     send_raw,
     trickle_until_closed,
 )
+from tests.ports import free_port
 from tests.provider.conftest import JWT_SECRET, PASSWORD, Backend, unique_email
 from tests.test_hostile_input import raw_requests
 
