@@ -67,7 +67,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add("--scenario", action="append", choices=[s.id for s in SCENARIOS], help="only these")
     add("--no-prism", action="store_true", help="do not run (or fetch) Prism")
     add("--no-startup", action="store_true", help="skip start-up against spec size")
-    add("--no-schemathesis", action="store_true", help="skip the timed Schemathesis run")
+    add("--no-schemathesis", action="store_true", help="skip the timed schemathesis run and verify")
     add("--profile", action="store_true", help="also sample our mock with py-spy")
     return parser
 

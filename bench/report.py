@@ -106,8 +106,10 @@ def render_table(results: Results) -> str:
     ]
     for check in (results.schemathesis, results.verify):
         if check.status == "ok":
+            failed = " FAILED" if check.exit_code else ""
             lines.append(
-                f"{check.name}: {check.seconds:.1f} s, exit {check.exit_code} ({check.summary})"
+                f"{check.name}: {check.seconds:.1f} s, exit {check.exit_code}{failed}"
+                f" ({check.summary})"
             )
         else:
             lines.append(f"{check.name}: {check.status.upper()}: {check.summary}")

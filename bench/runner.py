@@ -368,13 +368,25 @@ def _schemathesis(run: _Run, contender: Contender) -> CheckResult:
     return result
 
 
-def _verify(run: _Run) -> CheckResult:
+def _verify(run: _Run, contender: Contender) -> CheckResult:
     name = "mockserver verify"
     if mockserver_supports("verify") is None:
         return CheckResult(name, "skipped", summary=f"{NOT_AVAILABLE} (`mockserver verify --help`)")
+    if not run.options.schemathesis:  # the same switch: the whole-tool timings
+        why = "smoke mode" if run.options.mode == "smoke" else "--no-schemathesis"
+        return CheckResult(name, "skipped", summary=f"not run ({why})")
     script = venv_script("mockserver") or "mockserver"
-    # The command's interface is not settled yet: its default is taken to be "every pact".
-    return timed_run(name, [script, "verify"], cwd=run.options.root, timeout=900)
+    try:
+        with run.server(contender, "verify") as server:
+            # Every committed pact (contracts/pacts), replayed against a fresh mock, which
+            # serves the provider states itself.
+            argv = [script, "verify", "--provider-url", f"http://127.0.0.1:{server.port}"]
+            run.log(f"  running {' '.join(argv[1:])} ...")
+            result = timed_run(name, argv, cwd=run.options.root, timeout=900)
+    except BenchError as exc:
+        return CheckResult(name, "failed", summary=str(exc))
+    run.log(f"  verify: {result.seconds} s, exit {result.exit_code}: {result.summary}")
+    return result
 
 
 def _profile(run: _Run, contender: Contender, scenario: Scenario) -> ProfileResult:
@@ -475,7 +487,7 @@ def run(options: Options, *, log: Log) -> Results:
             )
         log("tools:")
         schemathesis = _schemathesis(run_, ours[0])
-        verify = _verify(run_)
+        verify = _verify(run_, ours[0])
         profiles = []
         if options.profile:
             log("profiling with py-spy:")
