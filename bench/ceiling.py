@@ -1,8 +1,9 @@
 """The ceiling: a bare Starlette endpoint answering every path with one small JSON document.
 
 Served exactly as ``mockserver serve`` serves the mock (``uvicorn.run`` with one worker, the
-loop and HTTP parser uvicorn picks, ``log_level="warning"``, no access log, no proxy headers),
-so the gap between the two is the mock's own work. Run as ``python -m bench.ceiling --port P``.
+loop uvicorn picks, httptools writing each connection's output once per loop iteration
+(`mockserver.coalesce`), ``log_level="warning"``, no access log, no proxy headers), so the gap
+between the two is the mock's own work. Run as ``python -m bench.ceiling --port P``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from mockserver.coalesce import CoalescingHttpToolsProtocol
 
 __all__ = ["BODY", "app", "main"]
 
@@ -39,12 +42,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     # The same server settings as mockserver/cli.py: keep the two in step when either
-    # changes. (Its request-head limits, `mockserver.limits.uvicorn_options`' protocol, are
-    # the mock's own work and stay out of the ceiling.)
+    # changes. Its write coalescing is how the server talks to sockets, so the ceiling has
+    # it too; its request-head limits (`mockserver.limits.uvicorn_options`' protocol) are
+    # the mock's own work and stay out of the ceiling.
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
+        http=CoalescingHttpToolsProtocol,
         log_level="warning",
         access_log=False,
         proxy_headers=False,

@@ -28,8 +28,8 @@ from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from mockserver.coalesce import CoalescingHttpToolsProtocol
 from mockserver.errors import ConfigError
 
 __all__ = ["Limits", "RequestLimits", "uvicorn_options"]
@@ -233,7 +233,7 @@ class _HeaderLimitExceeded(Exception):
     pass
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
+class GuardedHttpToolsProtocol(CoalescingHttpToolsProtocol):
     """uvicorn's httptools protocol with a size limit and a deadline on the request head.
 
     Both are worked out per chunk the socket delivers, not per header: nearly every request
@@ -241,7 +241,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     ours nor a timer runs. A head still incomplete after a chunk starts the deadline; chunks
     that are head from start to end are counted, so a flood of header bytes is cut off near
     the limit; a head spread over chunks totalling more than the limit is measured exactly
-    (the URL plus each header's name, value and 4 bytes of punctuation).
+    (the URL plus each header's name, value and 4 bytes of punctuation). Its answers go out
+    in one write each (`CoalescingHttpToolsProtocol`).
     """
 
     limits = Limits()
