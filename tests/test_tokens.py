@@ -12,6 +12,27 @@ from mockserver.store import MemoryStore
 from mockserver.tokens import VERIFIED_CACHE_SIZE, InvalidToken, TokenService
 
 
+def test_an_access_token_is_a_standard_hs256_jwt() -> None:
+    # Signed by our own code: PyJWT, knowing only the secret, must accept it as any JWT.
+    service = TokenService(MemoryStore(), secret="s" * 40)
+    before = int(time.time())
+    token = service.issue_access("user-1", 2)
+    assert jwt.get_unverified_header(token) == {"alg": "HS256", "typ": "JWT"}
+    claims = jwt.decode(token, "s" * 40, algorithms=["HS256"], issuer="mockserver")
+    assert claims["sub"] == "user-1"
+    assert claims["gen"] == 2
+    assert claims["iat"] == claims["nbf"] >= before
+    assert claims["exp"] - claims["iat"] == service.access_ttl
+    again = jwt.decode(service.issue_access("user-1", 2), "s" * 40, algorithms=["HS256"])
+    assert len(claims["jti"]) == 32
+    assert again["jti"] != claims["jti"]
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, "t" * 40, algorithms=["HS256"])
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    with pytest.raises(InvalidToken):
+        service.verify_access(tampered)
+
+
 def test_verify_access_remembers_a_verified_token() -> None:
     service = TokenService(MemoryStore())
     token = service.issue_access("user-1", 3)
