@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
 import orjson
 
 from mockserver.errors import ConfigError, MockServerError
@@ -46,6 +45,8 @@ from mockserver.resources import Resource, property_attribute
 from mockserver.schemas import object_properties
 
 if TYPE_CHECKING:
+    import httpx
+
     from mockserver.journal import Journal
     from mockserver.stateful import StatefulMock
 
@@ -123,6 +124,12 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     """The signature header value for ``body`` sent at ``timestamp``."""
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
     return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def _http_errors() -> type[Exception]:
+    import httpx  # imported by `WebhookDispatcher._http` before any delivery
+
+    return httpx.HTTPError
 
 
 class WebhookDispatcher:
@@ -235,6 +242,8 @@ class WebhookDispatcher:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
+            import httpx  # on the first delivery: it adds a quarter second to every start-up
+
             self._client = httpx.AsyncClient(
                 timeout=self.policy.timeout, headers={"User-Agent": USER_AGENT}
             )
@@ -250,9 +259,10 @@ class WebhookDispatcher:
                 delivery.webhook.header: sign(secret, int(time.time()), body),
             }
             delivery.sending = True
+            client = self._http()
             try:
-                response = await self._http().post(delivery.url, content=body, headers=headers)
-            except httpx.HTTPError as exc:
+                response = await client.post(delivery.url, content=body, headers=headers)
+            except _http_errors() as exc:
                 error = f"{type(exc).__name__}: {exc}"[:200]
                 delivery.tries.append({"status": 0, "error": error})
             else:
