@@ -20,7 +20,6 @@ on its own) and the shared secret (tokens of other workers stay valid) are kept.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -34,7 +33,7 @@ import redis.asyncio as aredis
 
 from mockserver.errors import ConfigError, StateUnavailableError
 from mockserver.journal import JournalEntry, matches
-from mockserver.store import Message, Record, Subscription
+from mockserver.store import KeyLocks, Message, Record, Subscription
 
 try:
     from redis.maint_notifications import MaintNotificationsConfig
@@ -195,7 +194,7 @@ class RedisStore:
         self.prefix = prefix
         self.client: aredis.Redis = _Client.from_url(url, **_CLIENT_OPTIONS)
         self._incr = self.client.register_script(_INCR)
-        self._local_locks: dict[str, _LocalLock] = {}
+        self.local_locks = KeyLocks()
 
     def _collection(self, name: str) -> str:
         return f"{self.prefix}c:{name}"
@@ -277,26 +276,17 @@ class RedisStore:
         Raises:
             redis.exceptions.LockError: not acquired within `LOCK_WAIT` seconds.
         """
-        local = self._local_locks.get(key)
-        if local is None:
-            local = self._local_locks[key] = _LocalLock()
-        local.users += 1
-        try:
-            async with (
-                local.lock,
-                self.client.lock(
-                    f"{self.prefix}lock:{key}",
-                    timeout=LOCK_LEASE,
-                    sleep=LOCK_POLL,
-                    blocking_timeout=LOCK_WAIT,
-                    thread_local=False,
-                ),
-            ):
-                yield
-        finally:
-            local.users -= 1
-            if not local.users:  # keys are per record and per request: forget idle ones
-                del self._local_locks[key]
+        async with (
+            self.local_locks.hold(key),
+            self.client.lock(
+                f"{self.prefix}lock:{key}",
+                timeout=LOCK_LEASE,
+                sleep=LOCK_POLL,
+                blocking_timeout=LOCK_WAIT,
+                thread_local=False,
+            ),
+        ):
+            yield
 
     async def publish(self, channel: str, message: Message) -> None:
         """Send ``message`` to every subscriber of ``channel`` in any process (none: dropped)."""
@@ -332,16 +322,6 @@ class RedisStore:
     def journal(self, *, capacity: int = 1000) -> RedisJournal:
         """The journal kept next to this store's keys, on the same connections."""
         return RedisJournal(self.client, prefix=self.prefix, capacity=capacity)
-
-
-class _LocalLock:
-    """This process's queue for one key, and how many tasks hold or wait for it."""
-
-    __slots__ = ("lock", "users")
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.users = 0
 
 
 class _PubSubSubscription:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import orjson
 
-__all__ = ["MemoryStore", "Message", "Store", "Subscription", "copy_json"]
+__all__ = ["KeyLocks", "MemoryStore", "Message", "Store", "Subscription", "copy_json"]
 
 Record = dict[str, Any]
 Message = dict[str, Any]
@@ -83,6 +83,45 @@ def _thaw(kept: bytes | Record) -> Record:
     return orjson.loads(kept) if type(kept) is bytes else copy_json(kept)  # type: ignore[no-any-return]
 
 
+class _KeyLock:
+    """The lock of one key, and how many tasks hold or wait for it."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
+class KeyLocks:
+    """One asyncio lock per key, forgotten as soon as no task holds or waits for it.
+
+    Keys are per record, per login identity and per idempotency key: kept forever, their
+    locks would grow with every request a long run sees.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, _KeyLock] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold ``key``'s lock for the block, after the tasks queued before."""
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = _KeyLock()
+        entry.users += 1
+        try:
+            async with entry.lock:
+                yield
+        finally:
+            entry.users -= 1
+            if not entry.users:
+                del self._locks[key]
+
+
 class MemoryStore:
     """Everything in this process's memory; records are copied in and out.
 
@@ -94,7 +133,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._collections: dict[str, dict[str, bytes | Record]] = {}
         self._values: dict[str, tuple[Any, float | None]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.locks = KeyLocks()
         self._subscribers: dict[str, set[asyncio.Queue[Message]]] = {}
 
     async def get(self, collection: str, key: str) -> Record | None:
@@ -166,8 +205,7 @@ class MemoryStore:
     @asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:
         """Serialize the writers of ``key`` (one event loop: an asyncio lock suffices)."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        async with self.locks.hold(key):
             yield
 
     async def publish(self, channel: str, message: Message) -> None:

@@ -245,6 +245,39 @@ def test_store_locks_of_different_keys_do_not_exclude_each_other(make_store: Mak
     run(make_store, scenario)
 
 
+def test_store_forgets_the_locks_of_idle_keys(make_store: MakeStore) -> None:
+    # One key per login identity and per idempotency key: a lock kept per key ever seen
+    # would grow with every request of a long run.
+    async def scenario(open_store: MakeStore) -> None:
+        store = open_store()
+        locks = store.locks if isinstance(store, MemoryStore) else store.local_locks  # type: ignore[attr-defined]
+        holding = asyncio.Event()
+        release = asyncio.Event()
+
+        async def hold(key: str) -> None:
+            async with store.lock(key):
+                holding.set()
+                await release.wait()
+
+        async def wait_for(key: str) -> None:
+            async with store.lock(key):
+                pass
+
+        first = asyncio.create_task(hold("k"))
+        await holding.wait()
+        second = asyncio.create_task(wait_for("k"))
+        await asyncio.sleep(0.05)
+        assert len(locks) == 1  # held and waited for: one lock, shared
+        release.set()
+        await asyncio.gather(first, second)
+        for n in range(200):
+            async with store.lock(f"idempotency:{n}"):
+                pass
+        assert len(locks) == 0
+
+    run(make_store, scenario)
+
+
 # -- publish / subscribe ----------------------------------------------------------------------
 
 
