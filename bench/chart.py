@@ -68,9 +68,9 @@ def write_chart(results: Results, path: Path) -> str | None:
     for ax, unit in ((throughput, "requests/s"), (p99, "ms")):
         ax.set_ylabel(unit)
         ax.set_xticks(range(len(scenarios)), scenarios)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, ncols=2, loc="upper left")
         ax.grid(axis="y", alpha=0.3)
-    throughput.margins(y=0.3)  # room for the legend above the bars
+    throughput.margins(y=0.45)  # room for the legend and the labels above the bars
     p99.set_yscale("log")  # Prism's and a busy run's tails would flatten everyone else's bars
     tails_ms = [r.latency_ms.get("p99", 0) for r in measured.values()]
     if any(tails_ms):
