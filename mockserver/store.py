@@ -83,6 +83,20 @@ def _thaw(kept: bytes | Record) -> Record:
     return orjson.loads(kept) if type(kept) is bytes else copy_json(kept)  # type: ignore[no-any-return]
 
 
+def _freeze_value(value: Any) -> Any:
+    """A value as kept: dicts and lists as JSON bytes (values are JSON data, never bytes)."""
+    if type(value) in (dict, list):
+        try:
+            return bytes(memoryview(orjson.dumps(value)))  # own-size copy, as in `_freeze`
+        except TypeError:
+            pass
+    return copy_json(value)
+
+
+def _thaw_value(kept: Any) -> Any:
+    return orjson.loads(kept) if type(kept) is bytes else copy_json(kept)
+
+
 class _KeyLock:
     """The lock of one key, and how many tasks hold or wait for it."""
 
@@ -175,11 +189,13 @@ class MemoryStore:
 
     async def get_value(self, key: str) -> Any:
         entry = self._live(key)
-        return copy_json(entry[0]) if entry else None
+        return _thaw_value(entry[0]) if entry else None
 
     async def set_value(self, key: str, value: Any, *, ttl: float | None = None) -> None:
         expires = time.monotonic() + ttl if ttl is not None else None
-        self._values[key] = (copy_json(value), expires)
+        # Dicts and lists as JSON bytes, like records: refresh tokens and idempotency answers
+        # pile up under a login or payment load, and bytes are smaller and untracked by the GC.
+        self._values[key] = (_freeze_value(value), expires)
 
     async def delete_value(self, key: str) -> None:
         self._values.pop(key, None)
