@@ -92,6 +92,12 @@ def _add_event_options(serve: argparse.ArgumentParser) -> None:
         help="on shutdown, time deliveries under way get before they are journaled as "
         "failed (default: %(default)s)",
     )  # fmt: skip
+    group.add_argument(
+        "--webhook-hosts", default="private", metavar="PATTERNS",
+        help="comma-separated hosts webhooks may be sent to: 'private' (localhost, "
+        "single-label and .local/.internal/.lan names, loopback and private addresses), "
+        "'*' (any), IP networks, names with * wildcards (default: %(default)s)",
+    )  # fmt: skip
 
 
 def _add_limit_options(serve: argparse.ArgumentParser) -> None:
@@ -201,6 +207,7 @@ def _worker_protocol() -> Any:
 def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
     """The app ``serve`` runs for ``args`` (every ``--workers`` process builds its own)."""
     from mockserver.app import create_app
+    from mockserver.egress import HostPolicy
     from mockserver.loader import load_spec
     from mockserver.webhooks import DeliveryPolicy
 
@@ -222,6 +229,7 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
             attempts=args.webhook_attempts,
             backoff=args.webhook_backoff,
             grace=args.webhook_grace,
+            hosts=HostPolicy(args.webhook_hosts.split(",")),
         ),
     )
 

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from mockserver.egress import HostPolicy
 from mockserver.errors import ConfigError, MockServerError
 from mockserver.events import Change, envelope, status_of
 from mockserver.pointer import follow
@@ -72,6 +73,9 @@ class DeliveryPolicy:
     # Seconds deliveries still under way at shutdown get to complete before they are journaled
     # as failed ("shutdown"): bounded, so a dead receiver cannot hold a SIGTERM up.
     grace: float = 5.0
+    # Where deliveries may go (`mockserver.egress`); elsewhere they are journaled as failed
+    # with reason "host_not_allowed" and never sent.
+    hosts: HostPolicy = field(default_factory=HostPolicy)
 
     def __post_init__(self) -> None:
         if not isinstance(self.attempts, int) or self.attempts < 1:
@@ -250,6 +254,14 @@ class WebhookDispatcher:
         return self._client
 
     async def _deliver(self, delivery: _Delivery, endpoint: Mapping[str, Any]) -> None:
+        host = urlsplit(delivery.url).hostname or ""
+        if not self.policy.hosts.allows(host):
+            logger.warning(
+                "webhook %s to %s not sent: %s is not an allowed host (--webhook-hosts %s)",
+                delivery.event_type, delivery.url, host, self.policy.hosts.describe(),
+            )  # fmt: skip
+            await self._journal(delivery, reason="host_not_allowed", log=False)
+            return
         body = orjson.dumps(delivery.event)
         secret = str(endpoint.get(_SECRET_FIELD) or "")
         reason = "exhausted"
@@ -288,7 +300,7 @@ class WebhookDispatcher:
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         return True
 
-    async def _journal(self, delivery: _Delivery, *, reason: str | None) -> None:
+    async def _journal(self, delivery: _Delivery, *, reason: str | None, log: bool = True) -> None:
         """The delivery's one journal entry; logged too when it failed or cannot be written."""
         delivery.journaled = True
         detail: dict[str, Any] = {
@@ -302,6 +314,7 @@ class WebhookDispatcher:
         }
         if reason is not None:
             detail["reason"] = reason
+        if reason is not None and log:
             logger.warning(
                 "webhook %s %s to %s failed (%s) after %d attempts",
                 delivery.event_type, delivery.event.get("id"), delivery.url, reason,

@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from mockserver import create_app
 from mockserver.cli import main
+from mockserver.egress import HostPolicy
 from mockserver.errors import ConfigError
 from mockserver.webhooks import DeliveryPolicy
 from tests.conftest import SPEC, RunningServer
@@ -303,6 +304,31 @@ def test_webhook_to_an_unreachable_endpoint_is_journaled_as_failed(
 
 
 @slow
+@pytest.mark.parametrize(
+    ("url", "hosts"),
+    [
+        ("{receiver}/hooks/listed-elsewhere", ("10.0.0.0/8", "*.ngrok.app")),  # loopback not listed
+        ("https://hooks.example.com/payments", ("private",)),  # the default: no public names
+        ("http://93.184.215.14/hooks", ("private",)),  # nor public addresses
+    ],
+    ids=["patterns replace the default", "public name", "public address"],
+)
+def test_webhook_to_a_host_outside_webhook_hosts_is_never_sent(
+    start: Callable[..., tuple[Mock, Receiver]], url: str, hosts: tuple[str, ...]
+) -> None:
+    policy = DeliveryPolicy(attempts=3, backoff=0.05, timeout=2, hosts=HostPolicy(hosts))
+    mock, receiver = start(Receiver(), policy)
+    target = url.format(receiver=receiver.url)
+    mock.endpoint(target, ["payment.succeeded"])  # registering it is fine: the spec allows it
+    assert mock.pay().status_code == 201
+    [entry] = mock.journal("paymentSucceededWebhook", 1)
+    hook = entry["webhook"]
+    assert (hook["delivered"], hook["attempts"], hook["reason"]) == (False, 0, "host_not_allowed")
+    assert (entry["path"], entry["status"]) == (target, 0)
+    assert receiver.deliveries == []
+
+
+@slow
 def test_webhook_delivery_never_holds_the_api_answer(
     start: Callable[..., tuple[Mock, Receiver]],
 ) -> None:
@@ -352,6 +378,13 @@ def test_webhooks_switch_off_for_a_spec_that_declares_none() -> None:
 def test_delivery_policy_refuses_nonsense(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigError, match="expected"):
         DeliveryPolicy(**options)
+
+
+def test_cli_refuses_a_webhook_host_pattern_it_cannot_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["serve", str(SPEC), "--webhook-hosts", "private,hooks/*"]) == 2
+    assert "webhook host pattern 'hooks/*' is neither" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
