@@ -69,31 +69,21 @@ class Subscription(Protocol):
     def __aiter__(self) -> AsyncIterator[Message]: ...
 
 
-def _freeze(record: Record) -> bytes | Record:
-    """A record as kept: JSON bytes, or a copy when it holds what JSON cannot (bytes, huge ints)."""
+def _freeze(data: Any) -> Any:
+    """A record or value as kept: JSON bytes, or a copy when it holds what JSON cannot.
+
+    What JSON cannot hold is bytes or a huge int; stored data is JSON, never bytes, so a kept
+    bytes object always means frozen data.
+    """
     try:
         # Copied to a bytes object of its own size: orjson's holds a 4 kB buffer whatever
         # the length, which a store of many small records would keep.
-        return bytes(memoryview(orjson.dumps(record)))
+        return bytes(memoryview(orjson.dumps(data)))
     except TypeError:
-        return copy_json(record)  # type: ignore[no-any-return]
+        return copy_json(data)
 
 
-def _thaw(kept: bytes | Record) -> Record:
-    return orjson.loads(kept) if type(kept) is bytes else copy_json(kept)  # type: ignore[no-any-return]
-
-
-def _freeze_value(value: Any) -> Any:
-    """A value as kept: dicts and lists as JSON bytes (values are JSON data, never bytes)."""
-    if type(value) in (dict, list):
-        try:
-            return bytes(memoryview(orjson.dumps(value)))  # own-size copy, as in `_freeze`
-        except TypeError:
-            pass
-    return copy_json(value)
-
-
-def _thaw_value(kept: Any) -> Any:
+def _thaw(kept: Any) -> Any:
     return orjson.loads(kept) if type(kept) is bytes else copy_json(kept)
 
 
@@ -189,13 +179,14 @@ class MemoryStore:
 
     async def get_value(self, key: str) -> Any:
         entry = self._live(key)
-        return _thaw_value(entry[0]) if entry else None
+        return _thaw(entry[0]) if entry else None
 
     async def set_value(self, key: str, value: Any, *, ttl: float | None = None) -> None:
         expires = time.monotonic() + ttl if ttl is not None else None
         # Dicts and lists as JSON bytes, like records: refresh tokens and idempotency answers
         # pile up under a login or payment load, and bytes are smaller and untracked by the GC.
-        self._values[key] = (_freeze_value(value), expires)
+        kept = _freeze(value) if type(value) in (dict, list) else copy_json(value)
+        self._values[key] = (kept, expires)
 
     async def delete_value(self, key: str) -> None:
         self._values.pop(key, None)
