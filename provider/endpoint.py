@@ -39,6 +39,7 @@ __all__ = [
     "created",
     "endpoint",
     "json_response",
+    "list_owned",
     "list_page",
     "no_content",
     "operation_of",
@@ -215,3 +216,20 @@ def list_page(
         order_by=[model.created_at.desc(), model.id],
     )
     return {"data": [render(row) for row in rows], "pagination": pagination}
+
+
+async def list_owned(
+    call: Call,
+    model: Any,
+    render: Callable[[Any], dict[str, Any]],
+    *,
+    filters: Sequence[str] = (),
+) -> Response:
+    """A list operation's answer: one page of the caller's ``model`` rows (see `list_page`)."""
+    user, query = call.user, call.query
+
+    def work(session: Session) -> dict[str, Any]:
+        statement = select(model).where(model.user_id == user)
+        return list_page(session, statement, model, query, render, filters=filters)
+
+    return json_response(await call.run(work))

@@ -10,11 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from provider.endpoint import Call, created, endpoint, json_response, list_page, owned, timestamp
+from provider.endpoint import Call, created, endpoint, json_response, list_owned, owned, timestamp
 from provider.models import Order, OrderItem, utcnow
 from provider.problems import conflict
 
@@ -88,13 +87,7 @@ def build_order(user: uuid.UUID, currency: str, items: list[dict[str, Any]]) -> 
 
 @endpoint("listOrders")
 async def list_orders(call: Call) -> Response:
-    user, query = call.user, call.query
-
-    def work(session: Session) -> dict[str, Any]:
-        statement = select(Order).where(Order.user_id == user)
-        return list_page(session, statement, Order, query, render_order, filters=["status"])
-
-    return json_response(await call.run(work))
+    return await list_owned(call, Order, render_order, filters=["status"])
 
 
 @endpoint("createOrder")

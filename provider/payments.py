@@ -14,7 +14,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -25,7 +24,7 @@ from provider.endpoint import (
     Call,
     endpoint,
     json_response,
-    list_page,
+    list_owned,
     optional_timestamp,
     owned,
     timestamp,
@@ -127,13 +126,7 @@ async def pay_order(call: Call) -> Response:
 
 @endpoint("listPayments")
 async def list_payments(call: Call) -> Response:
-    user, query = call.user, call.query
-
-    def work(session: Session) -> dict[str, Any]:
-        statement = select(Payment).where(Payment.user_id == user)
-        return list_page(session, statement, Payment, query, render_payment, filters=["status"])
-
-    return json_response(await call.run(work))
+    return await list_owned(call, Payment, render_payment, filters=["status"])
 
 
 def _owned_payment(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -20,7 +19,7 @@ from provider.endpoint import (
     created,
     endpoint,
     json_response,
-    list_page,
+    list_owned,
     optional_timestamp,
     owned,
     timestamp,
@@ -63,14 +62,7 @@ def _owned(
 
 @endpoint("listSessions")
 async def list_sessions(call: Call) -> Response:
-    user, query = call.user, call.query
-
-    def work(session: Session) -> dict[str, Any]:
-        statement = select(InteractiveSession).where(InteractiveSession.user_id == user)
-        model, render = InteractiveSession, render_session
-        return list_page(session, statement, model, query, render, filters=["status"])
-
-    return json_response(await call.run(work))
+    return await list_owned(call, InteractiveSession, render_session, filters=["status"])
 
 
 @endpoint("createSession")

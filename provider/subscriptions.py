@@ -12,7 +12,6 @@ import calendar
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -21,7 +20,7 @@ from provider.endpoint import (
     created,
     endpoint,
     json_response,
-    list_page,
+    list_owned,
     optional_timestamp,
     owned,
     timestamp,
@@ -79,14 +78,7 @@ def render_subscription(subscription: Subscription) -> dict[str, Any]:
 
 @endpoint("listSubscriptions")
 async def list_subscriptions(call: Call) -> Response:
-    user, query = call.user, call.query
-
-    def work(session: Session) -> dict[str, Any]:
-        statement = select(Subscription).where(Subscription.user_id == user)
-        model, render = Subscription, render_subscription
-        return list_page(session, statement, model, query, render, filters=["status"])
-
-    return json_response(await call.run(work))
+    return await list_owned(call, Subscription, render_subscription, filters=["status"])
 
 
 @endpoint("createSubscription")

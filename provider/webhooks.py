@@ -10,7 +10,6 @@ import secrets
 import string
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -19,7 +18,7 @@ from provider.endpoint import (
     created,
     endpoint,
     json_response,
-    list_page,
+    list_owned,
     no_content,
     owned,
     timestamp,
@@ -59,13 +58,7 @@ def render_webhook_endpoint(endpoint_row: WebhookEndpoint) -> dict[str, Any]:
 
 @endpoint("listWebhookEndpoints")
 async def list_webhook_endpoints(call: Call) -> Response:
-    user, query = call.user, call.query
-
-    def work(session: Session) -> dict[str, Any]:
-        statement = select(WebhookEndpoint).where(WebhookEndpoint.user_id == user)
-        return list_page(session, statement, WebhookEndpoint, query, render_webhook_endpoint)
-
-    return json_response(await call.run(work))
+    return await list_owned(call, WebhookEndpoint, render_webhook_endpoint)
 
 
 @endpoint("createWebhookEndpoint")
