@@ -19,6 +19,7 @@ from uvicorn.server import ServerState
 
 from mockserver.coalesce import HELD_BYTES_LIMIT, CoalescingHttpToolsProtocol
 from tests.conftest import RunningServer
+from tests.hostile import read_response
 
 BIG = b"x" * (4 * HELD_BYTES_LIMIT + 7)
 released = threading.Event()
@@ -134,14 +135,10 @@ def test_a_large_body_arrives_whole(make_server: Callable[..., RunningServer]) -
     server = make_server(APP, http=CoalescingHttpToolsProtocol)
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
         conn.sendall(b"GET /big HTTP/1.1\r\nhost: x\r\n\r\n")
-        received = b""
-        while not received.endswith(BIG[-7:]) or len(received) < len(BIG):
-            chunk = conn.recv(1 << 20)
-            assert chunk, "connection closed early"
-            received += chunk
-    head, _, body = received.partition(b"\r\n\r\n")
-    assert f"content-length: {len(BIG)}".encode() in head
-    assert body == BIG
+        response = read_response(conn)
+    assert response is not None
+    assert response.headers["content-length"] == str(len(BIG))
+    assert response.body == BIG
 
 
 def test_a_streamed_head_is_not_held_for_the_rest(
