@@ -30,7 +30,7 @@ def _free_port() -> int:
 
 def _server_command(target: str, port: int, data: Path) -> list[str]:
     if target == "mock":
-        return [sys.executable, "-m", "mockserver.cli", "serve", SPEC, "--port", str(port)]
+        return [sys.executable, "-m", "mockserver", "serve", SPEC, "--port", str(port)]
     database = f"sqlite:///{data / 'provider.sqlite3'}"
     return [sys.executable, "-m", "provider", "--port", str(port), "--database-url", database]
 

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from mockserver.app import create_app
 from mockserver.errors import (
     ConfigError,
     GenerationError,
@@ -13,6 +12,7 @@ from mockserver.errors import (
     SpecError,
     SpecReferenceError,
 )
+from mockserver.server.app import create_app
 
 __all__ = [
     "ConfigError",

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from mockserver.cli import main
+from mockserver.cli.main import main
 
 sys.exit(main())

@@ -10,10 +10,10 @@ import pytest
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
-from mockserver.app import _CORS, create_app
-from mockserver.engine import Engine
-from mockserver.limits import Limits
-from mockserver.loader import load_spec
+from mockserver.server.app import _CORS, create_app
+from mockserver.server.engine import Engine
+from mockserver.server.limits import Limits
+from mockserver.spec.loader import load_spec
 from tests.conftest import SPEC
 
 

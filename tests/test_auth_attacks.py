@@ -19,9 +19,9 @@ import jwt
 import pytest
 import yaml
 
-import mockserver.actions
-from mockserver.app import create_app
-from mockserver.limits import uvicorn_options
+import mockserver.state.actions
+from mockserver.server.app import create_app
+from mockserver.server.limits import uvicorn_options
 from tests.conftest import SPEC, RunningServer
 from tests.hostile import forged_tokens, provision, request_bytes, send_raw, spec_operations
 
@@ -141,13 +141,13 @@ def test_unknown_email_and_wrong_password_answer_identically(
     mock: Mock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hashed: list[str] = []
-    original = mockserver.actions._hash_secret
+    original = mockserver.state.actions._hash_secret
 
     def counting(secret: str, salt: str) -> str:
         hashed.append(secret)
         return original(secret, salt)
 
-    monkeypatch.setattr(mockserver.actions, "_hash_secret", counting)
+    monkeypatch.setattr(mockserver.state.actions, "_hash_secret", counting)
     _, user, _ = mock.user()
     hashed.clear()
     wrong = mock.anonymous.post("/auth/login", json={"email": user["email"], "password": "nope-1"})

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver.cli import main
+from mockserver.cli.main import main
 from tests.conftest import SPEC
 from tests.ports import free_port
 

@@ -1,4 +1,4 @@
-"""One write per answer (mockserver.coalesce): fewer writes, same bytes, same order, no waiting."""
+"""One write per answer (server.coalesce): fewer writes, same bytes, same order, no waiting."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from mockserver.coalesce import HELD_BYTES_LIMIT, CoalescingHttpToolsProtocol
+from mockserver.server.coalesce import HELD_BYTES_LIMIT, CoalescingHttpToolsProtocol
 from tests.conftest import RunningServer
 from tests.hostile import read_response
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.cli import main
+from mockserver.cli.main import main
 from tests.conftest import SPEC
 from tests.contracts.pacts import PACTS
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from contracts.states import load_states
-from mockserver.app import create_app
+from mockserver.server.app import create_app
 from tests.conftest import SPEC, RunningServer
 
 STATES = "/__mock/provider-states"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.egress import HostPolicy
 from mockserver.errors import ConfigError
+from mockserver.events.egress import HostPolicy
 
 LOCAL = [
     "localhost", "LOCALHOST.", "app.localhost", "printer.local", "api.internal", "nas.lan",

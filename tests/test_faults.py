@@ -10,7 +10,7 @@ import pytest
 
 from mockserver import create_app
 from mockserver.errors import ConfigError
-from mockserver.faults import Faults, parse_latency
+from mockserver.server.faults import Faults, parse_latency
 from tests.conftest import SPEC, RunningServer
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.forms import FormParser
-from mockserver.params import parse_query
+from mockserver.validation.forms import FormParser
+from mockserver.validation.parameters import parse_query
 
 INT_ARRAY = {"type": "array", "items": {"type": "integer"}}
 RGB = {

@@ -1,4 +1,4 @@
-"""Tests for mockserver.generate: values are valid, deterministic, realistic, and errors are clear.
+"""Tests of mockserver.generation: values are valid, deterministic, realistic, errors clear.
 
 Validity is judged by the independent ``jsonschema`` package (with ``referencing`` for $refs and
 format checking), never by the generator's own validation, and also by ``jsonschema_rs``.
@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockserver import generate, realistic
 from mockserver.errors import GenerationError, SpecReferenceError
-from mockserver.generate import DataGenerator
+from mockserver.generation import generator, realistic
+from mockserver.generation.generator import DataGenerator
 from tests.schemas_strategy import FIXED_COMPONENTS, FORMATS, PATTERNS, documents
 
 Direction = Literal["response", "request"]
@@ -255,7 +255,7 @@ def test_generate_different_keys_usually_give_different_values(seed: int) -> Non
 def test_generate_seeded_output_is_identical_in_a_fresh_process_with_another_hash_seed() -> None:
     document = make_document(S=USER)
     program = (
-        "import json, sys; from mockserver.generate import DataGenerator;"
+        "import json, sys; from mockserver.generation.generator import DataGenerator;"
         "d = json.loads(sys.argv[1]);"
         "s = d['components']['schemas']['S'];"
         "print(json.dumps(DataGenerator(d, seed=7).generate(s, key='GET /users/1 200')))"
@@ -818,7 +818,7 @@ def test_generate_realistic_module_imports_quickly_without_faker() -> None:
 
 
 def test_generate_modules_export_exactly_these_names() -> None:
-    assert generate.__all__ == ["DataGenerator"]
+    assert generator.__all__ == ["DataGenerator"]
     assert sorted(realistic.__all__) == [
         "FIXED_EPOCH",
         "format_value",

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockserver.generate import DataGenerator
-from mockserver.loader import load_spec
-from mockserver.normalize import response_view
-from mockserver.operations import compile_operations
+from mockserver.compile.operations import compile_operations
+from mockserver.generation.generator import DataGenerator
+from mockserver.spec.loader import load_spec
+from mockserver.spec.normalize import response_view
 from tests.conftest import SPEC
 
 SPEC_URI = "urn:platform"

@@ -1,7 +1,7 @@
 """Hostile input against a real mock: every refusal a 4xx problem, never a 5xx, never a crash.
 
 The corpus (`tests/hostile.py`) goes over raw sockets to a uvicorn server run with the mock's
-own limits (`mockserver.limits`): malformed and 100,000-level JSON, invalid UTF-8, NUL bytes,
+own limits (`mockserver.server.limits`): malformed and 100,000-level JSON, invalid UTF-8, NUL bytes,
 ``1e400``, duplicate keys, wrong content types, multipart abuse, 10,000 query parameters,
 path traversal, oversized headers, slowloris headers and bodies. After each the mock must
 still answer a normal request. A Hypothesis fuzz test sends random raw requests. A 50 MB body
@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockserver.app import create_app
 from mockserver.errors import ConfigError
-from mockserver.limits import Limits, json_depth_exceeds, uvicorn_options
+from mockserver.server.app import create_app
+from mockserver.server.limits import Limits, json_depth_exceeds, uvicorn_options
 from tests.conftest import SPEC, RunningServer
 from tests.hostile import (
     PROBLEM_JSON,
@@ -363,7 +363,7 @@ def test_sigterm_lets_an_in_flight_request_finish(mock_process: ServerProcess) -
 
 
 def test_the_cli_refuses_a_limit_that_is_not_positive() -> None:
-    from mockserver.cli import main
+    from mockserver.cli.main import main
 
     with pytest.raises(SystemExit) as exited:
         main(["serve", "--max-body-bytes", "0"])

@@ -1,4 +1,4 @@
-"""Tests of mockserver.lint: every rule reports what, where and how to fix it."""
+"""Tests of mockserver.spec.lint: every rule reports what, where and how to fix it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from mockserver.lint import LintIssue, lint_spec
+from mockserver.spec.lint import LintIssue, lint_spec
 
 SPECS = Path(__file__).parent / "specs"
 OK = {"200": {"description": "ok"}}

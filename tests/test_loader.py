@@ -1,4 +1,4 @@
-"""Tests of mockserver.loader (reading, bundling, validation, base path) and mockserver.pointer."""
+"""Tests of mockserver.spec.loader (reading, bundling, validation, base path) and the pointers."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import jsonschema_rs
 import pytest
 import yaml
 
-from mockserver import pointer as jp
 from mockserver.errors import SpecError, SpecReferenceError
-from mockserver.loader import BUNDLE_KEY, Spec, diagnose_spec, load_spec
+from mockserver.spec import pointer as jp
+from mockserver.spec.loader import BUNDLE_KEY, Spec, diagnose_spec, load_spec
 
 SPECS = Path(__file__).parent / "specs" / "loader"
 SPEC_URI = "urn:test:spec"

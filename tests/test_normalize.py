@@ -1,4 +1,4 @@
-"""Tests of mockserver.normalize: the walkers, 3.0 to 3.1 conversion and request/response views."""
+"""Tests of spec.normalize: the walkers, 3.0 to 3.1 conversion and request/response views."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mockserver import pointer as jp
-from mockserver.loader import load_spec
-from mockserver.normalize import (
+from mockserver.spec import pointer as jp
+from mockserver.spec.loader import load_spec
+from mockserver.spec.normalize import (
     iter_operations,
     iter_schemas,
     literal_braces,

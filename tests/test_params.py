@@ -9,8 +9,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mockserver.operations import Location, Parameter
-from mockserver.params import (
+from mockserver.compile.operations import Location, Parameter
+from mockserver.compile.schemas import coercion_for, schema_types
+from mockserver.validation.parameters import (
     EMPTY,
     MISSING,
     Malformed,
@@ -18,7 +19,6 @@ from mockserver.params import (
     parse_cookies,
     parse_query,
 )
-from mockserver.schemas import coercion_for, schema_types
 
 ARRAY = {"type": "array", "items": {"type": "string"}}
 INT_ARRAY = {"type": "array", "items": {"type": "integer"}}

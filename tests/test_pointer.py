@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from mockserver import pointer as jp
+from mockserver.spec import pointer as jp
 
 
 @given(st.text())

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.prefer import PreferenceError, Preferences, parse_preferences
+from mockserver.render.prefer import PreferenceError, Preferences, parse_preferences
 
 
 @pytest.mark.parametrize(

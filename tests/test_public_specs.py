@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from mockserver import create_app
-from mockserver.engine import CompiledOperation, Engine
+from mockserver.server.engine import CompiledOperation, Engine
 from tests.conftest import RunningServer
 from tests.public_specs import CorpusUnavailable, corpus_specs
 

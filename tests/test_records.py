@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.records import Projector, project
-from mockserver.schemas import SchemaFacts
+from mockserver.compile.schemas import SchemaFacts
+from mockserver.state.records import Projector, project
 
 DOCUMENT: dict[str, Any] = {
     "components": {

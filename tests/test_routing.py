@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.routing import Router
+from mockserver.compile.routing import Router
 
 
 def make_router(*templates: str, base: str = "") -> Router[str]:

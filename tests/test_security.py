@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.datastructures import Headers
 
-from mockserver.security import SecurityChecker
+from mockserver.auth.credentials import SecurityChecker
 
 DOCUMENT: dict[str, Any] = {
     "components": {

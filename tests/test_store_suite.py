@@ -16,15 +16,15 @@ import pytest
 import redis
 
 from mockserver.errors import ConfigError
-from mockserver.journal import Journal, MemoryJournal
-from mockserver.redis_store import (
+from mockserver.store.journal import Journal, MemoryJournal
+from mockserver.store.memory import MemoryStore, Store
+from mockserver.store.redis_store import (
     DEFAULT_PREFIX,
     RedisJournal,
     RedisStore,
     parse_state_url,
     shared_secret,
 )
-from mockserver.store import MemoryStore, Store
 from tests.redis_server import RedisServer, redis_server
 
 MakeStore = Callable[[], Store]

@@ -8,8 +8,8 @@ import time
 import jwt
 import pytest
 
-from mockserver.store import MemoryStore
-from mockserver.tokens import VERIFIED_CACHE_SIZE, InvalidToken, TokenService
+from mockserver.auth.tokens import VERIFIED_CACHE_SIZE, InvalidToken, TokenService
+from mockserver.store.memory import MemoryStore
 
 
 def test_an_access_token_is_a_standard_hs256_jwt() -> None:

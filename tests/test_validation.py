@@ -11,11 +11,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from starlette.datastructures import Headers
 
+from mockserver.compile.operations import Operation, compile_operations
+from mockserver.compile.schemas import SchemaRegistry
 from mockserver.errors import SpecError
-from mockserver.normalize import request_view, response_view
-from mockserver.operations import Operation, compile_operations
-from mockserver.schemas import SchemaRegistry
-from mockserver.validation import RequestValidator, ResponseValidator, ValidatedRequest, Violation
+from mockserver.spec.normalize import request_view, response_view
+from mockserver.validation.request import RequestValidator, ValidatedRequest, Violation
+from mockserver.validation.response import ResponseValidator
 
 UUID = "6c1e6c5e-8e07-4b8f-9a4e-1c2e0d7c4b4a"
 

@@ -16,9 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mockserver.app import create_app
-from mockserver.cli import main
-from mockserver.provider_states import STATES_ENV
+from mockserver.cli.main import main
+from mockserver.pact.states import STATES_ENV
+from mockserver.server.app import create_app
 from provider import CHEAP_PASSWORD_COST
 from provider import create_app as create_provider
 from tests.conftest import SPEC, RunningServer

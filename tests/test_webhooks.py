@@ -33,10 +33,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver import create_app
-from mockserver.cli import main
-from mockserver.egress import HostPolicy
+from mockserver.cli.main import main
 from mockserver.errors import ConfigError
-from mockserver.webhooks import DeliveryPolicy
+from mockserver.events.egress import HostPolicy
+from mockserver.events.webhooks import DeliveryPolicy
 from tests.conftest import SPEC, RunningServer
 
 slow = pytest.mark.slow  # real servers; the few tests without one are left unmarked

@@ -26,7 +26,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from mockserver.cli import main
+from mockserver.cli.main import main
 from tests.conftest import ROOT, SPEC
 from tests.ports import free_port
 from tests.redis_server import RedisServer, redis_server

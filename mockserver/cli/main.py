@@ -1,0 +1,403 @@
+"""The ``mockserver`` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gc
+import json
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mockserver.errors import ConfigError, MockServerError
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.types import ASGIApp
+
+    from mockserver.server.engine import Engine
+    from mockserver.server.limits import Limits
+
+__all__ = ["main"]
+
+DEFAULT_SPEC = Path("openapi") / "openapi.yaml"
+_WORKER_ARGV = "MOCKSERVER_WORKER_ARGV"
+
+
+def _default_spec() -> Path:
+    """The bundled spec: ``openapi/openapi.yaml`` of the working tree, else of the checkout."""
+    if DEFAULT_SPEC.is_file():
+        return DEFAULT_SPEC
+    return Path(__file__).resolve().parent.parent / DEFAULT_SPEC
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
+    return int(text)
+
+
+def _latency(text: str) -> tuple[float, float]:
+    from mockserver.server.faults import parse_latency
+
+    try:
+        return parse_latency(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}")
+    return rate
+
+
+def _positive(kind: type[int] | type[float]) -> Any:
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _add_event_options(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group("events", "the session channel and webhooks (see README)")
+    group.add_argument(
+        "--asyncapi", type=Path, help="AsyncAPI file of the WebSocket channels "
+        "(default: asyncapi.yaml next to the spec, if any)",
+    )  # fmt: skip
+    group.add_argument(
+        "--webhook-attempts", type=_positive(int), default=5, metavar="N",
+        help="tries per webhook delivery (default: %(default)s)",
+    )  # fmt: skip
+    group.add_argument(
+        "--webhook-backoff", type=_positive(float), default=1.0, metavar="SECONDS",
+        help="wait after the first failed try, doubled after each (default: %(default)s)",
+    )  # fmt: skip
+    group.add_argument(
+        "--webhook-grace", type=_positive(float), default=5.0, metavar="SECONDS",
+        help="on shutdown, time deliveries under way get before they are journaled as "
+        "failed (default: %(default)s)",
+    )  # fmt: skip
+    group.add_argument(
+        "--webhook-hosts", default="private", metavar="PATTERNS",
+        help="comma-separated hosts webhooks may be sent to: 'private' (localhost, "
+        "single-label and .local/.internal/.lan names, loopback and private addresses), "
+        "'*' (any), IP networks, names with * wildcards (default: %(default)s)",
+    )  # fmt: skip
+
+
+def _add_limit_options(serve: argparse.ArgumentParser) -> None:
+    from mockserver.server.limits import Limits
+
+    defaults = Limits()
+    group = serve.add_argument_group("limits", "what one request may cost (see README)")
+    for name, kind, unit in [
+        ("max_body_bytes", int, "bytes"),
+        ("max_json_depth", int, "levels"),
+        ("max_header_bytes", int, "bytes of request line and headers"),
+        ("max_query_params", int, "parameters"),
+        ("header_timeout", float, "seconds to send the headers"),
+        ("body_timeout", float, "seconds to send the body"),
+    ]:
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            type=_positive(kind),
+            default=getattr(defaults, name),
+            help=f"{unit} (default: %(default)s)",
+        )
+    group.add_argument(
+        "--shutdown-timeout",
+        type=_positive(float),
+        default=30.0,
+        help="on SIGTERM, seconds in-flight requests get to finish (default: %(default)s)",
+    )
+
+
+def _add_state_options(serve: argparse.ArgumentParser) -> None:
+    group = serve.add_argument_group(
+        "shared state", "keep the state in Redis, so several workers or instances act as one mock"
+    )
+    group.add_argument(
+        "--state-url",
+        default=os.environ.get("MOCKSERVER_STATE_URL"),
+        metavar="URL",
+        help="redis://host:port/db[?prefix=P]: state, journal and events in Redis "
+        "(env MOCKSERVER_STATE_URL; in memory by default)",
+    )
+    group.add_argument(
+        "--state-prefix",
+        metavar="PREFIX",
+        help="prefix of every Redis key, so mocks can share a server (default: mockserver:)",
+    )
+    group.add_argument(
+        "--workers",
+        type=_positive(int),
+        default=1,
+        help="worker processes on one port; more than 1 needs --state-url (default: 1)",
+    )
+
+
+def _state_problem(args: argparse.Namespace) -> str | None:
+    """Why the state options cannot work together, or None."""
+    if args.workers > 1 and args.state_url is None:
+        return (
+            f"--workers {args.workers} needs --state-url: every worker is a separate process "
+            "with its own memory, so a resource created through one worker would be missing "
+            "in the others, and tokens, rate limits and the journal would be split between "
+            "them. Run Redis and add --state-url redis://127.0.0.1:6379/0, or use one worker."
+        )
+    if args.reload and (args.workers > 1 or args.state_url is not None):
+        return (
+            "--reload rebuilds the mock inside one process; it cannot be combined with "
+            "--workers or --state-url. Drop --reload, or serve from memory with one worker."
+        )
+    return None
+
+
+@functools.cache
+def _worker_args() -> argparse.Namespace:
+    return _build_parser().parse_args(json.loads(os.environ[_WORKER_ARGV]))
+
+
+def worker_app() -> Starlette:
+    """The app of one ``--workers`` process: ``serve``'s arguments come in the environment."""
+    # The parent loaded the fixtures into the shared store once, before starting workers.
+    app = _create_app(_worker_args(), fixtures=None)
+    _freeze_startup()
+    return app
+
+
+def _freeze_startup() -> None:
+    """Keep what start-up built (the spec, compiled validators) out of later collections.
+
+    It lives as long as the server, yet every full collection walked it again: with a
+    write-heavy load those pauses (tens of ms) set the p99. Done here, not in `create_app`:
+    a library caller (a test suite) builds and drops many apps, which must stay collectable.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def worker_http(**kwargs: Any) -> Any:
+    """uvicorn's HTTP protocol in a ``--workers`` process, enforcing ``serve``'s limits."""
+    return _worker_protocol()(**kwargs)
+
+
+@functools.cache
+def _worker_protocol() -> Any:
+    from mockserver.server.limits import uvicorn_options
+
+    return uvicorn_options(_limits(_worker_args()))["http"]
+
+
+def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
+    """The app ``serve`` runs for ``args`` (every ``--workers`` process builds its own)."""
+    from mockserver.events.egress import HostPolicy
+    from mockserver.events.webhooks import DeliveryPolicy
+    from mockserver.server.app import create_app
+    from mockserver.spec.loader import load_spec
+
+    return create_app(
+        load_spec(args.spec or _default_spec()),
+        seed=args.seed,
+        stateful=not args.stateless,
+        cors=not args.no_cors,
+        latency=args.latency,
+        chaos=args.chaos,
+        fixtures=fixtures,
+        admin_token=args.admin_token,
+        jwt_secret=args.jwt_secret,
+        limits=_limits(args),
+        state_url=args.state_url,
+        state_prefix=args.state_prefix,
+        asyncapi=args.asyncapi,
+        webhooks=DeliveryPolicy(
+            attempts=args.webhook_attempts,
+            backoff=args.webhook_backoff,
+            grace=args.webhook_grace,
+            hosts=HostPolicy(args.webhook_hosts.split(",")),
+        ),
+    )
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    from mockserver.server.limits import Limits
+
+    return Limits(
+        max_body_bytes=args.max_body_bytes,
+        max_json_depth=args.max_json_depth,
+        max_header_bytes=args.max_header_bytes,
+        max_query_params=args.max_query_params,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+    )
+
+
+async def _prime(engine: Engine, fixtures: Any) -> None:
+    """Before ``--workers`` start: load the fixtures into the shared store, once."""
+    if engine.state is not None:
+        if fixtures is not None:
+            await engine.state.import_state(fixtures)
+        await engine.state.store.aclose()
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockserver",
+        description="Mock any OpenAPI 3.x document, fuzz it and check contracts against it.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve a mock of an OpenAPI document")
+    serve.add_argument("spec", nargs="?", type=Path, help="OpenAPI file (default: bundled spec)")
+    serve.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
+    serve.add_argument("--port", type=_port, default=4010, help="port (default: %(default)s)")
+    serve.add_argument("--seed", type=int, default=None, help="seed for generated data")
+    serve.add_argument(
+        "--stateless", action="store_true", help="examples and generated data only, no state"
+    )
+    serve.add_argument("--no-cors", action="store_true", help="do not answer CORS requests")
+    serve.add_argument("--reload", action="store_true", help="reload when the spec changes")
+    serve.add_argument("--latency", type=_latency, help="delay answers: MS or MIN-MAX (ms)")
+    serve.add_argument("--chaos", type=_rate, default=0.0, help="share of requests that fail (0-1)")
+    serve.add_argument("--fixtures", type=Path, help="JSON state to start from")
+    serve.add_argument(
+        "--admin-token",
+        default=os.environ.get("MOCKSERVER_ADMIN_TOKEN"),
+        help="token for /__mock/ from non-loopback clients (env MOCKSERVER_ADMIN_TOKEN)",
+    )
+    serve.add_argument(
+        "--jwt-secret",
+        default=os.environ.get("MOCKSERVER_JWT_SECRET"),
+        help="key signing access tokens (env MOCKSERVER_JWT_SECRET; random by default)",
+    )
+
+    _add_state_options(serve)
+    _add_limit_options(serve)
+    _add_event_options(serve)
+
+    lint = commands.add_parser("lint", help="report what would stop a spec from being mocked")
+    lint.add_argument("spec", type=Path, help="OpenAPI file to check")
+
+    from mockserver.cli.pact import add_contract_commands
+
+    add_contract_commands(commands)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.server.limits import uvicorn_options
+
+    spec_path: Path = args.spec or _default_spec()
+    fixtures = None
+    if args.fixtures is not None:
+        try:
+            fixtures = json.loads(args.fixtures.read_text())
+        except (OSError, ValueError) as exc:
+            print(f"mockserver: cannot read fixtures {args.fixtures}: {exc}", file=sys.stderr)
+            return 2
+
+    limits = _limits(args)
+    problem = _state_problem(args)
+    if problem is not None:
+        print(f"mockserver: {problem}", file=sys.stderr)
+        return 2
+
+    def build() -> Starlette:
+        return _create_app(args, fixtures=fixtures)
+
+    try:
+        built = build()
+    except ConfigError as exc:
+        print(f"mockserver: {exc}", file=sys.stderr)
+        return 2
+    except MockServerError as exc:
+        print(f"mockserver: cannot mock {spec_path}:\n{exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"mockserver: cannot read {spec_path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    engine = built.state.engine
+    app: ASGIApp = built
+    if args.reload:
+        from mockserver.server.reload import ReloadingApp
+
+        app = ReloadingApp(build, spec_path)
+    url = f"http://{args.host}:{args.port}{engine.spec.base_path}"
+    print(
+        f"mockserver: {len(engine.operations)} operations of {spec_path} on {url}",
+        flush=True,
+    )
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again once its own
+    # handler is gone; answering it here makes a graceful stop exit 0 instead of 143.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    options = uvicorn_options(limits)
+    if args.workers > 1:
+        import asyncio
+
+        asyncio.run(_prime(engine, fixtures))
+        # Each worker is a fresh (spawned) process: it rebuilds the app, and the protocol
+        # enforcing the limits, from the same arguments. Only picklable options cross over.
+        os.environ[_WORKER_ARGV] = json.dumps(args.argv)
+        options["http"] = "mockserver.cli.main:worker_http"
+    _freeze_startup()
+    uvicorn.run(
+        "mockserver.cli.main:worker_app" if args.workers > 1 else app,
+        factory=args.workers > 1,
+        workers=args.workers if args.workers > 1 else None,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=args.shutdown_timeout,
+        **options,
+    )
+    return 0
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from mockserver.spec.lint import lint_spec
+
+    issues = lint_spec(args.spec)
+    for issue in issues:
+        hint = f"\n    fix: {issue.hint}" if issue.hint else ""
+        print(f"{issue.severity}: {args.spec}#{issue.pointer}: {issue.message}{hint}")
+    errors = sum(issue.severity == "error" for issue in issues)
+    warnings = len(issues) - errors
+    print(f"{args.spec}: {errors} errors, {warnings} warnings")
+    return 1 if errors else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    args = _build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "lint":
+        return _lint(args)
+    if args.command in ("verify", "contracts"):
+        from mockserver.cli.pact import run_contract_command
+
+        return run_contract_command(args)
+    raise AssertionError(f"unhandled command {args.command}")  # argparse guards this
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,445 @@
+"""What a schema compiles to: a validator, and a plan for typing text by the schema.
+
+`SchemaRegistry` registers the whole (bundled, 3.1) document as one ``jsonschema_rs``
+resource, so a schema taken from anywhere in it validates with its local references, including
+percent-encoded and recursive ones. Validators are compiled once and cached.
+
+`coercion_for` reads the types a schema admits (through ``$ref``, ``allOf``, ``anyOf``,
+``oneOf``, type lists, ``enum`` and ``const``) once, into a `Coercion` that turns parameter and
+form text into typed values per request without looking at the schema again.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import jsonschema_rs
+import orjson
+
+from mockserver.errors import SpecError
+from mockserver.spec.normalize import iter_schemas
+from mockserver.spec.pointer import PointerError, pointer_from_ref, resolve
+
+__all__ = [
+    "DEFAULT_URI",
+    "KEEP",
+    "OAS_FORMAT_KEYWORD",
+    "Coercion",
+    "SchemaFacts",
+    "SchemaRegistry",
+    "coercion_for",
+    "object_properties",
+    "schema_members",
+    "schema_types",
+]
+
+DEFAULT_URI: Final = "urn:mockserver:document"
+
+# jsonschema-rs hands custom formats only strings, but OpenAPI's int32/int64 formats bound
+# integers; a private keyword placed next to them checks the range instead.
+OAS_FORMAT_KEYWORD: Final = "x-mockserver-format"
+
+_INT_RANGES: Final[dict[str, tuple[int, int]]] = {
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+}
+
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
+# Plans deeper than this are never needed: styles serialize one level (an array of primitives,
+# an object of primitives); form bodies add one more (a property that is an array).
+_MAX_DEPTH = 3
+# How many $ref/combinator levels type inference follows before it gives up (says "any").
+_MAX_NESTING = 32
+_OBJECT_HINTS = ("properties", "additionalProperties", "patternProperties", "required")
+_ARRAY_HINTS = ("items", "prefixItems")
+_JSON_TYPES: Final[dict[type, str]] = {
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    str: "string",
+    type(None): "null",
+    list: "array",
+    dict: "object",
+}
+# What a scalar conversion returns when the text is not of its type.
+_NO_MATCH: Final = object()
+# Keywords whose values are data, not schemas: nothing inside them is rewritten.
+_DATA_KEYWORDS: Final = frozenset({"const", "enum", "default", "example", "examples"})
+# Keywords whose values map names to schemas: a property may well be called "default".
+_NAME_MAPS: Final = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
+
+
+class _OasFormat:
+    """Custom keyword: the int32/int64 range check of OpenAPI's integer formats."""
+
+    def __init__(self, parent_schema: dict[str, Any], value: Any, schema_path: list[Any]) -> None:
+        self.format = str(value)
+        self.low, self.high = _INT_RANGES.get(self.format, (-(2**1024), 2**1024))
+
+    def validate(self, instance: Any) -> None:
+        """Raise when an integer lies outside the format's range."""
+        if type(instance) is int and not self.low <= instance <= self.high:
+            raise ValueError(f"{instance} is outside the {self.format} range")
+
+
+def _mark_formats(document: dict[str, Any]) -> None:
+    """Add `OAS_FORMAT_KEYWORD` beside every int32/int64 ``format`` of the document's schemas."""
+    for _, schema in iter_schemas(document):
+        fmt = schema.get("format")
+        if isinstance(fmt, str) and fmt in _INT_RANGES:
+            schema[OAS_FORMAT_KEYWORD] = fmt
+
+
+def _absolute(node: Any, uri: str) -> Any:
+    """Copy a schema with local ``$ref``s made absolute (``uri#/...``) and formats marked."""
+    if isinstance(node, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#"):
+                out[key] = uri + value
+            elif key in _DATA_KEYWORDS:
+                out[key] = value
+            elif key in _NAME_MAPS and isinstance(value, Mapping):
+                out[key] = {name: _absolute(sub, uri) for name, sub in value.items()}
+            else:
+                out[key] = _absolute(value, uri)
+        fmt = out.get("format")
+        if isinstance(fmt, str) and fmt in _INT_RANGES:
+            out[OAS_FORMAT_KEYWORD] = fmt
+        return out
+    if isinstance(node, list | tuple):
+        return [_absolute(item, uri) for item in node]
+    return node
+
+
+def _clone(document: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        # Also turns YAML's dates and other non-JSON scalars into what a validator can hold.
+        clone: dict[str, Any] = orjson.loads(orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS))
+    except (TypeError, orjson.JSONEncodeError):
+        clone = copy.deepcopy(dict(document))
+    return clone
+
+
+class SchemaRegistry:
+    """One OpenAPI document registered for ``$ref`` resolution, with a validator cache."""
+
+    def __init__(self, document: Mapping[str, Any], *, uri: str = DEFAULT_URI) -> None:
+        self.document = document
+        self.uri = uri
+        resource = _clone(document)
+        _mark_formats(resource)
+        try:
+            self._registry = jsonschema_rs.Registry([(uri, resource)])
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            raise SpecError(
+                f"the document cannot be registered for $ref resolution: {exc}",
+                hint="make every $id in the document a valid URI reference",
+            ) from exc
+        self._keywords: dict[str, type[Any]] = {OAS_FORMAT_KEYWORD: _OasFormat}
+        self._cache: dict[bytes, jsonschema_rs.Validator] = {}
+
+    def compile(self, schema: Mapping[str, Any] | bool, *, pointer: str) -> jsonschema_rs.Validator:
+        """A validator for ``schema`` (found at ``pointer``, used in error messages).
+
+        Local references resolve against the registered document; formats are validated and
+        unknown formats ignored. Equal schemas share one compiled validator.
+        """
+        prepared: dict[str, Any] | bool = (
+            schema if isinstance(schema, bool) else _absolute(schema, self.uri)
+        )
+        try:
+            key = orjson.dumps(prepared, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            raise SpecError(
+                f"the schema holds a value that is not JSON: {exc}",
+                pointer=pointer,
+                hint="use only JSON values (strings, numbers, booleans, null, lists, objects)",
+            ) from exc
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if not isinstance(prepared, bool):
+            # Round-trip so the validator sees exactly the JSON that was hashed.
+            prepared = orjson.loads(key)
+        try:
+            validator = jsonschema_rs.Draft202012Validator(
+                prepared,
+                validate_formats=True,
+                ignore_unknown_formats=True,
+                registry=self._registry,
+                keywords=self._keywords,
+            )
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SpecError(
+                f"the schema cannot be compiled: {first}",
+                pointer=pointer,
+                hint="fix the schema (or the $ref it uses) so it is valid JSON Schema 2020-12",
+            ) from exc
+        self._cache[key] = validator
+        return validator
+
+
+# --- the types a schema admits -------------------------------------------------------------
+
+
+def _follow(document: Mapping[str, Any], schema: Any, seen: frozenset[int]) -> Any:
+    """The schema a local ``$ref`` points at, or None when it cannot be followed."""
+    ref = schema.get("$ref")
+    if not isinstance(ref, str) or not ref.startswith("#") or id(schema) in seen:
+        return None
+    try:
+        return resolve(document, pointer_from_ref(ref))
+    except PointerError:
+        return None
+
+
+def _type_of(value: Any) -> str:
+    return _JSON_TYPES.get(type(value), "string")
+
+
+def schema_types(
+    schema: Any, document: Mapping[str, Any], seen: frozenset[int] = frozenset()
+) -> frozenset[str] | None:
+    """The JSON types a schema admits, following ``$ref`` and combinators; None if any."""
+    if not isinstance(schema, Mapping) or id(schema) in seen or len(seen) > _MAX_NESTING:
+        return None
+    inner = seen | {id(schema)}
+    found: frozenset[str] | None = None
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        found = frozenset({declared})
+    elif isinstance(declared, list):
+        found = frozenset(t for t in declared if isinstance(t, str))
+    elif "const" in schema:
+        found = frozenset({_type_of(schema["const"])})
+    elif isinstance(schema.get("enum"), list) and schema["enum"]:
+        found = frozenset(_type_of(v) for v in schema["enum"])
+    constraints: list[frozenset[str]] = []
+    target = _follow(document, schema, seen)
+    if target is not None:
+        constraints.append(schema_types(target, document, inner) or frozenset())
+    members = schema.get("allOf")
+    for member in members if isinstance(members, list) else ():
+        constraints.append(schema_types(member, document, inner) or frozenset())
+    for keyword in ("anyOf", "oneOf"):
+        branches = schema.get(keyword)
+        if isinstance(branches, list) and branches:
+            union: set[str] = set()
+            for branch in branches:
+                types = schema_types(branch, document, inner)
+                if types is None:
+                    break
+                union |= types
+            else:
+                constraints.append(frozenset(union))
+    for constraint in constraints:
+        if constraint:
+            # A failed intersection means the schema is contradictory; keep what was known.
+            found = constraint if found is None else (found & constraint) or found
+    if found is None:
+        if any(hint in schema for hint in _OBJECT_HINTS):
+            return frozenset({"object"})
+        if any(hint in schema for hint in _ARRAY_HINTS):
+            return frozenset({"array"})
+    return found
+
+
+def schema_members(schema: Any, document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The schema and every schema it combines with ($ref, allOf, anyOf, oneOf), in order."""
+    out: list[Mapping[str, Any]] = []
+    seen: set[int] = set()
+    stack = [schema]
+    while stack and len(out) < 64:
+        node = stack.pop(0)
+        if not isinstance(node, Mapping) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        out.append(node)
+        target = _follow(document, node, frozenset())
+        if target is not None:
+            stack.append(target)
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            branches = node.get(keyword)
+            if isinstance(branches, list):
+                stack.extend(branches)
+    return out
+
+
+# --- coercion plans ------------------------------------------------------------------------
+
+
+def _to_boolean(raw: str) -> Any:
+    return True if raw == "true" else False if raw == "false" else _NO_MATCH
+
+
+def _to_integer(raw: str) -> Any:
+    return int(raw) if _INTEGER.match(raw) else _NO_MATCH
+
+
+def _to_number(raw: str) -> Any:
+    if not _NUMBER.match(raw):
+        return _NO_MATCH
+    if _INTEGER.match(raw):
+        return int(raw)
+    number = float(raw)
+    return number if math.isfinite(number) else _NO_MATCH
+
+
+def _to_null(raw: str) -> Any:
+    return None if raw == "null" else _NO_MATCH
+
+
+def _to_null_or_empty(raw: str) -> Any:
+    return None if raw in ("null", "") else _NO_MATCH
+
+
+@dataclass(frozen=True, slots=True)
+class Coercion:
+    """How raw strings become typed values for one schema; computed once, applied per request.
+
+    ``kind`` is the shape the style extracts (``scalar``, ``array`` or ``object``);
+    ``parsers`` are the scalar conversions to try in order, the string itself being the
+    fallback.
+    """
+
+    kind: str = "scalar"
+    parsers: tuple[Callable[[str], Any], ...] = ()
+    items: Coercion | None = None
+    properties: Mapping[str, Coercion] = field(default_factory=dict)
+    additional: Coercion | None = None
+
+    def scalar(self, raw: str) -> Any:
+        """``raw`` converted to the first scalar type that fits, else unchanged."""
+        for parse in self.parsers:
+            value = parse(raw)
+            if value is not _NO_MATCH:
+                return value
+        return raw
+
+    def property(self, name: str) -> Coercion:
+        """The plan for one property of an object."""
+        return self.properties.get(name) or self.additional or KEEP
+
+    def apply(self, raw: Any) -> Any:
+        """Coerce what a style extracted: a string, a list of strings or a dict of strings."""
+        if isinstance(raw, str):
+            return self.scalar(raw)
+        if isinstance(raw, list):
+            item = self.items or KEEP
+            return [item.apply(x) for x in raw]
+        if isinstance(raw, dict):
+            return {k: self.property(k).apply(v) for k, v in raw.items()}
+        return raw  # params.Malformed, passed on for the validator to report
+
+
+# The plan that changes nothing: text stays text.
+KEEP = Coercion()
+
+
+def coercion_for(schema: Any, document: Mapping[str, Any], *, depth: int = 0) -> Coercion:
+    """Build the coercion plan of ``schema`` (local ``$ref``s resolve in ``document``)."""
+    types = schema_types(schema, document)
+    if types is None or depth > _MAX_DEPTH:
+        return KEEP
+    if "array" in types:
+        items: Coercion | None = None
+        for member in schema_members(schema, document):
+            if isinstance(member.get("items"), Mapping | bool):
+                items = coercion_for(member["items"], document, depth=depth + 1)
+                break
+        return Coercion(kind="array", items=items)
+    if "object" in types:
+        properties: dict[str, Coercion] = {}
+        additional: Coercion | None = None
+        for member in schema_members(schema, document):
+            declared = member.get("properties")
+            for name, sub in declared.items() if isinstance(declared, Mapping) else ():
+                if name not in properties:
+                    properties[name] = coercion_for(sub, document, depth=depth + 1)
+            extra = member.get("additionalProperties")
+            if additional is None and isinstance(extra, Mapping):
+                additional = coercion_for(extra, document, depth=depth + 1)
+        return Coercion(kind="object", properties=properties, additional=additional)
+    parsers: list[Callable[[str], Any]] = []
+    if "boolean" in types:
+        parsers.append(_to_boolean)
+    if "number" in types:
+        parsers.append(_to_number)
+    elif "integer" in types:
+        parsers.append(_to_integer)
+    if "null" in types:
+        # An empty value means null only when an empty string is not a valid reading of it.
+        parsers.append(_to_null if "string" in types else _to_null_or_empty)
+    return Coercion(kind="scalar", parsers=tuple(parsers))
+
+
+def object_properties(schema: Any, document: Mapping[str, Any]) -> dict[str, Any]:
+    """The property schemas of an object schema, gathered through ``$ref`` and combinators."""
+    out: dict[str, Any] = {}
+    for member in schema_members(schema, document):
+        properties = member.get("properties")
+        if isinstance(properties, Mapping):
+            for name, sub in properties.items():
+                out.setdefault(str(name), sub)
+    return out
+
+
+class SchemaFacts:
+    """`schema_types`, `object_properties` and `schema_members` of one document, memoized.
+
+    The document does not change once loaded, so what a schema admits is worked out at its
+    first use and then looked up by the schema's identity: the request path never walks
+    ``$ref``s and combinators again. Each entry keeps its schema alive and is checked against
+    it, so an id reused by a later object cannot hit a stale entry.
+    """
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self._types: dict[int, tuple[Any, frozenset[str] | None]] = {}
+        self._properties: dict[int, tuple[Any, dict[str, Any]]] = {}
+        self._members: dict[int, tuple[Any, list[Mapping[str, Any]]]] = {}
+        self._required: dict[int, tuple[Any, tuple[str, ...]]] = {}
+
+    def types(self, schema: Any) -> frozenset[str] | None:
+        """`schema_types` of ``schema``."""
+        entry = self._types.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            entry = self._types[id(schema)] = (schema, schema_types(schema, self.document))
+        return entry[1]
+
+    def properties(self, schema: Any) -> dict[str, Any]:
+        """`object_properties` of ``schema`` (shared: do not change it)."""
+        entry = self._properties.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            entry = self._properties[id(schema)] = (
+                schema,
+                object_properties(schema, self.document),
+            )
+        return entry[1]
+
+    def members(self, schema: Any) -> list[Mapping[str, Any]]:
+        """`schema_members` of ``schema`` (shared: do not change it)."""
+        entry = self._members.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            entry = self._members[id(schema)] = (schema, schema_members(schema, self.document))
+        return entry[1]
+
+    def required(self, schema: Any) -> tuple[str, ...]:
+        """The property names ``schema`` or any schema it combines with requires, sorted."""
+        entry = self._required.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            names: set[str] = set()
+            for member in self.members(schema):
+                names.update(member.get("required") or [])
+            entry = self._required[id(schema)] = (schema, tuple(sorted(names)))
+        return entry[1]

@@ -1,0 +1,142 @@
+"""Compiled validators that check generated candidates against exactly what a schema means."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import jsonschema_rs
+
+from mockserver.generation.all_of import RESIDUAL
+from mockserver.generation.messages import generation_error
+from mockserver.generation.schema_view import Memo, SchemaIndex
+
+__all__ = ["CandidateChecks"]
+
+_SUB_ONE: Final = frozenset({
+    "items", "additionalProperties", "contains", "not", "if", "then", "else", "propertyNames",
+    "unevaluatedItems", "unevaluatedProperties", "additionalItems", "contentSchema"
+})  # fmt: skip
+_SUB_LIST: Final = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_SUB_MAP: Final = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
+
+
+class CandidateChecks:
+    """Validators for the schemas of one document, per direction (``readOnly``/``writeOnly``).
+
+    Each validator checks a copy of the schema whose hidden properties are forbidden, against a
+    ``jsonschema_rs`` registry holding the whole document, so every ``$ref`` resolves.
+    """
+
+    def __init__(self, index: SchemaIndex) -> None:
+        self.index = index
+        self._exact: Memo[Mapping[str, Any]] = Memo()
+        self._validators: Memo[jsonschema_rs.Validator] = Memo()
+        self._examples: Memo[tuple[list[Any], list[Any]]] = Memo()
+        self._members: Memo[list[Any]] = Memo()
+        self._registries: dict[str, jsonschema_rs.Registry] = {}
+
+    def record_merge(self, merged: Mapping[str, Any], source: Mapping[str, Any]) -> None:
+        """Check values of ``merged`` (``source`` with its allOf merged) against ``source``."""
+        self._exact.put(merged, source)
+
+    def _transform(self, node: Any, direction: str) -> Any:
+        """A copy of a schema for validation: absolute $refs, hidden properties forbidden."""
+        if not isinstance(node, Mapping):
+            return node
+        base = f"urn:mockserver:{direction}"
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#"):
+                out[key] = base + value
+            elif key in _SUB_ONE:
+                out[key] = self._transform(value, direction)
+            elif key in _SUB_LIST and isinstance(value, list):
+                out[key] = [self._transform(v, direction) for v in value]
+            elif key in _SUB_MAP and isinstance(value, Mapping):
+                out[key] = {k: self._transform(v, direction) for k, v in value.items()}
+            elif key != RESIDUAL:
+                out[key] = value
+        hidden = self.index.hidden_names(node, direction)
+        if hidden:
+            props = out["properties"]
+            out["properties"] = {k: False if k in hidden else v for k, v in props.items()}
+            if isinstance(out.get("required"), list):
+                out["required"] = [r for r in out["required"] if r not in hidden]
+        return out
+
+    def _transform_document(self, node: Any, direction: str) -> Any:
+        """Transform every schema location of an OpenAPI document, leaving the rest alone."""
+        if isinstance(node, list):
+            return [self._transform_document(v, direction) for v in node]
+        if not isinstance(node, Mapping):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "schema":
+                out[key] = self._transform(value, direction)
+            elif key == "schemas" and isinstance(value, Mapping):
+                out[key] = {k: self._transform(v, direction) for k, v in value.items()}
+            elif key in ("example", "examples"):
+                out[key] = value
+            else:
+                out[key] = self._transform_document(value, direction)
+        return out
+
+    def _registry(self, direction: str) -> jsonschema_rs.Registry:
+        registry = self._registries.get(direction)
+        if registry is None:
+            doc = self.index.document
+            # A bare JSON Schema document (no "openapi") is one schema from its root.
+            body = (
+                self._transform_document(doc, direction)
+                if "openapi" in doc or "components" in doc or "paths" in doc
+                else self._transform(doc, direction)
+            )
+            resource = (f"urn:mockserver:{direction}", body)
+            registry = jsonschema_rs.Registry([resource], draft=jsonschema_rs.Draft202012)
+            self._registries[direction] = registry
+        return registry
+
+    def validator(self, node: Any, direction: str) -> jsonschema_rs.Validator:
+        """A compiled validator for exactly what ``node`` means (merges are checked unmerged)."""
+        hit = self._validators.get(node, direction)
+        if hit is not None:
+            return hit
+        source = self._exact.get(node)
+        schema = self._transform(node if source is None else source, direction)
+        try:
+            validator = jsonschema_rs.Draft202012Validator(
+                schema, validate_formats=True, registry=self._registry(direction)
+            )
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            what = f"schema cannot be compiled: {exc}"
+            fix = "fix the schema (invalid regex or unresolvable $ref)"
+            raise generation_error(what, self.index.pointer_of(node), fix) from exc
+        return self._validators.put(node, validator, direction)
+
+    def valid_examples(
+        self, node: Mapping[str, Any], direction: str
+    ) -> tuple[list[Any], list[Any]]:
+        """Valid examples of a node: all of them, and only the scalar ones."""
+        hit = self._examples.get(node, direction)
+        if hit is not None:
+            return hit
+        pool = list(node["examples"]) if isinstance(node.get("examples"), list) else []
+        if "example" in node:
+            pool.append(node["example"])
+        check = self.validator(node, direction)
+        valid = [e for e in pool if check.is_valid(e)]
+        leaves = [e for e in valid if not isinstance(e, dict | list)]
+        return self._examples.put(node, (valid, leaves), direction)
+
+    def valid_members(self, node: Mapping[str, Any], direction: str) -> list[Any]:
+        """The ``const``/``enum`` members of a node that the rest of the node allows."""
+        hit = self._members.get(node, direction)
+        if hit is not None:
+            return hit
+        values = [node["const"]] if "const" in node else list(node["enum"])
+        check = self.validator(node, direction)
+        return self._members.put(node, [v for v in values if check.is_valid(v)], direction)

@@ -1,0 +1,168 @@
+"""Pact provider states for the mock: ``POST /__mock/provider-states``.
+
+The verifier posts ``{"state": name, "params": {...}, "action": "setup" | "teardown"}``, the
+protocol the reference provider answers at ``/_pact/provider-states``. The states are not
+written here: they come from the shared definitions (``contracts/states.yaml``, or the file
+named by ``MOCKSERVER_PROVIDER_STATES``), read through ``contracts.states``. Setup runs their
+steps against the mock's own state, the way its API would have produced it:
+
+- a user is stored as an imported user (password hashed, identity indexed) and given a token
+  pair the mock signs;
+- a record is built by the same `RecordBuilder` a POST uses (id, timestamps, defaults,
+  ``x-mock-compute`` values) and stored in its collection, with its owner and parents;
+- a request runs through the engine in-process, as that user.
+
+Setup answers the state's ``answers`` (ids, tokens) for the verifier to inject; teardown
+forgets all state, so each interaction starts clean.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from mockserver.compile.resources import Resource
+from mockserver.compile.schemas import object_properties
+from mockserver.state.mock import USERS, StatefulMock
+from mockserver.state.records import OWNER
+
+if TYPE_CHECKING:
+    from contracts.states import StateDefinitions, Step
+    from mockserver.server.engine import Engine
+
+__all__ = ["STATES_ENV", "ProviderStateError", "change_state", "state_definitions"]
+
+STATES_ENV = "MOCKSERVER_PROVIDER_STATES"
+
+_cache: dict[str, StateDefinitions] = {}
+
+
+class ProviderStateError(Exception):
+    """A state change the mock refuses (answered 400 with this message)."""
+
+
+def state_definitions() -> StateDefinitions:
+    """The shared definitions: ``$MOCKSERVER_PROVIDER_STATES`` or ``contracts/states.yaml``."""
+    from contracts.states import DEFAULT_STATES, load_states
+
+    path = os.environ.get(STATES_ENV) or str(DEFAULT_STATES)
+    if path not in _cache:
+        _cache[path] = load_states(path)
+    return _cache[path]
+
+
+async def change_state(engine: Engine, body: Any) -> dict[str, Any]:
+    """Run one state change request; answer the values to inject."""
+    from contracts.states import StateDefinitionError, StateError
+
+    if engine.state is None:
+        raise ProviderStateError("the mock is stateless (--stateless): it has no provider states")
+    if not isinstance(body, Mapping) or not isinstance(body.get("state"), str):
+        raise ProviderStateError('expected {"state": "<name>", "params": {...}, "action": "setup"}')
+    params = body.get("params") or {}
+    action = body.get("action", "setup")
+    if not isinstance(params, Mapping) or action not in ("setup", "teardown"):
+        raise ProviderStateError("expected params to be an object and action setup or teardown")
+    try:
+        definition = state_definitions().definition(body["state"])
+        if action == "teardown":
+            await engine.state.reset()
+            return {}
+        context = definition.bind(params)
+        if definition.reset:
+            await engine.state.reset()
+        for step in definition.steps:
+            context[step.alias] = await _run(engine, engine.state, step, context)
+        return definition.answer(context)
+    except (StateError, StateDefinitionError) as exc:
+        raise ProviderStateError(str(exc)) from exc
+
+
+async def _run(engine: Engine, mock: StatefulMock, step: Step, context: dict[str, Any]) -> Any:
+    from contracts.states import RecordStep, StateError, UserStep, render
+
+    now = datetime.now(UTC)
+    if isinstance(step, UserStep):
+        return await _user(mock, render(dict(step.fields), context), now)
+    if isinstance(step, RecordStep):
+        resource = mock.model.resources.get(step.collection)
+        if resource is None:
+            known = ", ".join(sorted(mock.model.resources))
+            raise StateError(f"the spec has no collection {step.collection}; known: {known}")
+        owner = context[step.owner]["id"] if step.owner else None
+        record = mock.builder.create(
+            resource,
+            render(dict(step.fields), context),
+            owner=owner,
+            parents=render(dict(step.parents), context),
+            now=now,
+            sequence=await mock.next_sequence(),
+        )
+        await mock.store.put(resource.name, str(record[resource.id_field]), record)
+        return record
+    user = context[step.user]
+    headers = {str(k): str(v) for k, v in render(dict(step.headers), context).items()}
+    headers["Authorization"] = f"Bearer {user['accessToken']}"
+    transport = httpx.ASGITransport(app=engine)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        response = await client.request(
+            step.method,
+            engine.spec.base_path + str(render(step.path, context)),
+            headers=headers,
+            json=render(step.body, context),
+        )
+    answered = response.json() if response.content else {}
+    if response.status_code >= 400:
+        raise StateError(
+            f"request step {step.alias} ({step.method} {step.path}) answered "
+            f"{response.status_code}: {answered.get('detail', response.text)}"
+        )
+    return {"status": response.status_code, **(answered if isinstance(answered, dict) else {})}
+
+
+async def _user(mock: StatefulMock, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Create or reset the account ``fields`` describe; log it in."""
+    password = fields.pop("password", None)
+    existing = await mock.store.get_value(f"identity:{str(fields.get('email', '')).lower()}")
+    record = mock.builder.create(
+        _user_resource(mock), fields, owner=None, parents={}, now=now,
+        sequence=await mock.next_sequence(),
+    )  # fmt: skip
+    if existing:
+        record["id"] = existing
+    if password is not None:
+        record["password"] = password
+    record[OWNER] = None
+    await mock.actions.adopt_user(record)
+    user_id = str(record["id"])
+    generation = int((await mock.store.get(USERS, user_id) or {}).get("__generation__", 0))
+    return {
+        **{k: v for k, v in record.items() if not k.startswith("__") and k != "password"},
+        "id": user_id,
+        "accessToken": mock.tokens.issue_access(user_id, generation),
+        "refreshToken": await mock.tokens.issue_refresh(user_id),
+    }
+
+
+def _user_resource(mock: StatefulMock) -> Resource:
+    """Users as the register operation answers them (its first 2xx schema)."""
+    for op in mock.model.operations:
+        action = op.extensions.get("x-mock-action")
+        if isinstance(action, Mapping) and action.get("type") == "register":
+            schema = next(
+                (m.schema for s, r in sorted(op.responses.items()) if s.startswith("2")
+                 for m in r.content.values()),
+                None,
+            )  # fmt: skip
+            return Resource(
+                collection=USERS,
+                item="",
+                id_param="",
+                schema=schema,
+                properties=object_properties(schema, mock.document),
+            )
+    raise ProviderStateError("the spec declares no register action, so it has no users to set up")

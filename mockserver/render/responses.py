@@ -1,0 +1,263 @@
+"""Chooses and renders the response to a valid request: status, media type, body, headers.
+
+Order for the body: the example the client named, then the media type's named examples,
+its ``example``, the schema's own ``examples``, and generated data last. Static bodies are
+serialized once and reused; only generated ones cost work per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from mockserver.compile.operations import MediaType, Operation, Parameter, Response, follow
+from mockserver.render.prefer import Preferences
+from mockserver.render.problems import Problem, declared_response
+from mockserver.spec.pointer import resolve
+
+__all__ = ["Rendered", "Responder", "negotiate"]
+
+Generate = Callable[[Mapping[str, Any] | bool, str], Any]
+
+# What an operation that declares no deliverable response answers.
+NO_RESPONSE_STATUS = 204
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A response ready to send."""
+
+    status: int
+    media_type: str | None
+    body: bytes
+    headers: dict[str, str]
+
+
+def _parse_accept(accept: str) -> list[tuple[str, float]]:
+    ranges = []
+    for part in accept.split(","):
+        media, *params = part.strip().split(";")
+        quality = 1.0
+        for param in params:
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media:
+            ranges.append((media.strip().lower(), quality))
+    return ranges
+
+
+def _matches(accepted: str, offered: str) -> bool:
+    offered = offered.split(";")[0].strip().lower()
+    if accepted in ("*/*", offered):
+        return True
+    kind, _, sub = accepted.partition("/")
+    o_kind, _, o_sub = offered.partition("/")
+    if sub == "*":
+        return kind == o_kind
+    # A client accepting application/json takes application/problem+json too.
+    return kind == o_kind and sub == "json" and o_sub.endswith("+json")
+
+
+def negotiate(accept: str | None, offered: list[str]) -> str | None:
+    """The offered media type the client accepts best; the first offered one without Accept."""
+    if not offered:
+        return None
+    if not accept:
+        return offered[0]
+    best: tuple[float, int] | None = None
+    choice = None
+    for index, name in enumerate(offered):
+        for accepted, quality in _parse_accept(accept):
+            if quality > 0 and _matches(accepted, name):
+                rank = (quality, -index)
+                if best is None or rank > best:
+                    best, choice = rank, name
+    return choice
+
+
+def _encode(media_type: str, value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    base = media_type.split(";")[0].strip().lower()
+    if isinstance(value, str) and not (base.endswith("json") or base in ("*/*", "application/*")):
+        return value.encode()
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _content_type(media_type: str) -> str:
+    base = media_type.split(";")[0].strip().lower()
+    if base in ("*/*", "application/*"):
+        return "application/json"
+    return media_type
+
+
+class Responder:
+    """The compiled responses of one operation."""
+
+    def __init__(self, document: Mapping[str, Any], operation: Operation, generate: Generate):
+        self._document = document
+        self._operation = operation
+        self._generate = generate
+        self.default_status = self._default_status()
+        self._static: dict[tuple[str, str, str], bytes] = {}
+        self._static_headers: dict[str, dict[str, Any]] = {}
+
+    def _default_status(self) -> int:
+        # 1xx are interim responses: HTTP cannot send one as the final answer.
+        codes = sorted(int(s) for s in self._operation.responses if s.isdigit() and s[0] != "1")
+        success = [c for c in codes if 200 <= c < 300]
+        if success:
+            return success[0]
+        if "2XX" in self._operation.responses or "DEFAULT" in self._operation.responses:
+            return 200
+        return codes[0] if codes else NO_RESPONSE_STATUS
+
+    def respond(self, prefs: Preferences, accept: str | None, key: str) -> Rendered | Problem:
+        """Render the response for a valid request; ``key`` seeds generated data."""
+        status = prefs.code if prefs.code is not None else self.default_status
+        if status < 200:
+            return Problem(
+                400,
+                "informational_status",
+                "Informational statuses cannot be mocked",
+                f"Prefer code={status} asks for a 1xx status, which HTTP only sends before a "
+                "final response; ask for a 2xx-5xx status instead.",
+            )
+        response = declared_response(self._operation, status)
+        if response is None and prefs.code is None:
+            # Nothing deliverable is declared (none at all, as 3.1 allows, or only 1xx):
+            # answer that nothing went wrong, with no body.
+            return Rendered(NO_RESPONSE_STATUS, None, b"", {})
+        if response is None:
+            declared = ", ".join(sorted(self._operation.responses)) or "none"
+            return Problem(
+                400,
+                "undeclared_status",
+                "Requested status is not declared",
+                f"Prefer code={status} asks for a status {self._operation.label} does not "
+                f"declare; declared: {declared}.",
+            )
+        headers = self._headers(response, key)
+        if not response.content:
+            return Rendered(status, None, b"", headers)
+        name = negotiate(accept, list(response.content))
+        if name is None:
+            offered = ", ".join(response.content)
+            return Problem(
+                406,
+                "not_acceptable",
+                "Not acceptable",
+                f"Accept: {accept} matches none of the media types {self._operation.label} "
+                f"answers with status {status}: {offered}.",
+            )
+        media = response.content[name]
+        body = self._body(response, media, prefs, key)
+        if isinstance(body, Problem):
+            return body
+        return Rendered(status, _content_type(name), body, headers)
+
+    def _body(
+        self, response: Response, media: MediaType, prefs: Preferences, key: str
+    ) -> bytes | Problem:
+        if prefs.example is not None:
+            if prefs.example not in media.examples:
+                available = ", ".join(media.examples) or "none"
+                return Problem(
+                    400,
+                    "unknown_example",
+                    "Requested example does not exist",
+                    f"Prefer example={prefs.example} names no example of {self._operation.label} "
+                    f"{response.status} {media.name}; available: {available}.",
+                )
+            return self._cached(response, media, prefs.example, media.examples[prefs.example])
+        if not prefs.dynamic:
+            if media.examples:
+                first = next(iter(media.examples))
+                return self._cached(response, media, first, media.examples[first])
+            schema_example = self._schema_example(media)
+            if schema_example is not _MISSING:
+                return self._cached(response, media, "schema", schema_example)
+        if media.schema is None:
+            return b""
+        return _encode(media.name, self._generate(media.schema, f"{media.pointer}|{key}"))
+
+    def _cached(self, response: Response, media: MediaType, name: str, value: Any) -> bytes:
+        cache_key = (response.status, media.name, name)
+        body = self._static.get(cache_key)
+        if body is None:
+            body = self._static[cache_key] = _encode(media.name, value)
+        return body
+
+    def _schema_example(self, media: MediaType) -> Any:
+        if media.schema is None or isinstance(media.schema, bool):
+            return _MISSING
+        schema, _ = follow(self._document, media.schema, media.pointer)
+        if isinstance(schema, Mapping):
+            if isinstance(schema.get("examples"), list) and schema["examples"]:
+                return schema["examples"][0]
+            if "example" in schema:
+                return schema["example"]
+        return _MISSING
+
+    def _headers(self, response: Response, key: str) -> dict[str, str]:
+        static = self._static_headers.get(response.status)
+        if static is None:
+            static = self._static_headers[response.status] = {
+                name: self._header_value(header, key, static=True)
+                for name, header in response.headers.items()
+                if name.lower() != "content-type"
+            }
+        out = {}
+        for name, value in static.items():
+            if value is _MISSING:
+                value = self._header_value(response.headers[name], key, static=False)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def _header_value(self, header: Parameter, key: str, *, static: bool) -> Any:
+        """The header's value; with ``static``, `_MISSING` when it must be generated."""
+        if not header.required and header.schema in ({}, None, True):
+            return None
+        value: Any = _MISSING
+        schema, _ = follow(self._document, header.schema, header.pointer)
+        examples = _header_examples(self._document, header)
+        if examples:
+            value = examples[0]
+        elif isinstance(schema, Mapping) and schema.get("examples"):
+            value = schema["examples"][0]
+        elif isinstance(schema, Mapping) and "example" in schema:
+            value = schema["example"]
+        if value is _MISSING:
+            if static:
+                return _MISSING
+            value = self._generate(header.schema, f"{header.pointer}|{key}")
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, list):
+            return ",".join(str(v) for v in value)
+        return None if value is None else str(value)
+
+
+_MISSING: Any = object()
+
+
+def _header_examples(document: Mapping[str, Any], header: Parameter) -> list[Any]:
+    raw = resolve(document, header.pointer)
+    if not isinstance(raw, Mapping):
+        return []
+    values = []
+    if "example" in raw:
+        values.append(raw["example"])
+    for example in (raw.get("examples") or {}).values():
+        resolved, _ = follow(document, example, header.pointer)
+        if isinstance(resolved, Mapping) and "value" in resolved:
+            values.append(resolved["value"])
+    return values

@@ -1,0 +1,191 @@
+"""The control API under ``/__mock/``: reset, state export and import, journal, health,
+Pact provider states.
+
+Reachable from loopback only, unless an admin token is configured: then a client elsewhere
+must send it as ``Authorization: Bearer <token>`` (or ``X-Mock-Admin-Token``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver.errors import StateUnavailableError
+from mockserver.server.engine import Engine
+
+__all__ = ["ADMIN_PREFIX", "admin_routes"]
+
+ADMIN_PREFIX = "/__mock"
+PROBLEM_JSON = "application/problem+json"
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _json(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def _problem(status: int, code: str, title: str, detail: str) -> Response:
+    body = {"type": f"urn:mockserver:problem:{code.replace('_', '-')}", "title": title,
+            "status": status, "detail": detail, "code": code}  # fmt: skip
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON)
+
+
+def _is_loopback(request: Request) -> bool:
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _answering_outages(endpoint: Endpoint) -> Endpoint:
+    """``endpoint``, answering 503 (not 500) while the shared state cannot be reached."""
+
+    async def answered(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except StateUnavailableError as exc:
+            response = _problem(503, "state_unavailable", "State unavailable", str(exc))
+            response.headers["Retry-After"] = "1"
+            return response
+
+    return answered
+
+
+def _guard(endpoint: Endpoint, token: str | None) -> Endpoint:
+    endpoint = _answering_outages(endpoint)
+
+    async def guarded(request: Request) -> Response:
+        if _is_loopback(request):
+            return await endpoint(request)
+        if token is None:
+            return _problem(
+                403,
+                "admin_loopback_only",
+                "Admin API is loopback only",
+                "Start the mock with --admin-token to reach /__mock/ from elsewhere.",
+            )
+        sent = request.headers.get("x-mock-admin-token") or ""
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            sent = sent or credentials.strip()
+        if not hmac.compare_digest(sent.encode(), token.encode()):
+            return _problem(401, "admin_token_required", "Admin token required",
+                            "Send the admin token as Authorization: Bearer <token>.")  # fmt: skip
+        return await endpoint(request)
+
+    return guarded
+
+
+def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
+    """The ``/__mock/`` routes controlling ``engine``."""
+    started = time.time()
+
+    async def health(request: Request) -> Response:
+        return _json({
+            "status": "ok",
+            "operations": len(engine.operations),
+            "stateful": engine.state is not None,
+            "uptimeSeconds": round(time.time() - started, 3),
+            "journalEntries": await engine.journal.count(),
+        })  # fmt: skip
+
+    async def reset(request: Request) -> Response:
+        if engine.state is not None:
+            await engine.state.reset()
+        await engine.journal.clear()
+        return Response(status_code=204)
+
+    async def get_state(request: Request) -> Response:
+        if engine.state is None:
+            return _stateless()
+        return _json(await engine.state.export_state())
+
+    async def put_state(request: Request) -> Response:
+        if engine.state is None:
+            return _stateless()
+        try:
+            data = orjson.loads(await request.body())
+        except orjson.JSONDecodeError as exc:
+            return _problem(400, "malformed_body", "Malformed JSON", f"body: {exc}")
+        problem = _state_problem(data)
+        if problem is not None:
+            return _problem(400, "invalid_state", "Invalid state", problem)
+        await engine.state.reset()
+        await engine.state.import_state(data)
+        return Response(status_code=204)
+
+    async def journal(request: Request) -> Response:
+        params = request.query_params
+        try:
+            status = int(params["status"]) if "status" in params else None
+            since = int(params["since"]) if "since" in params else None
+            limit = int(params["limit"]) if "limit" in params else None
+        except ValueError:
+            return _problem(400, "invalid_filter", "Invalid journal filter",
+                            "status, since and limit must be integers.")  # fmt: skip
+        entries = await engine.journal.query(
+            method=params.get("method"),
+            path=params.get("path"),
+            status=status,
+            operation_id=params.get("operationId"),
+            since=since,
+            limit=limit,
+        )
+        return _json({"entries": [e.to_json() for e in entries]})
+
+    async def clear_journal(request: Request) -> Response:
+        await engine.journal.clear()
+        return Response(status_code=204)
+
+    async def provider_states(request: Request) -> Response:
+        # Pact's state change protocol, with the states of the shared definitions.
+        from mockserver.pact.states import ProviderStateError, change_state
+
+        try:
+            return _json(await change_state(engine, orjson.loads(await request.body())))
+        except orjson.JSONDecodeError as exc:
+            return _problem(400, "malformed_body", "Malformed JSON", f"body: {exc}")
+        except ProviderStateError as exc:
+            return _problem(400, "invalid_provider_state", "Invalid provider state", str(exc))
+
+    def route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
+        return Route(ADMIN_PREFIX + path, _guard(endpoint, token), methods=methods)
+
+    return [
+        route("/health", health, ["GET"]),
+        route("/reset", reset, ["POST"]),
+        route("/state", get_state, ["GET"]),
+        route("/state", put_state, ["PUT"]),
+        route("/journal", journal, ["GET"]),
+        route("/journal", clear_journal, ["DELETE"]),
+        route("/provider-states", provider_states, ["POST"]),
+    ]
+
+
+def _stateless() -> Response:
+    return _problem(
+        409,
+        "stateless",
+        "The mock is stateless",
+        "Started with --stateless, so it has no state to export or import.",
+    )
+
+
+def _state_problem(data: Any) -> str | None:
+    """What is wrong with an imported state document, or None."""
+    if not isinstance(data, dict) or not isinstance(data.get("collections", {}), dict):
+        return 'expected {"collections": {"<collection path>": {"<id>": {record}}}}'
+    for name, records in data.get("collections", {}).items():
+        if not isinstance(records, dict) or not all(isinstance(r, dict) for r in records.values()):
+            return f"collections.{name}: expected an object of records keyed by id"
+    return None

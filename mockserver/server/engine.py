@@ -1,0 +1,426 @@
+"""The request hot path: route, authorize, validate, respond. Everything is compiled up front.
+
+`Engine` is a plain ASGI callable built once from a loaded spec. Per request it does one trie
+lookup, one security check, one validation pass with precompiled validators and, for static
+examples, sends bytes serialized at the first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import Message, Receive, Scope, Send
+
+from mockserver.auth.credentials import SecurityChecker
+from mockserver.compile.operations import Operation, compile_operations
+from mockserver.compile.routing import Router
+from mockserver.compile.schemas import SchemaRegistry
+from mockserver.errors import StateUnavailableError
+from mockserver.generation.generator import DataGenerator
+from mockserver.render.prefer import PreferenceError, parse_preferences
+from mockserver.render.problems import Problem, ProblemRenderer
+from mockserver.render.responses import Rendered, Responder
+from mockserver.server.faults import Faults
+from mockserver.server.limits import Limits
+from mockserver.spec.loader import Spec, paused_gc
+from mockserver.spec.normalize import request_view, response_view
+from mockserver.state.mock import Request, StatefulMock, utcnow
+from mockserver.state.records import RecordBuilder
+from mockserver.store.journal import Journal, MemoryJournal
+from mockserver.store.memory import MemoryStore, Store
+from mockserver.validation.request import RequestValidator, Violation
+
+__all__ = ["VARY_ORIGIN", "CompiledOperation", "Engine", "add_vary_origin"]
+
+# Set in the scope (by the app's CORS middleware, for a request without an Origin) when the
+# engine is to add ``Vary: Origin`` to its answer itself instead of through a wrapped ``send``.
+VARY_ORIGIN = "mockserver.vary_origin"
+
+logger = logging.getLogger("mockserver")
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledOperation:
+    """Everything one operation needs at request time."""
+
+    operation: Operation
+    security: SecurityChecker
+    validator: RequestValidator
+    responder: Responder
+    # 422 when the spec declares it for validation failures and not 400.
+    invalid_status: int
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _RequestHeaders(Headers):
+    """`Headers` that look names up in a dict.
+
+    Every stage reads a few headers (prefer, authorization, accept, content-type, declared
+    header parameters), and `Headers` scans the raw list on each read and raises KeyError
+    for an absent name; reading them from one dict built per request is cheaper.
+    """
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__(scope=scope)
+        first: dict[str, str] = {}
+        for key, value in self.raw:
+            first.setdefault(key.decode("latin-1"), value.decode("latin-1"))
+        self._first = first
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._first.get(key.lower(), default)
+
+    def __getitem__(self, key: str) -> str:
+        return self._first[key.lower()]
+
+    def __contains__(self, key: Any) -> bool:
+        return isinstance(key, str) and key.lower() in self._first
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """What the journal records beyond the status: violations and injected faults."""
+
+    violations: list[dict[str, str]] = field(default_factory=list)
+    fault: str | None = None
+
+
+def _invalid_status(operation: Operation) -> int:
+    if "400" not in operation.responses and "422" in operation.responses:
+        return 422
+    return 400
+
+
+def _violations_problem(status: int, violations: list[Violation]) -> Problem:
+    count = len(violations)
+    first = violations[0]
+    detail = f"{first.location}: {first.message}"
+    if count > 1:
+        detail = f"{count} problems in the request; first: {detail}"
+    return Problem(
+        status,
+        "validation_failed",
+        "Request validation failed",
+        detail,
+        errors=[(v.location, v.code, v.message) for v in violations],
+    )
+
+
+class Engine:
+    """The ASGI application that answers every operation of one spec."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        *,
+        seed: int | None = None,
+        stateful: bool = True,
+        store: Store | None = None,
+        jwt_secret: str | None = None,
+        faults: Faults | None = None,
+        journal: Journal | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.spec = spec
+        # The body cap of `RequestLimits` (which refuses first under `create_app`), kept here
+        # too for the engine served on its own.
+        self.max_body_bytes = (limits or Limits()).max_body_bytes
+        self.faults = faults or Faults(seed=seed)
+        self.journal: Journal = journal or MemoryJournal()
+        self._fixtures: Mapping[str, Any] | None = None
+        # Compiling allocates like loading does: no collector passes meanwhile (`paused_gc`).
+        with paused_gc():
+            request_doc = request_view(spec.document)
+            response_doc = response_view(spec.document)
+            requests = SchemaRegistry(request_doc)
+            responses = SchemaRegistry(response_doc)
+            self.generator = DataGenerator(response_doc, seed=seed)
+
+            def generate(schema: Mapping[str, Any] | bool, key: str) -> Any:
+                return self.generator.generate(schema, key=key, direction="response")
+
+            def validate(schema: Mapping[str, Any] | bool, pointer: str) -> Any:
+                return responses.compile(schema, pointer=pointer).is_valid
+
+            self.problems = ProblemRenderer(response_doc, validate, generate)
+            self.router: Router[CompiledOperation] = Router(spec.base_path)
+            self.operations: list[CompiledOperation] = []
+            request_ops = compile_operations(request_doc)
+            response_ops = compile_operations(response_doc)
+            for req_op, resp_op in zip(request_ops, response_ops, strict=True):
+                compiled = CompiledOperation(
+                    operation=req_op,
+                    security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
+                    validator=RequestValidator(req_op, requests),
+                    responder=Responder(response_doc, resp_op, generate),
+                    invalid_status=_invalid_status(req_op),
+                )
+                if compiled.security.undefined:
+                    logger.warning(
+                        "%s: security names undefined schemes %s; they are not checked",
+                        req_op.label,
+                        ", ".join(compiled.security.undefined),
+                    )
+                self.operations.append(compiled)
+                self.router.add(req_op.path, req_op.method, compiled)
+            self.state: StatefulMock | None = None
+            if stateful:
+                self.state = StatefulMock(
+                    response_doc,
+                    response_ops,
+                    RecordBuilder(response_doc, generate),
+                    store or MemoryStore(),
+                    base_path=spec.base_path,
+                    jwt_secret=jwt_secret,
+                )
+                # Records are answered with the response view's operations (no writeOnly).
+                self._state_ops = {
+                    id(c.operation): op for c, op in zip(self.operations, response_ops, strict=True)
+                }
+
+    def preload(self, fixtures: Mapping[str, Any]) -> None:
+        """State to import before the first request is answered (``--fixtures``)."""
+        self._fixtures = fixtures
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        if self._fixtures is not None and self.state is not None:
+            fixtures, self._fixtures = self._fixtures, None
+            await self.state.import_state(fixtures)
+        started = time.perf_counter()
+        raw_path = scope.get("raw_path")
+        path = raw_path.decode("latin-1") if raw_path else scope["path"]
+        path = path.split("?", 1)[0]
+        method: str = scope["method"]
+        outcome = _Outcome()
+        match = self.router.match(path)
+        operation: Operation | None = None
+        if match is None:
+            rendered: Rendered | Problem = Problem(
+                404,
+                "no_such_path",
+                "Not found",
+                f"No operation of this API matches {path}"
+                + (f" (the base path is {self.spec.base_path})" if self.spec.base_path else "")
+                + ".",
+            )
+        elif (
+            compiled := match.methods.get(method)
+            or (match.methods.get("GET") if method == "HEAD" else None)
+        ) is None:
+            allowed = sorted(set(match.methods) | ({"HEAD"} if "GET" in match.methods else set()))
+            rendered = Problem(
+                405,
+                "method_not_allowed",
+                "Method not allowed",
+                f"{match.template} does not support {method}; it supports {', '.join(allowed)}.",
+                headers={"Allow": ", ".join(allowed)},
+            )
+        else:
+            operation = compiled.operation
+            rendered = await self._guarded(scope, receive, compiled, match.params, outcome)
+        answer: Rendered | None = None
+        if outcome.fault != "drop":
+            answer = (
+                self._render_problem(rendered, operation, path)
+                if isinstance(rendered, Problem)
+                else rendered
+            )
+        # Journaled before it is sent: a client holding the answer finds it in the journal,
+        # even in another worker's when the journal is shared (--state-url).
+        try:
+            await self.journal.record(
+                method=method,
+                path=path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=answer.status if answer is not None else 0,
+                started=started,
+                operation_id=operation.operation_id if operation else None,
+                violations=outcome.violations,
+                fault=outcome.fault,
+            )
+        except StateUnavailableError as exc:  # the journal shares Redis: answer unjournaled
+            logger.warning("journal not written: %s", exc)
+        if answer is None:
+            # Announce a body and close without it: the client sees a broken connection.
+            start: Message = {"type": "http.response.start", "status": 503,
+                              "headers": [(b"content-length", b"1")]}  # fmt: skip
+            if VARY_ORIGIN in scope:
+                add_vary_origin(start)
+            await send(start)
+        else:
+            await _send(send, answer, head=method == "HEAD", vary_origin=VARY_ORIGIN in scope)
+
+    async def _guarded(
+        self,
+        scope: Scope,
+        receive: Receive,
+        compiled: CompiledOperation,
+        params: dict[str, str],
+        outcome: _Outcome,
+    ) -> Rendered | Problem:
+        try:
+            return await self._handle(scope, receive, compiled, params, outcome)
+        except StateUnavailableError as exc:
+            logger.warning("%s: %s", compiled.operation.label, exc)
+            return Problem(
+                503,
+                "state_unavailable",
+                "State unavailable",
+                "The mock's shared state (--state-url) cannot be reached; retry shortly.",
+                headers={"Retry-After": "1"},
+            )
+        except _BodyTooLarge:
+            return Problem(
+                413,
+                "body_too_large",
+                "Request body too large",
+                f"The body exceeds {self.max_body_bytes} bytes.",
+            )
+        except Exception:  # a bug of ours must not look like the client's mistake
+            logger.exception("mock failed on %s", compiled.operation.label)
+            return Problem(
+                500,
+                "mock_error",
+                "Mock server error",
+                f"The mock failed while answering {compiled.operation.label}; "
+                "this is a bug in mockserver, not in the request.",
+            )
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        compiled: CompiledOperation,
+        params: dict[str, str],
+        outcome: _Outcome,
+    ) -> Rendered | Problem:
+        headers = _RequestHeaders(scope)
+        try:
+            prefs, query = parse_preferences(
+                headers.get("prefer"), scope.get("query_string", b"").decode("latin-1")
+            )
+        except PreferenceError as exc:
+            return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
+        if prefs.delay is not None or prefs.fault is not None or self.faults.active:
+            plan = self.faults.plan(delay=prefs.delay, fault=prefs.fault)
+            if plan.delay_ms:
+                await asyncio.sleep(plan.delay_ms / 1000)
+            if plan.fault is not None:
+                outcome.fault = plan.fault
+                if plan.fault == "drop":
+                    return Problem(503, "dropped", "Dropped", "The connection was dropped.")
+                status = int(plan.fault)
+                return Problem(
+                    status,
+                    "injected_fault",
+                    "Injected fault",
+                    f"The mock answered {status} on purpose (--chaos or Prefer: fault).",
+                    headers={"Retry-After": "1"} if status == 503 else None,
+                )
+        failure = compiled.security.check(headers, query)
+        user = None
+        if failure is None and self.state is not None:
+            authenticated = await self.state.authenticate(
+                compiled.operation, headers, anonymous=compiled.security.anonymous
+            )
+            if isinstance(authenticated, Problem):
+                return authenticated
+            user = authenticated
+        if failure is not None:
+            # The renderer shapes the body by the operation's declared 401 when there is one.
+            return Problem(
+                401,
+                "unauthorized",
+                "Authentication required",
+                failure.detail,
+                headers={"WWW-Authenticate": ", ".join(failure.challenges)},
+            )
+        body = await _read_body(receive, self.max_body_bytes)
+        validated, violations = compiled.validator.validate(
+            path_params=params, query_string=query, headers=headers, body=body
+        )
+        if violations:
+            outcome.violations = [
+                {"field": v.location, "code": v.code, "message": v.message} for v in violations
+            ]
+            return _violations_problem(compiled.invalid_status, violations)
+        if self.state is not None and not prefs.wants_example:
+            answer = await self.state.handle(
+                Request(
+                    operation=self._state_ops[id(compiled.operation)],
+                    validated=validated,
+                    params=params,
+                    headers=headers,
+                    user=user,
+                    now=utcnow(),
+                    client=(scope.get("client") or ("",))[0],
+                )
+            )
+            if answer is not None:
+                return answer
+        key = f"{scope['method']} {scope['path']}?{query}"
+        return compiled.responder.respond(prefs, headers.get("accept"), key)
+
+    def _render_problem(self, problem: Problem, operation: Operation | None, path: str) -> Rendered:
+        status, media_type, body, headers = self.problems.render(problem, operation, path)
+        return Rendered(status, media_type, body, headers)
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message: Message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        if chunk:
+            size += len(chunk)
+            if size > limit:
+                raise _BodyTooLarge
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send(
+    send: Send, rendered: Rendered, *, head: bool = False, vary_origin: bool = False
+) -> int:
+    raw_headers = [(b"content-length", str(len(rendered.body)).encode())]
+    if rendered.media_type:
+        raw_headers.append((b"content-type", rendered.media_type.encode()))
+    for name, value in rendered.headers.items():
+        raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
+    start: Message = {
+        "type": "http.response.start",
+        "status": rendered.status,
+        "headers": raw_headers,
+    }
+    if vary_origin:
+        add_vary_origin(start)
+    await send(start)
+    await send({"type": "http.response.body", "body": b"" if head else rendered.body})
+    return rendered.status
+
+
+def add_vary_origin(message: Message) -> None:
+    """Add ``Origin`` to the Vary of a response start, as CORSMiddleware does without one."""
+    raw = list(message.get("headers", []))
+    if any(name == b"vary" for name, _ in raw):
+        message["headers"] = raw
+        headers = MutableHeaders(scope=message)
+        headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
+    else:
+        message["headers"] = [*raw, (b"vary", b"Origin")]

@@ -1,0 +1,415 @@
+"""Walk an OpenAPI document's schemas, convert 3.0 schemas to 3.1, and build request/response views.
+
+After `normalize`, every schema is JSON Schema 2020-12, so the rest of mockserver handles one
+dialect. The walkers follow local ``$ref``s (the loader has made every reference local) and
+tolerate malformed documents, because ``load_spec(validate=False)`` and ``lint`` feed them
+documents that may be invalid.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple
+
+import orjson
+
+from mockserver.spec import pointer as jp
+
+__all__ = [
+    "HTTP_METHODS",
+    "Operation",
+    "Visit",
+    "iter_operations",
+    "iter_schemas",
+    "normalize",
+    "request_view",
+    "response_view",
+    "walk",
+]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Subschema keywords of JSON Schema 2020-12 plus older spellings OpenAPI 3.0 authors use:
+# "map" holds named subschemas, "single" one subschema, "list" subschemas in a list.
+_SUBSCHEMA_SHAPES = {
+    **dict.fromkeys(
+        ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas"), "map"
+    ),
+    "dependencies": "map",  # draft 7: values are schemas or lists of names
+    **dict.fromkeys(
+        (
+            *("additionalProperties", "additionalItems", "unevaluatedItems"),
+            *("unevaluatedProperties", "contains", "propertyNames", "not"),
+            *("if", "then", "else", "contentSchema"),
+        ),
+        "single",
+    ),
+    **dict.fromkeys(("allOf", "anyOf", "oneOf", "prefixItems"), "list"),
+    "items": "single",  # a list of schemas too (draft 4-7 tuples): handled below
+}
+
+# What an OpenAPI object of each kind contains: keyword -> (kind of the value, is it a name map).
+_CHILDREN: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "document": (("paths", "path_item", True), ("webhooks", "path_item", True)),
+    "components": (
+        ("schemas", "schema", True),
+        ("parameters", "parameter", True),
+        ("responses", "response", True),
+        ("requestBodies", "request_body", True),
+        ("headers", "header", True),
+        ("callbacks", "callback", True),
+        ("pathItems", "path_item", True),
+    ),
+    "path_item": (
+        ("parameters", "parameter", False),
+        *((method, "operation", False) for method in HTTP_METHODS),
+    ),
+    "operation": (
+        ("parameters", "parameter", False),
+        ("requestBody", "request_body", False),
+        ("responses", "response", True),
+        ("callbacks", "callback", True),
+    ),
+    "parameter": (("schema", "schema", False), ("content", "media", True)),
+    "header": (("schema", "schema", False), ("content", "media", True)),
+    "media": (
+        ("schema", "schema", False),
+        ("itemSchema", "schema", False),
+        ("encoding", "encoding", True),
+    ),
+    "encoding": (("headers", "header", True),),
+    "response": (("headers", "header", True), ("content", "media", True)),
+    "request_body": (("content", "media", True),),
+}
+
+# Keywords that, next to ``nullable: true`` but without ``type``, would still reject null;
+# they move into the first branch of ``anyOf: [<them>, {type: "null"}]``.
+_NULL_REJECTING = ("$ref", "allOf", "anyOf", "oneOf", "not", "if", "then", "else")
+
+
+class Visit(NamedTuple):
+    """One node found by `walk`: what it is, where, and how it was reached."""
+
+    kind: str  # "schema", "parameter", "response", "path_item", "operation", ...
+    pointer: str
+    node: Any
+    origin: Literal["object", "ref", "inline"]  # inline: a subschema written inside a schema
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One operation of ``paths``, with the path item it belongs to (references resolved)."""
+
+    pointer: str
+    path: str
+    method: str
+    operation: dict[str, Any]
+    path_item: dict[str, Any]
+
+
+def iter_operations(document: dict[str, Any]) -> Iterator[Operation]:
+    """Yield every operation under ``paths`` in document order."""
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        return
+    for path, item in paths.items():
+        item_pointer, path_item = jp.follow(document, item, jp.join(["paths", path]))
+        if not isinstance(path_item, dict):
+            continue
+        for method in HTTP_METHODS:
+            operation = path_item.get(method)
+            if isinstance(operation, dict):
+                pointer = f"{item_pointer}/{method}"
+                yield Operation(pointer, path, method, operation, path_item)
+
+
+def walk(document: dict[str, Any]) -> Iterator[Visit]:
+    """Yield every OpenAPI object and schema reachable in the document, each once per kind.
+
+    Reachable means under ``paths``, ``webhooks`` or ``components``, inside another schema, or
+    as the target of a local ``$ref``. Reference Objects themselves are not yielded, their
+    targets are (schemas with ``$ref`` are yielded too: in 3.1 their siblings apply).
+    """
+    seen: set[tuple[int, str]] = set()
+    stack: list[Visit] = [Visit("document", "", document, "object")]
+    while stack:
+        visit = stack.pop()
+        kind, pointer, node = visit.kind, visit.pointer, visit.node
+        if not isinstance(node, dict):
+            continue
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            target = _local_target(document, ref)
+            if target is not None:
+                stack.append(Visit(kind, target[0], target[1], "ref"))
+            if kind != "schema":
+                # A Reference Object's siblings are only summary/description: nothing to walk.
+                continue
+        if (id(node), kind) in seen:
+            continue
+        seen.add((id(node), kind))
+        yield visit
+        if kind == "schema":
+            stack.extend(
+                Visit("schema", at, sub, "inline") for at, sub in _subschemas(node, pointer)
+            )
+            stack.extend(_mapped_schemas(document, node))
+        elif kind == "callback":
+            stack.extend(
+                Visit("path_item", f"{pointer}/{jp.escape(name)}", item, "object")
+                for name, item in node.items()
+            )
+        else:
+            stack.extend(_children(kind, node, pointer))
+
+
+def iter_schemas(
+    document: dict[str, Any], *, roots_only: bool = False
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield ``(pointer, schema)`` once for every object schema reachable in the document.
+
+    With ``roots_only``, subschemas written inline in another schema are skipped (every
+    schema is then a yielded one or inside one).
+    """
+    for visit in walk(document):
+        if visit.kind == "schema" and not (roots_only and visit.origin == "inline"):
+            yield visit.pointer, visit.node
+
+
+def normalize(document: dict[str, Any]) -> dict[str, Any]:
+    """Convert a 3.0 document's schemas to 3.1 in place (3.1 input only gains ``examples``)."""
+    version = document.get("openapi")
+    legacy = isinstance(version, str) and version.startswith("3.0")
+    for _, schema in list(iter_schemas(document)):
+        if legacy:
+            _upgrade_schema(schema)
+        else:
+            # Draft-4 style boolean bounds are invalid in 3.1 but common; read them as meant.
+            _upgrade_bounds(schema)
+        if isinstance(schema.get("pattern"), str):
+            schema["pattern"] = literal_braces(schema["pattern"])
+        if "example" in schema and "examples" not in schema:
+            # Generators read one keyword; 2020-12 calls it `examples`, 3.0 only has `example`.
+            schema["examples"] = [schema["example"]]
+    if legacy:
+        document["openapi"] = "3.1.0"
+    return document
+
+
+def response_view(document: dict[str, Any]) -> dict[str, Any]:
+    """Copy the document without writeOnly properties (dropped from properties and required)."""
+    return _view(document, "writeOnly", drop_properties=True)
+
+
+def request_view(document: dict[str, Any]) -> dict[str, Any]:
+    """Copy the document with readOnly properties dropped from required (still allowed)."""
+    return _view(document, "readOnly", drop_properties=False)
+
+
+def _local_target(document: dict[str, Any], ref: str) -> tuple[str, Any] | None:
+    if not ref.startswith("#/"):
+        return None
+    pointer = jp.pointer_from_ref(ref)
+    try:
+        return pointer, jp.resolve(document, pointer)
+    except jp.PointerError:
+        return None
+
+
+def _children(kind: str, node: dict[str, Any], pointer: str) -> Iterator[Visit]:
+    if kind == "document" and isinstance(node.get("components"), dict):
+        yield Visit("components", "/components", node["components"], "object")
+    for keyword, child_kind, is_map in _CHILDREN.get(kind, ()):
+        child = node.get(keyword)
+        at = f"{pointer}/{jp.escape(keyword)}"
+        if is_map and isinstance(child, dict):
+            for name, value in child.items():
+                yield Visit(child_kind, f"{at}/{jp.escape(name)}", value, "object")
+        elif isinstance(child, list):
+            for i, value in enumerate(child):
+                yield Visit(child_kind, f"{at}/{i}", value, "object")
+        elif not is_map:
+            yield Visit(child_kind, at, child, "object")
+
+
+def _mapped_schemas(document: dict[str, Any], schema: dict[str, Any]) -> Iterator[Visit]:
+    """Schemas a discriminator mapping names by reference (they may be referenced nowhere else)."""
+    discriminator = schema.get("discriminator")
+    mapping = discriminator.get("mapping") if isinstance(discriminator, dict) else None
+    for value in mapping.values() if isinstance(mapping, dict) else ():
+        target = _local_target(document, value) if isinstance(value, str) else None
+        if target is not None:
+            yield Visit("schema", target[0], target[1], "ref")
+
+
+def _subschemas(schema: dict[str, Any], pointer: str) -> Iterator[tuple[str, Any]]:
+    # Looping over the schema's own keys is faster than probing all ~20 keywords: most
+    # schemas have a handful of keys.
+    for keyword, value in schema.items():
+        shape = _SUBSCHEMA_SHAPES.get(keyword)
+        if shape is None:
+            continue
+        if isinstance(value, dict):
+            if shape == "map":
+                at = f"{pointer}/{jp.escape(keyword)}"
+                for name, child in value.items():
+                    if keyword != "dependencies" or isinstance(child, dict):
+                        yield f"{at}/{jp.escape(name)}", child
+            elif shape == "single":
+                yield f"{pointer}/{keyword}", value
+        elif isinstance(value, list) and (shape == "list" or keyword == "items"):
+            for i, child in enumerate(value):
+                yield f"{pointer}/{keyword}/{i}", child
+
+
+def _upgrade_schema(schema: dict[str, Any]) -> None:
+    """Rewrite one OpenAPI 3.0 schema (not its subschemas) as JSON Schema 2020-12."""
+    _upgrade_bounds(schema)
+    if schema.pop("nullable", None) is True:
+        _allow_null(schema)
+
+
+_QUANTIFIER = re.compile(r"\{\d+(,\d*)?\}")
+
+
+def literal_braces(pattern: str) -> str:
+    """Escape ``{`` and ``}`` that are not quantifiers, as ECMA-262 Annex B reads them."""
+    if "{" not in pattern and "}" not in pattern:
+        return pattern
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if char == "{":
+            quantifier = _QUANTIFIER.match(pattern, i)
+            if quantifier is not None:
+                out.append(quantifier.group())
+                i = quantifier.end()
+                continue
+            out.append("\\{")
+        elif char == "}":
+            out.append("\\}")
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _upgrade_bounds(schema: dict[str, Any]) -> None:
+    for bound in ("minimum", "maximum"):
+        keyword = "exclusive" + bound.capitalize()
+        flag = schema.get(keyword)
+        if isinstance(flag, bool):
+            del schema[keyword]
+            limit = schema.get(bound)
+            if flag and isinstance(limit, int | float) and not isinstance(limit, bool):
+                schema[keyword] = schema.pop(bound)
+
+
+def _allow_null(schema: dict[str, Any]) -> None:
+    kind = schema.get("type")
+    if isinstance(kind, str) and kind != "null":
+        schema["type"] = [kind, "null"]
+    elif isinstance(kind, list) and "null" not in kind:
+        kind.append("null")
+    enum = schema.get("enum")
+    if isinstance(enum, list) and None not in enum:
+        enum.append(None)
+    moved = {keyword: schema.pop(keyword) for keyword in _NULL_REJECTING if keyword in schema}
+    if not moved:
+        return
+    if "discriminator" in schema and ("oneOf" in moved or "anyOf" in moved):
+        # Tools look for the discriminator next to the oneOf/anyOf it describes.
+        moved["discriminator"] = schema.pop("discriminator")
+    # Everything left (properties, readOnly, title, ...) passes null, so it stays where it was
+    # and pointers into it keep working.
+    schema["anyOf"] = [moved, {"type": "null"}]
+
+
+def _view(document: dict[str, Any], flag: str, *, drop_properties: bool) -> dict[str, Any]:
+    view = _clone(document)
+    memo: dict[int, frozenset[str]] = {}
+    for _, schema in list(iter_schemas(view)):
+        flagged = _flagged_properties(view, schema, flag, memo)
+        if not flagged:
+            continue
+        if drop_properties and isinstance(schema.get("properties"), dict):
+            for name in flagged:
+                schema["properties"].pop(name, None)
+        _drop_required(schema, flagged)
+        for member in schema.get("allOf", ()):
+            # Inline allOf members belong to this schema alone; shared ($ref) ones are
+            # handled when the walk reaches them.
+            if isinstance(member, dict) and "$ref" not in member:
+                _drop_required(member, flagged)
+    return view
+
+
+def _clone(document: dict[str, Any]) -> dict[str, Any]:
+    try:
+        # Several times faster than deepcopy; loaded documents are plain JSON data.
+        clone: dict[str, Any] = orjson.loads(orjson.dumps(document))
+    except (TypeError, orjson.JSONEncodeError):
+        clone = copy.deepcopy(document)
+    return clone
+
+
+def _drop_required(schema: dict[str, Any], names: frozenset[str]) -> None:
+    required = schema.get("required")
+    if isinstance(required, list):
+        kept = [name for name in required if name not in names]
+        if kept:
+            schema["required"] = kept
+        else:
+            del schema["required"]
+
+
+def _flagged_properties(
+    document: dict[str, Any], schema: dict[str, Any], flag: str, memo: dict[int, frozenset[str]]
+) -> frozenset[str]:
+    """Names of properties marked ``flag`` in the schema or, through allOf, its parents."""
+    if id(schema) in memo:
+        return memo[id(schema)]
+    memo[id(schema)] = frozenset()  # breaks allOf cycles
+    names: set[str] = set()
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        names.update(
+            name for name, sub in properties.items() if _has_flag(document, sub, flag, frozenset())
+        )
+    for member in schema.get("allOf", ()):
+        _, target = jp.follow(document, member)
+        if isinstance(target, dict):
+            names.update(_flagged_properties(document, target, flag, memo))
+    memo[id(schema)] = frozenset(names)
+    return memo[id(schema)]
+
+
+def _has_flag(document: dict[str, Any], schema: Any, flag: str, seen: frozenset[int]) -> bool:
+    """Whether ``schema`` is marked ``flag`` directly, via $ref, allOf or a nullable anyOf."""
+    if not isinstance(schema, dict) or id(schema) in seen:
+        return False
+    seen = seen | {id(schema)}
+    if schema.get(flag) is True:
+        return True
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        target = _local_target(document, ref)
+        if target is not None and _has_flag(document, target[1], flag, seen):
+            return True
+    members = schema.get("allOf")
+    if isinstance(members, list) and any(_has_flag(document, m, flag, seen) for m in members):
+        return True
+    branches = schema.get("anyOf")
+    if isinstance(branches, list):
+        # The shape 3.0 `nullable` takes after normalize: anyOf [<schema>, {type: null}].
+        real = [b for b in branches if b != {"type": "null"}]
+        return bool(real) and all(_has_flag(document, b, flag, seen) for b in real)
+    return False
