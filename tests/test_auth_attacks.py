@@ -19,7 +19,7 @@ import jwt
 import pytest
 import yaml
 
-import mockserver.state.actions
+import mockserver.state.accounts
 from mockserver.server.app import create_app
 from mockserver.server.limits import uvicorn_options
 from tests.conftest import SPEC, RunningServer
@@ -141,13 +141,13 @@ def test_unknown_email_and_wrong_password_answer_identically(
     mock: Mock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hashed: list[str] = []
-    original = mockserver.state.actions._hash_secret
+    original = mockserver.state.accounts._hash_secret
 
     def counting(secret: str, salt: str) -> str:
         hashed.append(secret)
         return original(secret, salt)
 
-    monkeypatch.setattr(mockserver.state.actions, "_hash_secret", counting)
+    monkeypatch.setattr(mockserver.state.accounts, "_hash_secret", counting)
     _, user, _ = mock.user()
     hashed.clear()
     wrong = mock.anonymous.post("/auth/login", json={"email": user["email"], "password": "nope-1"})

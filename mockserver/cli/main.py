@@ -252,7 +252,7 @@ async def _prime(engine: Engine, fixtures: Any) -> None:
     if engine.state is not None:
         if fixtures is not None:
             await engine.state.import_state(fixtures)
-        await engine.state.store.aclose()
+        await engine.state.context.store.aclose()
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -22,6 +22,7 @@ __all__ = [
     "RequestBody",
     "Response",
     "compile_operations",
+    "declared_response",
     "follow",
 ]
 
@@ -105,6 +106,17 @@ class Operation:
         """How messages name this operation: ``createProject (POST /projects)``."""
         route = f"{self.method.upper()} {self.path}"
         return f"{self.operation_id} ({route})" if self.operation_id else route
+
+
+def declared_response(operation: Operation, status: int) -> Response | None:
+    """The response an operation declares for ``status``: exact, then ``4XX``, then default."""
+    responses = operation.responses
+    return (
+        responses.get(str(status))
+        or responses.get(f"{str(status)[0]}XX")
+        or responses.get("DEFAULT")
+        or responses.get("default")
+    )
 
 
 def follow(document: Mapping[str, Any], node: Any, pointer: str) -> tuple[Any, str]:

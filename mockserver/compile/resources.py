@@ -24,7 +24,21 @@ from mockserver.compile.expressions import Expression
 from mockserver.compile.operations import Operation, follow
 from mockserver.compile.schemas import object_properties, schema_types
 
-__all__ = ["ListShape", "Resource", "ResourceModel", "Role", "property_attribute"]
+__all__ = [
+    "OWNER",
+    "PARENT",
+    "SEQUENCE",
+    "ListShape",
+    "Resource",
+    "ResourceModel",
+    "Role",
+    "property_attribute",
+]
+
+# The bookkeeping fields of a stored record (hidden: never in a response).
+OWNER = "__owner__"  # the id of the user the record belongs to (None: everyone's)
+PARENT = "__parent__"  # the path parameters of its parents: {"projectId": ...}
+SEQUENCE = "__seq__"  # orders records by creation
 
 Role = Literal["create", "list", "read", "replace", "update", "delete"]
 

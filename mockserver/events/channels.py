@@ -38,17 +38,16 @@ from starlette.datastructures import Headers
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from mockserver.compile.resources import Resource
+from mockserver.compile.resources import OWNER, PARENT, Resource
 from mockserver.errors import ConfigError, MockServerError, StateUnavailableError
 from mockserver.render.problems import Problem
 from mockserver.spec.files import read_spec_file
 from mockserver.spec.pointer import follow
 from mockserver.state.changes import Change, envelope, status_of
-from mockserver.state.records import OWNER, PARENT
 
 if TYPE_CHECKING:
-    from mockserver.compile.operations import Operation
-    from mockserver.state.mock import StatefulMock
+    from mockserver.auth.authenticate import Authenticator
+    from mockserver.state.context import StateContext
     from mockserver.store.memory import Subscription
 
 __all__ = [
@@ -120,13 +119,14 @@ class EventChannel:
 
     def __init__(
         self,
-        mock: StatefulMock,
+        state: StateContext,
+        authenticator: Authenticator,
         resource: Resource,
         path: str,
         messages: list[EventMessage],
-        operation: Operation,
     ) -> None:
-        self.mock = mock
+        self.state = state
+        self.authenticator = authenticator
         self.resource = resource
         self.path = path
         self.messages = {m.name: m for m in messages}
@@ -137,7 +137,6 @@ class EventChannel:
             for m in messages
             if m.name.startswith(prefix) and m.name[len(prefix) :] != _UPDATED
         }
-        self._operation = operation
 
     def route(self) -> WebSocketRoute:
         """The Starlette route serving this channel."""
@@ -163,12 +162,12 @@ class EventChannel:
             return
         record_id = change.record[self.resource.id_field]
         payload = envelope(
-            message.payload, self.mock.document, self.mock.builder.project,
+            message.payload, self.state.document, self.state.builder.project,
             noun=self.resource.noun, record=change.record, event_type=message.name,
             record_id=record_id, now=change.now,
         )  # fmt: skip
         final = status_of(change.record) in self.final
-        await self.mock.store.publish(
+        await self.state.store.publish(
             self.topic(record_id), {"event": message.name, "final": final, "payload": payload}
         )
 
@@ -178,7 +177,7 @@ class EventChannel:
         try:
             # Subscribed before the handshake completes and before the record is read: a
             # change made once the client is connected cannot be missed.
-            async with self.mock.store.subscribe(self.topic(record_id)) as subscription:
+            async with self.state.store.subscribe(self.topic(record_id)) as subscription:
                 await websocket.accept()
                 user = await self._user(websocket)
                 if isinstance(user, Problem):
@@ -198,12 +197,12 @@ class EventChannel:
     async def _user(self, websocket: WebSocket) -> dict[str, Any] | Problem | None:
         token = websocket.query_params.get("access_token")
         headers = Headers({"authorization": f"Bearer {token}"}) if token else websocket.headers
-        return await self.mock.authenticate(self._operation, headers, anonymous=False)
+        return await self.authenticator.authenticate(headers, anonymous=False)
 
     async def _refusal(
         self, websocket: WebSocket, record_id: str, user: Mapping[str, Any] | None
     ) -> tuple[int, str] | None:
-        record = await self.mock.store.get(self.resource.name, record_id)
+        record = await self.state.store.get(self.resource.name, record_id)
         noun = self.resource.noun
         if record is None or any(
             str((record.get(PARENT) or {}).get(p)) != websocket.path_params.get(p)
@@ -250,9 +249,13 @@ async def _close_unavailable(websocket: WebSocket) -> None:
 
 
 def event_channels(
-    asyncapi: Mapping[str, Any], mock: StatefulMock, *, base_path: str = ""
+    asyncapi: Mapping[str, Any],
+    state: StateContext,
+    authenticator: Authenticator,
+    *,
+    base_path: str = "",
 ) -> list[EventChannel]:
-    """The channels of ``asyncapi`` that follow a resource of the spec ``mock`` serves."""
+    """The channels of ``asyncapi`` that follow a resource of the spec ``state`` serves."""
     channels = []
     for key, channel in (asyncapi.get("channels") or {}).items():
         channel = _deref(asyncapi, channel)
@@ -260,12 +263,12 @@ def event_channels(
         if not isinstance(address, str):
             continue
         resource = next(
-            (r for r in mock.model.resources.values()
+            (r for r in state.model.resources.values()
              if r.item and address.startswith(r.item + "/")),
             None,
         )  # fmt: skip
         operation = next(
-            (op for op in mock.model.operations
+            (op for op in state.model.operations
              if resource is not None and op.path == resource.item and op.method.lower() == "get"),
             None,
         )  # fmt: skip
@@ -279,8 +282,8 @@ def event_channels(
             if isinstance(name, str):
                 payload = _localize(asyncapi, message.get("payload", {}))
                 messages.append(EventMessage(name, payload))
-        channel_obj = EventChannel(mock, resource, base_path + address, messages, operation)
-        mock.changes.listen(channel_obj.on_change)
+        channel_obj = EventChannel(state, authenticator, resource, base_path + address, messages)
+        state.changes.listen(channel_obj.on_change)
         channels.append(channel_obj)
     return channels
 

@@ -36,19 +36,18 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from mockserver.compile.resources import Resource, property_attribute
+from mockserver.compile.resources import OWNER, Resource, property_attribute
 from mockserver.compile.schemas import object_properties
 from mockserver.errors import ConfigError, MockServerError
 from mockserver.events.egress import HostPolicy
 from mockserver.render.problems import Problem
 from mockserver.spec.pointer import follow
 from mockserver.state.changes import Change, envelope, status_of
-from mockserver.state.records import OWNER
 
 if TYPE_CHECKING:
     import httpx
 
-    from mockserver.state.mock import StatefulMock
+    from mockserver.state.context import StateContext
     from mockserver.store.journal import Journal
 
 __all__ = ["DeliveryPolicy", "WebhookDispatcher", "sign"]
@@ -141,16 +140,16 @@ class WebhookDispatcher:
 
     def __init__(
         self,
-        mock: StatefulMock,
+        state: StateContext,
         journal: Journal,
         *,
         policy: DeliveryPolicy | None = None,
     ) -> None:
-        self.mock = mock
+        self.state = state
         self.journal = journal
         self.policy = policy or DeliveryPolicy()
-        self.webhooks = _webhooks(mock.document)
-        self.endpoints = _endpoint_resource(mock)
+        self.webhooks = _webhooks(state.document)
+        self.endpoints = _endpoint_resource(state)
         self._tasks: dict[asyncio.Task[None], _Delivery] = {}
         self._client: httpx.AsyncClient | None = None
         # Set by `aclose`: retries wake up, and give up if due after the grace deadline.
@@ -166,8 +165,8 @@ class WebhookDispatcher:
         """Listen to the mock's changes, when `active`; True when it did."""
         if not self.active:
             return False
-        self.mock.changes.guard(self.check_registration)
-        self.mock.changes.listen(self.on_change)
+        self.state.changes.guard(self.check_registration)
+        self.state.changes.listen(self.on_change)
         return True
 
     def check_registration(self, resource: Resource, body: Any) -> Problem | None:
@@ -196,12 +195,12 @@ class WebhookDispatcher:
         owner = change.record.get(OWNER)
         if webhook is None:
             return
-        for endpoint in await self.mock.store.values(self.endpoints.name):
+        for endpoint in await self.state.store.values(self.endpoints.name):
             events = endpoint.get(_EVENTS_FIELD) or []
             if endpoint.get(OWNER) != owner or event_type not in events:
                 continue
             body = envelope(
-                webhook.schema, self.mock.document, self.mock.builder.project,
+                webhook.schema, self.state.document, self.state.builder.project,
                 noun=change.resource.noun, record=change.record, event_type=event_type,
                 record_id=change.record.get(change.resource.id_field), now=change.now,
             )  # fmt: skip
@@ -377,9 +376,9 @@ def _signature_header(document: Mapping[str, Any], parameters: list[Any]) -> str
     return SIGNATURE_HEADER
 
 
-def _endpoint_resource(mock: StatefulMock) -> Resource | None:
+def _endpoint_resource(state: StateContext) -> Resource | None:
     return next(
-        (r for r in mock.model.resources.values()
+        (r for r in state.model.resources.values()
          if _URL_FIELD in r.properties and _EVENTS_FIELD in r.properties),
         None,
     )  # fmt: skip

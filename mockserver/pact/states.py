@@ -25,14 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from mockserver.compile.resources import Resource
-from mockserver.compile.schemas import object_properties
-from mockserver.state.mock import USERS, StatefulMock
-from mockserver.state.records import OWNER
+from mockserver.auth.authenticate import USERS
+from mockserver.compile.resources import OWNER, Resource
+from mockserver.state.mock import StatefulMock
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from contracts.states import StateDefinitions, Step
-    from mockserver.server.engine import Engine
 
 __all__ = ["STATES_ENV", "ProviderStateError", "change_state", "state_definitions"]
 
@@ -55,11 +55,16 @@ def state_definitions() -> StateDefinitions:
     return _cache[path]
 
 
-async def change_state(engine: Engine, body: Any) -> dict[str, Any]:
-    """Run one state change request; answer the values to inject."""
+async def change_state(
+    mock: StatefulMock | None, app: ASGIApp, base_path: str, body: Any
+) -> dict[str, Any]:
+    """Run one state change request; answer the values to inject.
+
+    ``app`` answers the requests of request steps in-process, under ``base_path``.
+    """
     from contracts.states import StateDefinitionError, StateError
 
-    if engine.state is None:
+    if mock is None:
         raise ProviderStateError("the mock is stateless (--stateless): it has no provider states")
     if not isinstance(body, Mapping) or not isinstance(body.get("state"), str):
         raise ProviderStateError('expected {"state": "<name>", "params": {...}, "action": "setup"}')
@@ -70,48 +75,50 @@ async def change_state(engine: Engine, body: Any) -> dict[str, Any]:
     try:
         definition = state_definitions().definition(body["state"])
         if action == "teardown":
-            await engine.state.reset()
+            await mock.reset()
             return {}
         context = definition.bind(params)
         if definition.reset:
-            await engine.state.reset()
+            await mock.reset()
         for step in definition.steps:
-            context[step.alias] = await _run(engine, engine.state, step, context)
+            context[step.alias] = await _run(mock, app, base_path, step, context)
         return definition.answer(context)
     except (StateError, StateDefinitionError) as exc:
         raise ProviderStateError(str(exc)) from exc
 
 
-async def _run(engine: Engine, mock: StatefulMock, step: Step, context: dict[str, Any]) -> Any:
+async def _run(
+    mock: StatefulMock, app: ASGIApp, base_path: str, step: Step, context: dict[str, Any]
+) -> Any:
     from contracts.states import RecordStep, StateError, UserStep, render
 
     now = datetime.now(UTC)
     if isinstance(step, UserStep):
         return await _user(mock, render(dict(step.fields), context), now)
     if isinstance(step, RecordStep):
-        resource = mock.model.resources.get(step.collection)
+        resource = mock.context.model.resources.get(step.collection)
         if resource is None:
-            known = ", ".join(sorted(mock.model.resources))
+            known = ", ".join(sorted(mock.context.model.resources))
             raise StateError(f"the spec has no collection {step.collection}; known: {known}")
         owner = context[step.owner]["id"] if step.owner else None
-        record = mock.builder.create(
+        record = mock.context.builder.create(
             resource,
             render(dict(step.fields), context),
             owner=owner,
             parents=render(dict(step.parents), context),
             now=now,
-            sequence=await mock.next_sequence(),
+            sequence=await mock.context.next_sequence(),
         )
-        await mock.store.put(resource.name, str(record[resource.id_field]), record)
+        await mock.context.store.put(resource.name, str(record[resource.id_field]), record)
         return record
     user = context[step.user]
     headers = {str(k): str(v) for k, v in render(dict(step.headers), context).items()}
     headers["Authorization"] = f"Bearer {user['accessToken']}"
-    transport = httpx.ASGITransport(app=engine)
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
         response = await client.request(
             step.method,
-            engine.spec.base_path + str(render(step.path, context)),
+            base_path + str(render(step.path, context)),
             headers=headers,
             json=render(step.body, context),
         )
@@ -127,42 +134,33 @@ async def _run(engine: Engine, mock: StatefulMock, step: Step, context: dict[str
 async def _user(mock: StatefulMock, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Create or reset the account ``fields`` describe; log it in."""
     password = fields.pop("password", None)
-    existing = await mock.store.get_value(f"identity:{str(fields.get('email', '')).lower()}")
-    record = mock.builder.create(
-        _user_resource(mock), fields, owner=None, parents={}, now=now,
-        sequence=await mock.next_sequence(),
+    existing = await mock.context.store.get_value(
+        f"identity:{str(fields.get('email', '')).lower()}"
+    )
+    record = mock.context.builder.create(
+        _users(mock), fields, owner=None, parents={}, now=now,
+        sequence=await mock.context.next_sequence(),
     )  # fmt: skip
     if existing:
         record["id"] = existing
     if password is not None:
         record["password"] = password
     record[OWNER] = None
-    await mock.actions.adopt_user(record)
+    await mock.accounts.adopt_user(record)
     user_id = str(record["id"])
-    generation = int((await mock.store.get(USERS, user_id) or {}).get("__generation__", 0))
+    generation = int((await mock.context.store.get(USERS, user_id) or {}).get("__generation__", 0))
     return {
         **{k: v for k, v in record.items() if not k.startswith("__") and k != "password"},
         "id": user_id,
-        "accessToken": mock.tokens.issue_access(user_id, generation),
-        "refreshToken": await mock.tokens.issue_refresh(user_id),
+        "accessToken": mock.context.tokens.issue_access(user_id, generation),
+        "refreshToken": await mock.context.tokens.issue_refresh(user_id),
     }
 
 
-def _user_resource(mock: StatefulMock) -> Resource:
-    """Users as the register operation answers them (its first 2xx schema)."""
-    for op in mock.model.operations:
-        action = op.extensions.get("x-mock-action")
-        if isinstance(action, Mapping) and action.get("type") == "register":
-            schema = next(
-                (m.schema for s, r in sorted(op.responses.items()) if s.startswith("2")
-                 for m in r.content.values()),
-                None,
-            )  # fmt: skip
-            return Resource(
-                collection=USERS,
-                item="",
-                id_param="",
-                schema=schema,
-                properties=object_properties(schema, mock.document),
-            )
-    raise ProviderStateError("the spec declares no register action, so it has no users to set up")
+def _users(mock: StatefulMock) -> Resource:
+    """Users as the register operation answers them."""
+    if mock.accounts.users is None:
+        raise ProviderStateError(
+            "the spec declares no register action, so it has no users to set up"
+        )
+    return mock.accounts.users

@@ -13,10 +13,10 @@ from typing import Any
 
 import orjson
 
-from mockserver.compile.operations import MediaType, Operation, Response, follow
+from mockserver.compile.operations import MediaType, Operation, Response, declared_response, follow
 from mockserver.errors import MockServerError
 
-__all__ = ["Problem", "ProblemRenderer", "declared_response", "title_of"]
+__all__ = ["Problem", "ProblemRenderer", "title_of"]
 
 PROBLEM_JSON = "application/problem+json"
 _NONE: Any = object()
@@ -68,17 +68,6 @@ class Problem:
 def title_of(code: str) -> str:
     """A problem title from its machine code: ``order_not_payable`` -> ``Order not payable``."""
     return code.replace("_", " ").capitalize()
-
-
-def declared_response(operation: Operation, status: int) -> Response | None:
-    """The response an operation declares for ``status``: exact, then ``4XX``, then default."""
-    responses = operation.responses
-    return (
-        responses.get(str(status))
-        or responses.get(f"{str(status)[0]}XX")
-        or responses.get("DEFAULT")
-        or responses.get("default")
-    )
 
 
 def _json_media(response: Response) -> MediaType | None:

@@ -13,9 +13,16 @@ from typing import Any
 
 import orjson
 
-from mockserver.compile.operations import MediaType, Operation, Parameter, Response, follow
+from mockserver.compile.operations import (
+    MediaType,
+    Operation,
+    Parameter,
+    Response,
+    declared_response,
+    follow,
+)
 from mockserver.render.prefer import Preferences
-from mockserver.render.problems import Problem, declared_response
+from mockserver.render.problems import Problem
 from mockserver.spec.pointer import resolve
 
 __all__ = ["Rendered", "Responder", "negotiate"]

@@ -152,7 +152,8 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
         from mockserver.pact.states import ProviderStateError, change_state
 
         try:
-            return _json(await change_state(engine, orjson.loads(await request.body())))
+            body = orjson.loads(await request.body())
+            return _json(await change_state(engine.state, engine, engine.spec.base_path, body))
         except orjson.JSONDecodeError as exc:
             return _problem(400, "malformed_body", "Malformed JSON", f"body: {exc}")
         except ProviderStateError as exc:

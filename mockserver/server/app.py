@@ -143,9 +143,14 @@ def create_app(
         source = asyncapi if asyncapi is not None else find_asyncapi(loaded.source)
         if source is not None:
             document = load_asyncapi(source)
-            channels = event_channels(document, engine.state, base_path=loaded.base_path)
+            channels = event_channels(
+                document,
+                engine.state.context,
+                engine.state.authenticator,
+                base_path=loaded.base_path,
+            )
             routes += [channel.route() for channel in channels]
-        dispatcher = WebhookDispatcher(engine.state, engine.journal, policy=webhooks)
+        dispatcher = WebhookDispatcher(engine.state.context, engine.journal, policy=webhooks)
         dispatcher.install()
     # Innermost: what no route can match goes straight to the engine.
     middleware.append(Middleware(_EngineFirst, engine=engine, routes=routes))

@@ -30,7 +30,8 @@ from mockserver.server.faults import Faults
 from mockserver.server.limits import Limits
 from mockserver.spec.loader import Spec, paused_gc
 from mockserver.spec.normalize import request_view, response_view
-from mockserver.state.mock import Request, StatefulMock, utcnow
+from mockserver.state.context import Request, StatefulOperation
+from mockserver.state.mock import StatefulMock, utcnow
 from mockserver.state.records import RecordBuilder
 from mockserver.store.journal import Journal, MemoryJournal
 from mockserver.store.memory import MemoryStore, Store
@@ -55,6 +56,8 @@ class CompiledOperation:
     responder: Responder
     # 422 when the spec declares it for validation failures and not 400.
     invalid_status: int
+    # What the stateful mock does with it; None when the mock is stateless.
+    state: StatefulOperation | None = None
 
 
 class _BodyTooLarge(Exception):
@@ -156,22 +159,6 @@ class Engine:
             self.operations: list[CompiledOperation] = []
             request_ops = compile_operations(request_doc)
             response_ops = compile_operations(response_doc)
-            for req_op, resp_op in zip(request_ops, response_ops, strict=True):
-                compiled = CompiledOperation(
-                    operation=req_op,
-                    security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
-                    validator=RequestValidator(req_op, requests),
-                    responder=Responder(response_doc, resp_op, generate),
-                    invalid_status=_invalid_status(req_op),
-                )
-                if compiled.security.undefined:
-                    logger.warning(
-                        "%s: security names undefined schemes %s; they are not checked",
-                        req_op.label,
-                        ", ".join(compiled.security.undefined),
-                    )
-                self.operations.append(compiled)
-                self.router.add(req_op.path, req_op.method, compiled)
             self.state: StatefulMock | None = None
             if stateful:
                 self.state = StatefulMock(
@@ -182,10 +169,24 @@ class Engine:
                     base_path=spec.base_path,
                     jwt_secret=jwt_secret,
                 )
-                # Records are answered with the response view's operations (no writeOnly).
-                self._state_ops = {
-                    id(c.operation): op for c, op in zip(self.operations, response_ops, strict=True)
-                }
+            for req_op, resp_op in zip(request_ops, response_ops, strict=True):
+                compiled = CompiledOperation(
+                    operation=req_op,
+                    security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
+                    validator=RequestValidator(req_op, requests),
+                    responder=Responder(response_doc, resp_op, generate),
+                    invalid_status=_invalid_status(req_op),
+                    # Records are answered with the response view's operation (no writeOnly).
+                    state=self.state.plan(resp_op) if self.state is not None else None,
+                )
+                if compiled.security.undefined:
+                    logger.warning(
+                        "%s: security names undefined schemes %s; they are not checked",
+                        req_op.label,
+                        ", ".join(compiled.security.undefined),
+                    )
+                self.operations.append(compiled)
+                self.router.add(req_op.path, req_op.method, compiled)
 
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
@@ -331,8 +332,8 @@ class Engine:
         failure = compiled.security.check(headers, query)
         user = None
         if failure is None and self.state is not None:
-            authenticated = await self.state.authenticate(
-                compiled.operation, headers, anonymous=compiled.security.anonymous
+            authenticated = await self.state.authenticator.authenticate(
+                headers, anonymous=compiled.security.anonymous
             )
             if isinstance(authenticated, Problem):
                 return authenticated
@@ -355,10 +356,10 @@ class Engine:
                 {"field": v.location, "code": v.code, "message": v.message} for v in violations
             ]
             return _violations_problem(compiled.invalid_status, violations)
-        if self.state is not None and not prefs.wants_example:
+        if compiled.state is not None and self.state is not None and not prefs.wants_example:
             answer = await self.state.handle(
                 Request(
-                    operation=self._state_ops[id(compiled.operation)],
+                    op=compiled.state,
                     validated=validated,
                     params=params,
                     headers=headers,

@@ -19,6 +19,9 @@ from mockserver.compile.expressions import Expression, to_json_value
 from mockserver.compile.operations import follow
 from mockserver.compile.resources import (
     CREATED_FIELDS,
+    OWNER,
+    PARENT,
+    SEQUENCE,
     UPDATED_FIELDS,
     Resource,
     property_attribute,
@@ -28,9 +31,6 @@ from mockserver.store.memory import copy_json
 
 __all__ = ["Projector", "RecordBuilder", "hidden", "project", "random_uuid"]
 
-OWNER = "__owner__"
-PARENT = "__parent__"
-SEQUENCE = "__seq__"
 _MAX_PROJECTION_DEPTH = 32
 
 Generate = Callable[[Any, str], Any]

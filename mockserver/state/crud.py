@@ -1,0 +1,120 @@
+"""The CRUD roles inferred from a spec's paths: create, list, read, replace, update, delete.
+
+POST on a collection creates (201, ``Location``); GET lists one's own records, newest first,
+filtered by query parameters named like a field, searched by ``q``, paged by ``page``/``limit``
+or ``offset``; GET, PUT, PATCH and DELETE on an item read, replace (fields left out take their
+``default``), merge and delete (with everything below it). ``x-mock-guard`` refuses a change
+to a record in a listed state with 409.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, ListShape, Resource
+from mockserver.render.problems import Problem, title_of
+from mockserver.render.responses import Rendered
+from mockserver.state.changes import Change
+from mockserver.state.context import Request, StateContext
+
+__all__ = ["run_role"]
+
+
+async def run_role(state: StateContext, request: Request) -> Rendered | Problem | None:
+    """Answer ``request`` by its operation's CRUD role; None when it has none."""
+    op = request.op
+    resource = op.resource
+    if op.role is None or resource is None:
+        return None
+    if op.role == "create":
+        return await state.create(resource, request)
+    if op.role == "list":
+        return await _list(state, resource, request)
+    loaded = await state.load(resource, request)
+    if isinstance(loaded, Problem):
+        return loaded
+    if op.guard is not None:
+        refused = _guard(op.guard, loaded)
+        if refused is not None:
+            return refused
+    if op.role == "read":
+        return state.answer(request, loaded)
+    if op.role == "delete":
+        await state.delete_cascade(resource, loaded)
+        return state.answer(request, loaded)
+    if op.role == "replace":
+        record = state.builder.replace(resource, loaded, request.body, now=request.now)
+    else:
+        record = state.builder.merge(resource, loaded, request.body, now=request.now)
+    await state.store.put(resource.name, str(record[resource.id_field]), record)
+    await state.changes.emit(Change(resource, record, loaded, request.now))
+    return state.answer(request, record)
+
+
+async def _list(state: StateContext, resource: Resource, request: Request) -> Rendered | Problem:
+    if resource.parent is not None:
+        parent = await state.load(resource.parent, request)
+        if isinstance(parent, Problem):
+            return parent
+    shape = request.op.list_shape
+    assert shape is not None  # every list role has its shape
+    query = request.validated.query
+    user_id = request.user["id"] if request.user else None
+    records = [
+        r
+        for r in await state.store.values(resource.name)
+        if (r.get(OWNER) is None or r.get(OWNER) == user_id)
+        and all(
+            str(r.get(PARENT, {}).get(p)) == request.params.get(p) for p in resource.parent_params
+        )
+        and all(r.get(f) == query[f] for f in shape.filters if f in query)
+        and _matches_search(r, query.get(shape.search_param) if shape.search_param else None)
+    ]
+    records.sort(key=lambda r: r.get(SEQUENCE, 0), reverse=True)
+    return state.answer(request, _page(records, shape, query))
+
+
+def _page(records: list[dict[str, Any]], shape: ListShape, query: Mapping[str, Any]) -> Any:
+    size = query.get(shape.size_param) if shape.size_param else None
+    size = (
+        int(size)
+        if isinstance(size, int) and size > 0
+        else (20 if shape.size_param else len(records) or 1)
+    )
+    page = query.get(shape.page_param) if shape.page_param else None
+    page = int(page) if isinstance(page, int) and page > 0 else 1
+    offset = query.get(shape.offset_param) if shape.offset_param else None
+    start = int(offset) if isinstance(offset, int) and offset >= 0 else (page - 1) * size
+    items = records[start : start + size]
+    if shape.data is None:
+        return items
+    body: dict[str, Any] = {shape.data: items}
+    if shape.pagination is not None:
+        body[shape.pagination] = {
+            "page": page,
+            "limit": size,
+            "total": len(records),
+            "pages": math.ceil(len(records) / size),
+        }
+    return body
+
+
+def _matches_search(record: Mapping[str, Any], term: Any) -> bool:
+    if not term:
+        return True
+    needle = str(term).lower()
+    return any(
+        isinstance(v, str) and needle in v.lower()
+        for k, v in record.items()
+        if not k.startswith("__")
+    )
+
+
+def _guard(guard: Mapping[str, Any], record: Mapping[str, Any]) -> Problem | None:
+    value = record.get(str(guard.get("field")))
+    if value in (guard.get("not") or []):
+        code = str(guard.get("conflict", "conflict"))
+        return Problem(409, code, title_of(code), f"The {guard.get('field')} is {value}.")
+    return None
