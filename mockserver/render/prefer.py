@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from mockserver.server.faults import MAX_DELAY_MS
+__all__ = ["MAX_DELAY_MS", "PreferenceError", "Preferences", "parse_preferences"]
 
-__all__ = ["PreferenceError", "Preferences", "parse_preferences"]
-
+MAX_DELAY_MS = 60_000  # the longest delay a client (or --latency) may ask for
 _QUERY_PREFIX = "__"
 _KEYS = ("code", "example", "dynamic", "delay", "fault")
 

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 
 from mockserver.errors import ConfigError
+from mockserver.render.prefer import MAX_DELAY_MS
 
 __all__ = ["FaultPlan", "Faults", "parse_latency"]
 
-MAX_DELAY_MS = 60_000
 _RANGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?))?\s*(?:ms)?\s*$")
 
 
