@@ -15,8 +15,9 @@ from mockserver.compile.operations import Operation, compile_operations
 from mockserver.compile.schemas import SchemaRegistry
 from mockserver.errors import SpecError
 from mockserver.spec.normalize import request_view, response_view
-from mockserver.validation.request import RequestValidator, ValidatedRequest, Violation
+from mockserver.validation.request import RequestValidator, ValidatedRequest
 from mockserver.validation.response import ResponseValidator
+from mockserver.validation.violations import Violation
 
 UUID = "6c1e6c5e-8e07-4b8f-9a4e-1c2e0d7c4b4a"
 

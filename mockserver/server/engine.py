@@ -35,7 +35,8 @@ from mockserver.state.mock import StatefulMock, utcnow
 from mockserver.state.records import RecordBuilder
 from mockserver.store.journal import Journal, MemoryJournal
 from mockserver.store.memory import MemoryStore, Store
-from mockserver.validation.request import RequestValidator, Violation
+from mockserver.validation.request import RequestValidator
+from mockserver.validation.violations import Violation
 
 __all__ = ["VARY_ORIGIN", "CompiledOperation", "Engine", "add_vary_origin"]
 

@@ -10,7 +10,7 @@ urlencoded and multipart bodies are read the same way (see `mockserver.validatio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import unquote, unquote_plus
@@ -19,13 +19,16 @@ import orjson
 
 from mockserver.compile.operations import Parameter
 from mockserver.compile.schemas import KEEP, coercion_for
+from mockserver.validation.violations import Violation, short
 
 __all__ = [
     "EMPTY",
     "MISSING",
     "Malformed",
     "ParameterParser",
+    "collect_parameters",
     "decode_query_value",
+    "group_schema",
     "is_json_media_type",
     "parse_cookies",
     "parse_query",
@@ -329,3 +332,59 @@ class ParameterParser:
         if self.plan.property(name).kind == "array":
             return [decode(v) for v in values]
         return decode(values[0])
+
+
+def _missing(location: str, name: str, where: str) -> Violation:
+    return Violation(
+        f"{location}.{name}",
+        "missing",
+        f"required {location} parameter {name!r} is missing from {where}",
+    )
+
+
+def _malformed_param(location: str, name: str, value: Malformed) -> Violation:
+    return Violation(
+        f"{location}.{name}",
+        "style",
+        f"{short(value.raw)} is not a valid serialization: {value.expected}",
+    )
+
+
+def _empty(name: str) -> Violation:
+    return Violation(
+        f"query.{name}",
+        "empty_value",
+        f"query parameter {name!r} is empty; give it a value or leave it out "
+        "(the parameter does not set allowEmptyValue)",
+    )
+
+
+def collect_parameters(
+    parsers: list[ParameterParser],
+    source: Mapping[str, Any],
+    where: str,
+    violations: list[Violation],
+    empties: list[str] | None = None,
+) -> dict[str, Any]:
+    """The values of one location's parameters; what is missing or malformed is reported."""
+    values: dict[str, Any] = {}
+    for parser in parsers:
+        value = parser.read(source)
+        if value is MISSING:
+            if parser.required:
+                violations.append(_missing(parser.location, parser.name, where))
+        elif value is EMPTY:
+            if not parser.allow_empty:
+                violations.append(_empty(parser.name))
+            elif empties is not None:
+                empties.append(parser.name)  # present without a value: nothing to check
+        elif type(value) is Malformed:
+            violations.append(_malformed_param(parser.location, parser.name, value))
+        else:
+            values[parser.name] = value
+    return values
+
+
+def group_schema(parameters: Iterable[Parameter]) -> dict[str, Any]:
+    """The schema of one location's parameters (or a response's headers) as one object."""
+    return {"type": "object", "properties": {p.name: p.schema for p in parameters}}

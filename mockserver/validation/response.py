@@ -7,18 +7,23 @@ from typing import Any
 
 from mockserver.compile.operations import Operation, Response
 from mockserver.compile.schemas import SchemaRegistry
-from mockserver.validation.parameters import MISSING, ParameterParser
-from mockserver.validation.request import (
-    MAX_MESSAGE,
+from mockserver.validation.bodies import (
     ContentMatcher,
-    Violation,
     body_readers,
-    collect_parameters,
-    errors_to_violations,
-    group_schema,
     lower_headers,
-    ordered_violations,
     split_content_type,
+)
+from mockserver.validation.parameters import (
+    MISSING,
+    ParameterParser,
+    collect_parameters,
+    group_schema,
+)
+from mockserver.validation.violations import (
+    MAX_MESSAGE,
+    Violation,
+    errors_to_violations,
+    ordered_violations,
 )
 
 __all__ = ["ResponseValidator"]

@@ -1,0 +1,173 @@
+"""Violations: one broken rule of a request or response, located like ``body.items[0].quantity``.
+
+Schema errors from jsonschema-rs become `Violation`s with a location a person can follow, a
+rule name and a short message; `redact` keeps a ``writeOnly`` value (a password) out of the
+message that rejects it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import jsonschema_rs
+import orjson
+
+from mockserver.compile.schemas import OAS_FORMAT_KEYWORD, schema_members
+
+__all__ = [
+    "MAX_MESSAGE",
+    "Violation",
+    "errors_to_violations",
+    "ordered_violations",
+    "redact",
+    "short",
+    "write_only_locations",
+]
+
+_RANK: Final = {"path": 0, "query": 1, "header": 2, "cookie": 3, "status": 4, "body": 5}
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$-]*\Z")
+MAX_MESSAGE = 240
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule: where (``body.items[0].quantity``), which rule and what is wrong."""
+
+    location: str
+    code: str
+    message: str
+
+
+def short(value: Any) -> str:
+    try:
+        text = orjson.dumps(value).decode()
+    except TypeError:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _render(path: Iterable[str | int]) -> str:
+    """``["items", 0, "quantity"]`` as ``.items[0].quantity``."""
+    out = []
+    for token in path:
+        if isinstance(token, int):
+            out.append(f"[{token}]")
+        elif _IDENTIFIER.match(token):
+            out.append(f".{token}")
+        else:
+            out.append(f"[{orjson.dumps(token).decode()}]")
+    return "".join(out)
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return f"string {short(value)}"
+    return "array" if isinstance(value, list) else "object"
+
+
+def errors_to_violations(
+    errors: Iterable[jsonschema_rs.ValidationError], prefixes: Mapping[str, str]
+) -> list[Violation]:
+    """Schema errors as `Violation`s; ``prefixes`` maps body keys to where they are shown."""
+    out: list[Violation] = []
+    for error in errors:
+        path = error.instance_path
+        if not path:
+            continue
+        head = str(path[0])
+        if head in prefixes:  # a body: its key stands for the declared media type
+            where, rest = prefixes[head], path[1:]
+        else:  # a location: the next step names the parameter
+            where, rest = (f"{head}.{path[1]}", path[2:]) if len(path) > 1 else (head, [])
+        location = where + _render(rest)
+        out.extend(_violations_of(error, location))
+    return out
+
+
+def _violations_of(error: jsonschema_rs.ValidationError, location: str) -> list[Violation]:
+    kind = error.kind
+    name = kind.name
+    instance = error.instance
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        prop = kind.property
+        return [
+            Violation(
+                location + _render([prop]), "required", f"required property {prop!r} is missing"
+            )
+        ]
+    if isinstance(
+        kind,
+        jsonschema_rs.ValidationErrorKind.AdditionalProperties
+        | jsonschema_rs.ValidationErrorKind.UnevaluatedProperties,
+    ):
+        return [
+            Violation(
+                location + _render([extra]),
+                name,
+                f"property {extra!r} is not allowed: the schema declares no such property "
+                "and allows no others",
+            )
+            for extra in kind.unexpected
+        ]
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Type):
+        expected = " or ".join(kind.types)
+        return [Violation(location, "type", f"expected {expected}, got {_type_name(instance)}")]
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Format):
+        return [Violation(location, "format", f"{short(instance)} is not a valid {kind.format}")]
+    if name == OAS_FORMAT_KEYWORD:
+        return [Violation(location, "format", error.message)]
+    if name in ("oneOf", "anyOf"):
+        many = isinstance(kind, jsonschema_rs.ValidationErrorKind.OneOfMultipleValid)
+        message = (
+            f"{_type_name(instance)} matches more than one of the oneOf schemas"
+            if many
+            else f"{_type_name(instance)} matches none of the {name} schemas"
+        )
+        return [Violation(location, name, message)]
+    message = error.message
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 3] + "..."
+    return [Violation(location, name, message)]
+
+
+def write_only_locations(
+    schema: Any, document: Mapping[str, Any], location: str, depth: int = 0
+) -> Iterator[str]:
+    """Where in a body ``writeOnly`` values (passwords) sit: their values are never echoed."""
+    if depth > 8 or not isinstance(schema, Mapping):
+        return
+    for member in schema_members(schema, document):
+        for name, sub in (member.get("properties") or {}).items():
+            here = f"{location}.{name}"
+            if any(m.get("writeOnly") for m in schema_members(sub, document)):
+                yield here
+            else:
+                yield from write_only_locations(sub, document, here, depth + 1)
+
+
+def redact(violation: Violation, body: Any) -> Violation:
+    """The violation without the rejected value of a ``writeOnly`` field in its message."""
+    value: Any = body
+    for key in violation.location.split(".")[1:]:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    message = violation.message
+    if isinstance(value, str) and value:
+        message = message.replace(json.dumps(value), "the value").replace(value, "the value")
+    return Violation(violation.location, violation.code, message)
+
+
+def ordered_violations(violations: list[Violation]) -> list[Violation]:
+    """Violations in the order of the message: path, query, header, cookie, status, body."""
+    return sorted(violations, key=lambda v: _RANK.get(v.location.split(".", 1)[0], 6))
