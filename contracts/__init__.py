@@ -3,6 +3,7 @@
 - `contracts.client`: the frontend data layer the consumer tests drive (``PlatformClient``).
 - `contracts.states`: the provider-state definitions of ``states.yaml``, read by the mock and
   the reference provider alike.
+- `contracts.errors`: `ContractsError`, the root of every error the package raises.
 - ``pacts/``: the committed V4 pact files (``make pacts`` regenerates them).
 """
 

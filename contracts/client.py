@@ -29,6 +29,8 @@ from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
+from contracts.errors import ContractsError
+
 __all__ = [
     "ApiError",
     "AuthResult",
@@ -92,7 +94,7 @@ class Problem:
         )
 
 
-class ApiError(Exception):
+class ApiError(ContractsError):
     """The API answered an error; ``problem`` says which."""
 
     def __init__(self, problem: Problem) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from contracts.errors import ContractsError
+
 __all__ = [
     "DEFAULT_STATES",
     "MISSING",
@@ -49,11 +51,11 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-class StateDefinitionError(Exception):
+class StateDefinitionError(ContractsError):
     """The definitions file is malformed; the message names the state and the key."""
 
 
-class StateError(ValueError):
+class StateError(ContractsError, ValueError):
     """A state change the definitions refuse: unknown state, unknown or invalid param."""
 
 

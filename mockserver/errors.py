@@ -5,9 +5,13 @@ The hierarchy::
     MockServerError                 root of everything this package raises
     ├── SpecError                   an OpenAPI document cannot be loaded or mocked
     │   └── SpecReferenceError      a ``$ref`` points at nothing
+    ├── PointerError                a JSON pointer is malformed or names nothing (LookupError)
     ├── ConfigError                 an option given to the CLI or ``create_app`` is invalid
     ├── StateUnavailableError       the shared state (``--state-url``) cannot be reached now
-    └── GenerationError             no value can satisfy a schema (e.g. contradictory bounds)
+    ├── GenerationError             no value can satisfy a schema (e.g. contradictory bounds)
+    ├── PreferenceError             a ``Prefer`` the mock cannot understand (ValueError; 400)
+    ├── InvalidTokenError           a token the mock did not issue, expired or revoked (401)
+    └── ProviderStateError          a Pact provider-state change the mock refuses (400)
 
 Every message says what failed, where (file, JSON pointer, operation) and how to fix it.
 """
@@ -17,7 +21,11 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "GenerationError",
+    "InvalidTokenError",
     "MockServerError",
+    "PointerError",
+    "PreferenceError",
+    "ProviderStateError",
     "SpecError",
     "SpecReferenceError",
     "StateUnavailableError",
@@ -66,3 +74,25 @@ class StateUnavailableError(MockServerError):
 
 class GenerationError(MockServerError):
     """Raised when no value satisfies a schema, such as ``minLength`` above ``maxLength``."""
+
+
+class PointerError(MockServerError, LookupError):
+    """Raised when a JSON pointer is malformed or names a location that does not exist."""
+
+    def __init__(self, message: str, *, pointer: str, found: str) -> None:
+        self.pointer = pointer
+        # ``found`` is the longest prefix of ``pointer`` that does exist, for error messages.
+        self.found = found
+        super().__init__(message)
+
+
+class PreferenceError(MockServerError, ValueError):
+    """Raised for a preference the mock cannot understand, such as ``code=abc``."""
+
+
+class InvalidTokenError(MockServerError):
+    """A token that must be refused; the message says why, for the 401's detail."""
+
+
+class ProviderStateError(MockServerError):
+    """A state change the mock refuses (answered 400 with this message)."""

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.render.prefer import PreferenceError, Preferences, parse_preferences
+from mockserver.errors import PreferenceError
+from mockserver.render.prefer import Preferences, parse_preferences
 
 
 @pytest.mark.parametrize(

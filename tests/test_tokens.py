@@ -8,7 +8,8 @@ import time
 import jwt
 import pytest
 
-from mockserver.auth.tokens import VERIFIED_CACHE_SIZE, InvalidToken, TokenService
+from mockserver.auth.tokens import VERIFIED_CACHE_SIZE, TokenService
+from mockserver.errors import InvalidTokenError
 from mockserver.store.memory import MemoryStore
 
 
@@ -29,7 +30,7 @@ def test_an_access_token_is_a_standard_hs256_jwt() -> None:
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(token, "t" * 40, algorithms=["HS256"])
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    with pytest.raises(InvalidToken):
+    with pytest.raises(InvalidTokenError):
         service.verify_access(tampered)
 
 
@@ -48,7 +49,7 @@ def test_verify_access_refuses_a_remembered_token_once_it_expires() -> None:
     expires = jwt.decode(token, options={"verify_signature": False})["exp"]
     while time.time() < expires:  # at most one second: exp is whole seconds
         time.sleep(0.05)
-    with pytest.raises(InvalidToken, match="expired"):
+    with pytest.raises(InvalidTokenError, match="expired"):
         service.verify_access(token)
 
 
@@ -56,7 +57,7 @@ def test_verify_access_never_remembers_a_refused_token() -> None:
     service = TokenService(MemoryStore())
     other = TokenService(MemoryStore()).issue_access("user-1", 0)  # another key
     for _ in range(2):
-        with pytest.raises(InvalidToken, match="not issued by this server"):
+        with pytest.raises(InvalidTokenError, match="not issued by this server"):
             service.verify_access(other)
 
 
@@ -76,7 +77,7 @@ def test_revoke_all_refuses_older_refresh_tokens_but_not_later_ones() -> None:
         other_user = await service.issue_refresh("user-2")
         await service.revoke_all("user-1")
         later = await service.issue_refresh("user-1")
-        with pytest.raises(InvalidToken, match="revoked"):
+        with pytest.raises(InvalidTokenError, match="revoked"):
             await service.rotate_refresh(older)
         assert (await service.rotate_refresh(later))[0] == "user-1"
         assert (await service.rotate_refresh(other_user))[0] == "user-2"
@@ -89,9 +90,9 @@ def test_rotating_a_refresh_token_twice_revokes_its_family() -> None:
         service = TokenService(MemoryStore())
         token = await service.issue_refresh("user-1")
         _, rotated = await service.rotate_refresh(token)
-        with pytest.raises(InvalidToken, match="already used"):
+        with pytest.raises(InvalidTokenError, match="already used"):
             await service.rotate_refresh(token)
-        with pytest.raises(InvalidToken, match="revoked"):
+        with pytest.raises(InvalidTokenError, match="revoked"):
             await service.rotate_refresh(rotated)
 
     asyncio.run(scenario())

@@ -11,7 +11,8 @@ from typing import Any
 
 from starlette.datastructures import Headers
 
-from mockserver.auth.tokens import InvalidToken, TokenService
+from mockserver.auth.tokens import TokenService
+from mockserver.errors import InvalidTokenError
 from mockserver.render.problems import Problem
 from mockserver.store.memory import Store
 
@@ -46,7 +47,7 @@ class Authenticator:
             return None if anonymous else unauthorized("A bearer access token is required.")
         try:
             claims = self.tokens.verify_access(token.strip())
-        except InvalidToken as exc:
+        except InvalidTokenError as exc:
             return None if anonymous else unauthorized(str(exc))
         generation = await self.store.get_value(GENERATION + claims.user_id)
         if generation is None:  # a user stored without its generation key: read the record

@@ -21,9 +21,10 @@ from typing import Any
 import jwt
 import orjson
 
+from mockserver.errors import InvalidTokenError
 from mockserver.store.memory import Store
 
-__all__ = ["AccessClaims", "InvalidToken", "TokenService"]
+__all__ = ["AccessClaims", "TokenService"]
 
 ALGORITHM = "HS256"
 ISSUER = "mockserver"
@@ -32,10 +33,6 @@ _EPOCH = "refresh-epoch:"  # + user id: bumped by "log out everywhere"
 VERIFIED_CACHE_SIZE = 10_000  # verified access tokens remembered (oldest forgotten first)
 # The JOSE header of every access token, encoded once (what PyJWT writes for HS256).
 _HEADER = base64.urlsafe_b64encode(orjson.dumps({"alg": ALGORITHM, "typ": "JWT"})).rstrip(b"=")
-
-
-class InvalidToken(Exception):
-    """A token that must be refused; the message says why, for the 401's detail."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +83,7 @@ class TokenService:
         return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
 
     def verify_access(self, token: str) -> AccessClaims:
-        """The claims of a valid token; `InvalidToken` for anything else.
+        """The claims of a valid token; `InvalidTokenError` for anything else.
 
         A client sends the same token on every request, and checking its signature costs more
         than the rest of a read, so a verified token is remembered until it expires. Only the
@@ -115,14 +112,16 @@ class TokenService:
                 options={"require": ["sub", "exp", "iat", "nbf", "jti"]},
             )
         except jwt.ExpiredSignatureError as exc:
-            raise InvalidToken("The access token has expired; refresh it or log in again.") from exc
+            raise InvalidTokenError(
+                "The access token has expired; refresh it or log in again."
+            ) from exc
         except jwt.ImmatureSignatureError as exc:
-            raise InvalidToken("The access token is not valid yet.") from exc
+            raise InvalidTokenError("The access token is not valid yet.") from exc
         except jwt.InvalidTokenError as exc:
-            raise InvalidToken("The access token was not issued by this server.") from exc
+            raise InvalidTokenError("The access token was not issued by this server.") from exc
         generation = claims.get("gen", 0)
         if not isinstance(claims["sub"], str) or not isinstance(generation, int):
-            raise InvalidToken("The access token was not issued by this server.")
+            raise InvalidTokenError("The access token was not issued by this server.")
         verified = AccessClaims(claims["sub"], generation, str(claims["jti"]))
         return verified, float(claims["nbf"]), float(claims["exp"])
 
@@ -141,10 +140,10 @@ class TokenService:
         async with self._store.lock(key):
             record = await self._store.get_value(key)
             if record is None or await self._revoked(record):
-                raise InvalidToken("The refresh token is invalid, expired or revoked.")
+                raise InvalidTokenError("The refresh token is invalid, expired or revoked.")
             if record["used"]:
                 await self.revoke_family(record["family"])
-                raise InvalidToken(
+                raise InvalidTokenError(
                     "The refresh token was already used; every token of its login is revoked."
                 )
             record["used"] = True

@@ -1,5 +1,10 @@
-"""The ``mockserver`` command line: a thin layer over the library."""
+"""The ``mockserver`` command line: a thin layer over the library.
+
+`main` parses the commands and runs ``serve`` and ``lint``; `pact` runs ``verify`` and
+``contracts check``.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# The modules of this package, one concept each (see the docstring).
+__all__ = ["main", "pact"]

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mockserver.errors import SpecError, SpecReferenceError
-from mockserver.spec.pointer import PointerError, escape, pointer_from_ref, resolve
+from mockserver.errors import PointerError, SpecError, SpecReferenceError
+from mockserver.spec.pointer import escape, pointer_from_ref, resolve
 
 __all__ = [
     "HTTP_METHODS",

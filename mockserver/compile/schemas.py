@@ -21,9 +21,9 @@ from typing import Any, Final
 import jsonschema_rs
 import orjson
 
-from mockserver.errors import SpecError
+from mockserver.errors import PointerError, SpecError
 from mockserver.spec.normalize import iter_schemas
-from mockserver.spec.pointer import PointerError, pointer_from_ref, resolve
+from mockserver.spec.pointer import pointer_from_ref, resolve
 
 __all__ = [
     "DEFAULT_URI",

@@ -1,5 +1,11 @@
-"""Events: the change feed turned into WebSocket channels (AsyncAPI) and webhook deliveries."""
+"""Events: stored changes sent on as WebSocket messages and webhook deliveries.
+
+`channels` serves the AsyncAPI channels that follow a record as WebSockets; `webhooks` delivers
+the spec's ``webhooks`` to registered endpoints, signed and retried; `egress` decides which
+hosts webhooks may go to.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# The modules of this package, one concept each (see the docstring).
+__all__ = ["channels", "egress", "webhooks"]

@@ -1,5 +1,25 @@
-"""Generate: values that validate against a schema, seeded, realistic by property name."""
+"""Generate: values that validate against a schema, seeded, realistic by property name.
+
+`generator` is the entry point (`DataGenerator`); `values` walks a schema node by node,
+`scalars` makes strings and numbers, `patterns` strings matching a regex, `realistic` values by
+property name and format; `flatten` and `all_of` derive and merge schemas, `candidates` checks
+candidates, `recursion` costs recursive schemas, `schema_view` looks nodes up and `messages`
+says what failed.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# The modules of this package, one concept each (see the docstring).
+__all__ = [
+    "all_of",
+    "candidates",
+    "flatten",
+    "generator",
+    "messages",
+    "patterns",
+    "realistic",
+    "recursion",
+    "scalars",
+    "schema_view",
+    "values",
+]

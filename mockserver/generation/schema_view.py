@@ -6,8 +6,8 @@ from collections.abc import Hashable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any, Final, Generic, TypeVar
 
-from mockserver.errors import SpecReferenceError
-from mockserver.spec.pointer import PointerError, escape, pointer_from_ref, resolve
+from mockserver.errors import PointerError, SpecReferenceError
+from mockserver.spec.pointer import escape, pointer_from_ref, resolve
 
 __all__ = ["INT_FORMATS", "Memo", "SchemaIndex", "ref_pointer", "types_of"]
 

@@ -27,6 +27,7 @@ import httpx
 
 from mockserver.auth.authenticate import USERS
 from mockserver.compile.resources import OWNER, Resource
+from mockserver.errors import ProviderStateError
 from mockserver.state.mock import StatefulMock
 
 if TYPE_CHECKING:
@@ -34,15 +35,11 @@ if TYPE_CHECKING:
 
     from contracts.states import StateDefinitions, Step
 
-__all__ = ["STATES_ENV", "ProviderStateError", "change_state", "state_definitions"]
+__all__ = ["STATES_ENV", "change_state", "state_definitions"]
 
 STATES_ENV = "MOCKSERVER_PROVIDER_STATES"
 
 _cache: dict[str, StateDefinitions] = {}
-
-
-class ProviderStateError(Exception):
-    """A state change the mock refuses (answered 400 with this message)."""
 
 
 def state_definitions() -> StateDefinitions:

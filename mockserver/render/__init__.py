@@ -1,5 +1,11 @@
-"""Render: choose the answer to a valid request (status, media type, example) and the problems."""
+"""Render: the answer to a valid request and the problems of an invalid one.
+
+`prefer` reads what the client asks (Prism's ``Prefer`` header and ``__`` parameters);
+`responses` chooses status, media type and body (example first, generated last); `problems`
+renders RFC 9457 problems in the spec's own error shape.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# The modules of this package, one concept each (see the docstring).
+__all__ = ["prefer", "problems", "responses"]

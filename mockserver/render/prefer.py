@@ -10,15 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-__all__ = ["MAX_DELAY_MS", "PreferenceError", "Preferences", "parse_preferences"]
+from mockserver.errors import PreferenceError
+
+__all__ = ["MAX_DELAY_MS", "Preferences", "parse_preferences"]
 
 MAX_DELAY_MS = 60_000  # the longest delay a client (or --latency) may ask for
 _QUERY_PREFIX = "__"
 _KEYS = ("code", "example", "dynamic", "delay", "fault")
-
-
-class PreferenceError(ValueError):
-    """Raised for a preference the mock cannot understand, such as ``code=abc``."""
 
 
 @dataclass(frozen=True, slots=True)

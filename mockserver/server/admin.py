@@ -149,7 +149,8 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
 
     async def provider_states(request: Request) -> Response:
         # Pact's state change protocol, with the states of the shared definitions.
-        from mockserver.pact.states import ProviderStateError, change_state
+        from mockserver.errors import ProviderStateError
+        from mockserver.pact.states import change_state
 
         try:
             body = orjson.loads(await request.body())

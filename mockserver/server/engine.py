@@ -21,9 +21,9 @@ from mockserver.auth.credentials import SecurityChecker
 from mockserver.compile.operations import Operation, compile_operations
 from mockserver.compile.routing import Router
 from mockserver.compile.schemas import SchemaRegistry
-from mockserver.errors import StateUnavailableError
+from mockserver.errors import MockServerError, PreferenceError, StateUnavailableError
 from mockserver.generation.generator import DataGenerator
-from mockserver.render.prefer import PreferenceError, parse_preferences
+from mockserver.render.prefer import parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
 from mockserver.render.responses import Rendered, Responder
 from mockserver.server.faults import Faults
@@ -61,7 +61,7 @@ class CompiledOperation:
     state: StatefulOperation | None = None
 
 
-class _BodyTooLarge(Exception):
+class _BodyTooLarge(MockServerError):
     pass
 
 

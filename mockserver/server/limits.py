@@ -29,7 +29,7 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.errors import ConfigError
+from mockserver.errors import ConfigError, MockServerError
 from mockserver.server.coalesce import CoalescingHttpToolsProtocol
 
 __all__ = ["Limits", "RequestLimits", "uvicorn_options"]
@@ -93,7 +93,7 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
     return False
 
 
-class _Refused(Exception):
+class _Refused(MockServerError):
     def __init__(self, status: int, code: str, title: str, detail: str, field: str = "") -> None:
         super().__init__(detail)
         self.status, self.body = status, problem_bytes(status, code, title, detail, field)
@@ -229,7 +229,7 @@ async def _send_refusal(send: Send, status: int, body: bytes) -> None:
 # -- the server side: request line and headers --------------------------------------------
 
 
-class _HeaderLimitExceeded(Exception):
+class _HeaderLimitExceeded(MockServerError):
     pass
 
 

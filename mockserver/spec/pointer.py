@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, unquote
 
+from mockserver.errors import PointerError
+
 __all__ = [
     "PointerError",
     "escape",
@@ -21,16 +23,6 @@ __all__ = [
 
 # Characters allowed unencoded in a URI fragment (RFC 3986 pchar / "?"), minus "%" itself.
 _FRAGMENT_SAFE = "/?:@!$&'()*+,;=-._~"
-
-
-class PointerError(LookupError):
-    """Raised when a JSON pointer is malformed or names a location that does not exist."""
-
-    def __init__(self, message: str, *, pointer: str, found: str) -> None:
-        self.pointer = pointer
-        # ``found`` is the longest prefix of ``pointer`` that does exist, for error messages.
-        self.found = found
-        super().__init__(message)
 
 
 def escape(token: str) -> str:

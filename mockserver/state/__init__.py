@@ -1,5 +1,23 @@
-"""Answer from state: records created, read, changed, listed and deleted; accounts and actions."""
+"""Answer from state: records created, read, changed, listed and deleted; accounts; flows.
+
+`mock` (`StatefulMock`) dispatches a request to an ``x-mock-action`` or a CRUD role, behind
+`idempotency`; `crud` runs the roles inferred from the paths; `accounts` register, log in,
+refresh and log out; `transitions` move records through their states (cancel, pay); `context`
+is what they share (records, rendering); `records` builds and projects records; `changes`
+announces every stored change; `fixtures` imports state.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# The modules of this package, one concept each (see the docstring).
+__all__ = [
+    "accounts",
+    "changes",
+    "context",
+    "crud",
+    "fixtures",
+    "idempotency",
+    "mock",
+    "records",
+    "transitions",
+]

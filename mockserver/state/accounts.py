@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.auth.authenticate import GENERATION, USERS
-from mockserver.auth.tokens import InvalidToken
 from mockserver.compile.operations import Operation
 from mockserver.compile.resources import OWNER, Resource
 from mockserver.compile.schemas import object_properties
+from mockserver.errors import InvalidTokenError
 from mockserver.render.problems import Problem, title_of
 from mockserver.render.responses import Rendered
 from mockserver.spec.pointer import split
@@ -177,7 +177,7 @@ class Accounts:
         token = str(request.body.get(str(action.get("token", "refreshToken")), ""))
         try:
             user_id, new_token = await self.state.tokens.rotate_refresh(token)
-        except InvalidToken as exc:
+        except InvalidTokenError as exc:
             return Problem(401, "invalid_refresh_token", "Invalid refresh token", str(exc))
         user = await self.store.get(USERS, user_id)
         if user is None:

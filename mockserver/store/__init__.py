@@ -1,5 +1,11 @@
-"""Where state lives: the `Store` protocol, in memory or on Redis, and the request journal."""
+"""Where state lives: the `Store` protocol, in memory or on Redis, and the request journal.
+
+`memory` defines the async `Store` (records, expiring values, counters, locks, pub/sub) and the
+one-process `MemoryStore`; `redis_store` implements it and the journal on Redis for several
+workers; `journal` is the ring of recent exchanges the admin API filters.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+# The modules of this package, one concept each (see the docstring).
+__all__ = ["journal", "memory", "redis_store"]
