@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 4010
 SPEC ?= openapi/openapi.yaml
 
-.PHONY: install serve test lint format clean fuzz pacts
+.PHONY: install serve check test lint format clean fuzz pacts
 
 install: $(VENV)/.installed
 
@@ -24,8 +24,17 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
-	$(BIN)/pytest
+# The fast tier (in-process, no real servers: see tests/README.md) on both cores, with line
+# coverage; every module of mockserver/ must stay at or above the floor.
+COVERAGE_FLOOR ?= 85
+
+check: lint
+	$(BIN)/pytest -m "not slow and not soak" -n 2 --cov --cov-report=term:skip-covered
+	$(BIN)/python -m tests.coverage_floor --floor $(COVERAGE_FLOOR) --report-only
+
+# The whole suite: the fast tier with its coverage, then the slow tier.
+test: check
+	$(BIN)/pytest -m "slow and not soak"
 
 # Pact consumer tests: regenerate contracts/pacts/ from tests/contracts/scenarios.py.
 pacts: install
@@ -45,7 +54,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
 
 # Benchmark (bench/): our mock vs Prism vs a bare-Starlette ceiling under wrk. Targets are
 # reported as PASS/MISS, never asserted. `make bench DURATION=10` sets seconds per scenario.

@@ -10,7 +10,7 @@ import yaml
 
 from mockserver.spec.lint import LintIssue, lint_spec
 
-SPECS = Path(__file__).parent / "specs"
+SPECS = Path(__file__).parent.parent / "specs"
 OK = {"200": {"description": "ok"}}
 
 

@@ -17,7 +17,7 @@ from mockserver.errors import SpecError, SpecReferenceError
 from mockserver.spec import pointer as jp
 from mockserver.spec.loader import BUNDLE_KEY, Spec, diagnose_spec, load_spec
 
-SPECS = Path(__file__).parent / "specs" / "loader"
+SPECS = Path(__file__).parent.parent / "specs" / "loader"
 SPEC_URI = "urn:test:spec"
 
 

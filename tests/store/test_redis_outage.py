@@ -18,8 +18,8 @@ import httpx
 import pytest
 import redis
 
+from tests.cli.test_workers import ORDER, Mock, login, register
 from tests.redis_server import RedisServer, redis_server
-from tests.test_workers import ORDER, Mock, login, register
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """Graceful shutdown of ``mockserver serve`` with webhook deliveries still under way.
 
 A real ``mockserver serve`` subprocess, stopped with SIGTERM as a supervisor would, delivers
-to a real receiver (uvicorn on loopback, `tests.test_webhooks.Receiver`). Whatever the mock
+to a real receiver (uvicorn on loopback, `tests.events.test_webhooks.Receiver`). Whatever the mock
 could not deliver before it exits must not vanish: with ``--state-url`` the delivery is in
 the Redis journal as failed (``reason: "shutdown"``, read back through a mock started after
 the first one is gone), in memory it is in the server's log; either way the process exits 0.
@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.cli.test_workers import Mock
 from tests.conftest import RunningServer
+from tests.events.test_webhooks import Mock as User
+from tests.events.test_webhooks import Receiver
 from tests.redis_server import RedisServer, redis_server
-from tests.test_webhooks import Mock as User
-from tests.test_webhooks import Receiver
-from tests.test_workers import Mock
 
 pytestmark = pytest.mark.slow
 

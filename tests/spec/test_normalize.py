@@ -25,7 +25,7 @@ from mockserver.spec.normalize import (
     walk,
 )
 
-SPECS = Path(__file__).parent / "specs" / "loader"
+SPECS = Path(__file__).parent.parent / "specs" / "loader"
 SPEC_URI = "urn:test:spec"
 NULLABLE = {"type": "string", "nullable": True}
 

@@ -1,6 +1,6 @@
 """The stateless mock over real HTTP: a uvicorn server on an ephemeral port, driven with httpx.
 
-These are the engine's behaviours for any spec (Prism's model); `test_stateful_flows.py`
+These are the engine's behaviours for any spec (Prism's model); `tests/state/test_flows.py`
 covers what state adds.
 """
 
@@ -18,7 +18,7 @@ from tests.conftest import SPEC, RunningServer
 
 pytestmark = pytest.mark.slow
 
-SHOP = Path(__file__).parent / "specs" / "engine" / "shop.yaml"
+SHOP = Path(__file__).parent.parent / "specs" / "engine" / "shop.yaml"
 PROJECT_ID = "4b5f4d3e-8a1c-4a55-9c43-1d2f3b4a5c6d"
 AUTH = {"Authorization": "Bearer test-token"}
 

@@ -27,10 +27,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from mockserver import create_app
+from tests.cli.test_workers import Mock
 from tests.conftest import ROOT, SPEC, RunningServer
 from tests.redis_server import RedisServer, redis_server
-from tests.test_faults_redis import _restart as restart_redis
-from tests.test_workers import Mock
+from tests.store.test_redis_outage import _restart as restart_redis
 
 slow = pytest.mark.slow  # real servers; the few tests without one are left unmarked
 
