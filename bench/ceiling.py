@@ -2,7 +2,7 @@
 
 Served exactly as ``mockserver serve`` serves the mock (``uvicorn.run`` with one worker, the
 loop uvicorn picks, httptools writing each connection's output once per loop iteration
-(`mockserver.server.coalesce`),
+(`httpguard.CoalescingHttpToolsProtocol`),
 ``log_level="warning"``, no access log, no proxy headers), so the gap
 between the two is the mock's own work. Run as ``python -m bench.ceiling --port P``.
 """
@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mockserver.server.coalesce import CoalescingHttpToolsProtocol
+from httpguard import CoalescingHttpToolsProtocol
 
 __all__ = ["BODY", "app", "main"]
 
@@ -44,8 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # The same server settings as mockserver/cli.py: keep the two in step when either
     # changes. Its write coalescing is how the server talks to sockets, so the ceiling has
-    # it too; its request-head limits (`mockserver.server.limits.uvicorn_options`' protocol) are
-    # the mock's own work and stay out of the ceiling.
+    # it too; its request-head limits (the protocol of `httpguard.uvicorn_options`) are the
+    # mock's own work and stay out of the ceiling.
     uvicorn.run(
         app,
         host=args.host,

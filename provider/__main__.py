@@ -10,14 +10,15 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import uvicorn
 
-from provider.app import create_app
+from httpguard import GuardError, add_limit_options, limits_from_args, uvicorn_options
+from provider.app import DEFAULT_LIMITS, create_app
 from provider.config import default_database_url, normalize_database_url
 from provider.errors import ProviderError
-from provider.limits import Limits, uvicorn_options
+from provider.problems import REFUSALS
 
 __all__ = ["main", "parser"]
 
@@ -54,42 +55,8 @@ def parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="uvicorn log level (default: %(default)s)",
     )
-    limits = cli.add_argument_group("limits", "what one request may cost (see README)")
-    defaults = Limits()
-    for name, kind, unit in [
-        ("max_body_bytes", int, "bytes"),
-        ("max_json_depth", int, "levels"),
-        ("max_header_bytes", int, "bytes of request line and headers"),
-        ("max_query_params", int, "parameters"),
-        ("header_timeout", float, "seconds to send the headers"),
-        ("body_timeout", float, "seconds to send the body"),
-    ]:
-        limits.add_argument(
-            "--" + name.replace("_", "-"),
-            type=_positive(kind),
-            default=getattr(defaults, name),
-            help=f"{unit} (default: %(default)s)",
-        )
-    limits.add_argument(
-        "--shutdown-timeout",
-        type=_positive(float),
-        default=30.0,
-        help="on SIGTERM, seconds in-flight requests get to finish (default: %(default)s)",
-    )
+    add_limit_options(cli, defaults=DEFAULT_LIMITS)
     return cli
-
-
-def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            value = 0
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
-        return value
-
-    return parse
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,21 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     database_url = args.database_url or os.environ.get("DATABASE_URL") or default_database_url()
     try:
-        limits = Limits(
-            max_body_bytes=args.max_body_bytes,
-            max_json_depth=args.max_json_depth,
-            max_header_bytes=args.max_header_bytes,
-            max_query_params=args.max_query_params,
-            header_timeout=args.header_timeout,
-            body_timeout=args.body_timeout,
-        )
+        limits = limits_from_args(args)
+        options = uvicorn_options(limits, refusals=REFUSALS)
         app = create_app(
             limits=limits,
             database_url=database_url,
             test_states=args.test_states,
             jwt_secret=os.environ.get("PROVIDER_JWT_SECRET") or None,
         )
-    except ProviderError as error:
+    except (ProviderError, GuardError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     shown = normalize_database_url(database_url).render_as_string(hide_password=True)
@@ -134,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=args.port,
         log_level=args.log_level,
         timeout_graceful_shutdown=args.shutdown_timeout,
-        **uvicorn_options(limits),
+        **options,
     )
     return 0
 

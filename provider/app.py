@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from httpguard import Limits, RequestLimits
 from provider import orders, payments, projects, sessions, subscriptions, tasks, users, webhooks
 from provider.auth import LoginThrottle, Passwords, Tokens
 from provider.config import DEFAULT_PASSWORD_COST, DEFAULT_SPEC, PasswordCost, Settings
@@ -37,14 +38,16 @@ from provider.endpoint import (
     operation_of,
 )
 from provider.errors import DatabaseUnavailable, SpecError
-from provider.limits import Limits, RequestLimits
-from provider.problems import Problem
+from provider.problems import REFUSALS, Problem
 from provider.states import StateRegistry, builtin_states, provider_states
 from provider.validation import Spec
 
-__all__ = ["ROUTES", "VERSION", "create_app"]
+__all__ = ["DEFAULT_LIMITS", "ROUTES", "VERSION", "create_app"]
 
 VERSION = "0.1.0"
+# What `create_app` and ``python -m provider`` enforce unless told otherwise (the README's
+# figures): bodies up to 1 MiB, and httpguard's defaults for the rest.
+DEFAULT_LIMITS = Limits(max_body_bytes=1024 * 1024)
 STATES_PATH = "/_pact/provider-states"
 # RFC 3986 pchar plus "/": the problem's ``instance`` stays a valid URI reference.
 URI_SAFE = "/:@!$&'()*+,;=-._~"
@@ -128,9 +131,10 @@ def create_app(
         login_attempts, login_window: failed logins allowed per account per window (seconds).
         login_client_attempts: failed logins allowed per client address per window, whatever
             the accounts tried (password spraying).
-        limits: body size, JSON depth, query parameter count and body timeout (`Limits`;
-            safe defaults). Header size and header timeout are the server's: pass
-            ``provider.limits.uvicorn_options(limits)`` to uvicorn.
+        limits: body size, JSON depth, query parameter count and body timeout
+            (`httpguard.Limits`; `DEFAULT_LIMITS` when None). Header size and header timeout
+            are the server's: pass ``httpguard.uvicorn_options(limits,
+            refusals=provider.problems.REFUSALS)`` to uvicorn (``python -m provider`` does).
         spec_path: the OpenAPI document whose request rules are enforced.
         states: the provider states served with ``test_states`` (``builtin_states()`` if None).
 
@@ -181,7 +185,7 @@ def create_app(
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(RequestLimits, limits=limits or Limits())],
+        middleware=[Middleware(RequestLimits, limits=limits or DEFAULT_LIMITS, refusals=REFUSALS)],
         exception_handlers={
             Problem: _problem,
             HTTPException: _http_exception,

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 import orjson
 from starlette.responses import Response
 
+from httpguard import Refusals
 from provider.errors import ProviderError
 
 __all__ = [
     "PROBLEM_JSON",
+    "REFUSALS",
     "FieldError",
     "Problem",
     "conflict",
@@ -28,6 +30,14 @@ __all__ = [
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://errors.platform.example/"
+# How httpguard refuses a request too large, too deep or too slow, in this contract's terms:
+# 400 for a body too large (the spec declares 400 on every operation taking a body) and the
+# spec's rule codes in ``errors[].code``.
+REFUSALS = Refusals(
+    type_prefix=TYPE_BASE,
+    body_too_large_status=400,
+    rule_codes={"body_too_large": "maxSize", "json_too_deep": "json"},
+)
 # The WWW-Authenticate challenge of RFC 6750 answered with every bearer-token 401.
 BEARER_CHALLENGE = 'Bearer realm="api"'
 

@@ -10,9 +10,10 @@ import pytest
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
+from httpguard import Limits
 from mockserver.server.app import _CORS, create_app
 from mockserver.server.engine import Engine
-from mockserver.server.limits import Limits
+from mockserver.server.guard import DEFAULT_LIMITS
 from mockserver.spec.loader import load_spec
 from tests.conftest import SPEC
 
@@ -128,7 +129,7 @@ def test_app_refuses_a_body_above_a_lowered_limit_with_413() -> None:
 
 
 def test_app_accepts_a_body_under_a_raised_limit_above_the_default() -> None:
-    size = Limits().max_body_bytes + 1024
+    size = DEFAULT_LIMITS.max_body_bytes + 1024
     app = create_app(SPEC, stateful=False, limits=Limits(max_body_bytes=size + 1024))
     response = _post(app, "/api/v1/projects", _project_body(size))
     # Read and validated: the description is longer than the spec allows.

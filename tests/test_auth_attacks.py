@@ -20,8 +20,9 @@ import pytest
 import yaml
 
 import mockserver.state.accounts
+from httpguard import uvicorn_options
 from mockserver.server.app import create_app
-from mockserver.server.limits import uvicorn_options
+from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
 from tests.conftest import SPEC, RunningServer
 from tests.hostile import forged_tokens, provision, request_bytes, send_raw, spec_operations
 
@@ -38,7 +39,7 @@ SERVER_OWNED = ["id", "ownerId", "userId", "role", "status", "createdAt", "amoun
 class Mock:
     def __init__(self, document: dict[str, Any], **options: Any) -> None:
         self.app = create_app(document, seed=3, jwt_secret=SECRET, **options)
-        self.server = RunningServer(self.app, **uvicorn_options())
+        self.server = RunningServer(self.app, **uvicorn_options(DEFAULT_LIMITS, refusals=REFUSALS))
         self.url = self.server.url
         self.anonymous = httpx.Client(base_url=self.url + BASE)
         self._count = 0

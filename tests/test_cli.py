@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import httpguard.uvicorn_protocol
 from mockserver.cli.main import main
 from tests.conftest import SPEC
 from tests.ports import free_port
@@ -97,6 +98,16 @@ def test_cli_serve_refuses_an_invalid_spec_naming_file_and_pointer(
     err = capsys.readouterr().err
     assert "broken.yaml" in err
     assert "/info" in err
+
+
+def test_cli_serve_refuses_a_uvicorn_without_a_hook_httpguard_needs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(httpguard.uvicorn_protocol, "UVICORN_HOOKS", ("on_renamed_hook",))
+    assert main(["serve", str(SPEC)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mockserver: uvicorn ")
+    assert "has no on_renamed_hook" in err
 
 
 @pytest.mark.slow

@@ -13,14 +13,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from httpguard import (
+    GuardError,
+    add_limit_options,
+    limits_from_args,
+    positive_number,
+    uvicorn_options,
+)
 from mockserver.errors import ConfigError, MockServerError
+from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.types import ASGIApp
 
     from mockserver.server.engine import Engine
-    from mockserver.server.limits import Limits
 
 __all__ = ["main"]
 
@@ -60,19 +67,6 @@ def _rate(text: str) -> float:
     return rate
 
 
-def _positive(kind: type[int] | type[float]) -> Any:
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            value = 0
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"expected a positive {kind.__name__}, got {text!r}")
-        return value
-
-    return parse
-
-
 def _add_event_options(serve: argparse.ArgumentParser) -> None:
     group = serve.add_argument_group("events", "the session channel and webhooks (see README)")
     group.add_argument(
@@ -80,15 +74,15 @@ def _add_event_options(serve: argparse.ArgumentParser) -> None:
         "(default: asyncapi.yaml next to the spec, if any)",
     )  # fmt: skip
     group.add_argument(
-        "--webhook-attempts", type=_positive(int), default=5, metavar="N",
+        "--webhook-attempts", type=positive_number(int), default=5, metavar="N",
         help="tries per webhook delivery (default: %(default)s)",
     )  # fmt: skip
     group.add_argument(
-        "--webhook-backoff", type=_positive(float), default=1.0, metavar="SECONDS",
+        "--webhook-backoff", type=positive_number(float), default=1.0, metavar="SECONDS",
         help="wait after the first failed try, doubled after each (default: %(default)s)",
     )  # fmt: skip
     group.add_argument(
-        "--webhook-grace", type=_positive(float), default=5.0, metavar="SECONDS",
+        "--webhook-grace", type=positive_number(float), default=5.0, metavar="SECONDS",
         help="on shutdown, time deliveries under way get before they are journaled as "
         "failed (default: %(default)s)",
     )  # fmt: skip
@@ -98,33 +92,6 @@ def _add_event_options(serve: argparse.ArgumentParser) -> None:
         "single-label and .local/.internal/.lan names, loopback and private addresses), "
         "'*' (any), IP networks, names with * wildcards (default: %(default)s)",
     )  # fmt: skip
-
-
-def _add_limit_options(serve: argparse.ArgumentParser) -> None:
-    from mockserver.server.limits import Limits
-
-    defaults = Limits()
-    group = serve.add_argument_group("limits", "what one request may cost (see README)")
-    for name, kind, unit in [
-        ("max_body_bytes", int, "bytes"),
-        ("max_json_depth", int, "levels"),
-        ("max_header_bytes", int, "bytes of request line and headers"),
-        ("max_query_params", int, "parameters"),
-        ("header_timeout", float, "seconds to send the headers"),
-        ("body_timeout", float, "seconds to send the body"),
-    ]:
-        group.add_argument(
-            "--" + name.replace("_", "-"),
-            type=_positive(kind),
-            default=getattr(defaults, name),
-            help=f"{unit} (default: %(default)s)",
-        )
-    group.add_argument(
-        "--shutdown-timeout",
-        type=_positive(float),
-        default=30.0,
-        help="on SIGTERM, seconds in-flight requests get to finish (default: %(default)s)",
-    )
 
 
 def _add_state_options(serve: argparse.ArgumentParser) -> None:
@@ -145,7 +112,7 @@ def _add_state_options(serve: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--workers",
-        type=_positive(int),
+        type=positive_number(int),
         default=1,
         help="worker processes on one port; more than 1 needs --state-url (default: 1)",
     )
@@ -199,9 +166,12 @@ def worker_http(**kwargs: Any) -> Any:
 
 @functools.cache
 def _worker_protocol() -> Any:
-    from mockserver.server.limits import uvicorn_options
+    return _uvicorn_options(_worker_args())["http"]
 
-    return uvicorn_options(_limits(_worker_args()))["http"]
+
+def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
+    """uvicorn's options enforcing ``serve``'s limits, refused the mock's way."""
+    return uvicorn_options(limits_from_args(args), refusals=REFUSALS)
 
 
 def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
@@ -221,7 +191,7 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
         fixtures=fixtures,
         admin_token=args.admin_token,
         jwt_secret=args.jwt_secret,
-        limits=_limits(args),
+        limits=limits_from_args(args),
         state_url=args.state_url,
         state_prefix=args.state_prefix,
         asyncapi=args.asyncapi,
@@ -231,19 +201,6 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
             grace=args.webhook_grace,
             hosts=HostPolicy(args.webhook_hosts.split(",")),
         ),
-    )
-
-
-def _limits(args: argparse.Namespace) -> Limits:
-    from mockserver.server.limits import Limits
-
-    return Limits(
-        max_body_bytes=args.max_body_bytes,
-        max_json_depth=args.max_json_depth,
-        max_header_bytes=args.max_header_bytes,
-        max_query_params=args.max_query_params,
-        header_timeout=args.header_timeout,
-        body_timeout=args.body_timeout,
     )
 
 
@@ -287,7 +244,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
 
     _add_state_options(serve)
-    _add_limit_options(serve)
+    add_limit_options(serve, defaults=DEFAULT_LIMITS)
     _add_event_options(serve)
 
     lint = commands.add_parser("lint", help="report what would stop a spec from being mocked")
@@ -302,8 +259,6 @@ def _build_parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mockserver.server.limits import uvicorn_options
-
     spec_path: Path = args.spec or _default_spec()
     fixtures = None
     if args.fixtures is not None:
@@ -313,7 +268,6 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"mockserver: cannot read fixtures {args.fixtures}: {exc}", file=sys.stderr)
             return 2
 
-    limits = _limits(args)
     problem = _state_problem(args)
     if problem is not None:
         print(f"mockserver: {problem}", file=sys.stderr)
@@ -323,8 +277,11 @@ def _serve(args: argparse.Namespace) -> int:
         return _create_app(args, fixtures=fixtures)
 
     try:
+        # A limit the parser let through but `Limits` refuses, or a uvicorn whose protocol
+        # httpguard cannot extend: either is a setting to fix, said before anything serves.
+        options = _uvicorn_options(args)
         built = build()
-    except ConfigError as exc:
+    except (ConfigError, GuardError) as exc:
         print(f"mockserver: {exc}", file=sys.stderr)
         return 2
     except MockServerError as exc:
@@ -347,7 +304,6 @@ def _serve(args: argparse.Namespace) -> int:
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again once its own
     # handler is gone; answering it here makes a graceful stop exit 0 instead of 143.
     signal.signal(signal.SIGTERM, lambda *_: None)
-    options = uvicorn_options(limits)
     if args.workers > 1:
         import asyncio
 

@@ -14,13 +14,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from httpguard import Limits, RequestLimits
 from mockserver.errors import ConfigError
 from mockserver.events.channels import event_channels, find_asyncapi, load_asyncapi
 from mockserver.events.webhooks import DeliveryPolicy, WebhookDispatcher
 from mockserver.server.admin import admin_routes
 from mockserver.server.engine import VARY_ORIGIN, Engine, add_vary_origin
 from mockserver.server.faults import Faults
-from mockserver.server.limits import Limits, RequestLimits
+from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
 from mockserver.spec.loader import Spec, load_spec
 from mockserver.store.journal import Journal
 from mockserver.store.memory import Store
@@ -83,9 +84,10 @@ def create_app(
         chaos: the share of requests (0-1) answered with a 503 or a dropped connection.
         fixtures: state to start from, in the shape ``GET /__mock/state`` answers.
         admin_token: lets clients other than loopback use ``/__mock/`` with this token.
-        limits: body size, JSON depth, query parameter count and body timeout (`Limits`;
-            safe defaults). Header size and header timeout are the server's: pass
-            ``mockserver.server.limits.uvicorn_options(limits)`` to uvicorn.
+        limits: body size, JSON depth, query parameter count and body timeout
+            (`httpguard.Limits`; `guard.DEFAULT_LIMITS` when None). Header size and header
+            timeout are the server's: pass ``httpguard.uvicorn_options(limits,
+            refusals=guard.REFUSALS)`` to uvicorn (``mockserver serve`` does).
         asyncapi: the AsyncAPI document whose channels to serve as WebSockets; by default
             ``asyncapi.yaml`` next to the spec file, if there is one.
         webhooks: attempts, backoff and timeout of webhook deliveries (`DeliveryPolicy`).
@@ -136,7 +138,7 @@ def create_app(
             )
         )
     # Inside CORS, so a browser can read a refusal too.
-    middleware.append(Middleware(RequestLimits, limits=limits or Limits()))
+    middleware.append(Middleware(RequestLimits, limits=limits or DEFAULT_LIMITS, refusals=REFUSALS))
     routes: list[BaseRoute] = list(admin_routes(engine, token=admin_token))
     dispatcher = None
     if engine.state is not None:

@@ -17,6 +17,7 @@ from typing import Any
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
+from httpguard import Limits
 from mockserver.auth.credentials import SecurityChecker
 from mockserver.compile.operations import Operation, compile_operations
 from mockserver.compile.routing import Router
@@ -27,7 +28,7 @@ from mockserver.render.prefer import parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
 from mockserver.render.responses import Rendered, Responder
 from mockserver.server.faults import Faults
-from mockserver.server.limits import Limits
+from mockserver.server.guard import DEFAULT_LIMITS
 from mockserver.spec.loader import Spec, paused_gc
 from mockserver.spec.normalize import request_view, response_view
 from mockserver.state.context import Request, StatefulOperation
@@ -137,7 +138,7 @@ class Engine:
         self.spec = spec
         # The body cap of `RequestLimits` (which refuses first under `create_app`), kept here
         # too for the engine served on its own.
-        self.max_body_bytes = (limits or Limits()).max_body_bytes
+        self.max_body_bytes = (limits or DEFAULT_LIMITS).max_body_bytes
         self.faults = faults or Faults(seed=seed)
         self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None

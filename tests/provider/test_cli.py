@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+import httpguard.uvicorn_protocol
 from provider.__main__ import main, parser
 from tests.conftest import ROOT
 from tests.ports import free_port
@@ -49,6 +50,16 @@ def test_a_bad_setting_exits_2_with_the_reason(
         monkeypatch.setenv(name, value)
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_uvicorn_without_a_hook_httpguard_needs_exits_2_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(httpguard.uvicorn_protocol, "UVICORN_HOOKS", ("on_renamed_hook",))
+    assert main(["--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: uvicorn ")
+    assert "has no on_renamed_hook" in err
 
 
 def test_test_states_is_off_unless_asked_for() -> None:

@@ -1,0 +1,42 @@
+"""httpguard: what one HTTP request may cost a server, for Starlette apps served by uvicorn.
+
+`Limits` says what a request may cost; `RequestLimits` (ASGI middleware) enforces the body,
+JSON-depth, query and body-deadline limits; `uvicorn_options` gives uvicorn a protocol that
+enforces the request-head size and deadline and coalesces writes; `Refusals` says how a
+server's refusals look; `add_limit_options` and `limits_from_args` are the command-line
+options. It imports only the standard library, uvicorn and Starlette's types.
+"""
+
+from __future__ import annotations
+
+from httpguard.cli import add_limit_options, limits_from_args, positive_number
+from httpguard.errors import GuardError, LimitsError, UnsupportedUvicornError
+from httpguard.limits import Limits
+from httpguard.middleware import RequestLimits, json_depth_exceeds
+from httpguard.refusals import REFUSAL_CODES, Refusals
+from httpguard.uvicorn_protocol import (
+    UVICORN_HOOKS,
+    CoalescingHttpToolsProtocol,
+    GuardedHttpToolsProtocol,
+    missing_hooks,
+    uvicorn_options,
+)
+
+__all__ = [
+    "REFUSAL_CODES",
+    "UVICORN_HOOKS",
+    "CoalescingHttpToolsProtocol",
+    "GuardError",
+    "GuardedHttpToolsProtocol",
+    "Limits",
+    "LimitsError",
+    "Refusals",
+    "RequestLimits",
+    "UnsupportedUvicornError",
+    "add_limit_options",
+    "json_depth_exceeds",
+    "limits_from_args",
+    "missing_hooks",
+    "positive_number",
+    "uvicorn_options",
+]

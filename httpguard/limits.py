@@ -1,0 +1,36 @@
+"""`Limits`: what one request may cost a server, validated when it is made."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from httpguard.errors import LimitsError
+
+__all__ = ["Limits"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """The limits of one server; every default is safe for a public port.
+
+    ``max_body_bytes``, ``max_json_depth``, ``max_query_params`` and ``body_timeout`` (seconds)
+    are enforced by `RequestLimits`; ``max_header_bytes`` (request line plus headers) and
+    ``header_timeout`` (seconds) by the protocol `uvicorn_options` installs.
+    """
+
+    max_body_bytes: int = 1024 * 1024
+    max_json_depth: int = 64
+    max_header_bytes: int = 64 * 1024
+    max_query_params: int = 1000
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            # ``not value > 0`` refuses NaN too, which every comparison answers False.
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                raise LimitsError(f"expected {spec.name} > 0, got {spec.name}={value!r}")
+            if math.isinf(value):  # a timer or counter that never fires is no limit
+                raise LimitsError(f"expected a finite {spec.name}, got {spec.name}={value!r}")

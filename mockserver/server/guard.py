@@ -1,0 +1,17 @@
+"""The mock's request limits: httpguard set up as the mock answers.
+
+`DEFAULT_LIMITS` is what ``mockserver serve`` and `create_app` enforce unless told otherwise
+(the README's figures: bodies up to 10 MiB, httpguard's defaults for the rest); `REFUSALS` is
+how the mock refuses: 413 for a body too large (the refusal comes before any operation is
+chosen, like 404), its own problem ``type`` URNs, and each refusal's code as the
+``errors[].code``.
+"""
+
+from __future__ import annotations
+
+from httpguard import Limits, Refusals
+
+__all__ = ["DEFAULT_LIMITS", "REFUSALS"]
+
+DEFAULT_LIMITS = Limits(max_body_bytes=10 * 1024 * 1024)
+REFUSALS = Refusals(type_prefix="urn:mockserver:problem:", body_too_large_status=413)

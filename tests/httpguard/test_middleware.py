@@ -1,0 +1,284 @@
+"""`RequestLimits`: bodies, JSON depth, query parameters and the body deadline, in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from starlette.types import Message, Receive, Scope, Send
+
+from httpguard import Limits, Refusals, RequestLimits, json_depth_exceeds
+from mockserver.server.guard import REFUSALS as MOCK_REFUSALS
+from provider.problems import REFUSALS as PROVIDER_REFUSALS
+
+LIMITS = Limits(max_body_bytes=1000, max_json_depth=5, max_query_params=10, body_timeout=0.05)
+JSON = (b"content-type", b"application/json")
+
+
+class Exchange:
+    """One request through `RequestLimits` to an app that records what it receives."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+        self.received: list[Message] = []
+        self.app_called = False
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.app_called = True
+        if scope["type"] == "http":
+            self.received.append(await receive())
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    @property
+    def status(self) -> int:
+        return int(self.sent[0]["status"])
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        return dict(json.loads(self.sent[1]["body"]))
+
+
+def run(
+    *,
+    headers: Iterable[tuple[bytes, bytes]] = (),
+    query: bytes = b"",
+    chunks: Iterable[bytes] = (),
+    end: bool = True,
+    limits: Limits = LIMITS,
+    refusals: Refusals | None = None,
+    scope_type: str = "http",
+) -> Exchange:
+    """Send a request whose body arrives in ``chunks``, then ends (or, unless ``end``, stalls)."""
+    exchange = Exchange()
+    messages: list[Message] = [
+        {"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks
+    ]
+    if end:
+        messages.append({"type": "http.request", "body": b"", "more_body": False})
+
+    async def receive() -> Message:
+        if not messages:
+            await asyncio.Event().wait()  # a client that stops sending
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        exchange.sent.append(message)
+
+    scope = {"type": scope_type, "headers": list(headers), "query_string": query}
+    middleware = RequestLimits(exchange.app, limits=limits, refusals=refusals)
+    asyncio.run(middleware(scope, receive, send))
+    return exchange
+
+
+def length(body: bytes) -> tuple[bytes, bytes]:
+    return (b"content-length", str(len(body)).encode())
+
+
+CHUNKED = (b"transfer-encoding", b"chunked")
+
+
+def test_request_limits_replay_the_body_to_the_app_in_one_message() -> None:
+    exchange = run(headers=[CHUNKED, JSON], chunks=[b'{"a": ', b"[1, 2]", b"}"])
+    assert exchange.received == [
+        {"type": "http.request", "body": b'{"a": [1, 2]}', "more_body": False}
+    ]
+    assert exchange.status == 200
+
+
+def test_request_limits_leave_a_request_without_a_body_to_the_app() -> None:
+    exchange = run(headers=[(b"content-length", b"0")])
+    assert exchange.received == [{"type": "http.request", "body": b"", "more_body": False}]
+
+
+@pytest.mark.parametrize("scope_type", ["websocket", "lifespan"])
+def test_request_limits_pass_other_scopes_through(scope_type: str) -> None:
+    exchange = run(scope_type=scope_type, query=b"&" * 100)
+    assert exchange.app_called
+
+
+def test_request_limits_refuse_a_body_announced_too_large_before_it_is_read() -> None:
+    exchange = run(headers=[(b"content-length", b"1001")], end=False)  # nothing is sent
+    assert not exchange.app_called
+    assert (exchange.status, exchange.problem["code"]) == (413, "body_too_large")
+
+
+def test_request_limits_refuse_a_streamed_body_once_it_passes_the_limit() -> None:
+    exchange = run(headers=[CHUNKED], chunks=[b"x" * 600, b"x" * 401, b"never read"])
+    assert not exchange.app_called
+    assert (exchange.status, exchange.problem["code"]) == (413, "body_too_large")
+
+
+def test_request_limits_accept_a_body_of_exactly_the_limit() -> None:
+    body = b"x" * 1000
+    assert run(headers=[length(body)], chunks=[body]).received[0]["body"] == body
+
+
+@pytest.mark.parametrize(
+    ("content_type", "refused"),
+    [
+        (b"application/json", True),
+        (b"application/problem+json; charset=utf-8", True),
+        (None, True),  # no type: it may be JSON
+        (b"text/plain", False),
+    ],
+)
+def test_request_limits_refuse_json_nested_too_deep(
+    content_type: bytes | None, refused: bool
+) -> None:
+    body = b"[" * 6 + b"]" * 6
+    headers = [length(body)] + ([(b"content-type", content_type)] if content_type else [])
+    exchange = run(headers=headers, chunks=[body])
+    assert exchange.app_called is not refused
+    if refused:
+        assert (exchange.status, exchange.problem["code"]) == (400, "json_too_deep")
+
+
+@pytest.mark.parametrize("separator", [b"&", b";"])
+def test_request_limits_refuse_too_many_query_parameters(separator: bytes) -> None:
+    assert run(query=separator.join([b"a=1"] * 10)).app_called
+    exchange = run(query=separator.join([b"a=1"] * 11))
+    assert (exchange.status, exchange.problem["code"]) == (400, "too_many_parameters")
+    assert exchange.problem["detail"] == (
+        "The query string has 11 parameters; at most 10 are accepted."
+    )
+
+
+def test_request_limits_refuse_a_body_that_does_not_arrive_in_time() -> None:
+    exchange = run(headers=[(b"content-length", b"100")], chunks=[b"{"], end=False)
+    assert (exchange.status, exchange.problem["code"]) == (408, "request_timeout")
+    assert exchange.problem["detail"] == "The request body did not arrive within 0.05 seconds."
+
+
+def test_request_limits_let_another_cancellation_through() -> None:
+    # Only the deadline's own cancellation becomes a 408; a server shutting down gets its
+    # CancelledError back.
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def main() -> None:
+        scope = {"type": "http", "headers": [(b"content-length", b"10")], "query_string": b""}
+        middleware = RequestLimits(Exchange().app, limits=Limits(body_timeout=5))
+        task = asyncio.create_task(middleware(scope, receive, send))
+        await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert sent == []
+
+
+def test_request_limits_refusals_close_the_connection() -> None:
+    start = run(headers=[(b"content-length", b"5000")]).sent[0]
+    headers = dict(start["headers"])
+    assert headers[b"content-type"] == b"application/problem+json"
+    assert headers[b"connection"] == b"close"
+
+
+# -- the refusal style: each server's bytes, kept exactly --------------------------------------
+
+MOCK_BODY_TOO_LARGE = (
+    b'{"type":"urn:mockserver:problem:body-too-large","title":"Request body too large",'
+    b'"status":413,"detail":"The body is larger than the limit of 1000 bytes.",'
+    b'"code":"body_too_large","errors":[{"field":"body","code":"body_too_large",'
+    b'"message":"The body is larger than the limit of 1000 bytes."}]}'
+)
+PROVIDER_BODY_TOO_LARGE = (
+    b'{"type":"https://errors.platform.example/body-too-large","title":"Request body too large",'
+    b'"status":400,"detail":"The body is larger than the limit of 1000 bytes.",'
+    b'"code":"body_too_large","errors":[{"field":"body","code":"maxSize",'
+    b'"message":"The body is larger than the limit of 1000 bytes."}]}'
+)
+MOCK_JSON_TOO_DEEP = (
+    b'{"type":"urn:mockserver:problem:json-too-deep","title":"JSON nested too deeply",'
+    b'"status":400,"detail":"The JSON body nests arrays and objects deeper than 5 levels.",'
+    b'"code":"json_too_deep","errors":[{"field":"body","code":"json_too_deep",'
+    b'"message":"The JSON body nests arrays and objects deeper than 5 levels."}]}'
+)
+PROVIDER_JSON_TOO_DEEP = (
+    b'{"type":"https://errors.platform.example/json-too-deep","title":"JSON nested too deeply",'
+    b'"status":400,"detail":"The JSON body nests arrays and objects deeper than 5 levels.",'
+    b'"code":"json_too_deep","errors":[{"field":"body","code":"json",'
+    b'"message":"The JSON body nests arrays and objects deeper than 5 levels."}]}'
+)
+
+
+@pytest.mark.parametrize(
+    ("refusals", "status", "body"),
+    [(MOCK_REFUSALS, 413, MOCK_BODY_TOO_LARGE), (PROVIDER_REFUSALS, 400, PROVIDER_BODY_TOO_LARGE)],
+    ids=["mock", "provider"],
+)
+def test_request_limits_answer_a_body_too_large_in_each_servers_style(
+    refusals: Refusals, status: int, body: bytes
+) -> None:
+    exchange = run(headers=[(b"content-length", b"1001")], refusals=refusals)
+    assert (exchange.status, exchange.sent[1]["body"]) == (status, body)
+    assert dict(exchange.sent[0]["headers"])[b"content-length"] == str(len(body)).encode()
+
+
+@pytest.mark.parametrize(
+    ("refusals", "body"),
+    [(MOCK_REFUSALS, MOCK_JSON_TOO_DEEP), (PROVIDER_REFUSALS, PROVIDER_JSON_TOO_DEEP)],
+    ids=["mock", "provider"],
+)
+def test_request_limits_answer_json_too_deep_in_each_servers_style(
+    refusals: Refusals, body: bytes
+) -> None:
+    deep = b"[" * 6 + b"]" * 6
+    exchange = run(headers=[length(deep), JSON], chunks=[deep], refusals=refusals)
+    assert (exchange.status, exchange.sent[1]["body"]) == (400, body)
+
+
+@pytest.mark.parametrize(("status", "rule"), [(413, "body_too_large"), (400, "maxSize")])
+def test_request_limits_answer_the_body_status_and_rule_code_they_are_given(
+    status: int, rule: str
+) -> None:
+    refusals = Refusals(
+        type_prefix="https://example.test/",
+        body_too_large_status=status,
+        rule_codes={"body_too_large": rule} if rule != "body_too_large" else {},
+    )
+    problem = run(headers=[(b"content-length", b"1001")], refusals=refusals).problem
+    assert problem["type"] == "https://example.test/body-too-large"
+    assert (problem["status"], problem["errors"][0]["code"]) == (status, rule)
+
+
+# -- JSON depth ----------------------------------------------------------------------------------
+
+
+def test_json_depth_ignores_brackets_in_strings() -> None:
+    assert not json_depth_exceeds(b'{"a": "' + b"[" * 1000 + b'"}', 2)
+    assert not json_depth_exceeds(b'{"a": "\\"[[[[[[[[[["}', 2)
+    assert json_depth_exceeds(b"[[[]]]", 2)
+    assert not json_depth_exceeds(b"[[]][[]][[]]", 2)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.integers() | st.text(alphabet='[]{}"\\ab'),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=30,
+)
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    return 0
+
+
+@given(value=JSON_VALUES, limit=st.integers(min_value=1, max_value=8))
+def test_json_depth_matches_the_nesting_of_the_document(value: object, limit: int) -> None:
+    assert json_depth_exceeds(json.dumps(value).encode(), limit) == (_depth(value) > limit)
