@@ -44,11 +44,19 @@ class SpecError(MockServerError):
     """
 
     def __init__(
-        self, message: str, *, source: str = "<dict>", pointer: str = "", hint: str = ""
+        self,
+        message: str,
+        *,
+        source: str = "<dict>",
+        pointer: str = "",
+        hint: str = "",
+        severity: str = "error",
     ) -> None:
         self.source = source
         self.pointer = pointer
         self.hint = hint
+        # "warning": a defect a lenient load tolerates even under --strict (lint lists it).
+        self.severity = severity
         where = f"{source}#{pointer}" if pointer else source
         text = f"{where}: {message}"
         if hint:

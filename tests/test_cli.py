@@ -89,12 +89,12 @@ def test_cli_serve_refuses_a_missing_spec(capsys: pytest.CaptureFixture[str]) ->
     assert "does/not/exist.yaml" in capsys.readouterr().err
 
 
-def test_cli_serve_refuses_an_invalid_spec_naming_file_and_pointer(
+def test_cli_serve_strict_refuses_an_invalid_spec_naming_file_and_pointer(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("openapi: 3.1.0\ninfo: {title: x}\npaths: {}\n")
-    assert main(["serve", str(broken)]) == 2
+    assert main(["serve", "--strict", str(broken)]) == 2
     err = capsys.readouterr().err
     assert "broken.yaml" in err
     assert "/info" in err

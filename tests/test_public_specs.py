@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from mockserver import create_app
-from mockserver.server.engine import CompiledOperation, Engine
+from mockserver.server.compiler import CompiledOperation
+from mockserver.server.engine import Engine
 from tests.conftest import RunningServer
 from tests.public_specs import CorpusUnavailable, corpus_specs
 

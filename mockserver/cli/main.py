@@ -182,7 +182,7 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
     from mockserver.spec.loader import load_spec
 
     return create_app(
-        load_spec(args.spec or _default_spec()),
+        load_spec(args.spec or _default_spec(), strict=args.strict),
         seed=args.seed,
         stateful=not args.stateless,
         cors=not args.no_cors,
@@ -201,6 +201,7 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
             grace=args.webhook_grace,
             hosts=HostPolicy(args.webhook_hosts.split(",")),
         ),
+        strict=args.strict,
     )
 
 
@@ -226,6 +227,11 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=None, help="seed for generated data")
     serve.add_argument(
         "--stateless", action="store_true", help="examples and generated data only, no state"
+    )
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a document with any defect (default: serve the rest, degrade that part)",
     )
     serve.add_argument("--no-cors", action="store_true", help="do not answer CORS requests")
     serve.add_argument("--reload", action="store_true", help="reload when the spec changes")
@@ -297,10 +303,7 @@ def _serve(args: argparse.Namespace) -> int:
 
         app = ReloadingApp(build, spec_path)
     url = f"http://{args.host}:{args.port}{engine.spec.base_path}"
-    print(
-        f"mockserver: {len(engine.operations)} operations of {spec_path} on {url}",
-        flush=True,
-    )
+    print(f"mockserver: {_served(engine, spec_path)} on {url}", flush=True)
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again once its own
     # handler is gone; answering it here makes a graceful stop exit 0 instead of 143.
     signal.signal(signal.SIGTERM, lambda *_: None)
@@ -327,10 +330,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lint(args: argparse.Namespace) -> int:
-    from mockserver.spec.lint import lint_spec
+def _served(engine: Engine, spec_path: Path) -> str:
+    """``12 operations of spec.yaml`` and, when the document had defects, what they cost."""
+    line = f"{len(engine.operations)} operations of {spec_path}"
+    warnings, degraded = len(engine.spec.issues), len(engine.degraded)
+    if warnings or degraded:
+        line += (
+            f" ({warnings} warnings, {degraded} operations not served; "
+            "run `mockserver lint` for the list)"
+        )
+    return line
 
-    issues = lint_spec(args.spec)
+
+def _lint(args: argparse.Namespace) -> int:
+    from mockserver.server.diagnose import diagnose
+
+    issues = diagnose(args.spec)
     for issue in issues:
         hint = f"\n    fix: {issue.hint}" if issue.hint else ""
         print(f"{issue.severity}: {args.spec}#{issue.pointer}: {issue.message}{hint}")

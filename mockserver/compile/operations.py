@@ -260,21 +260,51 @@ def _operation(
     )
 
 
-def compile_operations(document: Mapping[str, Any]) -> list[Operation]:
-    """Every operation under ``paths``, in document order."""
+def compile_operations(
+    document: Mapping[str, Any], *, failed: list[SpecError] | None = None
+) -> list[Operation]:
+    """Every operation under ``paths``, in document order.
+
+    With ``failed``, an operation (or path item) that cannot be compiled is left out and its
+    problem appended there instead of raised, so the rest of the document is still served.
+    """
     operations = []
     for path, raw_item in (document.get("paths") or {}).items():
         item_pointer = f"/paths/{escape(path)}"
-        item, item_pointer = follow(document, raw_item, item_pointer)
-        shared = [
-            _parameter(document, p, f"{item_pointer}/parameters/{i}")
-            for i, p in enumerate(item.get("parameters") or [])
-        ]
+        try:
+            item, item_pointer = follow(document, raw_item, item_pointer)
+            shared = [
+                _parameter(document, p, f"{item_pointer}/parameters/{i}")
+                for i, p in enumerate(item.get("parameters") or [])
+            ]
+        except (SpecError, *_MALFORMED) as exc:
+            if failed is None:
+                raise
+            failed.append(_problem(exc, item_pointer))
+            continue
         for method in HTTP_METHODS:
             if isinstance(item.get(method), Mapping):
-                operations.append(
-                    _operation(
-                        document, path, method, item[method], shared, f"{item_pointer}/{method}"
+                pointer = f"{item_pointer}/{method}"
+                try:
+                    operations.append(
+                        _operation(document, path, method, item[method], shared, pointer)
                     )
-                )
+                except (SpecError, *_MALFORMED) as exc:
+                    if failed is None:
+                        raise
+                    failed.append(_problem(exc, pointer))
     return operations
+
+
+# What a malformed node (a list where an object belongs, a missing name) raises while compiling.
+_MALFORMED = (KeyError, TypeError, AttributeError, ValueError)
+
+
+def _problem(exc: Exception, pointer: str) -> SpecError:
+    if isinstance(exc, SpecError):
+        return exc
+    return SpecError(
+        f"cannot be compiled ({type(exc).__name__}: {exc}); it is not served",
+        pointer=pointer,
+        hint="run `mockserver lint` and fix what it reports at this place",
+    )

@@ -1,7 +1,10 @@
 """Matches request paths to path templates: literal segments win over templated ones.
 
 A trie of path segments built once at start-up, so a lookup costs one dict access per
-literal segment instead of one regex per declared path.
+literal segment instead of one regex per declared path. Templates that differ only in their
+parameter names (``/orgs/{org}/items/{item_id}`` with GET, ``/orgs/{org}/items/{digest}``
+with DELETE) share a node: each method keeps its own names, and only the same method on two
+such templates is a clash (`RouteClash`).
 """
 
 from __future__ import annotations
@@ -12,32 +15,64 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from urllib.parse import unquote
 
-__all__ = ["Match", "Router"]
+from mockserver.errors import SpecError
+
+__all__ = ["Match", "RouteClash", "Router"]
 
 T = TypeVar("T")
 
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 
 
+class RouteClash(SpecError):
+    """Two templates of the same shape declare the same method: requests cannot tell them apart."""
+
+    def __init__(self, template: str, method: str, other: str) -> None:
+        super().__init__(
+            f"{method} {template} matches the same requests as {method} {other}",
+            hint="templates that differ only in parameter names cannot share a method: "
+            "merge the two paths",
+        )
+        self.template, self.method, self.other = template, method, other
+
+
 @dataclass(slots=True)
 class _Node(Generic[T]):
     literals: dict[str, _Node[T]] = field(default_factory=dict)
-    # (compiled segment pattern, parameter names, child) in specificity order.
-    templates: list[tuple[re.Pattern[str], tuple[str, ...], _Node[T]]] = field(default_factory=list)
+    # (compiled segment pattern, number of parameters, child) in specificity order.
+    templates: list[tuple[re.Pattern[str], int, _Node[T]]] = field(default_factory=list)
     methods: dict[str, T] | None = None
-    template: str = ""
+    template: str = ""  # the first template registered here
+    # Per method: its template and parameter names, in path order.
+    declared: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Match(Generic[T]):
-    """A matched path: its template, the handlers by method and the decoded path parameters."""
+    """A matched path: its template, the handlers by method and the decoded parameter values."""
 
     template: str
     methods: dict[str, T]
-    params: dict[str, str]
+    values: tuple[str, ...]
+    declared: dict[str, tuple[str, tuple[str, ...]]]
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The path parameters, named as the first template registered for this path names them."""
+        return self.params_for(next(iter(self.declared)))
+
+    def params_for(self, method: str) -> dict[str, str]:
+        """The path parameters named as ``method``'s template names them."""
+        names = self.declared[method][1]
+        return dict(zip(names, self.values, strict=True))
+
+    def template_for(self, method: str) -> str:
+        """The template ``method`` was registered with."""
+        return self.declared[method][0]
 
 
 def _segment_pattern(segment: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """The regex of one templated segment (names replaced by groups) and its parameter names."""
     names: list[str] = []
     pattern = ""
     last = 0
@@ -51,10 +86,10 @@ def _segment_pattern(segment: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     return re.compile(pattern + r"\Z", re.DOTALL), tuple(names)
 
 
-def _specificity(entry: tuple[re.Pattern[str], tuple[str, ...], object]) -> tuple[int, int]:
+def _specificity(entry: tuple[re.Pattern[str], int, object]) -> tuple[int, int]:
     # More literal characters first: "{id}.json" is tried before "{name}".
     literal = len(_PARAM.sub("", entry[0].pattern))
-    return (-literal, len(entry[1]))
+    return (-literal, entry[1])
 
 
 class Router(Generic[T]):
@@ -65,26 +100,35 @@ class Router(Generic[T]):
         self._base = base_path.rstrip("/")
 
     def add(self, template: str, method: str, handler: T) -> None:
-        """Register ``handler`` for ``method`` on ``template`` (``/projects/{projectId}``)."""
+        """Register ``handler`` for ``method`` on ``template`` (``/projects/{projectId}``).
+
+        Raises `RouteClash` when a template of the same shape already has ``method``.
+        """
         node = self._root
+        names: list[str] = []
         for segment in template.strip("/").split("/") if template.strip("/") else []:
             if "{" in segment:
-                pattern, names = _segment_pattern(segment)
+                pattern, segment_names = _segment_pattern(segment)
+                names.extend(segment_names)
                 for existing, _, child in node.templates:
                     if existing.pattern == pattern.pattern:
                         node = child
                         break
                 else:
                     child = _Node()
-                    node.templates.append((pattern, names, child))
+                    node.templates.append((pattern, len(segment_names), child))
                     node.templates.sort(key=_specificity)
                     node = child
             else:
                 node = node.literals.setdefault(segment, _Node())
+        method = method.upper()
         if node.methods is None:
             node.methods = {}
-        node.template = template
-        node.methods[method.upper()] = handler
+            node.template = template
+        elif method in node.methods:
+            raise RouteClash(template, method, node.declared[method][0])
+        node.methods[method] = handler
+        node.declared[method] = (template, tuple(names))
 
     def templates(self) -> Iterable[str]:
         """Every registered path template."""
@@ -104,14 +148,15 @@ class Router(Generic[T]):
             raw_path = raw_path[len(self._base) :]
         stripped = raw_path.strip("/")
         segments = stripped.split("/") if stripped else []
-        params: dict[str, str] = {}
-        node = self._find(self._root, segments, 0, params)
+        values: list[str] = []
+        node = self._find(self._root, segments, 0, values)
         if node is None or node.methods is None:
             return None
-        return Match(node.template, node.methods, params)
+        values.reverse()  # collected on the way back out of the trie
+        return Match(node.template, node.methods, tuple(values), node.declared)
 
     def _find(
-        self, node: _Node[T], segments: list[str], index: int, params: dict[str, str]
+        self, node: _Node[T], segments: list[str], index: int, values: list[str]
     ) -> _Node[T] | None:
         if index == len(segments):
             return node if node.methods is not None else None
@@ -119,16 +164,16 @@ class Router(Generic[T]):
         raw = segments[index]
         literal = node.literals.get(unquote(raw) if "%" in raw else raw)
         if literal is not None:
-            found = self._find(literal, segments, index + 1, params)
+            found = self._find(literal, segments, index + 1, values)
             if found is not None:
                 return found
-        for pattern, names, child in node.templates:
+        for pattern, _, child in node.templates:
             matched = pattern.match(raw)
             if matched is None:
                 continue
-            found = self._find(child, segments, index + 1, params)
+            found = self._find(child, segments, index + 1, values)
             if found is not None:
-                for name, value in zip(names, matched.groups(), strict=True):
-                    params[name] = unquote(value) if "%" in value else value
+                for value in reversed(matched.groups()):
+                    values.append(unquote(value) if "%" in value else value)
                 return found
         return None

@@ -83,18 +83,24 @@ class DataGenerator:
         *,
         key: str = "",
         direction: Direction = "response",
+        notes: list[str] | None = None,
     ) -> Any:
         """Return a value valid against ``schema`` (with ``readOnly``/``writeOnly`` applied).
 
         ``key`` names the value (e.g. ``"GET /pets 200"``) so a seeded generator returns the
         same value for the same key and different values for different keys. ``direction`` is
         ``"response"`` (``writeOnly`` properties never appear) or ``"request"`` (``readOnly``).
-        Raises ``GenerationError`` when no value exists, naming the schema pointer.
+        Raises ``GenerationError`` when no value exists, naming the schema pointer; with
+        ``notes``, answers the closest value it can build instead and appends there the
+        pointer of each schema it could not satisfy.
         """
         if direction not in ("response", "request"):
             raise ValueError(f"expected 'response' or 'request', got direction={direction!r}")
         ptr = self._index.pointer_of(schema)
         if schema is False:
+            if notes is not None:
+                notes.append(ptr)
+                return None
             raise generation_error(E_FALSE, ptr, "use a schema that allows a value", key)
         run = ValueBuilder(
             self._schemas,
@@ -105,6 +111,7 @@ class DataGenerator:
             examples=self.examples,
             max_recursion=self.max_recursion,
             now=realistic.FIXED_EPOCH if self.seed is not None else datetime.now(UTC),
+            notes=notes,
         )
         if ptr.startswith("#"):
             run.stack.append(ptr[1:])  # a component generated directly counts as one level
@@ -116,6 +123,10 @@ class DataGenerator:
             value = run.value(schema, ptr, "")
             if check.is_valid(value):
                 return value
+        if notes is not None:
+            if not notes:  # an inner schema was noted already: that is the one to name
+                notes.append(ptr)
+            return value
         first = next(iter(check.iter_errors(value)))
         detail = f"{first.message} (at instance path {'/'.join(map(str, first.instance_path))})"
         raise generation_error(E_INVALID.format(error=detail), ptr, FIX_EXAMPLE, key)

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Final
 
+from mockserver.spec.regex import python_pattern
+
 __all__ = ["parse_regex", "random_match"]
 
 # re._parser is private, but the public alias sre_parse warns on import since Python 3.11
@@ -27,10 +29,11 @@ _CATEGORIES: Final = {
 
 @lru_cache(maxsize=1024)
 def parse_regex(pattern: str) -> tuple[str, Any] | None:
-    """Parse a pattern (ECMA named groups rewritten to Python's), or ``None`` if unsupported."""
-    python = re.sub(r"\(\?<(?=[A-Za-z_])", "(?P<", pattern)
+    """Parse an ECMA-262 pattern as Python reads it (`python_pattern`), or None if unsupported."""
+    python = python_pattern(pattern)
+    if python is None:
+        return None
     try:
-        re.compile(python)
         return python, _sre.parse(python)
     except (re.error, RecursionError, OverflowError):
         return None

@@ -66,6 +66,7 @@ class ValueBuilder:
         "index",
         "key",
         "max_recursion",
+        "notes",
         "rng",
         "scalars",
         "schemas",
@@ -84,6 +85,7 @@ class ValueBuilder:
         examples: ExampleMode,
         max_recursion: int,
         now: datetime,
+        notes: list[str] | None = None,
     ) -> None:
         self.schemas = schemas
         self.checks = schemas.checks
@@ -97,6 +99,9 @@ class ValueBuilder:
         self.stack: list[str] = []
         self.shrink = False  # past the recursion limit: make only the cheapest choices
         self.examples: ExampleMode = examples
+        # Best effort: where no valid value exists, the closest one is used and its schema
+        # pointer noted here instead of raising (None: raise `GenerationError`).
+        self.notes = notes
 
     def fail(self, what: str, ptr: str, fix: str) -> GenerationError:
         return generation_error(what, ptr, fix, self.key)
@@ -112,7 +117,13 @@ class ValueBuilder:
             if absorbed:
                 return self.enter(flat, absorbed, ptr, name)
             node = flat
-        return self.typed(node, ptr, name)
+        if self.notes is None:
+            return self.typed(node, ptr, name)
+        try:
+            return self.typed(node, ptr, name)
+        except GenerationError:
+            self.notes.append(ptr)
+            return _closest(node)
 
     def enter(self, node: Mapping[str, Any], absorbed: tuple[str, ...], ptr: str, name: str) -> Any:
         """Generate a node reached through $refs, tracking recursion on the stack."""
@@ -256,7 +267,9 @@ class ValueBuilder:
         """Generate from each candidate schema in turn until a value validates against ``node``."""
         check = self.checks.validator(node, self.direction)
         last: GenerationError | None = None
-        saved = self.examples
+        saved, notes = self.examples, self.notes
+        closest: list[Any] = []
+        self.notes = None  # a candidate that fails is not a note: the next may succeed
         try:
             for option, option_ptr in tries:
                 try:
@@ -266,9 +279,13 @@ class ValueBuilder:
                     continue
                 if check.is_valid(value):
                     return value
+                closest = closest or [value]
                 self.examples = "none"  # a fixed example that failed would only fail again
         finally:
-            self.examples = saved
+            self.examples, self.notes = saved, notes
+        if notes is not None:
+            notes.append(ptr)  # e.g. overlapping oneOf branches: the first branch's value
+            return closest[0] if closest else _closest(node)
         why = f"; last error: {last}" if last is not None else ""
         raise self.fail(what + why, ptr, fix)
 
@@ -425,3 +442,24 @@ class ValueBuilder:
         finally:
             self.examples = saved
         return out
+
+
+def _closest(node: Mapping[str, Any]) -> Any:
+    """A plain value of the node's first type, for a schema no value satisfies."""
+    if "const" in node:
+        return _copy(node["const"])
+    for keyword in ("enum", "examples"):
+        members = node.get(keyword)
+        if isinstance(members, list) and members:
+            return _copy(members[0])
+    types = types_of(node) or ["object"]
+    low = node.get("minimum")
+    number = low if isinstance(low, int | float) and not isinstance(low, bool) else 0
+    return {
+        "string": "",
+        "integer": int(number),
+        "number": float(number),
+        "boolean": False,
+        "null": None,
+        "array": [],
+    }.get(types[0], {})

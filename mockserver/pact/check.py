@@ -109,7 +109,7 @@ def _check(spec: _Spec, pact: str, interaction: Mapping[str, Any]) -> Interactio
         allowed = ", ".join(m.upper() for m in matched.methods)
         problem = f"request: {method} is not declared for {matched.template}; allowed: {allowed}"
         return InteractionCheck(pact, description, label, None, (problem,))
-    violations = list(_request_violations(op, matched.params, request, status))
+    violations = list(_request_violations(op, matched.params_for(method), request, status))
     violations += _response_violations(spec, op, response, status)
     operation = op.request.operation_id or op.request.label
     return InteractionCheck(pact, description, label, operation, tuple(violations))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -27,7 +27,20 @@ from mockserver.spec.pointer import resolve
 
 __all__ = ["Rendered", "Responder", "negotiate"]
 
-Generate = Callable[[Mapping[str, Any] | bool, str], Any]
+Validate = Callable[[Mapping[str, Any] | bool, str], Callable[[Any], bool]]
+
+
+class Generate(Protocol):
+    """Generates a value for a schema, seeded by ``key``; with ``notes``, best effort.
+
+    With ``notes`` a schema no value satisfies gets the closest value instead of an error,
+    and its pointer is appended to ``notes``.
+    """
+
+    def __call__(
+        self, schema: Mapping[str, Any] | bool, key: str, notes: list[str] | None = None
+    ) -> Any: ...
+
 
 # What an operation that declares no deliverable response answers.
 NO_RESPONSE_STATUS = 204
@@ -108,13 +121,28 @@ def _content_type(media_type: str) -> str:
 class Responder:
     """The compiled responses of one operation."""
 
-    def __init__(self, document: Mapping[str, Any], operation: Operation, generate: Generate):
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        operation: Operation,
+        generate: Generate,
+        validate: Validate | None = None,
+    ):
         self._document = document
         self._operation = operation
         self._generate = generate
+        self._validate = validate
+        # Per (status, media type): the first example that validates against the schema
+        # (`_MISSING`: none does, so the body is generated). Worked out at first use.
+        self._default_example: dict[tuple[str, str], tuple[str, Any]] = {}
         self.default_status = self._default_status()
         self._static: dict[tuple[str, str, str], bytes] = {}
         self._static_headers: dict[str, dict[str, Any]] = {}
+
+    @property
+    def operation(self) -> Operation:
+        """The operation answered, as the response view declares it (no writeOnly)."""
+        return self._operation
 
     def _default_status(self) -> int:
         # 1xx are interim responses: HTTP cannot send one as the final answer.
@@ -165,13 +193,16 @@ class Responder:
                 f"answers with status {status}: {offered}.",
             )
         media = response.content[name]
-        body = self._body(response, media, prefs, key)
+        notes: list[str] = []
+        body = self._body(response, media, prefs, key, notes)
         if isinstance(body, Problem):
             return body
+        if notes:
+            headers = {**headers, "Warning": _unsatisfied(notes)}
         return Rendered(status, _content_type(name), body, headers)
 
     def _body(
-        self, response: Response, media: MediaType, prefs: Preferences, key: str
+        self, response: Response, media: MediaType, prefs: Preferences, key: str, notes: list[str]
     ) -> bytes | Problem:
         if prefs.example is not None:
             if prefs.example not in media.examples:
@@ -185,15 +216,33 @@ class Responder:
                 )
             return self._cached(response, media, prefs.example, media.examples[prefs.example])
         if not prefs.dynamic:
-            if media.examples:
-                first = next(iter(media.examples))
-                return self._cached(response, media, first, media.examples[first])
-            schema_example = self._schema_example(media)
-            if schema_example is not _MISSING:
-                return self._cached(response, media, "schema", schema_example)
+            name, example = self._example(response, media)
+            if example is not _MISSING:
+                return self._cached(response, media, name, example)
         if media.schema is None:
             return b""
-        return _encode(media.name, self._generate(media.schema, f"{media.pointer}|{key}"))
+        return _encode(media.name, self._generate(media.schema, f"{media.pointer}|{key}", notes))
+
+    def _example(self, response: Response, media: MediaType) -> tuple[str, Any]:
+        """The example answered by default: the first that fits the schema (`_MISSING`: none)."""
+        cache_key = (response.status, media.name)
+        known = self._default_example.get(cache_key)
+        if known is None:
+            candidates = list(media.examples.items())
+            schema_example = self._schema_example(media)
+            if schema_example is not _MISSING:
+                candidates.append(("schema", schema_example))
+            valid = (
+                self._validate(media.schema, media.pointer)
+                if (self._validate is not None and media.schema is not None)
+                else None
+            )
+            known = next(
+                ((name, value) for name, value in candidates if valid is None or valid(value)),
+                ("", _MISSING),
+            )
+            self._default_example[cache_key] = known
+        return known
 
     def _cached(self, response: Response, media: MediaType, name: str, value: Any) -> bytes:
         cache_key = (response.status, media.name, name)
@@ -268,3 +317,12 @@ def _header_examples(document: Mapping[str, Any], header: Parameter) -> list[Any
         if isinstance(resolved, Mapping) and "value" in resolved:
             values.append(resolved["value"])
     return values
+
+
+def _unsatisfied(pointers: list[str]) -> str:
+    """The ``Warning`` of a body generated for schemas no value satisfies (RFC 7234 format)."""
+    where = ", ".join(dict.fromkeys(pointers))
+    return (
+        f'199 mockserver "no value satisfies the schema at {where}; this body is the closest '
+        'the mock could build (mockserver lint explains)"'
+    )

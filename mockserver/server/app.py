@@ -58,6 +58,7 @@ def create_app(
     limits: Limits | None = None,
     asyncapi: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     webhooks: DeliveryPolicy | None = None,
+    strict: bool = False,
 ) -> Starlette:
     """Build a Starlette application that mocks ``spec``.
 
@@ -91,6 +92,9 @@ def create_app(
         asyncapi: the AsyncAPI document whose channels to serve as WebSockets; by default
             ``asyncapi.yaml`` next to the spec file, if there is one.
         webhooks: attempts, backoff and timeout of webhook deliveries (`DeliveryPolicy`).
+        strict: refuse a document with any defect. By default a defect confined to one
+            place degrades that place (an operation left out, a pattern not enforced) and the
+            rest is served; ``app.state.engine.degraded`` and the `Spec`'s ``issues`` name them.
 
     Raises:
         SpecError: the document cannot be loaded or mocked; the message names the file, the
@@ -98,7 +102,7 @@ def create_app(
         ConfigError: ``state_url`` is not a Redis URL, Redis cannot be reached there, or
             ``store`` is given too.
     """
-    loaded = spec if isinstance(spec, Spec) else load_spec(spec)
+    loaded = spec if isinstance(spec, Spec) else load_spec(spec, strict=strict)
     faults = Faults(latency=latency, chaos=chaos, seed=seed)
     journal: Journal | None = None
     owned: Store | None = None  # opened here, so closed here
@@ -120,6 +124,7 @@ def create_app(
         faults=faults,
         journal=journal,
         limits=limits,
+        strict=strict,
     )
     if fixtures is not None:
         engine.preload(fixtures)

@@ -18,48 +18,33 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
 from httpguard import Limits
-from mockserver.auth.credentials import SecurityChecker
-from mockserver.compile.operations import Operation, compile_operations
-from mockserver.compile.routing import Router
+from mockserver.compile.operations import Operation
 from mockserver.compile.schemas import SchemaRegistry
 from mockserver.errors import MockServerError, PreferenceError, StateUnavailableError
 from mockserver.generation.generator import DataGenerator
 from mockserver.render.prefer import parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
-from mockserver.render.responses import Rendered, Responder
+from mockserver.render.responses import Rendered
+from mockserver.server.compiler import CompiledOperation, compile_spec
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
 from mockserver.spec.loader import Spec, paused_gc
 from mockserver.spec.normalize import request_view, response_view
-from mockserver.state.context import Request, StatefulOperation
+from mockserver.state.context import Request
 from mockserver.state.mock import StatefulMock, utcnow
 from mockserver.state.records import RecordBuilder
 from mockserver.store.journal import Journal, MemoryJournal
 from mockserver.store.memory import MemoryStore, Store
-from mockserver.validation.request import RequestValidator
 from mockserver.validation.violations import Violation
 
-__all__ = ["VARY_ORIGIN", "CompiledOperation", "Engine", "add_vary_origin"]
+__all__ = ["VARY_ORIGIN", "Engine", "add_vary_origin"]
 
 # Set in the scope (by the app's CORS middleware, for a request without an Origin) when the
 # engine is to add ``Vary: Origin`` to its answer itself instead of through a wrapped ``send``.
 VARY_ORIGIN = "mockserver.vary_origin"
 
 logger = logging.getLogger("mockserver")
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledOperation:
-    """Everything one operation needs at request time."""
-
-    operation: Operation
-    security: SecurityChecker
-    validator: RequestValidator
-    responder: Responder
-    # 422 when the spec declares it for validation failures and not 400.
-    invalid_status: int
-    # What the stateful mock does with it; None when the mock is stateless.
-    state: StatefulOperation | None = None
+_UNSATISFIED = "no value satisfies the schema at %s; answering the closest value (see lint)"
 
 
 class _BodyTooLarge(MockServerError):
@@ -99,12 +84,6 @@ class _Outcome:
     fault: str | None = None
 
 
-def _invalid_status(operation: Operation) -> int:
-    if "400" not in operation.responses and "422" in operation.responses:
-        return 422
-    return 400
-
-
 def _violations_problem(status: int, violations: list[Violation]) -> Problem:
     count = len(violations)
     first = violations[0]
@@ -134,6 +113,7 @@ class Engine:
         faults: Faults | None = None,
         journal: Journal | None = None,
         limits: Limits | None = None,
+        strict: bool = False,
     ) -> None:
         self.spec = spec
         # The body cap of `RequestLimits` (which refuses first under `create_app`), kept here
@@ -142,53 +122,56 @@ class Engine:
         self.faults = faults or Faults(seed=seed)
         self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None
+        # Schemas generation could not satisfy (each logged once).
+        self.unsatisfied: set[str] = set()
         # Compiling allocates like loading does: no collector passes meanwhile (`paused_gc`).
         with paused_gc():
             request_doc = request_view(spec.document)
             response_doc = response_view(spec.document)
-            requests = SchemaRegistry(request_doc)
             responses = SchemaRegistry(response_doc)
             self.generator = DataGenerator(response_doc, seed=seed)
 
-            def generate(schema: Mapping[str, Any] | bool, key: str) -> Any:
-                return self.generator.generate(schema, key=key, direction="response")
+            def generate(
+                schema: Mapping[str, Any] | bool, key: str, notes: list[str] | None = None
+            ) -> Any:
+                # Best effort always: a schema no value satisfies gets the closest value (the
+                # responder says so in a Warning header), never a 500.
+                noted: list[str] = [] if notes is None else notes
+                value = self.generator.generate(schema, key=key, direction="response", notes=noted)
+                for pointer in noted:
+                    if pointer not in self.unsatisfied:
+                        self.unsatisfied.add(pointer)
+                        logger.warning(_UNSATISFIED, pointer)
+                return value
 
             def validate(schema: Mapping[str, Any] | bool, pointer: str) -> Any:
                 return responses.compile(schema, pointer=pointer).is_valid
 
             self.problems = ProblemRenderer(response_doc, validate, generate)
-            self.router: Router[CompiledOperation] = Router(spec.base_path)
-            self.operations: list[CompiledOperation] = []
-            request_ops = compile_operations(request_doc)
-            response_ops = compile_operations(response_doc)
-            self.state: StatefulMock | None = None
-            if stateful:
-                self.state = StatefulMock(
+
+            def make_state(operations: list[Operation]) -> StatefulMock:
+                return StatefulMock(
                     response_doc,
-                    response_ops,
+                    operations,
                     RecordBuilder(response_doc, generate),
                     store or MemoryStore(),
                     base_path=spec.base_path,
                     jwt_secret=jwt_secret,
                 )
-            for req_op, resp_op in zip(request_ops, response_ops, strict=True):
-                compiled = CompiledOperation(
-                    operation=req_op,
-                    security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
-                    validator=RequestValidator(req_op, requests),
-                    responder=Responder(response_doc, resp_op, generate),
-                    invalid_status=_invalid_status(req_op),
-                    # Records are answered with the response view's operation (no writeOnly).
-                    state=self.state.plan(resp_op) if self.state is not None else None,
-                )
-                if compiled.security.undefined:
-                    logger.warning(
-                        "%s: security names undefined schemes %s; they are not checked",
-                        req_op.label,
-                        ", ".join(compiled.security.undefined),
-                    )
-                self.operations.append(compiled)
-                self.router.add(req_op.path, req_op.method, compiled)
+
+            compiled, self.state = compile_spec(
+                request_doc,
+                response_doc,
+                base_path=spec.base_path,
+                generate=generate,
+                validate=validate,
+                make_state=make_state if stateful else None,
+                strict=strict,
+            )
+        self.router = compiled.router
+        self.operations = compiled.operations
+        # Operations left out for a defect of their own, each with its place and reason.
+        self.degraded = compiled.degraded
 
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
@@ -218,8 +201,9 @@ class Engine:
                 + ".",
             )
         elif (
-            compiled := match.methods.get(method)
-            or (match.methods.get("GET") if method == "HEAD" else None)
+            compiled := match.methods.get(
+                answered := "GET" if method == "HEAD" and method not in match.methods else method
+            )
         ) is None:
             allowed = sorted(set(match.methods) | ({"HEAD"} if "GET" in match.methods else set()))
             rendered = Problem(
@@ -231,7 +215,8 @@ class Engine:
             )
         else:
             operation = compiled.operation
-            rendered = await self._guarded(scope, receive, compiled, match.params, outcome)
+            params = match.params_for(answered)  # HEAD is answered as GET
+            rendered = await self._guarded(scope, receive, compiled, params, outcome)
         answer: Rendered | None = None
         if outcome.fault != "drop":
             answer = (

@@ -109,7 +109,9 @@ class Bundler:
         message = issue.message
         if more:
             message += f" (and {more} more problems: `mockserver lint` lists them all)"
-        return SpecError(message, source=source, pointer=pointer, hint=issue.hint)
+        return SpecError(
+            message, source=source, pointer=pointer, hint=issue.hint, severity=issue.severity
+        )
 
     def _copy(self, node: Any, file: Path | None, path: list[str], context: int) -> Any:
         if isinstance(node, Mapping):

@@ -10,7 +10,7 @@ import itertools
 import os
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema_rs
 
@@ -55,7 +55,8 @@ def _from_error(error: SpecError, root: str) -> LintIssue:
     message = str(error).removeprefix(f"{where}: ").split("\n  fix: ")[0]
     if error.source != root:
         message = f"{where}: {message}"
-    return LintIssue("error", error.pointer if error.source == root else "", message, error.hint)
+    severity: Literal["error", "warning"] = "warning" if error.severity == "warning" else "error"
+    return LintIssue(severity, error.pointer if error.source == root else "", message, error.hint)
 
 
 def _response_issues(document: dict[str, Any]) -> Iterator[LintIssue]:

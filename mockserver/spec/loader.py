@@ -9,6 +9,7 @@ a file, `mockserver.spec.bundle` copies what other files contribute under ``x-bu
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import posixpath
@@ -23,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 from mockserver.errors import SpecError
 from mockserver.spec.bundle import BUNDLE_KEY, Bundler
 from mockserver.spec.files import read_spec_file
-from mockserver.spec.meta_validation import validation_problems
+from mockserver.spec.meta_validation import LintIssue, validation_problems
 from mockserver.spec.normalize import normalize
 
 __all__ = ["BUNDLE_KEY", "Spec", "diagnose_spec", "load_spec", "paused_gc"]
@@ -37,9 +38,16 @@ class Spec:
     source: str
     openapi_version: str
     base_path: str
+    # What was wrong with the document and tolerated (loaded leniently): each names its place.
+    issues: tuple[LintIssue, ...] = ()
 
 
-def load_spec(source: str | os.PathLike[str] | Mapping[str, Any], *, validate: bool = True) -> Spec:
+def load_spec(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    *,
+    validate: bool = True,
+    strict: bool = False,
+) -> Spec:
     """Load, bundle, validate and normalize an OpenAPI 3.0 or 3.1 document.
 
     ``source`` is a file path (YAML or JSON, detected from the content) or an already parsed
@@ -47,11 +55,28 @@ def load_spec(source: str | os.PathLike[str] | Mapping[str, Any], *, validate: b
     working directory. With ``validate`` the document is checked against the OpenAPI schema
     and for duplicate operationIds and undeclared path parameters.
 
-    Raises `SpecError` (`SpecReferenceError` for a broken ``$ref``) naming the file, the JSON
-    pointer of the offending node and how to fix it.
+    Leniently (the default) a problem confined to one place of the document does not refuse
+    it: the problem is kept in `Spec.issues` and that place degrades (an unknown field is
+    ignored, a pattern that is no regex is not enforced). With ``strict`` the first problem
+    raises. A document that cannot be read at all always raises `SpecError`
+    (`SpecReferenceError` for a broken ``$ref``) naming the file, the JSON pointer of the
+    offending node and how to fix it.
     """
     with paused_gc():
-        return _load(source, validate=validate, problems=None)
+        if strict:
+            return _load(source, validate=validate, problems=None)
+        problems: list[SpecError] = []
+        spec = _load(source, validate=validate, problems=problems)
+    issues = tuple(
+        LintIssue("warning", problem.pointer, _message_of(problem), problem.hint)
+        for problem in problems
+    )
+    return dataclasses.replace(spec, issues=spec.issues + issues)
+
+
+def _message_of(error: SpecError) -> str:
+    where = f"{error.source}#{error.pointer}" if error.pointer else error.source
+    return str(error).removeprefix(f"{where}: ").split("\n  fix: ")[0]
 
 
 @contextmanager
@@ -104,15 +129,32 @@ def _load(
             hint="an OpenAPI document starts with `openapi: 3.1.0` followed by `info` and `paths`",
         )
     version = _check_version(raw, display)
+    tolerated: tuple[LintIssue, ...] = ()
     bundler = Bundler(display, path, problems)
     document = bundler.run(raw)
     if validate:
         found = validation_problems(document, minor=version[2])
+        errors = [issue for issue in found if issue.severity == "error"]
         if problems is not None:
             problems.extend(bundler.error(issue) for issue in found)
-        elif found:
-            raise bundler.error(found[0], more=len(found) - 1)
-    normalize(document)
+        elif errors:
+            raise bundler.error(errors[0], more=len(errors) - 1)
+        else:
+            tolerated = tuple(issue for issue in found if issue.severity == "warning")
+    dropped: list[str] = []
+    normalize(document, dropped=dropped)
+    if problems is not None:
+        problems.extend(
+            SpecError(
+                "this pattern is not an ECMA-262 regular expression: it is not enforced and "
+                "not used for generation",
+                source=display,
+                pointer=pointer,
+                hint="write the pattern as JSON Schema reads it (ECMA-262, Unicode mode)",
+            )
+            for pointer in dropped
+            if not any(pointer in str(p) for p in problems)
+        )
     try:
         base_path = _base_path(document, display)
     except SpecError as error:
@@ -120,7 +162,7 @@ def _load(
             raise
         problems.append(error)
         base_path = ""
-    return Spec(document, display, version, base_path)
+    return Spec(document, display, version, base_path, tolerated)
 
 
 def _read_root(source: object) -> tuple[str, Path | None, Any]:

@@ -16,7 +16,8 @@ import orjson
 
 from mockserver.errors import SpecError
 from mockserver.spec import pointer as jp
-from mockserver.spec.normalize import Operation, iter_operations, walk
+from mockserver.spec.normalize import Operation, iter_operations, literal_braces, walk
+from mockserver.spec.regex import is_ecma_regex
 
 __all__ = ["LintIssue", "operation_name", "short_message", "validation_problems"]
 
@@ -133,16 +134,13 @@ def _oas_validator(minor: str, kind: str | None) -> jsonschema_rs.Validator:
             "$ref": f"#/{defs}/{_DEFINITIONS[minor][kind]}",
         }
     # jsonschema-rs's own "regex" format refuses patterns that ECMA-262 Annex B and Python
-    # accept (a literal "{"); normalization makes those compile, so judge them by Python's re.
-    return jsonschema_rs.validator_for(schema, formats={"regex": _is_python_regex})
+    # accept (a literal "{"); normalization makes those compile, so judge them by what a
+    # validator or Python (with Unicode property escapes translated) can compile.
+    return jsonschema_rs.validator_for(schema, formats={"regex": _is_regex})
 
 
-def _is_python_regex(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except re.error:
-        return False
-    return True
+def _is_regex(pattern: str) -> bool:
+    return is_ecma_regex(literal_braces(pattern))
 
 
 def _from_schema_error(prefix: str, error: jsonschema_rs.ValidationError, minor: str) -> LintIssue:
@@ -219,13 +217,22 @@ def _operation_problems(document: dict[str, Any]) -> Iterator[LintIssue]:
     owners: dict[str, str] = {}
     shapes: dict[str, str] = {}
     paths = document.get("paths")
-    for path in paths if isinstance(paths, dict) else ():
+    paths = paths if isinstance(paths, dict) else {}
+    for path in paths:
         shape = _TEMPLATE.sub("{}", str(path))
         if shape in shapes:
+            other = shapes[shape]
+            shared = _methods(paths[path]) & _methods(paths[other])
             yield LintIssue(
-                "error",
+                "error" if shared else "warning",
                 jp.join(["paths", path]),
-                f"path {path!r} matches the same requests as {shapes[shape]!r}",
+                f"path {path!r} matches the same requests as {other!r}"
+                + (
+                    f" for {', '.join(sorted(m.upper() for m in shared))}: one of them is not "
+                    "served"
+                    if shared
+                    else "; requests are told apart by their method"
+                ),
                 "merge the two paths: templates that differ only in parameter names are ambiguous",
             )
         shapes.setdefault(shape, path)
@@ -241,6 +248,13 @@ def _operation_problems(document: dict[str, Any]) -> Iterator[LintIssue]:
                 )
             owners.setdefault(operation_id, operation_name(operation))
         yield from _path_parameter_problems(document, operation)
+
+
+def _methods(item: Any) -> set[str]:
+    return {m for m in _HTTP_METHODS if isinstance(item, dict) and isinstance(item.get(m), dict)}
+
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def operation_name(operation: Operation) -> str:

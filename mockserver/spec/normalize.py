@@ -17,6 +17,7 @@ from typing import Any, Literal, NamedTuple
 import orjson
 
 from mockserver.spec import pointer as jp
+from mockserver.spec.regex import is_ecma_regex
 
 __all__ = [
     "HTTP_METHODS",
@@ -179,11 +180,15 @@ def iter_schemas(
             yield visit.pointer, visit.node
 
 
-def normalize(document: dict[str, Any]) -> dict[str, Any]:
-    """Convert a 3.0 document's schemas to 3.1 in place (3.1 input only gains ``examples``)."""
+def normalize(document: dict[str, Any], *, dropped: list[str] | None = None) -> dict[str, Any]:
+    """Convert a 3.0 document's schemas to 3.1 in place (3.1 input only gains ``examples``).
+
+    A ``pattern`` (or ``patternProperties`` key) that is no ECMA-262 regex is removed, so the
+    rest of its schema is still enforced and generated; its pointer is added to ``dropped``.
+    """
     version = document.get("openapi")
     legacy = isinstance(version, str) and version.startswith("3.0")
-    for _, schema in list(iter_schemas(document)):
+    for pointer, schema in list(iter_schemas(document)):
         if legacy:
             _upgrade_schema(schema)
         else:
@@ -191,6 +196,16 @@ def normalize(document: dict[str, Any]) -> dict[str, Any]:
             _upgrade_bounds(schema)
         if isinstance(schema.get("pattern"), str):
             schema["pattern"] = literal_braces(schema["pattern"])
+            if not is_ecma_regex(schema["pattern"]):
+                del schema["pattern"]
+                if dropped is not None:
+                    dropped.append(f"{pointer}/pattern")
+        properties = schema.get("patternProperties")
+        for key in list(properties) if isinstance(properties, dict) else ():
+            if not is_ecma_regex(literal_braces(key)):
+                del schema["patternProperties"][key]
+                if dropped is not None:
+                    dropped.append(f"{pointer}/patternProperties/{jp.escape(key)}")
         if "example" in schema and "examples" not in schema:
             # Generators read one keyword; 2020-12 calls it `examples`, 3.0 only has `example`.
             schema["examples"] = [schema["example"]]
@@ -267,11 +282,22 @@ def _subschemas(schema: dict[str, Any], pointer: str) -> Iterator[tuple[str, Any
 
 def _upgrade_schema(schema: dict[str, Any]) -> None:
     """Rewrite one OpenAPI 3.0 schema (not its subschemas) as JSON Schema 2020-12."""
+    if "$ref" in schema:
+        # 3.0: a Reference Object "cannot be extended", so assertions beside $ref (a `type`
+        # that contradicts the target, say) are ignored; 3.1 applies them, as JSON Schema
+        # 2020-12 does. Annotations stay, and so does `nullable`, which only widens what is
+        # accepted and is how 3.0 specs commonly say "this reference or null".
+        for key in [k for k in schema if k not in _REF_SIBLINGS_KEPT and not k.startswith("x-")]:
+            del schema[key]
     _upgrade_bounds(schema)
     if schema.pop("nullable", None) is True:
         _allow_null(schema)
 
 
+_REF_SIBLINGS_KEPT = frozenset(
+    {"$ref", "nullable", "description", "title", "readOnly", "writeOnly", "deprecated",
+     "example", "examples", "default", "externalDocs", "xml"}
+)  # fmt: skip
 _QUANTIFIER = re.compile(r"\{\d+(,\d*)?\}")
 
 
@@ -284,8 +310,12 @@ def literal_braces(pattern: str) -> str:
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
+            end = i + 2
+            # \p{L}, \P{C}, \u{1F600}: the braces belong to the escape (ECMA-262 Unicode mode).
+            if pattern[i + 1 : i + 3] in ("p{", "P{", "u{") and "}" in pattern[i + 3 :]:
+                end = pattern.index("}", i + 3) + 1
+            out.append(pattern[i:end])
+            i = end
             continue
         if char == "{":
             quantifier = _QUANTIFIER.match(pattern, i)

@@ -25,6 +25,7 @@ __all__ = [
     "ordered_violations",
     "redact",
     "short",
+    "without_secret",
     "write_only_locations",
 ]
 
@@ -164,8 +165,21 @@ def redact(violation: Violation, body: Any) -> Violation:
         value = value.get(key) if isinstance(value, Mapping) else None
     message = violation.message
     if isinstance(value, str) and value:
-        message = message.replace(json.dumps(value), "the value").replace(value, "the value")
+        message = without_secret(message, value)
     return Violation(violation.location, violation.code, message)
+
+
+def without_secret(message: str, secret: str) -> str:
+    """``message`` with each quoted rendering of ``secret`` replaced by ``the value``.
+
+    Messages quote a rejected value as JSON (whole, or cut short with ``...``); only those
+    renderings are replaced, never the bare text, which also occurs inside ordinary words
+    (the password "short" in "is shorter than 8 characters").
+    """
+    forms = {json.dumps(secret, ensure_ascii=False), json.dumps(secret), short(secret)}
+    for form in sorted(forms, key=len, reverse=True):
+        message = message.replace(form, "the value")
+    return message
 
 
 def ordered_violations(violations: list[Violation]) -> list[Violation]:

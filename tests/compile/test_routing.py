@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.compile.routing import Router
+from mockserver.compile.routing import RouteClash, Router
 
 
 def make_router(*templates: str, base: str = "") -> Router[str]:
@@ -91,3 +91,26 @@ def test_router_round_trips_any_percent_encoded_parameter(value: str) -> None:
     match = make_router("/items/{id}").match("/items/" + quote(value, safe=""))
     assert match is not None
     assert match.params == {"id": value}
+
+
+def test_router_names_parameters_as_each_methods_template_does() -> None:
+    router: Router[str] = Router()
+    router.add("/orgs/{org}/attestations/{subject_digest}", "GET", "list")
+    router.add("/orgs/{org}/attestations/{attestation_id}", "DELETE", "delete")
+    match = router.match("/orgs/acme/attestations/sha256%3Aab")
+    assert match is not None
+    assert match.methods == {"GET": "list", "DELETE": "delete"}
+    assert match.params_for("GET") == {"org": "acme", "subject_digest": "sha256:ab"}
+    assert match.params_for("DELETE") == {"org": "acme", "attestation_id": "sha256:ab"}
+    assert match.template_for("DELETE") == "/orgs/{org}/attestations/{attestation_id}"
+
+
+def test_router_refuses_the_same_method_on_two_templates_of_one_shape() -> None:
+    router: Router[str] = Router()
+    router.add("/items/{id}", "GET", "first")
+    with pytest.raises(RouteClash) as caught:
+        router.add("/items/{name}", "get", "second")
+    assert "GET /items/{name} matches the same requests as GET /items/{id}" in str(caught.value)
+    match = router.match("/items/7")
+    assert match is not None
+    assert (match.methods["GET"], match.params) == ("first", {"id": "7"})

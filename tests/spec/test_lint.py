@@ -242,11 +242,23 @@ def test_unsatisfiable_schemas_are_errors(
         {"exclusiveMinimum": 1, "maximum": 1.5},
         {"required": ["x-1"], "patternProperties": {"^x-": {}}, "additionalProperties": False},
         {"required": ["b"], "properties": {"a": {}}},
-        {"required": ["b"], "patternProperties": {"(": {}}, "additionalProperties": False},
     ],
 )
 def test_satisfiable_schemas_pass(schema: dict[str, Any]) -> None:
     assert lint_spec(with_schema(schema)) == []
+
+
+def test_a_pattern_property_that_is_no_regex_is_reported_and_dropped() -> None:
+    schema = {"required": ["b"], "patternProperties": {"(": {}}, "additionalProperties": False}
+    issues = {(i.pointer, i.message.split(":")[0]) for i in lint_spec(with_schema(schema))}
+    assert issues == {
+        (
+            "/components/schemas/S/patternProperties/(",
+            "this pattern is not an ECMA-262 regular expression",
+        ),
+        # with the pattern gone, nothing admits the required property
+        ("/components/schemas/S", "no value satisfies this schema"),
+    }
 
 
 def test_3_0_boolean_exclusive_bounds_are_judged_after_conversion() -> None:

@@ -29,6 +29,10 @@ def write(directory: Path, name: str, text: str) -> Path:
     return path
 
 
+def path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
 def minimal(**fields: Any) -> dict[str, Any]:
     """A valid OpenAPI 3.1 document with ``fields`` added or replaced."""
     return {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}, **fields}
@@ -121,7 +125,7 @@ def test_yaml_duplicate_keys_are_reported_with_their_line(tmp_path: Path) -> Non
     text = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /a: {}\n  /a: {}\n"
     path = write(tmp_path, "dup.yaml", text)
     with pytest.raises(SpecError) as caught:
-        load_spec(path)
+        load_spec(path, strict=True)
     assert str(caught.value) == (
         f"{path}: invalid YAML at line 5, column 3: duplicate key '/a'\n"
         "  fix: a key may appear once per mapping: merge the two entries or rename one"
@@ -340,7 +344,7 @@ def test_invalid_specs_fail_with_file_pointer_and_fix(
 ) -> None:
     monkeypatch.chdir(SPECS / "invalid")
     with pytest.raises(error) as caught:
-        load_spec(name)
+        load_spec(name, strict=True)
     assert type(caught.value) is error
     assert str(caught.value).startswith(text)
 
@@ -369,7 +373,7 @@ def test_unusable_documents_are_rejected_with_a_reason(
 ) -> None:
     path = write(tmp_path, "spec.yaml", text)
     with pytest.raises(SpecError) as caught:
-        load_spec(path)
+        load_spec(path, strict=True)
     assert str(caught.value).startswith(str(path))
     assert message in str(caught.value)
     assert "\n  fix: " in str(caught.value)
@@ -386,13 +390,13 @@ def test_unusable_documents_are_rejected_with_a_reason(
 def test_unreadable_files_are_reported(tmp_path: Path, setup: Any, message: str) -> None:
     path = setup(tmp_path / "spec.yaml")
     with pytest.raises(SpecError, match=message) as caught:
-        load_spec(path)
+        load_spec(path, strict=True)
     assert str(caught.value).startswith(f"{path}: {message}")
 
 
 def test_document_text_passed_as_a_path_gets_a_hint() -> None:
     with pytest.raises(SpecError, match="looks like document text"):
-        load_spec("openapi: 3.1.0\ninfo: {}\n")
+        load_spec("openapi: 3.1.0\ninfo: {}\n", strict=True)
 
 
 def test_sources_other_than_paths_and_mappings_are_a_type_error() -> None:
@@ -408,7 +412,7 @@ def test_missing_external_file_names_the_referring_file_and_pointer(
     write(tmp_path, "specs/openapi.yaml", text)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SpecReferenceError) as caught:
-        load_spec("specs/openapi.yaml")
+        load_spec("specs/openapi.yaml", strict=True)
     assert str(caught.value) == (
         "specs/common.yaml#/A: $ref '../sub/nope.yaml#/A' points at a missing file "
         "sub/nope.yaml\n  fix: check the path: it is relative to the directory of "
@@ -425,7 +429,7 @@ def test_missing_target_in_an_external_file_names_both_files(
     write(tmp_path, "openapi.yaml", text)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SpecReferenceError) as caught:
-        load_spec("openapi.yaml")
+        load_spec("openapi.yaml", strict=True)
     assert str(caught.value) == (
         "common.yaml#/B: $ref 'other.yaml#/C' points at nothing: in other.yaml, the document "
         "root has no 'C' (it has: D)\n  fix: correct the $ref or add /C to other.yaml"
@@ -438,7 +442,7 @@ def test_files_outside_the_working_directory_are_shown_by_absolute_path(
     write(tmp_path, "specs/openapi.yaml", yaml.safe_dump(minimal(x={"$ref": "a.yaml"})))
     monkeypatch.chdir(write(tmp_path, "elsewhere/x", "").parent)
     with pytest.raises(SpecReferenceError) as caught:
-        load_spec(tmp_path / "specs" / "openapi.yaml")
+        load_spec(tmp_path / "specs" / "openapi.yaml", strict=True)
     assert f"points at a missing file {tmp_path / 'specs' / 'a.yaml'}\n" in str(caught.value)
 
 
@@ -450,7 +454,7 @@ def test_validation_errors_inside_bundled_files_name_that_file(
     write(tmp_path, "openapi.yaml", yaml.safe_dump(minimal(paths={"/a": {"get": operation}})))
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SpecError) as caught:
-        load_spec("openapi.yaml")
+        load_spec("openapi.yaml", strict=True)
     assert str(caught.value) == (
         "common.yaml#/responses/Ok: missing required field 'description'\n"
         "  fix: add 'description' here"
@@ -460,10 +464,20 @@ def test_validation_errors_inside_bundled_files_name_that_file(
 def test_the_first_validation_error_counts_the_others() -> None:
     operation: dict[str, Any] = {"responses": {"200": {}, "201": {}}}
     with pytest.raises(SpecError, match=r"\(and 1 more problems: `mockserver lint`"):
-        load_spec(minimal(paths={"/a": {"get": operation}}))
+        load_spec(minimal(paths={"/a": {"get": operation}}), strict=True)
 
 
 OK = {"200": {"description": "ok"}}
+
+
+def test_paths_of_one_shape_with_other_methods_load_with_a_warning() -> None:
+    paths = {
+        "/a/{id}": {"parameters": [path_param("id")], "get": {"responses": OK}},
+        "/a/{name}": {"parameters": [path_param("name")], "delete": {"responses": OK}},
+    }
+    spec = load_spec(minimal(paths=paths), strict=True)
+    assert [(i.severity, i.pointer) for i in spec.issues] == [("warning", "/paths/~1a~1{name}")]
+    assert "requests are told apart by their method" in spec.issues[0].message
 
 
 @pytest.mark.parametrize(
@@ -483,9 +497,12 @@ OK = {"200": {"description": "ok"}}
             "path parameter {id} of GET /a/{id} is not declared",
         ),
         (
-            {"/a/{id}": {}, "/a/{name}": {}},
+            {
+                "/a/{id}": {"parameters": [path_param("id")], "get": {"responses": OK}},
+                "/a/{name}": {"parameters": [path_param("name")], "get": {"responses": OK}},
+            },
             "/paths/~1a~1{name}",
-            "path '/a/{name}' matches the same requests as '/a/{id}'",
+            "path '/a/{name}' matches the same requests as '/a/{id}' for GET",
         ),
     ],
 )
@@ -493,7 +510,7 @@ def test_semantic_rules_of_openapi_are_validated(
     paths: dict[str, Any], pointer: str, message: str
 ) -> None:
     with pytest.raises(SpecError) as caught:
-        load_spec(minimal(paths=paths))
+        load_spec(minimal(paths=paths), strict=True)
     assert caught.value.pointer == pointer
     assert message in str(caught.value)
 
@@ -589,7 +606,7 @@ def test_base_path_is_the_path_of_the_first_server(
 
 def test_base_path_with_an_undefined_variable_is_an_error() -> None:
     with pytest.raises(SpecError) as caught:
-        load_spec(minimal(servers=[{"url": "/api/{version}"}]), validate=False)
+        load_spec(minimal(servers=[{"url": "/api/{version}"}]), validate=False, strict=True)
     assert str(caught.value) == (
         "<dict>#/servers/0/url: server variable 'version' in the URL path has no default\n"
         "  fix: add servers[0].variables.version.default"

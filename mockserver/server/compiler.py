@@ -1,0 +1,118 @@
+"""Compile a loaded spec into what the engine serves: one `CompiledOperation` per operation.
+
+Each operation gets its security checker, request validator, responder and, when the mock is
+stateful, its `StatefulOperation`, all built once here. A defect confined to one operation (a
+malformed parameter, a schema no validator compiles, the same method on two paths of one
+shape) degrades that operation alone: it is left out and named in `Compiled.degraded`, and
+everything else is served. With ``strict`` the first such defect raises instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.auth.credentials import SecurityChecker
+from mockserver.compile.operations import Operation, compile_operations
+from mockserver.compile.routing import Router
+from mockserver.compile.schemas import SchemaRegistry
+from mockserver.errors import SpecError
+from mockserver.render.responses import Generate, Responder, Validate
+from mockserver.spec.meta_validation import LintIssue
+from mockserver.state.context import StatefulOperation
+from mockserver.state.mock import StatefulMock
+from mockserver.validation.request import RequestValidator
+
+__all__ = ["Compiled", "CompiledOperation", "compile_spec"]
+
+logger = logging.getLogger("mockserver")
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledOperation:
+    """Everything one operation needs at request time."""
+
+    operation: Operation
+    security: SecurityChecker
+    validator: RequestValidator
+    responder: Responder
+    # 422 when the spec declares it for validation failures and not 400.
+    invalid_status: int
+    # What the stateful mock does with it; None when the mock is stateless.
+    state: StatefulOperation | None = None
+
+
+@dataclass(slots=True)
+class Compiled:
+    """The operations served, their routes, and the operations left out (with why)."""
+
+    router: Router[CompiledOperation]
+    operations: list[CompiledOperation] = field(default_factory=list)
+    degraded: list[LintIssue] = field(default_factory=list)
+
+
+def compile_spec(
+    request_doc: dict[str, Any],
+    response_doc: dict[str, Any],
+    *,
+    base_path: str,
+    generate: Generate,
+    validate: Validate,
+    make_state: Callable[[list[Operation]], StatefulMock] | None,
+    strict: bool = False,
+) -> tuple[Compiled, StatefulMock | None]:
+    """Compile every operation of the two views of one document (and the stateful mock)."""
+    compiled = Compiled(Router(base_path))
+    failed: list[SpecError] | None = None if strict else []
+    request_ops = compile_operations(request_doc, failed=failed)
+    response_ops = {op.pointer: op for op in compile_operations(response_doc, failed=failed)}
+    pairs = [(op, response_ops[op.pointer]) for op in request_ops if op.pointer in response_ops]
+    seen: set[str] = set()
+    for problem in failed or ():
+        if problem.pointer not in seen:  # both views fail the same way
+            seen.add(problem.pointer)
+            message = str(problem).split("\n  fix: ")[0].split(": ", 1)[-1]
+            _degrade(compiled, problem.pointer, f"{problem.pointer} is not served: {message}")
+    state = make_state([resp for _, resp in pairs]) if make_state is not None else None
+    requests = SchemaRegistry(request_doc)
+    for req_op, resp_op in pairs:
+        try:
+            operation = CompiledOperation(
+                operation=req_op,
+                security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
+                validator=RequestValidator(req_op, requests),
+                responder=Responder(response_doc, resp_op, generate, validate),
+                invalid_status=_invalid_status(req_op),
+                # Records are answered with the response view's operation (no writeOnly).
+                state=state.plan(resp_op) if state is not None else None,
+            )
+            compiled.router.add(req_op.path, req_op.method, operation)
+        except Exception as exc:  # one operation's defect must not take the others down
+            if strict:
+                raise
+            _degrade(compiled, req_op.pointer, f"{req_op.label} is not served: {exc}")
+            continue
+        if operation.security.undefined:
+            logger.warning(
+                "%s: security names undefined schemes %s; they are not checked",
+                req_op.label,
+                ", ".join(operation.security.undefined),
+            )
+        compiled.operations.append(operation)
+    return compiled, state
+
+
+def _degrade(compiled: Compiled, pointer: str, message: str) -> None:
+    issue = LintIssue(
+        "warning", pointer, message, "run `mockserver lint` and fix what it reports there"
+    )
+    compiled.degraded.append(issue)
+    logger.warning("%s", message)
+
+
+def _invalid_status(operation: Operation) -> int:
+    if "400" not in operation.responses and "422" in operation.responses:
+        return 422
+    return 400
