@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 import orjson
 
 from mockserver.errors import InvalidTokenError
@@ -103,6 +102,10 @@ class TokenService:
         return verified
 
     def _decode(self, token: str) -> tuple[AccessClaims, float, float]:
+        # Imported at the first token to verify: PyJWT loads `cryptography` (0.1 s, 9 MB),
+        # which a mock of a spec without logins never needs.
+        import jwt
+
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,

@@ -1,8 +1,4 @@
-"""What a schema compiles to: a validator, and a plan for typing text by the schema.
-
-`SchemaRegistry` registers the whole (bundled, 3.1) document as one ``jsonschema_rs``
-resource, so a schema taken from anywhere in it validates with its local references, including
-percent-encoded and recursive ones. Validators are compiled once and cached.
+"""What a schema says, read once: the types it admits and a plan for typing text by it.
 
 `coercion_for` reads the types a schema admits (through ``$ref``, ``allOf``, ``anyOf``,
 ``oneOf``, type lists, ``enum`` and ``const``) once, into a `Coercion` that turns parameter and
@@ -11,43 +7,24 @@ form text into typed values per request without looking at the schema again.
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import jsonschema_rs
-import orjson
-
-from mockserver.errors import PointerError, SpecError
-from mockserver.spec.normalize import iter_schemas
+from mockserver.errors import PointerError
 from mockserver.spec.pointer import pointer_from_ref, resolve
 
 __all__ = [
-    "DEFAULT_URI",
     "KEEP",
-    "OAS_FORMAT_KEYWORD",
     "Coercion",
     "SchemaFacts",
-    "SchemaRegistry",
     "coercion_for",
     "object_properties",
     "schema_members",
     "schema_types",
 ]
-
-DEFAULT_URI: Final = "urn:mockserver:document"
-
-# jsonschema-rs hands custom formats only strings, but OpenAPI's int32/int64 formats bound
-# integers; a private keyword placed next to them checks the range instead.
-OAS_FORMAT_KEYWORD: Final = "x-mockserver-format"
-
-_INT_RANGES: Final[dict[str, tuple[int, int]]] = {
-    "int32": (-(2**31), 2**31 - 1),
-    "int64": (-(2**63), 2**63 - 1),
-}
 
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
@@ -69,124 +46,6 @@ _JSON_TYPES: Final[dict[type, str]] = {
 }
 # What a scalar conversion returns when the text is not of its type.
 _NO_MATCH: Final = object()
-# Keywords whose values are data, not schemas: nothing inside them is rewritten.
-_DATA_KEYWORDS: Final = frozenset({"const", "enum", "default", "example", "examples"})
-# Keywords whose values map names to schemas: a property may well be called "default".
-_NAME_MAPS: Final = frozenset(
-    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
-)
-
-
-class _OasFormat:
-    """Custom keyword: the int32/int64 range check of OpenAPI's integer formats."""
-
-    def __init__(self, parent_schema: dict[str, Any], value: Any, schema_path: list[Any]) -> None:
-        self.format = str(value)
-        self.low, self.high = _INT_RANGES.get(self.format, (-(2**1024), 2**1024))
-
-    def validate(self, instance: Any) -> None:
-        """Raise when an integer lies outside the format's range."""
-        if type(instance) is int and not self.low <= instance <= self.high:
-            raise ValueError(f"{instance} is outside the {self.format} range")
-
-
-def _mark_formats(document: dict[str, Any]) -> None:
-    """Add `OAS_FORMAT_KEYWORD` beside every int32/int64 ``format`` of the document's schemas."""
-    for _, schema in iter_schemas(document):
-        fmt = schema.get("format")
-        if isinstance(fmt, str) and fmt in _INT_RANGES:
-            schema[OAS_FORMAT_KEYWORD] = fmt
-
-
-def _absolute(node: Any, uri: str) -> Any:
-    """Copy a schema with local ``$ref``s made absolute (``uri#/...``) and formats marked."""
-    if isinstance(node, Mapping):
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith("#"):
-                out[key] = uri + value
-            elif key in _DATA_KEYWORDS:
-                out[key] = value
-            elif key in _NAME_MAPS and isinstance(value, Mapping):
-                out[key] = {name: _absolute(sub, uri) for name, sub in value.items()}
-            else:
-                out[key] = _absolute(value, uri)
-        fmt = out.get("format")
-        if isinstance(fmt, str) and fmt in _INT_RANGES:
-            out[OAS_FORMAT_KEYWORD] = fmt
-        return out
-    if isinstance(node, list | tuple):
-        return [_absolute(item, uri) for item in node]
-    return node
-
-
-def _clone(document: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        # Also turns YAML's dates and other non-JSON scalars into what a validator can hold.
-        clone: dict[str, Any] = orjson.loads(orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS))
-    except (TypeError, orjson.JSONEncodeError):
-        clone = copy.deepcopy(dict(document))
-    return clone
-
-
-class SchemaRegistry:
-    """One OpenAPI document registered for ``$ref`` resolution, with a validator cache."""
-
-    def __init__(self, document: Mapping[str, Any], *, uri: str = DEFAULT_URI) -> None:
-        self.document = document
-        self.uri = uri
-        resource = _clone(document)
-        _mark_formats(resource)
-        try:
-            self._registry = jsonschema_rs.Registry([(uri, resource)])
-        except (ValueError, jsonschema_rs.ReferencingError) as exc:
-            raise SpecError(
-                f"the document cannot be registered for $ref resolution: {exc}",
-                hint="make every $id in the document a valid URI reference",
-            ) from exc
-        self._keywords: dict[str, type[Any]] = {OAS_FORMAT_KEYWORD: _OasFormat}
-        self._cache: dict[bytes, jsonschema_rs.Validator] = {}
-
-    def compile(self, schema: Mapping[str, Any] | bool, *, pointer: str) -> jsonschema_rs.Validator:
-        """A validator for ``schema`` (found at ``pointer``, used in error messages).
-
-        Local references resolve against the registered document; formats are validated and
-        unknown formats ignored. Equal schemas share one compiled validator.
-        """
-        prepared: dict[str, Any] | bool = (
-            schema if isinstance(schema, bool) else _absolute(schema, self.uri)
-        )
-        try:
-            key = orjson.dumps(prepared, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
-        except (TypeError, orjson.JSONEncodeError) as exc:
-            raise SpecError(
-                f"the schema holds a value that is not JSON: {exc}",
-                pointer=pointer,
-                hint="use only JSON values (strings, numbers, booleans, null, lists, objects)",
-            ) from exc
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        if not isinstance(prepared, bool):
-            # Round-trip so the validator sees exactly the JSON that was hashed.
-            prepared = orjson.loads(key)
-        try:
-            validator = jsonschema_rs.Draft202012Validator(
-                prepared,
-                validate_formats=True,
-                ignore_unknown_formats=True,
-                registry=self._registry,
-                keywords=self._keywords,
-            )
-        except (ValueError, jsonschema_rs.ReferencingError) as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise SpecError(
-                f"the schema cannot be compiled: {first}",
-                pointer=pointer,
-                hint="fix the schema (or the $ref it uses) so it is valid JSON Schema 2020-12",
-            ) from exc
-        self._cache[key] = validator
-        return validator
 
 
 # --- the types a schema admits -------------------------------------------------------------

@@ -20,10 +20,11 @@ from urllib.parse import urlencode
 
 from mockserver.compile.operations import Operation, compile_operations
 from mockserver.compile.routing import Router
-from mockserver.compile.schemas import SchemaRegistry, object_properties, schema_members
+from mockserver.compile.schemas import object_properties, schema_members
+from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import ConfigError
 from mockserver.spec.loader import load_spec
-from mockserver.spec.normalize import request_view, response_view
+from mockserver.spec.views import views
 from mockserver.validation.request import RequestValidator
 from mockserver.validation.response import ResponseValidator
 
@@ -58,7 +59,7 @@ class _Spec:
     def __init__(self, path: Path) -> None:
         spec = load_spec(path)
         self.base_path = spec.base_path
-        request_doc, response_doc = request_view(spec.document), response_view(spec.document)
+        request_doc, response_doc = views(spec.document)
         self.response_doc = response_doc
         requests, responses = SchemaRegistry(request_doc), SchemaRegistry(response_doc)
         self.router: Router[_Compiled] = Router(spec.base_path)

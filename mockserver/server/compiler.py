@@ -17,7 +17,7 @@ from typing import Any
 from mockserver.auth.credentials import SecurityChecker
 from mockserver.compile.operations import Operation, compile_operations
 from mockserver.compile.routing import Router
-from mockserver.compile.schemas import SchemaRegistry
+from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import SpecError
 from mockserver.render.responses import Generate, Responder, Validate
 from mockserver.spec.meta_validation import LintIssue
@@ -88,6 +88,8 @@ def compile_spec(
                 # Records are answered with the response view's operation (no writeOnly).
                 state=state.plan(resp_op) if state is not None else None,
             )
+            if strict:
+                operation.validator.compile()  # strictly, every schema is compiled up front
             compiled.router.add(req_op.path, req_op.method, operation)
         except Exception as exc:  # one operation's defect must not take the others down
             if strict:

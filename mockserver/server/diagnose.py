@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mockserver.errors import MockServerError
+from mockserver.errors import MockServerError, SpecError
 from mockserver.server.engine import Engine
 from mockserver.spec.lint import LintIssue, lint_spec
 from mockserver.spec.loader import load_spec
@@ -30,8 +30,24 @@ def diagnose(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[LintIss
     except MockServerError:
         return issues  # lint_spec has said why
     issues.extend(engine.degraded)
+    issues.extend(_uncompilable(engine))
     issues.extend(_unsatisfiable(engine))
     return sorted(issues, key=lambda issue: issue.severity != "error")
+
+
+def _uncompilable(engine: Engine) -> Iterator[LintIssue]:
+    """The operations whose schemas no validator compiles (served without enforcing them)."""
+    for compiled in engine.operations:
+        try:
+            compiled.validator.compile()
+        except SpecError as exc:
+            yield LintIssue(
+                "warning",
+                exc.pointer or compiled.operation.pointer,
+                f"{compiled.operation.label}: its schemas are not enforced: "
+                + str(exc).split("\n  fix: ")[0].split(": ", 1)[-1],
+                exc.hint,
+            )
 
 
 def _unsatisfiable(engine: Engine) -> Iterator[LintIssue]:

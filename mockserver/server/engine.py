@@ -19,7 +19,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from httpguard import Limits
 from mockserver.compile.operations import Operation
-from mockserver.compile.schemas import SchemaRegistry
+from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import MockServerError, PreferenceError, StateUnavailableError
 from mockserver.generation.generator import DataGenerator
 from mockserver.render.prefer import parse_preferences
@@ -29,7 +29,7 @@ from mockserver.server.compiler import CompiledOperation, compile_spec
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
 from mockserver.spec.loader import Spec, paused_gc
-from mockserver.spec.normalize import request_view, response_view
+from mockserver.spec.views import views
 from mockserver.state.context import Request
 from mockserver.state.mock import StatefulMock, utcnow
 from mockserver.state.records import RecordBuilder
@@ -126,8 +126,7 @@ class Engine:
         self.unsatisfied: set[str] = set()
         # Compiling allocates like loading does: no collector passes meanwhile (`paused_gc`).
         with paused_gc():
-            request_doc = request_view(spec.document)
-            response_doc = response_view(spec.document)
+            request_doc, response_doc = views(spec.document)
             responses = SchemaRegistry(response_doc)
             self.generator = DataGenerator(response_doc, seed=seed)
 

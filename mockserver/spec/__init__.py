@@ -2,13 +2,23 @@
 
 A document is read file by file (`files`), its external ``$ref``s bundled into the root
 (`bundle`), checked against the OpenAPI schemas and rules (`meta_validation`), converted to
-JSON Schema 2020-12 with request and response views (`normalize`) and handed on as a `Spec`
-(`loader`); `lint` reports ahead of time what would stop it from being mocked well; `regex`
-reads ECMA-262 patterns (Unicode property escapes) with Python; `pointer` resolves JSON
-pointers and local ``$ref``s for every layer above.
+JSON Schema 2020-12 (`normalize`) and handed on as a `Spec` (`loader`); `views` are its request
+and response views (copy on write); `regex` reads ECMA-262 patterns (Unicode property escapes)
+with Python; `lint` reports ahead of time what would stop it from being mocked well; `pointer`
+resolves JSON pointers and local ``$ref``s for every layer above.
 """
 
 from __future__ import annotations
 
 # The modules of this package, one concept each (see the docstring).
-__all__ = ["bundle", "files", "lint", "loader", "meta_validation", "normalize", "pointer", "regex"]
+__all__ = [
+    "bundle",
+    "files",
+    "lint",
+    "loader",
+    "meta_validation",
+    "normalize",
+    "pointer",
+    "regex",
+    "views",
+]

@@ -8,13 +8,10 @@ documents that may be invalid.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
-
-import orjson
 
 from mockserver.spec import pointer as jp
 from mockserver.spec.regex import is_ecma_regex
@@ -25,9 +22,8 @@ __all__ = [
     "Visit",
     "iter_operations",
     "iter_schemas",
+    "local_target",
     "normalize",
-    "request_view",
-    "response_view",
     "walk",
 ]
 
@@ -143,7 +139,7 @@ def walk(document: dict[str, Any]) -> Iterator[Visit]:
             continue
         ref = node.get("$ref")
         if isinstance(ref, str):
-            target = _local_target(document, ref)
+            target = local_target(document, ref)
             if target is not None:
                 stack.append(Visit(kind, target[0], target[1], "ref"))
             if kind != "schema":
@@ -214,17 +210,7 @@ def normalize(document: dict[str, Any], *, dropped: list[str] | None = None) -> 
     return document
 
 
-def response_view(document: dict[str, Any]) -> dict[str, Any]:
-    """Copy the document without writeOnly properties (dropped from properties and required)."""
-    return _view(document, "writeOnly", drop_properties=True)
-
-
-def request_view(document: dict[str, Any]) -> dict[str, Any]:
-    """Copy the document with readOnly properties dropped from required (still allowed)."""
-    return _view(document, "readOnly", drop_properties=False)
-
-
-def _local_target(document: dict[str, Any], ref: str) -> tuple[str, Any] | None:
+def local_target(document: dict[str, Any], ref: str) -> tuple[str, Any] | None:
     if not ref.startswith("#/"):
         return None
     pointer = jp.pointer_from_ref(ref)
@@ -255,7 +241,7 @@ def _mapped_schemas(document: dict[str, Any], schema: dict[str, Any]) -> Iterato
     discriminator = schema.get("discriminator")
     mapping = discriminator.get("mapping") if isinstance(discriminator, dict) else None
     for value in mapping.values() if isinstance(mapping, dict) else ():
-        target = _local_target(document, value) if isinstance(value, str) else None
+        target = local_target(document, value) if isinstance(value, str) else None
         if target is not None:
             yield Visit("schema", target[0], target[1], "ref")
 
@@ -361,85 +347,3 @@ def _allow_null(schema: dict[str, Any]) -> None:
     # Everything left (properties, readOnly, title, ...) passes null, so it stays where it was
     # and pointers into it keep working.
     schema["anyOf"] = [moved, {"type": "null"}]
-
-
-def _view(document: dict[str, Any], flag: str, *, drop_properties: bool) -> dict[str, Any]:
-    view = _clone(document)
-    memo: dict[int, frozenset[str]] = {}
-    for _, schema in list(iter_schemas(view)):
-        flagged = _flagged_properties(view, schema, flag, memo)
-        if not flagged:
-            continue
-        if drop_properties and isinstance(schema.get("properties"), dict):
-            for name in flagged:
-                schema["properties"].pop(name, None)
-        _drop_required(schema, flagged)
-        for member in schema.get("allOf", ()):
-            # Inline allOf members belong to this schema alone; shared ($ref) ones are
-            # handled when the walk reaches them.
-            if isinstance(member, dict) and "$ref" not in member:
-                _drop_required(member, flagged)
-    return view
-
-
-def _clone(document: dict[str, Any]) -> dict[str, Any]:
-    try:
-        # Several times faster than deepcopy; loaded documents are plain JSON data.
-        clone: dict[str, Any] = orjson.loads(orjson.dumps(document))
-    except (TypeError, orjson.JSONEncodeError):
-        clone = copy.deepcopy(document)
-    return clone
-
-
-def _drop_required(schema: dict[str, Any], names: frozenset[str]) -> None:
-    required = schema.get("required")
-    if isinstance(required, list):
-        kept = [name for name in required if name not in names]
-        if kept:
-            schema["required"] = kept
-        else:
-            del schema["required"]
-
-
-def _flagged_properties(
-    document: dict[str, Any], schema: dict[str, Any], flag: str, memo: dict[int, frozenset[str]]
-) -> frozenset[str]:
-    """Names of properties marked ``flag`` in the schema or, through allOf, its parents."""
-    if id(schema) in memo:
-        return memo[id(schema)]
-    memo[id(schema)] = frozenset()  # breaks allOf cycles
-    names: set[str] = set()
-    properties = schema.get("properties")
-    if isinstance(properties, dict):
-        names.update(
-            name for name, sub in properties.items() if _has_flag(document, sub, flag, frozenset())
-        )
-    for member in schema.get("allOf", ()):
-        _, target = jp.follow(document, member)
-        if isinstance(target, dict):
-            names.update(_flagged_properties(document, target, flag, memo))
-    memo[id(schema)] = frozenset(names)
-    return memo[id(schema)]
-
-
-def _has_flag(document: dict[str, Any], schema: Any, flag: str, seen: frozenset[int]) -> bool:
-    """Whether ``schema`` is marked ``flag`` directly, via $ref, allOf or a nullable anyOf."""
-    if not isinstance(schema, dict) or id(schema) in seen:
-        return False
-    seen = seen | {id(schema)}
-    if schema.get(flag) is True:
-        return True
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        target = _local_target(document, ref)
-        if target is not None and _has_flag(document, target[1], flag, seen):
-            return True
-    members = schema.get("allOf")
-    if isinstance(members, list) and any(_has_flag(document, m, flag, seen) for m in members):
-        return True
-    branches = schema.get("anyOf")
-    if isinstance(branches, list):
-        # The shape 3.0 `nullable` takes after normalize: anyOf [<schema>, {type: null}].
-        real = [b for b in branches if b != {"type": "null"}]
-        return bool(real) and all(_has_flag(document, b, flag, seen) for b in real)
-    return False

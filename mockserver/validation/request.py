@@ -9,12 +9,14 @@ lookups, one body parse and one ``is_valid`` call; only a failing request pays f
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
 from mockserver.compile.operations import Operation
-from mockserver.compile.schemas import SchemaRegistry
+from mockserver.compile.validators import SchemaRegistry
+from mockserver.errors import SpecError
 from mockserver.validation.bodies import (
     ContentMatcher,
     body_readers,
@@ -43,6 +45,8 @@ __all__ = ["RequestValidator", "ValidatedRequest"]
 # Header parameters OpenAPI says to ignore: HTTP itself governs them.
 _IGNORED_HEADERS: Final = frozenset({"accept", "content-type", "authorization"})
 _LOCATIONS: Final = ("path", "query", "header", "cookie")
+_UNCOMPILED: Final = object()
+logger = logging.getLogger("mockserver")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +98,31 @@ class RequestValidator:
             for media in content.values()
             for location in write_only_locations(media.schema, document, "body")
         )
-        self._validator = (
-            registry.compile(
-                {"type": "object", "properties": properties}, pointer=operation.pointer
-            )
-            if properties
-            else None
-        )
+        # Compiled at the first request (`_compiled`): a big spec starts without paying for
+        # the validators of operations nobody calls.
+        self._registry = registry
+        self._schema = {"type": "object", "properties": properties} if properties else None
+        self._validator: Any = _UNCOMPILED if properties else None
+
+    def compile(self) -> Any:
+        """Compile the operation's validator now (the first request does it otherwise).
+
+        Raises `SpecError` when a schema of the operation cannot be compiled.
+        """
+        if self._validator is _UNCOMPILED:
+            assert self._schema is not None
+            self._validator = self._registry.compile(self._schema, pointer=self.operation.pointer)
+        return self._validator
+
+    def _compile_or_skip(self) -> Any:
+        try:
+            return self.compile()
+        except SpecError as exc:
+            # Compiled lazily, a schema no validator reads is found by a request: parameters
+            # and bodies are still parsed, the schema is not enforced (lint names it).
+            logger.warning("%s: its schemas are not enforced: %s", self.label, exc)
+            self._validator = None
+            return None
 
     def validate(
         self,
@@ -165,6 +187,8 @@ class RequestValidator:
         }
         media_type, value = self._read_body(headers, body, instance, violations)
         validator = self._validator
+        if validator is _UNCOMPILED:
+            validator = self._compile_or_skip()
         if validator is not None and not validator.is_valid(instance):
             found = errors_to_violations(validator.iter_errors(instance), self._prefixes)
             if self._secrets:

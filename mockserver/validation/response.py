@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.compile.operations import Operation, Response
-from mockserver.compile.schemas import SchemaRegistry
+from mockserver.compile.validators import SchemaRegistry
 from mockserver.validation.bodies import (
     ContentMatcher,
     body_readers,

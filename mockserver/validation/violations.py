@@ -16,7 +16,8 @@ from typing import Any, Final
 import jsonschema_rs
 import orjson
 
-from mockserver.compile.schemas import OAS_FORMAT_KEYWORD, schema_members
+from mockserver.compile.schemas import schema_members
+from mockserver.compile.validators import OAS_FORMAT_KEYWORD
 
 __all__ = [
     "MAX_MESSAGE",

@@ -14,7 +14,7 @@ from referencing.jsonschema import DRAFT202012
 from mockserver.compile.operations import compile_operations
 from mockserver.generation.generator import DataGenerator
 from mockserver.spec.loader import load_spec
-from mockserver.spec.normalize import response_view
+from mockserver.spec.views import response_view
 from tests.conftest import SPEC
 
 SPEC_URI = "urn:platform"

@@ -20,10 +20,9 @@ from mockserver.spec.normalize import (
     iter_schemas,
     literal_braces,
     normalize,
-    request_view,
-    response_view,
     walk,
 )
+from mockserver.spec.views import request_view, response_view
 
 SPECS = Path(__file__).parent.parent / "specs" / "loader"
 SPEC_URI = "urn:test:spec"

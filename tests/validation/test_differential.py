@@ -23,8 +23,8 @@ from openapi_core.testing import MockRequest
 from openapi_core.validation.exceptions import ValidationError
 
 from mockserver.compile.operations import compile_operations
-from mockserver.compile.schemas import SchemaRegistry
-from mockserver.spec.normalize import request_view
+from mockserver.compile.validators import SchemaRegistry
+from mockserver.spec.views import request_view
 from mockserver.validation.request import RequestValidator
 
 UUID = "6c1e6c5e-8e07-4b8f-9a4e-1c2e0d7c4b4a"

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from starlette.datastructures import Headers
 
 from mockserver.compile.operations import Operation, compile_operations
-from mockserver.compile.schemas import SchemaRegistry
+from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import SpecError
-from mockserver.spec.normalize import request_view, response_view
+from mockserver.spec.views import request_view, response_view
 from mockserver.validation.request import RequestValidator, ValidatedRequest
 from mockserver.validation.response import ResponseValidator
 from mockserver.validation.violations import Violation

@@ -1,0 +1,217 @@
+"""Validators: a schema from anywhere in a document compiled with its ``$ref``s, cached.
+
+`SchemaRegistry` registers the (bundled, 3.1) document for ``$ref`` resolution, at the first
+compile and only the parts a ``$ref`` points at, so a schema taken from anywhere in it
+validates with its local references, including percent-encoded and recursive ones. Equal
+schemas share one compiled validator. OpenAPI's int32/int64 formats are checked by a private
+keyword (`OAS_FORMAT_KEYWORD`), since jsonschema-rs hands custom formats only strings.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+import jsonschema_rs
+import orjson
+
+from mockserver.errors import PointerError, SpecError
+from mockserver.spec.normalize import iter_schemas
+from mockserver.spec.pointer import pointer_from_ref, resolve, split
+
+__all__ = ["DEFAULT_URI", "OAS_FORMAT_KEYWORD", "SchemaRegistry"]
+
+DEFAULT_URI: Final = "urn:mockserver:document"
+
+# jsonschema-rs hands custom formats only strings, but OpenAPI's int32/int64 formats bound
+# integers; a private keyword placed next to them checks the range instead.
+OAS_FORMAT_KEYWORD: Final = "x-mockserver-format"
+
+_INT_RANGES: Final[dict[str, tuple[int, int]]] = {
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+}
+# Keywords whose values are data, not schemas: nothing inside them is rewritten.
+_DATA_KEYWORDS: Final = frozenset({"const", "enum", "default", "example", "examples"})
+# Keywords whose values map names to schemas: a property may well be called "default".
+_NAME_MAPS: Final = frozenset(
+    {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
+)
+_REF = re.compile(rb'"\$(?:dynamic)?ref":("(?:[^"\\]|\\.)*")')
+
+
+class SchemaRegistry:
+    """One OpenAPI document registered for ``$ref`` resolution, with a validator cache.
+
+    The registry is made at the first compile, of the parts of the document a ``$ref``
+    points at (usually ``components``), not of all of it: a big document costs its
+    validators' memory only once requests need them.
+    """
+
+    def __init__(self, document: Mapping[str, Any], *, uri: str = DEFAULT_URI) -> None:
+        self.document = document
+        self.uri = uri
+        self._registry: jsonschema_rs.Registry | None = None
+        self._keywords: dict[str, type[Any]] = {OAS_FORMAT_KEYWORD: _OasFormat}
+        self._cache: dict[bytes, jsonschema_rs.Validator] = {}
+
+    def _registered(self) -> jsonschema_rs.Registry:
+        if self._registry is None:
+            resource = _referenced(self.document)
+            _mark_formats(resource)
+            try:
+                self._registry = jsonschema_rs.Registry([(self.uri, resource)])
+            except (ValueError, jsonschema_rs.ReferencingError) as exc:
+                raise SpecError(
+                    f"the document cannot be registered for $ref resolution: {exc}",
+                    hint="make every $id in the document a valid URI reference",
+                ) from exc
+        return self._registry
+
+    def compile(self, schema: Mapping[str, Any] | bool, *, pointer: str) -> jsonschema_rs.Validator:
+        """A validator for ``schema`` (found at ``pointer``, used in error messages).
+
+        Local references resolve against the registered document; formats are validated and
+        unknown formats ignored. Equal schemas share one compiled validator.
+        """
+        prepared: dict[str, Any] | bool = (
+            schema if isinstance(schema, bool) else _absolute(schema, self.uri)
+        )
+        try:
+            key = orjson.dumps(prepared, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            raise SpecError(
+                f"the schema holds a value that is not JSON: {exc}",
+                pointer=pointer,
+                hint="use only JSON values (strings, numbers, booleans, null, lists, objects)",
+            ) from exc
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if not isinstance(prepared, bool):
+            # Round-trip so the validator sees exactly the JSON that was hashed.
+            prepared = orjson.loads(key)
+        try:
+            validator = jsonschema_rs.Draft202012Validator(
+                prepared,
+                validate_formats=True,
+                ignore_unknown_formats=True,
+                registry=self._registered(),
+                keywords=self._keywords,
+            )
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SpecError(
+                f"the schema cannot be compiled: {first}",
+                pointer=pointer,
+                hint="fix the schema (or the $ref it uses) so it is valid JSON Schema 2020-12",
+            ) from exc
+        self._cache[key] = validator
+        return validator
+
+
+class _OasFormat:
+    """Custom keyword: the int32/int64 range check of OpenAPI's integer formats."""
+
+    def __init__(self, parent_schema: dict[str, Any], value: Any, schema_path: list[Any]) -> None:
+        self.format = str(value)
+        self.low, self.high = _INT_RANGES.get(self.format, (-(2**1024), 2**1024))
+
+    def validate(self, instance: Any) -> None:
+        """Raise when an integer lies outside the format's range."""
+        if type(instance) is int and not self.low <= instance <= self.high:
+            raise ValueError(f"{instance} is outside the {self.format} range")
+
+
+def _mark_formats(document: dict[str, Any]) -> None:
+    """Add `OAS_FORMAT_KEYWORD` beside every int32/int64 ``format`` of the document's schemas."""
+    for _, schema in iter_schemas(document):
+        fmt = schema.get("format")
+        if isinstance(fmt, str) and fmt in _INT_RANGES:
+            schema[OAS_FORMAT_KEYWORD] = fmt
+
+
+def _absolute(node: Any, uri: str) -> Any:
+    """Copy a schema with local ``$ref``s made absolute (``uri#/...``) and formats marked."""
+    if isinstance(node, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#"):
+                out[key] = uri + value
+            elif key in _DATA_KEYWORDS:
+                out[key] = value
+            elif key in _NAME_MAPS and isinstance(value, Mapping):
+                out[key] = {name: _absolute(sub, uri) for name, sub in value.items()}
+            else:
+                out[key] = _absolute(value, uri)
+        fmt = out.get("format")
+        if isinstance(fmt, str) and fmt in _INT_RANGES:
+            out[OAS_FORMAT_KEYWORD] = fmt
+        return out
+    if isinstance(node, list | tuple):
+        return [_absolute(item, uri) for item in node]
+    return node
+
+
+def _clone(document: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        # Also turns YAML's dates and other non-JSON scalars into what a validator can hold.
+        clone: dict[str, Any] = orjson.loads(orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS))
+    except (TypeError, orjson.JSONEncodeError):
+        clone = copy.deepcopy(dict(document))
+    return clone
+
+
+def _referenced(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the parts of ``document`` its local ``$ref``s point at, at their places.
+
+    A ``$ref`` that is not a JSON pointer into the document (an anchor, a relative URI)
+    needs the whole document, so it is copied whole then.
+    """
+    try:
+        dumped = orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return _clone(document)
+    targets: set[str] = set()
+    for raw in _REF.findall(dumped):
+        ref = orjson.loads(raw)
+        if not (ref == "#" or ref.startswith("#/")):
+            return _clone(document)
+        targets.add(pointer_from_ref(ref))
+    kept: list[str] = []
+    for target in sorted(targets):  # a prefix sorts first: it covers what is below it
+        if not kept or not (target == kept[-1] or target.startswith(kept[-1] + "/")):
+            kept.append(target)
+    if "" in kept:
+        return _clone(document)
+    skeleton: dict[str, Any] = {}
+    for target in kept:
+        try:
+            node = resolve(document, target)
+        except PointerError:
+            continue  # a dangling $ref: the validator that uses it reports it
+        _place(skeleton, document, target, _clone({"node": node})["node"])
+    return skeleton
+
+
+def _place(skeleton: Any, document: Any, pointer: str, node: Any) -> None:
+    """Put ``node`` at ``pointer`` in ``skeleton``, with containers shaped as in ``document``."""
+    *path, last = split(pointer)
+    here, source = skeleton, document
+    for token in path:
+        source = source[int(token)] if isinstance(source, list) else source[token]
+        here = _slot(here, token, [] if isinstance(source, list) else {})
+    _slot(here, last, node)
+
+
+def _slot(container: Any, token: str, value: Any) -> Any:
+    """The child of ``container`` at ``token``, set to ``value`` if it is not there yet."""
+    if isinstance(container, list):
+        index = int(token)
+        container.extend([None] * (index + 1 - len(container)))
+        if container[index] is None:
+            container[index] = value
+        return container[index]
+    return container.setdefault(token, value)

@@ -1,0 +1,149 @@
+"""The request and response views of a document: what each direction of a message allows.
+
+A request may leave out what is ``readOnly`` (the server sets it), so the request view drops
+those properties from ``required``; a response never carries what is ``writeOnly`` (a
+password), so the response view drops those properties altogether. Both views share every node
+with the document except the schemas they change and the containers on the way to them
+(copy on write), so they cost memory in proportion to the flagged schemas, not the document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.spec import pointer as jp
+from mockserver.spec.normalize import iter_schemas, local_target
+
+__all__ = ["request_view", "response_view", "views"]
+
+_Change = tuple[str, frozenset[str]]
+
+
+def views(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(request view, response view)`` of a normalized document, from one walk."""
+    read_only: list[_Change] = []
+    write_only: list[_Change] = []
+    memos: tuple[dict[int, frozenset[str]], dict[int, frozenset[str]]] = ({}, {})
+    for pointer, schema in list(iter_schemas(document)):
+        flagged = _flagged_properties(document, schema, "readOnly", memos[0])
+        if flagged:
+            read_only.append((pointer, flagged))
+        flagged = _flagged_properties(document, schema, "writeOnly", memos[1])
+        if flagged:
+            write_only.append((pointer, flagged))
+    return (
+        _apply(document, read_only, drop_properties=False),
+        _apply(document, write_only, drop_properties=True),
+    )
+
+
+def response_view(document: dict[str, Any]) -> dict[str, Any]:
+    """The document without writeOnly properties (dropped from properties and required)."""
+    return views(document)[1]
+
+
+def request_view(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with readOnly properties dropped from required (still allowed)."""
+    return views(document)[0]
+
+
+def _apply(
+    document: dict[str, Any], changes: list[_Change], *, drop_properties: bool
+) -> dict[str, Any]:
+    if not changes:
+        return document
+    view = dict(document)
+    copied = {id(view)}
+    for pointer, flagged in changes:
+        schema = _writable(view, pointer, copied)
+        if drop_properties and isinstance(schema.get("properties"), dict):
+            schema["properties"] = {
+                name: sub for name, sub in schema["properties"].items() if name not in flagged
+            }
+        _drop_required(schema, flagged)
+        members = schema.get("allOf")
+        if isinstance(members, list):
+            # Inline allOf members belong to this schema alone; shared ($ref) ones are
+            # changed at their own pointer.
+            schema["allOf"] = [
+                _without_required(member, flagged)
+                if isinstance(member, dict) and "$ref" not in member
+                else member
+                for member in members
+            ]
+    return view
+
+
+def _writable(root: dict[str, Any], pointer: str, copied: set[int]) -> dict[str, Any]:
+    """The node at ``pointer`` in ``root``, copied (with its containers) if not copied yet."""
+    node: Any = root
+    for token in jp.split(pointer):
+        key: Any = int(token) if isinstance(node, list) else token
+        child = node[key]
+        if id(child) not in copied:
+            child = dict(child) if isinstance(child, dict) else list(child)
+            node[key] = child
+            copied.add(id(child))
+        node = child
+    assert isinstance(node, dict)  # iter_schemas yields schemas that are objects
+    return node
+
+
+def _without_required(schema: dict[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    copy = dict(schema)
+    _drop_required(copy, names)
+    return copy
+
+
+def _drop_required(schema: dict[str, Any], names: frozenset[str]) -> None:
+    required = schema.get("required")
+    if isinstance(required, list):
+        kept = [name for name in required if name not in names]
+        if kept:
+            schema["required"] = kept
+        else:
+            del schema["required"]
+
+
+def _flagged_properties(
+    document: dict[str, Any], schema: dict[str, Any], flag: str, memo: dict[int, frozenset[str]]
+) -> frozenset[str]:
+    """Names of properties marked ``flag`` in the schema or, through allOf, its parents."""
+    if id(schema) in memo:
+        return memo[id(schema)]
+    memo[id(schema)] = frozenset()  # breaks allOf cycles
+    names: set[str] = set()
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        names.update(
+            name for name, sub in properties.items() if _has_flag(document, sub, flag, frozenset())
+        )
+    for member in schema.get("allOf", ()):
+        _, target = jp.follow(document, member)
+        if isinstance(target, dict):
+            names.update(_flagged_properties(document, target, flag, memo))
+    memo[id(schema)] = frozenset(names)
+    return memo[id(schema)]
+
+
+def _has_flag(document: dict[str, Any], schema: Any, flag: str, seen: frozenset[int]) -> bool:
+    """Whether ``schema`` is marked ``flag`` directly, via $ref, allOf or a nullable anyOf."""
+    if not isinstance(schema, dict) or id(schema) in seen:
+        return False
+    seen = seen | {id(schema)}
+    if schema.get(flag) is True:
+        return True
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        target = local_target(document, ref)
+        if target is not None and _has_flag(document, target[1], flag, seen):
+            return True
+    members = schema.get("allOf")
+    if isinstance(members, list) and any(_has_flag(document, m, flag, seen) for m in members):
+        return True
+    branches = schema.get("anyOf")
+    if isinstance(branches, list):
+        # The shape 3.0 `nullable` takes after normalize: anyOf [<schema>, {type: null}].
+        real = [b for b in branches if b != {"type": "null"}]
+        return bool(real) and all(_has_flag(document, b, flag, seen) for b in real)
+    return False
