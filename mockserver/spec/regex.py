@@ -48,8 +48,11 @@ _SCRIPT_WORDS = {
     "arab": "ARABIC", "hebr": "HEBREW", "hira": "HIRAGANA", "kana": "KATAKANA", "hang": "HANGUL",
     "thai": "THAI", "deva": "DEVANAGARI", "armn": "ARMENIAN", "geor": "GEORGIAN",
 }  # fmt: skip
-_ESCAPE = re.compile(r"\\\\|\\([pP])\{([^{}]*)\}|\(\?<(?=[A-Za-z_])|\\u\{([0-9A-Fa-f]{1,6})\}")
-_MARKERS = ("\\p", "\\P", "(?<", "\\u{")
+# An escape to keep as it is (group 1 unset), \p{...}/\P{...}, a named group, \u{...}, or $.
+_ESCAPE = re.compile(
+    r"\\[^pPu]|\\([pP])\{([^{}]*)\}|\(\?<(?=[A-Za-z_])|\\u\{([0-9A-Fa-f]{1,6})\}|\$"
+)
+_MARKERS = ("\\p", "\\P", "(?<", "\\u{", "$")
 _IN_CLASS = re.compile(r"\\.|\[|\]")
 
 
@@ -87,7 +90,11 @@ def _translate(pattern: str) -> str:
         out.append(pattern[last : found.start()])
         last = found.end()
         text = found.group(0)
-        if text == "\\\\":
+        if text == "$":
+            # ECMA's $ (without the m flag) is the end of the input; Python's also matches
+            # before a final newline.
+            out.append(text if _inside_class(pattern, found.start()) else r"\Z")
+        elif found.group(1) is None and text.startswith("\\") and not text.startswith("\\u{"):
             out.append(text)
         elif text.startswith("(?<"):
             out.append("(?P<")
