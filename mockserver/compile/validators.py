@@ -18,7 +18,6 @@ import jsonschema_rs
 import orjson
 
 from mockserver.errors import PointerError, SpecError
-from mockserver.spec.normalize import iter_schemas
 from mockserver.spec.pointer import pointer_from_ref, resolve, split
 
 __all__ = ["DEFAULT_URI", "OAS_FORMAT_KEYWORD", "SchemaRegistry"]
@@ -36,6 +35,11 @@ _INT_RANGES: Final[dict[str, tuple[int, int]]] = {
 # Keywords whose values are data, not schemas: nothing inside them is rewritten.
 _DATA_KEYWORDS: Final = frozenset({"const", "enum", "default", "example", "examples"})
 # Keywords whose values map names to schemas: a property may well be called "default".
+# Components that are OpenAPI objects, never schemas: a schema registry needs none of them.
+_NOT_SCHEMAS: Final = frozenset(
+    {"examples", "parameters", "responses", "headers", "requestBodies", "securitySchemes",
+     "links", "callbacks", "pathItems"}
+)  # fmt: skip
 _NAME_MAPS: Final = frozenset(
     {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
 )
@@ -59,8 +63,7 @@ class SchemaRegistry:
 
     def _registered(self) -> jsonschema_rs.Registry:
         if self._registry is None:
-            resource = _referenced(self.document)
-            _mark_formats(resource)
+            resource = _marked(_referenced(self.document))
             try:
                 self._registry = jsonschema_rs.Registry([(self.uri, resource)])
             except (ValueError, jsonschema_rs.ReferencingError) as exc:
@@ -125,12 +128,30 @@ class _OasFormat:
             raise ValueError(f"{instance} is outside the {self.format} range")
 
 
-def _mark_formats(document: dict[str, Any]) -> None:
-    """Add `OAS_FORMAT_KEYWORD` beside every int32/int64 ``format`` of the document's schemas."""
-    for _, schema in iter_schemas(document):
-        fmt = schema.get("format")
+def _marked(node: Any) -> Any:
+    """``node`` with `OAS_FORMAT_KEYWORD` beside every int32/int64 ``format``.
+
+    Copy on write: what holds no such format is returned as it is, so marking a document
+    costs one pass and copies only the way to the marked schemas.
+    """
+    if isinstance(node, dict):
+        changed: dict[str, Any] | None = None
+        for key, value in node.items():
+            if key in _DATA_KEYWORDS or not isinstance(value, dict | list):
+                continue
+            marked = _marked(value)
+            if marked is not value:
+                changed = changed if changed is not None else dict(node)
+                changed[key] = marked
+        fmt = node.get("format")
         if isinstance(fmt, str) and fmt in _INT_RANGES:
-            schema[OAS_FORMAT_KEYWORD] = fmt
+            changed = changed if changed is not None else dict(node)
+            changed[OAS_FORMAT_KEYWORD] = fmt
+        return changed if changed is not None else node
+    if isinstance(node, list):
+        items = [_marked(item) for item in node]
+        return items if any(a is not b for a, b in zip(items, node, strict=True)) else node
+    return node
 
 
 def _absolute(node: Any, uri: str) -> Any:
@@ -165,7 +186,7 @@ def _clone(document: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _referenced(document: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of the parts of ``document`` its local ``$ref``s point at, at their places.
+    """The parts of ``document`` its schemas' ``$ref``s point at, at their places (shared).
 
     A ``$ref`` that is not a JSON pointer into the document (an anchor, a relative URI)
     needs the whole document, so it is copied whole then.
@@ -188,11 +209,14 @@ def _referenced(document: Mapping[str, Any]) -> dict[str, Any]:
         return _clone(document)
     skeleton: dict[str, Any] = {}
     for target in kept:
+        tokens = split(target)
+        if len(tokens) == 3 and tokens[0] == "components" and tokens[1] in _NOT_SCHEMAS:
+            continue  # an Example, Parameter, Response...: the loader follows those refs
         try:
             node = resolve(document, target)
         except PointerError:
             continue  # a dangling $ref: the validator that uses it reports it
-        _place(skeleton, document, target, _clone({"node": node})["node"])
+        _place(skeleton, document, target, node)  # shared: the registry copies it
     return skeleton
 
 
