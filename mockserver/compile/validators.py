@@ -10,7 +10,6 @@ keyword (`OAS_FORMAT_KEYWORD`), since jsonschema-rs hands custom formats only st
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -18,7 +17,7 @@ import jsonschema_rs
 import orjson
 
 from mockserver.errors import PointerError, SpecError
-from mockserver.spec.pointer import pointer_from_ref, resolve, split
+from mockserver.spec.pointer import local_ref_targets, resolve, split
 
 __all__ = ["DEFAULT_URI", "OAS_FORMAT_KEYWORD", "SchemaRegistry"]
 
@@ -43,7 +42,6 @@ _NOT_SCHEMAS: Final = frozenset(
 _NAME_MAPS: Final = frozenset(
     {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
 )
-_REF = re.compile(rb'"\$(?:dynamic)?ref":("(?:[^"\\]|\\.)*")')
 
 
 class SchemaRegistry:
@@ -191,16 +189,9 @@ def _referenced(document: Mapping[str, Any]) -> dict[str, Any]:
     A ``$ref`` that is not a JSON pointer into the document (an anchor, a relative URI)
     needs the whole document, so it is copied whole then.
     """
-    try:
-        dumped = orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
+    targets = local_ref_targets(document)
+    if targets is None:
         return _clone(document)
-    targets: set[str] = set()
-    for raw in _REF.findall(dumped):
-        ref = orjson.loads(raw)
-        if not (ref == "#" or ref.startswith("#/")):
-            return _clone(document)
-        targets.add(pointer_from_ref(ref))
     kept: list[str] = []
     for target in sorted(targets):  # a prefix sorts first: it covers what is below it
         if not kept or not (target == kept[-1] or target.startswith(kept[-1] + "/")):

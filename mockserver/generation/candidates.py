@@ -7,9 +7,11 @@ from typing import Any, Final
 
 import jsonschema_rs
 
+from mockserver.errors import PointerError
 from mockserver.generation.all_of import RESIDUAL
 from mockserver.generation.messages import generation_error
 from mockserver.generation.schema_view import Memo, SchemaIndex
+from mockserver.spec.pointer import local_ref_targets, resolve, split
 
 __all__ = ["CandidateChecks"]
 
@@ -17,6 +19,11 @@ _SUB_ONE: Final = frozenset({
     "items", "additionalProperties", "contains", "not", "if", "then", "else", "propertyNames",
     "unevaluatedItems", "unevaluatedProperties", "additionalItems", "contentSchema"
 })  # fmt: skip
+# Components that are OpenAPI objects, never schemas: no schema's $ref reaches into them.
+_NOT_SCHEMAS: Final = frozenset(
+    {"examples", "parameters", "responses", "headers", "requestBodies", "securitySchemes",
+     "links", "callbacks", "pathItems"}
+)  # fmt: skip
 _SUB_LIST: Final = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
 _SUB_MAP: Final = frozenset(
     {"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"}
@@ -85,13 +92,45 @@ class CandidateChecks:
                 out[key] = self._transform_document(value, direction)
         return out
 
+    def _referenced(self, doc: Mapping[str, Any], direction: str) -> Any:
+        """The schemas ``$ref``s point at, transformed, at their places (a skeleton document).
+
+        Only what a ``$ref`` can reach is registered: transforming and registering a big
+        document whole cost more than the first answers that need it.
+        """
+        targets = local_ref_targets(doc)
+        if targets is None:
+            return self._transform_document(doc, direction)
+        skeleton: dict[str, Any] = {}
+        kept: list[str] = []
+        for target in sorted(targets):  # a prefix sorts first: it covers what is below it
+            if kept and (target == kept[-1] or target.startswith(kept[-1] + "/")):
+                continue
+            kept.append(target)
+            tokens = split(target)
+            if not tokens:
+                return self._transform_document(doc, direction)
+            if len(tokens) == 3 and tokens[0] == "components" and tokens[1] in _NOT_SCHEMAS:
+                continue
+            try:
+                node = resolve(doc, target)
+            except PointerError:
+                continue  # a dangling $ref: generation reports it where it is used
+            here: Any = skeleton
+            source: Any = doc
+            for token in tokens[:-1]:
+                source = source[int(token)] if isinstance(source, list) else source[token]
+                here = _child(here, token, [] if isinstance(source, list) else {})
+            _child(here, tokens[-1], self._transform(node, direction))
+        return skeleton
+
     def _registry(self, direction: str) -> jsonschema_rs.Registry:
         registry = self._registries.get(direction)
         if registry is None:
             doc = self.index.document
             # A bare JSON Schema document (no "openapi") is one schema from its root.
             body = (
-                self._transform_document(doc, direction)
+                self._referenced(doc, direction)
                 if "openapi" in doc or "components" in doc or "paths" in doc
                 else self._transform(doc, direction)
             )
@@ -140,3 +179,14 @@ class CandidateChecks:
         values = [node["const"]] if "const" in node else list(node["enum"])
         check = self.validator(node, direction)
         return self._members.put(node, [v for v in values if check.is_valid(v)], direction)
+
+
+def _child(container: Any, token: str, value: Any) -> Any:
+    """The child of ``container`` at ``token``, set to ``value`` if it is not there yet."""
+    if isinstance(container, list):
+        index = int(token)
+        container.extend([None] * (index + 1 - len(container)))
+        if container[index] is None:
+            container[index] = value
+        return container[index]
+    return container.setdefault(token, value)

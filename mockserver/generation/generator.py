@@ -84,6 +84,7 @@ class DataGenerator:
         key: str = "",
         direction: Direction = "response",
         notes: list[str] | None = None,
+        pointer: str | None = None,
     ) -> Any:
         """Return a value valid against ``schema`` (with ``readOnly``/``writeOnly`` applied).
 
@@ -92,11 +93,14 @@ class DataGenerator:
         ``"response"`` (``writeOnly`` properties never appear) or ``"request"`` (``readOnly``).
         Raises ``GenerationError`` when no value exists, naming the schema pointer; with
         ``notes``, answers the closest value it can build instead and appends there the
-        pointer of each schema it could not satisfy.
+        pointer of each schema it could not satisfy. ``pointer`` is where ``schema`` sits in
+        the document (for messages), when the caller knows it.
         """
         if direction not in ("response", "request"):
             raise ValueError(f"expected 'response' or 'request', got direction={direction!r}")
-        ptr = self._index.pointer_of(schema)
+        # Where the schema sits, for messages: the caller usually knows; finding it out walks
+        # the whole document once.
+        ptr = f"#{pointer}" if pointer is not None else self._index.pointer_of(schema)
         if schema is False:
             if notes is not None:
                 notes.append(ptr)

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from mockserver.errors import SpecReferenceError
 from mockserver.generation.schema_view import Memo, SchemaIndex, ref_pointer, types_of
+from mockserver.spec.pointer import local_ref_targets
 
 __all__ = ["RecursionCosts"]
 
@@ -62,11 +63,16 @@ class RecursionCosts:
     def _ref_targets(self) -> dict[str, None]:
         """Every local ``$ref`` target of the document, and those `include_refs` added."""
         if self._targets is None:
-            self._targets = {}
-            for _, node in self.index.walk():
-                ref = node.get("$ref") if isinstance(node, Mapping) else None
-                if isinstance(ref, str) and ref.startswith("#"):
-                    self._targets[ref_pointer(ref)] = None
+            found = local_ref_targets(self.index.document)
+            if found is None:  # a $ref that is no local pointer: find them the slow way
+                found = {
+                    ref_pointer(node["$ref"])
+                    for _, node in self.index.walk()
+                    if isinstance(node, Mapping)
+                    and isinstance(node.get("$ref"), str)
+                    and node["$ref"].startswith("#")
+                }
+            self._targets = dict.fromkeys(sorted(found))
         return self._targets
 
     def ref_costs(self, direction: str) -> dict[str, float]:

@@ -7,7 +7,7 @@ too. Without a declared schema the plain RFC 9457 body is used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ import orjson
 
 from mockserver.compile.operations import MediaType, Operation, Response, declared_response, follow
 from mockserver.errors import MockServerError
+from mockserver.render.hooks import Generate, Validate
 
 __all__ = ["Problem", "ProblemRenderer", "title_of"]
 
@@ -78,10 +79,6 @@ def _json_media(response: Response) -> MediaType | None:
     return None
 
 
-Validate = Callable[[Mapping[str, Any] | bool, str], Callable[[Any], bool]]
-Generate = Callable[[Mapping[str, Any] | bool, str], Any]
-
-
 class ProblemRenderer:
     """Turns a `Problem` into ``(status, media type, body bytes, headers)`` for an operation."""
 
@@ -124,7 +121,9 @@ class ProblemRenderer:
             return cached[1]
         assert media.schema is not None
         try:
-            template = self._generate(media.schema, f"{media.pointer}|problem")
+            template = self._generate(
+                media.schema, f"{media.pointer}|problem", pointer=f"{media.pointer}/schema"
+            )
         except MockServerError:
             template = _NONE
         self._templates[id(media)] = (media, template)

@@ -7,9 +7,9 @@ serialized once and reused; only generated ones cost work per request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
@@ -21,25 +21,12 @@ from mockserver.compile.operations import (
     declared_response,
     follow,
 )
+from mockserver.render.hooks import Generate, Validate
 from mockserver.render.prefer import Preferences
 from mockserver.render.problems import Problem
 from mockserver.spec.pointer import resolve
 
 __all__ = ["Rendered", "Responder", "negotiate"]
-
-Validate = Callable[[Mapping[str, Any] | bool, str], Callable[[Any], bool]]
-
-
-class Generate(Protocol):
-    """Generates a value for a schema, seeded by ``key``; with ``notes``, best effort.
-
-    With ``notes`` a schema no value satisfies gets the closest value instead of an error,
-    and its pointer is appended to ``notes``.
-    """
-
-    def __call__(
-        self, schema: Mapping[str, Any] | bool, key: str, notes: list[str] | None = None
-    ) -> Any: ...
 
 
 # What an operation that declares no deliverable response answers.
@@ -221,7 +208,10 @@ class Responder:
                 return self._cached(response, media, name, example)
         if media.schema is None:
             return b""
-        return _encode(media.name, self._generate(media.schema, f"{media.pointer}|{key}", notes))
+        value = self._generate(
+            media.schema, f"{media.pointer}|{key}", notes, pointer=f"{media.pointer}/schema"
+        )
+        return _encode(media.name, value)
 
     def _example(self, response: Response, media: MediaType) -> tuple[str, Any]:
         """The example answered by default: the first that fits the schema (`_MISSING`: none)."""
@@ -294,7 +284,9 @@ class Responder:
         if value is _MISSING:
             if static:
                 return _MISSING
-            value = self._generate(header.schema, f"{header.pointer}|{key}")
+            value = self._generate(
+                header.schema, f"{header.pointer}|{key}", pointer=f"{header.pointer}/schema"
+            )
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, list):

@@ -19,7 +19,8 @@ from mockserver.compile.operations import Operation, compile_operations
 from mockserver.compile.routing import Router
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import SpecError
-from mockserver.render.responses import Generate, Responder, Validate
+from mockserver.render.hooks import Generate, Validate
+from mockserver.render.responses import Responder
 from mockserver.spec.meta_validation import LintIssue
 from mockserver.state.context import StatefulOperation
 from mockserver.state.mock import StatefulMock

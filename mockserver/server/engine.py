@@ -131,16 +131,21 @@ class Engine:
             self.generator = DataGenerator(response_doc, seed=seed)
 
             def generate(
-                schema: Mapping[str, Any] | bool, key: str, notes: list[str] | None = None
+                schema: Mapping[str, Any] | bool,
+                key: str,
+                notes: list[str] | None = None,
+                pointer: str | None = None,
             ) -> Any:
                 # Best effort always: a schema no value satisfies gets the closest value (the
                 # responder says so in a Warning header), never a 500.
                 noted: list[str] = [] if notes is None else notes
-                value = self.generator.generate(schema, key=key, direction="response", notes=noted)
-                for pointer in noted:
-                    if pointer not in self.unsatisfied:
-                        self.unsatisfied.add(pointer)
-                        logger.warning(_UNSATISFIED, pointer)
+                value = self.generator.generate(
+                    schema, key=key, direction="response", notes=noted, pointer=pointer
+                )
+                for where in noted:
+                    if where not in self.unsatisfied:
+                        self.unsatisfied.add(where)
+                        logger.warning(_UNSATISFIED, where)
                 return value
 
             def validate(schema: Mapping[str, Any] | bool, pointer: str) -> Any:
