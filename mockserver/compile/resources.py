@@ -50,6 +50,7 @@ SIZE_PARAMS = ("limit", "per_page", "perPage", "pageSize", "page_size", "size")
 OFFSET_PARAMS = ("offset", "skip")
 SEARCH_PARAMS = ("q", "query", "search")
 _PARAM = re.compile(r"\{([^{}/]+)\}")
+_COUNT = re.compile(r"total|count", re.IGNORECASE)
 _ITEM_ROLES: dict[str, Role] = {
     "get": "read",
     "put": "replace",
@@ -83,6 +84,11 @@ class ListShape:
     offset_param: str | None
     search_param: str | None
     filters: tuple[str, ...]  # query parameters that filter on a field of the same name
+    # The body is an object with no array property to hold the items: the shape is not
+    # understood, and the stateless answer (schema-valid) is given instead.
+    opaque: bool = False
+    # Integer properties of the envelope that count the items (total_count, totalElements).
+    counts: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -212,9 +218,13 @@ class ResourceModel:
     def _list_shape(self, op: Operation, resource: Resource) -> ListShape:
         schema = _success_schema(op)
         data = pagination = None
-        if "array" not in (schema_types(schema, self.document) or frozenset()):
+        counts: list[str] = []
+        bare = "array" in (schema_types(schema, self.document) or frozenset())
+        if not bare:
             for name, sub in object_properties(schema, self.document).items():
                 types = schema_types(sub, self.document) or frozenset()
+                if _COUNT.search(name) and types == frozenset({"integer"}):
+                    counts.append(name)
                 if "array" in types and data is None:
                     data = name
                 elif "object" in types and pagination is None:
@@ -236,6 +246,8 @@ class ResourceModel:
             offset_param=pick(OFFSET_PARAMS),
             search_param=pick(SEARCH_PARAMS),
             filters=filters,
+            opaque=not bare and data is None,
+            counts=tuple(counts),
         )
 
     def resource_for_path(self, path: str) -> Resource | None:

@@ -48,6 +48,10 @@ _OPTIONAL_P: Final = 0.8  # chance an optional property is present
 _NULL_P: Final = 0.1  # chance a nullable value is null
 _ALL_TYPES: Final = ("string", "integer", "number", "boolean", "null", "object", "array")
 _EMPTY: Final[Mapping[str, Any]] = {}
+_JSON_TYPE_NAMES: Final = {
+    str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null",
+    list: "array", dict: "object",
+}  # fmt: skip
 
 
 def _copy(value: Any) -> Any:
@@ -446,13 +450,18 @@ class ValueBuilder:
 
 def _closest(node: Mapping[str, Any]) -> Any:
     """A plain value of the node's first type, for a schema no value satisfies."""
-    if "const" in node:
-        return _copy(node["const"])
+    types = types_of(node) or ["object"]
+    candidates = [node["const"]] if "const" in node else []
     for keyword in ("enum", "examples"):
         members = node.get(keyword)
-        if isinstance(members, list) and members:
-            return _copy(members[0])
-    types = types_of(node) or ["object"]
+        candidates += members if isinstance(members, list) else []
+    for member in candidates:  # a member of the schema's own type first
+        if _JSON_TYPE_NAMES.get(type(member)) in types or (
+            type(member) is int and "number" in types
+        ):
+            return _copy(member)
+    if candidates:
+        return _copy(candidates[0])
     low = node.get("minimum")
     number = low if isinstance(low, int | float) and not isinstance(low, bool) else 0
     return {

@@ -172,6 +172,8 @@ class Engine:
                 make_state=make_state if stateful else None,
                 strict=strict,
             )
+        # The response view: the document as answers are generated and checked against.
+        self.responses_document = response_doc
         self.router = compiled.router
         self.operations = compiled.operations
         # Operations left out for a defect of their own, each with its place and reason.

@@ -53,13 +53,17 @@ async def run_role(state: StateContext, request: Request) -> Rendered | Problem 
     return state.answer(request, record)
 
 
-async def _list(state: StateContext, resource: Resource, request: Request) -> Rendered | Problem:
+async def _list(
+    state: StateContext, resource: Resource, request: Request
+) -> Rendered | Problem | None:
     if resource.parent is not None:
         parent = await state.load(resource.parent, request)
         if isinstance(parent, Problem):
             return parent
     shape = request.op.list_shape
     assert shape is not None  # every list role has its shape
+    if shape.opaque:
+        return None  # an envelope we do not understand: the stateless answer fits the schema
     query = request.validated.query
     user_id = request.user["id"] if request.user else None
     records = [
@@ -91,6 +95,8 @@ def _page(records: list[dict[str, Any]], shape: ListShape, query: Mapping[str, A
     if shape.data is None:
         return items
     body: dict[str, Any] = {shape.data: items}
+    for name in shape.counts:
+        body[name] = len(records)
     if shape.pagination is not None:
         body[shape.pagination] = {
             "page": page,

@@ -69,14 +69,18 @@ class _Projection:
     fields: tuple[tuple[str, Any], ...]  # declared properties that may be shown, in order
     declares: bool  # whether the schema declares properties at all (else objects pass)
     items: Any  # the item schema when the schema admits arrays, else None
+    required: tuple[tuple[str, Any], ...]  # the fields an answer must hold
 
 
 class Projector:
     """Projects values onto the schemas of one document; each schema is read once."""
 
-    def __init__(self, facts: SchemaFacts) -> None:
+    def __init__(self, facts: SchemaFacts, fill: Generate | None = None) -> None:
         self._facts = facts
         self._plans: dict[int, _Projection] = {}
+        # What makes a required field a value lacks (a record created through another shape
+        # than this answer's): without it the field stays missing.
+        self._fill = fill
 
     def project(self, value: Any, schema: Any, depth: int = 0) -> Any:
         """Keep only what ``schema`` declares, recursively (objects without properties pass)."""
@@ -98,6 +102,10 @@ class Projector:
                         if isinstance(child, dict | list)
                         else child
                     )
+            if plan.required and self._fill is not None and len(out) < len(plan.fields):
+                for name, sub in plan.required:
+                    if name not in out:
+                        out[name] = self._fill(sub, f"fill|{value.get('id', '')}|{name}")
             return out
         if isinstance(value, list) and plan.items is not None:
             return [self.project(v, plan.items, depth + 1) for v in value]
@@ -109,11 +117,14 @@ class Projector:
         items = (
             property_attribute(schema, self._facts.document, "items") if "array" in types else None
         )
+        required = set(self._facts.required(schema))
+        fields = tuple((k, sub) for k, sub in props.items() if not hidden(k))
         plan = _Projection(
             schema=schema,
-            fields=tuple((k, sub) for k, sub in props.items() if not hidden(k)),
+            fields=fields,
             declares=bool(props),
             items=items,
+            required=tuple((k, sub) for k, sub in fields if k in required),
         )
         self._plans[id(schema)] = plan
         return plan
@@ -128,7 +139,7 @@ class RecordBuilder:
         self._document = document
         self._generate = generate
         self._facts = facts or SchemaFacts(document)
-        self._projector = Projector(self._facts)
+        self._projector = Projector(self._facts, generate)
         self._expressions: dict[int, dict[str, Expression]] = {}
         self._defaults: dict[int, tuple[Any, Any]] = {}
         self._computing: dict[int, tuple[Any, bool]] = {}

@@ -1,0 +1,89 @@
+"""``python -m corpus``: serve public OpenAPI documents and probe every GET; print the figures.
+
+``--sample N`` probes N documents chosen by ``--seed`` (GitHub's description always among
+them); without it, every document of every package (``make corpus``, about an hour). Exit 1
+when a document does not start or an answer fails, listing each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from corpus.probe import SpecReport, probe
+from corpus.sources import PACKAGES, CorpusUnavailable, documents
+
+__all__ = ["main", "select"]
+
+
+def select(sample: int | None, seed: int) -> list[Path]:
+    """The documents to probe: all, or GitHub's description plus a seeded sample of the rest."""
+    paths = [path for package in PACKAGES for path in documents(package)]
+    if sample is None or sample >= len(paths):
+        return paths
+    first, rest = paths[:1], paths[1:]  # PACKAGES lists GitHub's description first
+    return first + random.Random(seed).sample(rest, max(0, sample - 1))
+
+
+def _both(path: Path) -> list[SpecReport]:
+    return [probe(path, stateful=True), probe(path, stateful=False)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m corpus", description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, help="probe this many documents (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="which sample (default 0)")
+    parser.add_argument("--jobs", type=int, default=2, help="processes (default 2)")
+    parser.add_argument("--json", type=Path, help="write every report here")
+    args = parser.parse_args(argv)
+    try:
+        paths = select(args.sample, args.seed)
+    except CorpusUnavailable as exc:
+        print(f"corpus: {exc}", file=sys.stderr)
+        return 2
+    reports: list[SpecReport] = []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        for pair in pool.map(_both, paths, chunksize=4):
+            for report in pair:
+                reports.append(report)
+                if not report.passed:
+                    print(f"FAIL {report.mode} {report.path}: {report.refused}", flush=True)
+                    for failure in report.failures[:5]:
+                        print(f"    {failure}", flush=True)
+    if args.json is not None:
+        args.json.write_text(json.dumps([r.__dict__ | {} for r in _plain(reports)], indent=1))
+    print(summary(reports))
+    return 0 if all(report.passed for report in reports) else 1
+
+
+def _plain(reports: list[SpecReport]) -> list[SpecReport]:
+    return reports
+
+
+def summary(reports: list[SpecReport]) -> str:
+    """One paragraph of figures per mode."""
+    lines = []
+    for mode in ("stateful", "stateless"):
+        mine = [r for r in reports if r.mode == mode]
+        if not mine:
+            continue
+        started = [r for r in mine if r.started]
+        probed = sum(r.probed for r in started)
+        ok = sum(r.ok for r in started)
+        fivexx = sum(1 for r in started for f in r.failures if ": 5" in f[:80])
+        lines.append(
+            f"{mode}: {len(started)}/{len(mine)} documents started, "
+            f"{sum(r.degraded for r in started)} operations degraded, "
+            f"{ok}/{probed} GET answers passed, {fivexx} answered 5xx, "
+            f"{sum(1 for r in mine if r.passed)}/{len(mine)} documents passed"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

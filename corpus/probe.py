@@ -1,0 +1,167 @@
+"""Serve one document in-process and send a valid GET to every operation; judge the answers.
+
+A document passes when it starts (leniently: defects degrade their part), no answer is a 5xx
+(an operation that declares nothing but 5xx answers excepted) and every 2xx JSON body is valid
+against the schema its operation declares for that status, checked by the ``jsonschema``
+package against the document's response view, independently of the mock's validators.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from corpus.requests import build_body, build_request
+from mockserver import create_app, load_spec
+from mockserver.compile.operations import declared_response
+from mockserver.errors import MockServerError
+from mockserver.server.compiler import CompiledOperation
+from mockserver.server.engine import Engine
+
+__all__ = ["SpecReport", "probe"]
+
+_URI = "urn:corpus:document"
+
+
+@dataclass(slots=True)
+class SpecReport:
+    """What probing one document found."""
+
+    path: str
+    mode: str  # "stateful" or "stateless"
+    started: bool = True
+    refused: str = ""  # why it did not start
+    operations: int = 0  # operations served
+    degraded: int = 0  # operations left out for a defect of their own
+    probed: int = 0  # GET operations sent a request
+    ok: int = 0  # answers without a failure
+    failures: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        """Started, and no answer failed."""
+        return self.started and not self.failures
+
+
+class _Bodies:
+    """Checks bodies against the response view's schemas with the ``jsonschema`` package."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        resource = Resource.from_contents(dict(document), default_specification=DRAFT202012)
+        self.registry: Registry[Any] = Registry().with_resource(_URI, resource)
+
+    def problem(self, schema: Any, pointer: str, body: Any) -> str | None:
+        """Why ``body`` does not fit ``schema`` (found at ``pointer``), or None."""
+        if schema is None or schema is True:
+            return None
+        validator = jsonschema.Draft202012Validator(
+            {"$ref": f"{_URI}#{pointer}"}, registry=self.registry
+        )
+        try:
+            error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+        except (Unresolvable, jsonschema.exceptions.SchemaError, RecursionError) as exc:
+            return f"schema cannot be checked: {type(exc).__name__}"
+        if error is None:
+            return None
+        where = "/".join(str(p) for p in error.absolute_path)
+        return f"body /{where}: {error.message[:200]}"
+
+
+def probe(path: Path, *, stateful: bool) -> SpecReport:
+    """Serve ``path`` in-process and probe every GET operation."""
+    report = SpecReport(str(path), "stateful" if stateful else "stateless")
+    started = time.perf_counter()
+    try:
+        app = create_app(load_spec(path), seed=1, stateful=stateful)
+    except (MockServerError, OSError) as exc:
+        report.started, report.refused = False, str(exc).splitlines()[0][:300]
+        return report
+    except Exception as exc:  # a crash at start-up is a bug of ours: report it, go on
+        report.started = False
+        report.refused = f"crash: {type(exc).__name__}: {exc}"[:300]
+        report.failures.append(traceback.format_exc(limit=3)[-600:])
+        return report
+    engine: Engine = app.state.engine
+    report.operations, report.degraded = len(engine.operations), len(engine.degraded)
+    bodies = _Bodies(engine.responses_document)
+    gets = [c for c in engine.operations if c.operation.method == "get"]
+    asyncio.run(_probe_all(app, engine, gets, bodies, report))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _probe_all(
+    app: Any,
+    engine: Engine,
+    gets: list[CompiledOperation],
+    bodies: _Bodies,
+    report: SpecReport,
+) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        for compiled in gets:
+            report.probed += 1
+            try:
+                path, query, headers = build_request(engine, compiled)
+                body = build_body(engine, compiled)
+                if body is not None:
+                    headers = {**headers, "Content-Type": body[0]}
+                response = await client.request(
+                    "GET", path, params=query, headers=headers, content=body[1] if body else None
+                )
+            except Exception as exc:  # a request we cannot even build is ours to fix too
+                report.failures.append(f"{compiled.operation.label}: cannot probe: {exc!r}"[:300])
+                continue
+            failure = _judge(compiled, response, bodies)
+            if failure is None:
+                report.ok += 1
+            else:
+                report.failures.append(f"{compiled.operation.label}: {failure}")
+
+
+def _judge(compiled: CompiledOperation, response: httpx.Response, bodies: _Bodies) -> str | None:
+    status = response.status_code
+    if status >= 500 and compiled.responder.default_status < 500:
+        return f"{status} {response.text[:200]}"
+    if status == 400 and _refused_by_us(response):
+        return f"400 for a request built to be valid: {response.text[:200]}"
+    if not 200 <= status < 300 or "json" not in response.headers.get("content-type", ""):
+        return None
+    if response.headers.get("warning", "").startswith('199 mockserver "no value satisfies'):
+        return None  # the schema admits no value: the mock says so, and lint names it
+    operation = compiled.responder.operation
+    declared = declared_response(operation, status)
+    if declared is None:
+        return f"{status} is not declared by the operation"
+    media = next(
+        (m for name, m in declared.content.items() if name in response.headers["content-type"]),
+        next(iter(declared.content.values()), None),
+    )
+    if media is None or media.schema is None:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return f"{status} body is not JSON: {response.text[:100]}"
+    pointer = media.pointer + "/schema"
+    return bodies.problem(media.schema, pointer, body)
+
+
+def _refused_by_us(response: httpx.Response) -> bool:
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and str(body.get("type", "")).startswith("urn:mockserver:")
