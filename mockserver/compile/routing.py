@@ -10,7 +10,7 @@ such templates is a clash (`RouteClash`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from urllib.parse import unquote
@@ -71,16 +71,27 @@ class Match(Generic[T]):
         return self.declared[method][0]
 
 
-def _segment_pattern(segment: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """The regex of one templated segment (names replaced by groups) and its parameter names."""
+def _segment_pattern(
+    segment: str, hints: Mapping[str, str] | None = None
+) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """The regex of one templated segment (names replaced by groups) and its parameter names.
+
+    Several parameters in one segment (``{name}{extension}``) split it lazily, unless
+    ``hints`` gives a parameter's own regex (its enum values, say): then that decides.
+    """
     names: list[str] = []
     pattern = ""
     last = 0
+    several = len(_PARAM.findall(segment)) > 1
     for found in _PARAM.finditer(segment):
         pattern += re.escape(segment[last : found.start()])
         names.append(found.group(1))
-        # A parameter never spans a "/"; several in one segment split it lazily.
-        pattern += "(.+?)" if found.end() < len(segment) else "(.+)"
+        hint = (hints or {}).get(found.group(1)) if several else None
+        if hint is not None:
+            pattern += f"({hint})"
+        else:
+            # A parameter never spans a "/".
+            pattern += "(.+?)" if found.end() < len(segment) else "(.+)"
         last = found.end()
     pattern += re.escape(segment[last:])
     return re.compile(pattern + r"\Z", re.DOTALL), tuple(names)
@@ -99,16 +110,25 @@ class Router(Generic[T]):
         self._root: _Node[T] = _Node()
         self._base = base_path.rstrip("/")
 
-    def add(self, template: str, method: str, handler: T) -> None:
+    def add(
+        self,
+        template: str,
+        method: str,
+        handler: T,
+        *,
+        hints: Mapping[str, str] | None = None,
+    ) -> None:
         """Register ``handler`` for ``method`` on ``template`` (``/projects/{projectId}``).
 
-        Raises `RouteClash` when a template of the same shape already has ``method``.
+        ``hints`` maps parameter names to regexes that split a segment holding several
+        parameters. Raises `RouteClash` when a template of the same shape already has
+        ``method``.
         """
         node = self._root
         names: list[str] = []
         for segment in template.strip("/").split("/") if template.strip("/") else []:
             if "{" in segment:
-                pattern, segment_names = _segment_pattern(segment)
+                pattern, segment_names = _segment_pattern(segment, hints)
                 names.extend(segment_names)
                 for existing, _, child in node.templates:
                     if existing.pattern == pattern.pattern:

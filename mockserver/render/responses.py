@@ -29,6 +29,13 @@ from mockserver.spec.pointer import resolve
 __all__ = ["Rendered", "Responder", "negotiate"]
 
 
+# Headers that describe how the bytes travel, which the server sets: a spec's example value
+# ("Content-Encoding: gzip") would make clients decode a body that is not encoded so.
+_FRAMING_HEADERS = frozenset(
+    {"content-type", "content-length", "content-encoding", "transfer-encoding", "connection",
+     "keep-alive", "upgrade", "trailer", "te"}
+)  # fmt: skip
+
 # What an operation that declares no deliverable response answers.
 NO_RESPONSE_STATUS = 204
 
@@ -258,7 +265,7 @@ class Responder:
             static = self._static_headers[response.status] = {
                 name: self._header_value(header, key, static=True)
                 for name, header in response.headers.items()
-                if name.lower() != "content-type"
+                if name.lower() not in _FRAMING_HEADERS
             }
         out = {}
         for name, value in static.items():

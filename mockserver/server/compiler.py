@@ -10,12 +10,13 @@ everything else is served. With ``strict`` the first such defect raises instead.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.auth.credentials import SecurityChecker
-from mockserver.compile.operations import Operation, compile_operations
+from mockserver.compile.operations import Operation, compile_operations, follow
 from mockserver.compile.routing import Router
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import SpecError
@@ -91,7 +92,8 @@ def compile_spec(
             )
             if strict:
                 operation.validator.compile()  # strictly, every schema is compiled up front
-            compiled.router.add(req_op.path, req_op.method, operation)
+            hints = _segment_hints(request_doc, req_op)
+            compiled.router.add(req_op.path, req_op.method, operation, hints=hints)
         except Exception as exc:  # one operation's defect must not take the others down
             if strict:
                 raise
@@ -119,3 +121,18 @@ def _invalid_status(operation: Operation) -> int:
     if "400" not in operation.responses and "422" in operation.responses:
         return 422
     return 400
+
+
+def _segment_hints(document: Mapping[str, Any], operation: Operation) -> dict[str, str]:
+    """Regexes of path parameters whose values are listed (enum, const), to split segments."""
+    hints: dict[str, str] = {}
+    for parameter in operation.parameters:
+        if parameter.location != "path":
+            continue
+        schema, _ = follow(document, parameter.schema, parameter.pointer)
+        if not isinstance(schema, Mapping):
+            continue
+        values = [schema["const"]] if "const" in schema else schema.get("enum")
+        if isinstance(values, list) and values and all(isinstance(v, str) for v in values):
+            hints[parameter.name] = "|".join(re.escape(v) for v in values)
+    return hints

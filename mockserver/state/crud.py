@@ -77,7 +77,11 @@ async def _list(
         and _matches_search(r, query.get(shape.search_param) if shape.search_param else None)
     ]
     records.sort(key=lambda r: r.get(SEQUENCE, 0), reverse=True)
-    return state.answer(request, _page(records, shape, query))
+    page = _page(records, shape, query)
+    shown = page if shape.data is None else page[shape.data]
+    if len(shown) < shape.min_items:
+        return None  # the schema admits no page this short: the stateless answer fits it
+    return state.answer(request, page)
 
 
 def _page(records: list[dict[str, Any]], shape: ListShape, query: Mapping[str, Any]) -> Any:
