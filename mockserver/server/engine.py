@@ -193,12 +193,17 @@ class Engine:
         """State to import before the first request is answered (``--fixtures``)."""
         self._fixtures = fixtures
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
+    async def import_fixtures(self) -> None:
+        """Import what `preload` was given, once; every entry point calls it first."""
         if self._fixtures is not None and self.state is not None:
             fixtures, self._fixtures = self._fixtures, None
             await self.state.import_state(fixtures)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        if self._fixtures is not None:
+            await self.import_fixtures()
         started = time.perf_counter()
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else scope["path"]

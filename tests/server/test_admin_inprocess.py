@@ -73,18 +73,12 @@ def test_admin_state_of_a_stateless_mock_is_409(make_mock: MakeMock) -> None:
 # -- fixtures are state from the start ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="fixtures are imported at the first API request, not before /__mock/"
-)
 def test_admin_exports_the_fixtures_before_the_first_api_request(make_mock: MakeMock) -> None:
     mock = make_mock(fixtures=HAND_WRITTEN)
     collections = mock.admin("GET", "/state").json()["collections"]
     assert collections["/projects"][PROJECT]["ownerId"] == ADA
 
 
-@pytest.mark.xfail(
-    strict=True, reason="fixtures are imported at the first API request, not before /__mock/"
-)
 def test_admin_reset_before_the_first_api_request_leaves_nothing_behind(
     make_mock: MakeMock,
 ) -> None:
