@@ -181,9 +181,6 @@ def _routes(app: Any) -> list[str]:
     return [route.path for route in app.routes if isinstance(route, WebSocketRoute)]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a channel follows the first resource whose item prefixes it"
-)
 def test_channels_follow_any_item_resource_a_document_names(make_mock: MakeMock) -> None:
     document = copy.deepcopy(DOCUMENT)
     document["channels"]["taskEvents"] = {
