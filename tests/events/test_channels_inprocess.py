@@ -147,11 +147,15 @@ def test_channel_follows_a_fixture_record_before_any_api_request(make_mock: Make
     session_id = "6b5a4938-2716-4f05-8e4d-3c2b1a0f9e8d"
     owner = next(iter(HAND_WRITTEN["collections"]["__users__"]))
     stamp = "2026-01-01T00:00:00Z"
-    sessions = {session_id: {"userId": owner, "name": "Seeded", "status": "active",
-                             "metadata": {}, "createdAt": stamp, "updatedAt": stamp,
-                             "endedAt": None}}  # fmt: skip
+    session: dict[str, Any] = {
+        "userId": owner,
+        "name": "Seeded",
+        "status": "active",
+        "metadata": {},
+    }
+    session |= {"createdAt": stamp, "updatedAt": stamp, "endedAt": None}
     fixtures = copy.deepcopy(HAND_WRITTEN)
-    fixtures["collections"]["/sessions"] = sessions
+    fixtures["collections"]["/sessions"] = {session_id: session}
     mock = make_mock(fixtures=fixtures, jwt_secret="k" * 32)
     # A token as the mock signs them (same key), so the socket is the mock's first request.
     token = TokenService(MemoryStore(), secret="k" * 32).issue_access(owner, 0)
