@@ -435,7 +435,6 @@ def _notes(id_type: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="a schema without an id makes the create answer 500")
 @pytest.mark.parametrize("id_type", ["string", "integer"])
 def test_crud_a_schema_without_an_id_still_gets_records_addressed_by_one(
     make_mock: MakeMock, id_type: str
