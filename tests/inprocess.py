@@ -164,6 +164,7 @@ class InProcess:
         self._lifespan: asyncio.Task[None] | None = None
         self._lifespan_in: asyncio.Queue[Message] | None = None
         self._lifespan_out: asyncio.Queue[Message] | None = None
+        self.closed = False
         self.run(self._startup())
 
     def run(self, awaitable: Awaitable[T]) -> T:
@@ -195,7 +196,10 @@ class InProcess:
         await self.http.aclose()
 
     def close(self) -> None:
-        """Shut the app down (its lifespan) and the loop."""
+        """Shut the app down (its lifespan) and the loop; again is a no-op."""
+        if self.closed:
+            return
+        self.closed = True
         try:
             self.run(self._shutdown())
         finally:
