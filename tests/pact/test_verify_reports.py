@@ -8,6 +8,7 @@ tier; `tests/pact/test_verify.py` verifies every pact against the mock and the p
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -44,23 +45,24 @@ def mock() -> Iterator[RunningServer]:
     server.stop()
 
 
+def pact_file(directory: Path, *descriptions: str, alter: dict[str, Alter] | None = None) -> Path:
+    """A pact file in ``directory`` of these interactions of the committed pact, altered."""
+    pact = copy.deepcopy(PACT)
+    pact["interactions"] = [i for i in pact["interactions"] if i["description"] in descriptions]
+    assert len(pact["interactions"]) == len(descriptions)
+    for interaction in pact["interactions"]:
+        change = (alter or {}).get(interaction["description"])
+        if change is not None:
+            change(interaction)
+    path = directory / f"pact-{len(list(directory.iterdir()))}.json"
+    path.write_text(json.dumps(pact))
+    return path
+
+
 @pytest.fixture
 def write_pact(tmp_path: Path) -> Callable[..., Path]:
     """``write_pact(*descriptions, alter={description: change})``: a pact file of those."""
-
-    def write(*descriptions: str, alter: dict[str, Alter] | None = None) -> Path:
-        pact = copy.deepcopy(PACT)
-        pact["interactions"] = [i for i in pact["interactions"] if i["description"] in descriptions]
-        assert len(pact["interactions"]) == len(descriptions)
-        for interaction in pact["interactions"]:
-            change = (alter or {}).get(interaction["description"])
-            if change is not None:
-                change(interaction)
-        path = tmp_path / f"pact-{len(list(tmp_path.iterdir()))}.json"
-        path.write_text(json.dumps(pact))
-        return path
-
-    return write
+    return functools.partial(pact_file, tmp_path)
 
 
 def _status(status: int) -> Alter:
