@@ -99,7 +99,6 @@ def test_cli_serve_refuses_options_that_cannot_work_together(
     assert message in err
 
 
-@pytest.mark.xfail(strict=True, reason="the default falls back to mockserver/, not the checkout")
 def test_cli_serve_finds_the_bundled_spec_from_any_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -100,7 +100,6 @@ def test_cli_contracts_check_refuses_a_spec_it_cannot_read(
     assert "broken.yaml" in err
 
 
-@pytest.mark.xfail(strict=True, reason="the defaults fall back to mockserver/, not the checkout")
 def test_cli_contracts_check_finds_the_committed_pacts_from_any_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
