@@ -7,13 +7,13 @@ third-party shapes written here: a petstore with integer ids, an array body page
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from mockserver import create_app
-from tests.inprocess import API, InProcess, User
+from tests.inprocess import API, InProcess, User, bundled_app, bundled_checker
 
 MakeMock = Callable[..., InProcess]
 
@@ -156,16 +156,18 @@ def test_crud_lists_show_only_the_callers_records(ada: User, bob: User) -> None:
 # -- lists: order, filters, search, pages ---------------------------------------------------
 
 
-@pytest.fixture
-def seven(ada: User) -> list[dict[str, Any]]:
-    """Seven projects of ada's: P0 .. P6, every third one completed."""
-    return [
-        ada.post(
-            "/projects",
-            json={"name": f"P{n}", "status": "completed" if n % 3 == 0 else "active"},
-        ).json()
-        for n in range(7)
-    ]
+@pytest.fixture(scope="module")
+def seven() -> Iterator[User]:
+    """A user with seven projects, P0 .. P6, every third one completed (read-only: shared)."""
+    mock = InProcess(bundled_app(), prefix=API, checker=bundled_checker())
+    try:
+        owner = mock.user()
+        for n in range(7):
+            status = "completed" if n % 3 == 0 else "active"
+            assert owner.post("/projects", json={"name": f"P{n}", "status": status}).is_success
+        yield owner
+    finally:
+        mock.close()
 
 
 def _pages(page: int, limit: int, total: int, pages: int) -> dict[str, int]:
@@ -186,13 +188,9 @@ def _pages(page: int, limit: int, total: int, pages: int) -> dict[str, int]:
     ids=["newest first", "a page", "past the end", "filtered", "searched", "nothing found", "both"],
 )
 def test_crud_list_pages_filters_and_searches_newest_first(
-    ada: User,
-    seven: list[dict[str, Any]],
-    params: dict[str, Any],
-    names: list[str],
-    pagination: dict[str, int],
+    seven: User, params: dict[str, Any], names: list[str], pagination: dict[str, int]
 ) -> None:
-    page = ada.get("/projects", params=params).json()
+    page = seven.get("/projects", params=params).json()
     assert [p["name"] for p in page["data"]] == names
     assert page["pagination"] == pagination
 
