@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from starlette.types import ASGIApp
 
 from tests.inprocess import API, LOOPBACK, InProcess, bundled_app, bundled_checker
+from tests.redis_server import RedisServer, redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "openapi.yaml"
@@ -121,6 +122,14 @@ def make_mock() -> Iterator[Callable[..., InProcess]]:
     yield start
     for mock in mocks:
         mock.close()
+
+
+@pytest.fixture(scope="session")
+def shared_redis() -> Iterator[RedisServer]:
+    """One ``redis-server`` for the session (skipped with the install hint without the binary);
+    `RedisServer.url` hands each test a fresh key prefix."""
+    with redis_server() as running:
+        yield running
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

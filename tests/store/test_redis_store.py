@@ -1,15 +1,16 @@
 """The state on a real ``redis-server`` (`mockserver.store.redis_store`), in the fast tier.
 
-One ``redis-server`` per test session (skipped with the install hint when the binary is
-missing); every test takes a fresh key prefix, so tests share it without resets. The mock
-runs in-process on ``--state-url``, so a flow touches every kind of key the store keeps:
-records, counters with expiry, locks, idempotency keys, the journal and pub/sub.
+One ``redis-server`` per test session (the ``shared_redis`` fixture: skipped with the install
+hint when the binary is missing); every test takes a fresh key prefix, so tests share it
+without resets. The mock runs in-process on ``--state-url``, so a flow touches every kind of
+key the store keeps: records, counters with expiry, locks, idempotency keys, the journal and
+pub/sub.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from mockserver.errors import ConfigError, StateUnavailableError
 from mockserver.store.redis_store import open_state, shared_secret
 from tests.inprocess import BUNDLED, InProcess
 from tests.ports import free_port
-from tests.redis_server import RedisServer, redis_server
+from tests.redis_server import RedisServer
 
 MakeMock = Callable[..., InProcess]
 ORDER = {
@@ -28,16 +29,10 @@ ORDER = {
 }
 
 
-@pytest.fixture(scope="session")
-def redis() -> Iterator[RedisServer]:
-    with redis_server() as running:
-        yield running
-
-
 @pytest.fixture
-def shared(make_mock: MakeMock, redis: RedisServer) -> Callable[[], InProcess]:
+def shared(make_mock: MakeMock, shared_redis: RedisServer) -> Callable[[], InProcess]:
     """``shared()``: another mock of the bundled spec on the same Redis prefix (a worker)."""
-    url = redis.url()
+    url = shared_redis.url()
 
     def worker() -> InProcess:
         return make_mock(state_url=url)
@@ -164,11 +159,13 @@ def test_redis_carries_session_events_between_workers(shared: Callable[[], InPro
 # -- the store itself -------------------------------------------------------------------------
 
 
-def test_redis_lock_excludes_holders_in_one_process_and_across_stores(redis: RedisServer) -> None:
-    prefix = redis.prefix()
+def test_redis_lock_excludes_holders_in_one_process_and_across_stores(
+    shared_redis: RedisServer,
+) -> None:
+    prefix = shared_redis.prefix()
 
     async def scenario() -> list[str]:
-        stores = [RedisStore(redis.address, prefix=prefix) for _ in range(2)]
+        stores = [RedisStore(shared_redis.address, prefix=prefix) for _ in range(2)]
         events: list[str] = []
 
         async def hold(store: RedisStore, name: str) -> None:
@@ -190,9 +187,9 @@ def test_redis_lock_excludes_holders_in_one_process_and_across_stores(redis: Red
     assert all(events[i][0] == events[i + 1][0] for i in range(0, 6, 2))
 
 
-def test_redis_values_expire_and_counters_count_once_created(redis: RedisServer) -> None:
+def test_redis_values_expire_and_counters_count_once_created(shared_redis: RedisServer) -> None:
     async def scenario() -> tuple[Any, ...]:
-        store = RedisStore(redis.address, prefix=redis.prefix())
+        store = RedisStore(shared_redis.address, prefix=shared_redis.prefix())
         try:
             await store.set_value("short", {"v": 1}, ttl=0.05)
             await store.set_value("kept", [1, 2])
@@ -244,17 +241,17 @@ def test_redis_store_turns_an_unreachable_server_into_state_unavailable(call: An
     asyncio.run(scenario())
 
 
-def test_open_state_shares_one_signing_key_per_prefix(redis: RedisServer) -> None:
-    prefix = redis.prefix()
+def test_open_state_shares_one_signing_key_per_prefix(shared_redis: RedisServer) -> None:
+    prefix = shared_redis.prefix()
 
     async def close(store: RedisStore) -> None:
         await store.aclose()
 
-    opened = [open_state(redis.url(prefix)) for _ in range(2)]
+    opened = [open_state(shared_redis.url(prefix)) for _ in range(2)]
     try:
         assert opened[0][2] == opened[1][2]
         assert len(opened[0][2]) >= 32
-        assert shared_secret(redis.address, prefix, "configured") == "configured"
+        assert shared_secret(shared_redis.address, prefix, "configured") == "configured"
     finally:
         for store, _, _ in opened:
             asyncio.run(close(store))
