@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import gc
 import json
+import os
+import signal
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mockserver.cli import main as cli
 from mockserver.cli.main import main
+from mockserver.server.reload import ReloadingApp
 from tests.conftest import SPEC
 from tests.inprocess import API, InProcess
+from tests.redis_server import RedisServer
+from tests.state.test_fixtures import ADA, HAND_WRITTEN, PROJECT
 
 MakeMock = Callable[..., InProcess]
 MISSING = "does/not/exist.yaml"
@@ -205,3 +213,79 @@ def test_cli_worker_builds_its_app_from_the_parents_arguments(
     answer = mock.request("GET", "/health", headers={"Origin": "http://localhost:5173"})
     assert answer.json() == {"status": "ok", "version": "1.0.0"}
     assert "access-control-allow-origin" not in answer.headers
+
+
+# -- what serve hands to uvicorn ----------------------------------------------------------------
+
+
+@dataclass
+class Served:
+    """What ``serve`` handed to ``uvicorn.run``, and the signals it answered, instead of serving."""
+
+    runs: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+    signals: list[int] = field(default_factory=list)
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
+    """``uvicorn.run`` records its arguments instead of blocking until the server stops.
+
+    uvicorn is not ours: what is under test is everything ``serve`` does up to handing it the
+    app. The process's own SIGTERM handler and collector are left as they were.
+    """
+    record = Served()
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: record.runs.append((app, options)))
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: record.signals.append(signum))
+    monkeypatch.delenv("MOCKSERVER_WORKER_ARGV", raising=False)  # serve --workers sets it
+    yield record
+    cli._worker_args.cache_clear()
+    gc.unfreeze()
+
+
+def test_cli_serve_announces_the_mock_and_hands_uvicorn_its_app(
+    served: Served, make_mock: MakeMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["serve", str(SPEC), "--port", "0", "--shutdown-timeout", "3", "--stateless"]
+    code, out, err = _exit(argv, capsys)
+    assert (code, err) == (0, "")
+    assert out == f"mockserver: 38 operations of {SPEC} on http://127.0.0.1:0/api/v1\n"
+    [(app, options)] = served.runs
+    assert (options["host"], options["port"], options["timeout_graceful_shutdown"]) == (
+        "127.0.0.1", 0, 3.0
+    )  # fmt: skip
+    assert (options["factory"], options["workers"]) == (False, None)
+    assert served.signals == [signal.SIGTERM]  # a graceful stop exits 0, not 143
+    mock = make_mock(app, prefix=API)
+    assert mock.request("GET", "/health").json() == {"status": "ok", "version": "1.0.0"}
+
+
+def test_cli_serve_reload_hands_uvicorn_the_reloading_app(
+    served: Served, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _exit(["serve", str(SPEC), "--reload"], capsys)[0] == 0
+    [(app, _)] = served.runs
+    assert isinstance(app, ReloadingApp)
+
+
+def test_cli_serve_workers_load_the_fixtures_once_and_rebuild_the_app_each(
+    served: Served,
+    shared_redis: RedisServer,
+    make_mock: MakeMock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fixtures = tmp_path / "fixtures.json"
+    fixtures.write_text(json.dumps(HAND_WRITTEN))
+    url = shared_redis.url()
+    argv = ["serve", str(SPEC), "--workers", "2", "--state-url", url, "--fixtures", str(fixtures)]
+    assert _exit(argv, capsys)[0] == 0
+    [(app, options)] = served.runs
+    assert (app, options["factory"], options["workers"]) == (
+        "mockserver.cli.main:worker_app", True, 2
+    )  # fmt: skip
+    assert json.loads(os.environ["MOCKSERVER_WORKER_ARGV"]) == argv
+    # A worker, started from that environment, serves the fixtures the parent loaded.
+    worker = make_mock(cli.worker_app(), prefix=API)
+    login = {"email": "ada@example.com", "password": "passw0rd-long"}
+    token = worker.request("POST", "/auth/login", json=login).json()["tokens"]["accessToken"]
+    assert worker.request("GET", f"/projects/{PROJECT}", token=token).json()["ownerId"] == ADA
