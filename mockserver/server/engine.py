@@ -195,9 +195,10 @@ class Engine:
 
     async def import_fixtures(self) -> None:
         """Import what `preload` was given, once; every entry point calls it first."""
-        if self._fixtures is not None and self.state is not None:
+        if self._fixtures is not None:
             fixtures, self._fixtures = self._fixtures, None
-            await self.state.import_state(fixtures)
+            if self.state is not None:  # a stateless mock has nowhere to put them
+                await self.state.import_state(fixtures)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

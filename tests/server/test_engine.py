@@ -229,3 +229,12 @@ def test_engine_served_on_its_own_imports_fixtures_at_its_first_request(
     login = {"email": "ada@example.com", "password": "passw0rd-long"}
     token = mock.request("POST", "/auth/login", json=login).json()["tokens"]["accessToken"]
     assert mock.request("GET", f"/projects/{PROJECT}", token=token).json()["name"] == "Seeded"
+
+
+def test_engine_of_a_stateless_mock_answers_examples_whatever_fixtures_it_was_given(
+    make_mock: MakeMock,
+) -> None:
+    mock = make_mock(stateful=False, fixtures=HAND_WRITTEN)
+    project = mock.request("GET", f"/projects/{PROJECT}", headers={"Authorization": "Bearer x"})
+    assert project.json()["name"] == "Website relaunch"  # the spec's example, not the fixture
+    assert mock.admin("GET", "/state").json()["code"] == "stateless"
