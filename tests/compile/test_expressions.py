@@ -117,3 +117,23 @@ def test_expression_agrees_with_python_on_arithmetic_and_comparisons(
 )
 def test_to_json_value_writes_datetimes_in_utc_with_z(value: Any, json: Any) -> None:
     assert to_json_value(value) == json
+
+
+@pytest.mark.xfail(strict=True, reason="a failing expression raises ZeroDivisionError itself")
+@pytest.mark.parametrize(
+    ("source", "fields", "failure"),
+    [
+        ("a / b", {"a": 1, "b": 0}, "division by zero"),
+        ('{"basic": 900}[plan]', {"plan": "gold"}, "'gold'"),
+        ("a + b", {"a": 1, "b": None}, "unsupported operand"),
+    ],
+)
+def test_expression_failing_on_a_record_says_which_expression_and_how_to_fix(
+    source: str, fields: dict[str, Any], failure: str
+) -> None:
+    with pytest.raises(SpecError) as failed:
+        Expression(source, where="#/components/schemas/R ratio").evaluate(fields, now=NOW)
+    message = str(failed.value)
+    assert message.startswith(f"<dict>##/components/schemas/R ratio: x-mock-compute {source!r}")
+    assert failure in message
+    assert "fix: " in message

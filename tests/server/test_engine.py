@@ -238,3 +238,34 @@ def test_engine_of_a_stateless_mock_answers_examples_whatever_fixtures_it_was_gi
     project = mock.request("GET", f"/projects/{PROJECT}", headers={"Authorization": "Bearer x"})
     assert project.json()["name"] == "Website relaunch"  # the spec's example, not the fixture
     assert mock.admin("GET", "/state").json()["code"] == "stateless"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="an expression failing on the request's data is a mock_error"
+)
+def test_engine_blames_the_spec_when_its_expression_fails_on_the_request(
+    make_mock: MakeMock,
+) -> None:
+    ratio = {"type": "number", "readOnly": True, "x-mock-compute": "a / b"}
+    fields = {"id": {"type": "string", "readOnly": True}, "a": {"type": "integer"}}
+    schema = {"type": "object", "properties": {**fields, "b": {"type": "integer"}, "ratio": ratio}}
+    content = {"application/json": {"schema": schema}}
+    item = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+    create = {
+        "requestBody": {"content": content},
+        "responses": {"201": {"description": "c", "content": content}},
+    }
+    read = {"parameters": [item], "responses": {"200": {"description": "o", "content": content}}}
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "Ratios", "version": "1"},
+        "paths": {"/ratios": {"post": create}, "/ratios/{id}": {"get": read}},
+    }
+    mock = make_mock(create_app(spec))
+    assert mock.request("POST", "/ratios", json={"a": 3, "b": 2}).json()["ratio"] == 1.5
+    failed = mock.request("POST", "/ratios", json={"a": 1, "b": 0})
+    assert (failed.status_code, failed.json()["code"]) == (500, "spec_error")
+    assert (
+        "x-mock-compute 'a / b' failed on this record: division by zero" in failed.json()["detail"]
+    )
+    assert "bug in mockserver" not in failed.json()["detail"]
