@@ -21,7 +21,7 @@ from mockserver.auth.credentials import SecurityChecker
 from mockserver.compile.operations import Operation, compile_operations
 from mockserver.compile.routing import Router
 from mockserver.compile.schemas import SchemaRegistry
-from mockserver.errors import MockServerError, PreferenceError, StateUnavailableError
+from mockserver.errors import MockServerError, PreferenceError, SpecError, StateUnavailableError
 from mockserver.generation.generator import DataGenerator
 from mockserver.render.prefer import parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
@@ -295,6 +295,9 @@ class Engine:
                 "Request body too large",
                 f"The body exceeds {self.max_body_bytes} bytes.",
             )
+        except SpecError as exc:  # the spec cannot be mocked for this request (x-mock-compute)
+            logger.warning("%s: %s", compiled.operation.label, exc)
+            return Problem(500, "spec_error", "The spec cannot be mocked here", str(exc))
         except Exception:  # a bug of ours must not look like the client's mistake
             logger.exception("mock failed on %s", compiled.operation.label)
             return Problem(

@@ -240,9 +240,6 @@ def test_engine_of_a_stateless_mock_answers_examples_whatever_fixtures_it_was_gi
     assert mock.admin("GET", "/state").json()["code"] == "stateless"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="an expression failing on the request's data is a mock_error"
-)
 def test_engine_blames_the_spec_when_its_expression_fails_on_the_request(
     make_mock: MakeMock,
 ) -> None:
