@@ -16,6 +16,9 @@ import uvicorn
 from hypothesis import HealthCheck, settings
 from starlette.types import ASGIApp
 
+from tests.inprocess import API, LOOPBACK, InProcess, bundled_app, bundled_checker
+from tests.redis_server import RedisServer, redis_server
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "openapi.yaml"
 
@@ -88,6 +91,45 @@ def make_server() -> Iterator[Callable[..., RunningServer]]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def make_mock() -> Iterator[Callable[..., InProcess]]:
+    """Factory: drive an app in this process (`tests.inprocess.InProcess`), shut down at teardown.
+
+    ``make_mock(**create_app_options)`` is a mock of the bundled spec whose every API answer
+    is checked against the spec; ``make_mock(app, prefix=...)`` drives any other app.
+    """
+    mocks: list[InProcess] = []
+
+    def start(
+        app: ASGIApp | None = None,
+        *,
+        prefix: str = "",
+        client: tuple[str, int] = LOOPBACK,
+        **options: Any,
+    ) -> InProcess:
+        if app is None:
+            mock = InProcess(
+                bundled_app(**options), prefix=API, checker=bundled_checker(), client=client
+            )
+        else:
+            assert not options, f"create_app options {options} only apply without an app"
+            mock = InProcess(app, prefix=prefix, client=client)
+        mocks.append(mock)
+        return mock
+
+    yield start
+    for mock in mocks:
+        mock.close()
+
+
+@pytest.fixture(scope="session")
+def shared_redis() -> Iterator[RedisServer]:
+    """One ``redis-server`` for the session (skipped with the install hint without the binary);
+    `RedisServer.url` hands each test a fresh key prefix."""
+    with redis_server() as running:
+        yield running
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 DEFAULT_SPEC = Path("openapi") / "openapi.yaml"
+# The checkout this package lives in: mockserver/cli/main.py is three levels below it.
+CHECKOUT = Path(__file__).resolve().parents[2]
 _WORKER_ARGV = "MOCKSERVER_WORKER_ARGV"
 
 
@@ -39,7 +41,7 @@ def _default_spec() -> Path:
     """The bundled spec: ``openapi/openapi.yaml`` of the working tree, else of the checkout."""
     if DEFAULT_SPEC.is_file():
         return DEFAULT_SPEC
-    return Path(__file__).resolve().parent.parent / DEFAULT_SPEC
+    return CHECKOUT / DEFAULT_SPEC
 
 
 def _port(text: str) -> int:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mockserver.cli.main import CHECKOUT
 from mockserver.errors import MockServerError
 
 __all__ = ["DEFAULT_PACTS", "add_contract_commands", "run_contract_command"]
@@ -22,7 +23,7 @@ def _default(path: Path) -> Path:
     """``path`` in the working tree if it exists there, else in the checkout."""
     if path.exists():
         return path
-    return Path(__file__).resolve().parent.parent / path
+    return CHECKOUT / path
 
 
 def add_contract_commands(commands: Any) -> None:

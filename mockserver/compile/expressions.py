@@ -71,6 +71,7 @@ class Expression:
 
     def __init__(self, source: str, *, where: str = "") -> None:
         self.source = source
+        self.where = where
         try:
             tree = ast.parse(source.strip(), mode="eval")
         except SyntaxError as exc:
@@ -106,8 +107,21 @@ class Expression:
             )
 
     def evaluate(self, names: Mapping[str, Any], *, now: datetime) -> Any:
-        """The value for a record with fields ``names`` at time ``now``."""
-        return to_json_value(self._eval(self._tree, names, now))
+        """The value for a record with fields ``names`` at time ``now``.
+
+        Raises:
+            SpecError: the expression cannot be computed for these fields (``a / b`` with
+                ``b`` 0, a lookup of a missing key, arithmetic on null).
+        """
+        try:
+            return to_json_value(self._eval(self._tree, names, now))
+        except (ArithmeticError, LookupError, TypeError, ValueError) as exc:
+            raise SpecError(
+                f"x-mock-compute {self.source!r} failed on this record: {exc}",
+                pointer=self.where,
+                hint="make the expression total (`a / b if b else 0`) or constrain the fields "
+                "it reads in the request schema",
+            ) from exc
 
     def _eval(self, node: ast.expr, names: Mapping[str, Any], now: datetime) -> Any:
         if isinstance(node, ast.Constant):

@@ -189,7 +189,14 @@ class ResourceModel:
         if "id" not in props:
             candidates = [n for n in props if n.lower() == resource.id_param.lower()]
             resource.id_field = candidates[0] if candidates else "id"
-        id_types = schema_types(props.get(resource.id_field), self.document) or frozenset()
+        id_schema = props.get(resource.id_field)
+        if id_schema is None:  # the schema shows no id: the path parameter says its type
+            id_schema = next(
+                (p.schema for p in read.parameters
+                 if p.location == "path" and p.name == resource.id_param),
+                None,
+            )  # fmt: skip
+        id_types = schema_types(id_schema, self.document) or frozenset()
         resource.id_is_integer = "integer" in id_types and "string" not in id_types
         resource.owner_field = next(
             (n for n in OWNER_FIELDS if n in props and self._read_only(props[n])), None

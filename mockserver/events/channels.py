@@ -262,10 +262,13 @@ def event_channels(
         address = channel.get("address") if isinstance(channel, Mapping) else None
         if not isinstance(address, str):
             continue
-        resource = next(
+        # The longest item path prefixing the address: /projects/{projectId}/tasks/{taskId}/x
+        # follows a task, not the project above it.
+        resource = max(
             (r for r in state.model.resources.values()
              if r.item and address.startswith(r.item + "/")),
-            None,
+            key=lambda r: len(r.item),
+            default=None,
         )  # fmt: skip
         operation = next(
             (op for op in state.model.operations

@@ -120,11 +120,14 @@ class ProblemRenderer:
         if cached is not None and cached[0] is media:
             return cached[1]
         assert media.schema is not None
+        notes: list[str] = []
         try:
             template = self._generate(
-                media.schema, f"{media.pointer}|problem", pointer=f"{media.pointer}/schema"
+                media.schema, f"{media.pointer}|problem", notes, pointer=f"{media.pointer}/schema"
             )
         except MockServerError:
+            template = _NONE
+        if notes:  # no value meets the schema: the closest one is no better than RFC 9457
             template = _NONE
         self._templates[id(media)] = (media, template)
         return template

@@ -229,6 +229,8 @@ class _EngineFirst:
                 send = wrapped[1]
             await self.engine(scope, receive, send)
         else:
+            # /__mock/ (export, reset), a channel and the lifespan see the fixtures too.
+            await self.engine.import_fixtures()
             await self.app(scope, receive, send)
 
 

@@ -31,7 +31,8 @@ def diagnose(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[LintIss
         return issues  # lint_spec has said why
     issues.extend(engine.degraded)
     issues.extend(_uncompilable(engine))
-    issues.extend(_unsatisfiable(engine))
+    known = {issue.pointer for issue in issues}  # the document's lint names some already
+    issues.extend(i for i in _unsatisfiable(engine) if i.pointer not in known)
     return sorted(issues, key=lambda issue: issue.severity != "error")
 
 

@@ -20,7 +20,7 @@ from starlette.types import Message, Receive, Scope, Send
 from httpguard import Limits
 from mockserver.compile.operations import Operation
 from mockserver.compile.validators import SchemaRegistry
-from mockserver.errors import MockServerError, PreferenceError, StateUnavailableError
+from mockserver.errors import MockServerError, PreferenceError, SpecError, StateUnavailableError
 from mockserver.generation.generator import DataGenerator
 from mockserver.render.prefer import parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
@@ -183,12 +183,18 @@ class Engine:
         """State to import before the first request is answered (``--fixtures``)."""
         self._fixtures = fixtures
 
+    async def import_fixtures(self) -> None:
+        """Import what `preload` was given, once; every entry point calls it first."""
+        if self._fixtures is not None:
+            fixtures, self._fixtures = self._fixtures, None
+            if self.state is not None:  # a stateless mock has nowhere to put them
+                await self.state.import_state(fixtures)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        if self._fixtures is not None and self.state is not None:
-            fixtures, self._fixtures = self._fixtures, None
-            await self.state.import_state(fixtures)
+        if self._fixtures is not None:
+            await self.import_fixtures()
         started = time.perf_counter()
         raw_path = scope.get("raw_path")
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
@@ -281,6 +287,9 @@ class Engine:
                 "Request body too large",
                 f"The body exceeds {self.max_body_bytes} bytes.",
             )
+        except SpecError as exc:  # the spec cannot be mocked for this request (x-mock-compute)
+            logger.warning("%s: %s", compiled.operation.label, exc)
+            return Problem(500, "spec_error", "The spec cannot be mocked here", str(exc))
         except Exception:  # a bug of ours must not look like the client's mistake
             logger.exception("mock failed on %s", compiled.operation.label)
             return Problem(

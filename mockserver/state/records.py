@@ -184,6 +184,8 @@ class RecordBuilder:
                 record[name] = stamp
             else:  # a default: shared when immutable, else copied
                 record[name] = arg if fill is _SHARED_DEFAULT else copy_json(arg)
+        if resource.id_field not in record:  # the schema shows no id: stored under one anyway
+            record[resource.id_field] = self.new_id(resource, sequence)
         record[OWNER] = owner
         record[PARENT] = dict(parents)
         record[SEQUENCE] = sequence
