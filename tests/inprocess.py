@@ -40,6 +40,7 @@ __all__ = [
     "User",
     "bundled_app",
     "bundled_checker",
+    "request",
 ]
 
 T = TypeVar("T")
@@ -301,3 +302,14 @@ class User:
 
     def delete(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("DELETE", path, **kwargs)
+
+
+def request(app: Any, method: str, path: str, **options: Any) -> httpx.Response:
+    """Send one request to ``app`` on a fresh loop (no lifespan) and return the response."""
+
+    async def call() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+            return await client.request(method, path, **options)
+
+    return asyncio.run(call())

@@ -10,7 +10,7 @@ import pytest
 from mockserver import SpecError, create_app, load_spec
 from mockserver.server.diagnose import diagnose
 from mockserver.server.engine import Engine
-from tests.asgi import request
+from tests.inprocess import request
 
 OK = {"200": {"description": "ok"}}
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mockserver import create_app
-from tests.asgi import request
+from tests.inprocess import request
 from tests.schemas_strategy import documents
 
 # Defects real specs carry: overlapping oneOf branches, contradictory bounds, an empty enum,

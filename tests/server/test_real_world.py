@@ -7,7 +7,7 @@ from typing import Any
 import jsonschema_rs
 
 from mockserver import create_app
-from tests.asgi import request
+from tests.inprocess import request
 
 
 def document(paths: dict[str, Any], **schemas: Any) -> dict[str, Any]:

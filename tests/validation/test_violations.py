@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from mockserver import create_app
 from mockserver.validation.violations import short, without_secret
-from tests.asgi import request
 from tests.conftest import SPEC
+from tests.inprocess import request
 
 MARK = "the value"
 
