@@ -4,7 +4,7 @@
 `scalars` makes strings and numbers, `patterns` strings matching a regex, `realistic` values by
 property name and format; `flatten` and `all_of` derive and merge schemas, `candidates` checks
 candidates, `recursion` costs recursive schemas, `schema_view` looks nodes up and `messages`
-says what failed.
+says what failed; `closest` is the answer for a schema no value satisfies.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 __all__ = [
     "all_of",
     "candidates",
+    "closest",
     "flatten",
     "generator",
     "messages",

@@ -12,6 +12,7 @@ from typing import Any, Final, Literal
 from mockserver.errors import GenerationError
 from mockserver.generation import realistic
 from mockserver.generation.all_of import canonical
+from mockserver.generation.closest import closest
 from mockserver.generation.flatten import DerivedSchemas
 from mockserver.generation.messages import (
     E_BOUNDS,
@@ -48,10 +49,6 @@ _OPTIONAL_P: Final = 0.8  # chance an optional property is present
 _NULL_P: Final = 0.1  # chance a nullable value is null
 _ALL_TYPES: Final = ("string", "integer", "number", "boolean", "null", "object", "array")
 _EMPTY: Final[Mapping[str, Any]] = {}
-_JSON_TYPE_NAMES: Final = {
-    str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null",
-    list: "array", dict: "object",
-}  # fmt: skip
 
 
 def _copy(value: Any) -> Any:
@@ -127,7 +124,7 @@ class ValueBuilder:
             return self.typed(node, ptr, name)
         except GenerationError:
             self.notes.append(ptr)
-            return _closest(node)
+            return closest(node)
 
     def enter(self, node: Mapping[str, Any], absorbed: tuple[str, ...], ptr: str, name: str) -> Any:
         """Generate a node reached through $refs, tracking recursion on the stack."""
@@ -272,7 +269,7 @@ class ValueBuilder:
         check = self.checks.validator(node, self.direction)
         last: GenerationError | None = None
         saved, notes = self.examples, self.notes
-        closest: list[Any] = []
+        nearest: list[Any] = []
         self.notes = None  # a candidate that fails is not a note: the next may succeed
         try:
             for option, option_ptr in tries:
@@ -283,13 +280,13 @@ class ValueBuilder:
                     continue
                 if check.is_valid(value):
                     return value
-                closest = closest or [value]
+                nearest = nearest or [value]
                 self.examples = "none"  # a fixed example that failed would only fail again
         finally:
             self.examples, self.notes = saved, notes
         if notes is not None:
             notes.append(ptr)  # e.g. overlapping oneOf branches: the first branch's value
-            return closest[0] if closest else _closest(node)
+            return nearest[0] if nearest else closest(node)
         why = f"; last error: {last}" if last is not None else ""
         raise self.fail(what + why, ptr, fix)
 
@@ -446,29 +443,3 @@ class ValueBuilder:
         finally:
             self.examples = saved
         return out
-
-
-def _closest(node: Mapping[str, Any]) -> Any:
-    """A plain value of the node's first type, for a schema no value satisfies."""
-    types = types_of(node) or ["object"]
-    candidates = [node["const"]] if "const" in node else []
-    for keyword in ("enum", "examples"):
-        members = node.get(keyword)
-        candidates += members if isinstance(members, list) else []
-    for member in candidates:  # a member of the schema's own type first
-        if _JSON_TYPE_NAMES.get(type(member)) in types or (
-            type(member) is int and "number" in types
-        ):
-            return _copy(member)
-    if candidates:
-        return _copy(candidates[0])
-    low = node.get("minimum")
-    number = low if isinstance(low, int | float) and not isinstance(low, bool) else 0
-    return {
-        "string": "",
-        "integer": int(number),
-        "number": float(number),
-        "boolean": False,
-        "null": None,
-        "array": [],
-    }.get(types[0], {})
