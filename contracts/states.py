@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -24,6 +24,7 @@ from contracts.errors import ContractsError
 __all__ = [
     "DEFAULT_STATES",
     "MISSING",
+    "Client",
     "Param",
     "RecordStep",
     "RequestStep",
@@ -35,6 +36,7 @@ __all__ = [
     "UserStep",
     "load_states",
     "render",
+    "run_request_step",
 ]
 
 DEFAULT_STATES = Path(__file__).resolve().with_name("states.yaml")
@@ -115,6 +117,39 @@ class RequestStep:
 
 
 Step = UserStep | RecordStep | RequestStep
+
+
+class Client(Protocol):
+    """What running a request step needs of an HTTP client (an ``httpx.AsyncClient``)."""
+
+    async def request(
+        self, method: str, url: str, *, headers: dict[str, str], json: Any
+    ) -> Any: ...
+
+
+async def run_request_step(
+    client: Client, step: RequestStep, context: Mapping[str, Any], *, prefix: str = ""
+) -> dict[str, Any]:
+    """Send ``step`` as its user through ``client`` (paths under ``prefix``); its answer.
+
+    Raises `StateError` naming the step when the server answers an error.
+    """
+    headers = {str(k): str(v) for k, v in render(dict(step.headers), context).items()}
+    headers["Authorization"] = f"Bearer {context[step.user]['accessToken']}"
+    response = await client.request(
+        step.method,
+        prefix + str(render(step.path, context)),
+        headers=headers,
+        json=render(step.body, context),
+    )
+    answered = response.json() if response.content else {}
+    if response.status_code >= 400:
+        detail = answered.get("detail", response.text) if isinstance(answered, dict) else ""
+        raise StateError(
+            f"request step {step.alias} ({step.method} {step.path}) answered "
+            f"{response.status_code}: {detail}"
+        )
+    return {"status": response.status_code, **(answered if isinstance(answered, dict) else {})}
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,7 @@ from contracts.states import (
     UserStep,
     load_states,
     render,
+    run_request_step,
 )
 from provider.endpoint import API_PREFIX, Services, json_response
 from provider.models import Base, InteractiveSession, Order, Payment, Project, Task, User, utcnow
@@ -356,21 +357,12 @@ async def _finish(request: Request, prepared: _Prepared) -> dict[str, Any]:
         for step in prepared.definition.steps:
             if not isinstance(step, RequestStep):
                 continue
-            headers = {str(k): str(v) for k, v in render(dict(step.headers), context).items()}
-            headers["Authorization"] = f"Bearer {context[step.user]['accessToken']}"
-            response = await client.request(
-                step.method,
-                API_PREFIX + str(render(step.path, context)),
-                headers=headers,
-                json=render(step.body, context),
-            )
-            answered = response.json() if response.content else {}
-            if response.status_code >= 400:
-                raise _bad_request(
-                    f"request step {step.alias} ({step.method} {step.path}) answered "
-                    f"{response.status_code}: {answered.get('detail', response.text)}"
+            try:
+                context[step.alias] = await run_request_step(
+                    client, step, context, prefix=API_PREFIX
                 )
-            context[step.alias] = {"status": response.status_code, **answered}
+            except StateError as exc:
+                raise _bad_request(str(exc)) from None
     try:
         return prepared.definition.answer(context)
     except StateError as exc:

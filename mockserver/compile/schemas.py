@@ -21,6 +21,7 @@ __all__ = [
     "Coercion",
     "SchemaFacts",
     "coercion_for",
+    "json_type",
     "object_properties",
     "schema_members",
     "schema_types",
@@ -62,7 +63,8 @@ def _follow(document: Mapping[str, Any], schema: Any, seen: frozenset[int]) -> A
         return None
 
 
-def _type_of(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON type of a decoded value: ``null``, ``boolean``, ``integer``, ``object``..."""
     return _JSON_TYPES.get(type(value), "string")
 
 
@@ -80,9 +82,9 @@ def schema_types(
     elif isinstance(declared, list):
         found = frozenset(t for t in declared if isinstance(t, str))
     elif "const" in schema:
-        found = frozenset({_type_of(schema["const"])})
+        found = frozenset({json_type(schema["const"])})
     elif isinstance(schema.get("enum"), list) and schema["enum"]:
-        found = frozenset(_type_of(v) for v in schema["enum"])
+        found = frozenset(json_type(v) for v in schema["enum"])
     constraints: list[frozenset[str]] = []
     target = _follow(document, schema, seen)
     if target is not None:

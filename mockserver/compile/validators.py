@@ -17,7 +17,7 @@ import jsonschema_rs
 import orjson
 
 from mockserver.errors import PointerError, SpecError
-from mockserver.spec.pointer import local_ref_targets, resolve, split
+from mockserver.spec.pointer import local_ref_targets, place, resolve, split
 
 __all__ = ["DEFAULT_URI", "OAS_FORMAT_KEYWORD", "SchemaRegistry"]
 
@@ -207,26 +207,5 @@ def _referenced(document: Mapping[str, Any]) -> dict[str, Any]:
             node = resolve(document, target)
         except PointerError:
             continue  # a dangling $ref: the validator that uses it reports it
-        _place(skeleton, document, target, node)  # shared: the registry copies it
+        place(skeleton, document, target, node)  # shared: the registry copies it
     return skeleton
-
-
-def _place(skeleton: Any, document: Any, pointer: str, node: Any) -> None:
-    """Put ``node`` at ``pointer`` in ``skeleton``, with containers shaped as in ``document``."""
-    *path, last = split(pointer)
-    here, source = skeleton, document
-    for token in path:
-        source = source[int(token)] if isinstance(source, list) else source[token]
-        here = _slot(here, token, [] if isinstance(source, list) else {})
-    _slot(here, last, node)
-
-
-def _slot(container: Any, token: str, value: Any) -> Any:
-    """The child of ``container`` at ``token``, set to ``value`` if it is not there yet."""
-    if isinstance(container, list):
-        index = int(token)
-        container.extend([None] * (index + 1 - len(container)))
-        if container[index] is None:
-            container[index] = value
-        return container[index]
-    return container.setdefault(token, value)

@@ -11,7 +11,7 @@ from mockserver.errors import PointerError
 from mockserver.generation.all_of import RESIDUAL
 from mockserver.generation.messages import generation_error
 from mockserver.generation.schema_view import Memo, SchemaIndex
-from mockserver.spec.pointer import local_ref_targets, resolve, split
+from mockserver.spec.pointer import local_ref_targets, place, resolve, split
 
 __all__ = ["CandidateChecks"]
 
@@ -116,12 +116,7 @@ class CandidateChecks:
                 node = resolve(doc, target)
             except PointerError:
                 continue  # a dangling $ref: generation reports it where it is used
-            here: Any = skeleton
-            source: Any = doc
-            for token in tokens[:-1]:
-                source = source[int(token)] if isinstance(source, list) else source[token]
-                here = _child(here, token, [] if isinstance(source, list) else {})
-            _child(here, tokens[-1], self._transform(node, direction))
+            place(skeleton, doc, target, self._transform(node, direction))
         return skeleton
 
     def _registry(self, direction: str) -> jsonschema_rs.Registry:
@@ -179,14 +174,3 @@ class CandidateChecks:
         values = [node["const"]] if "const" in node else list(node["enum"])
         check = self.validator(node, direction)
         return self._members.put(node, [v for v in values if check.is_valid(v)], direction)
-
-
-def _child(container: Any, token: str, value: Any) -> Any:
-    """The child of ``container`` at ``token``, set to ``value`` if it is not there yet."""
-    if isinstance(container, list):
-        index = int(token)
-        container.extend([None] * (index + 1 - len(container)))
-        if container[index] is None:
-            container[index] = value
-        return container[index]
-    return container.setdefault(token, value)

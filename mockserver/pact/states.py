@@ -87,7 +87,7 @@ async def change_state(
 async def _run(
     mock: StatefulMock, app: ASGIApp, base_path: str, step: Step, context: dict[str, Any]
 ) -> Any:
-    from contracts.states import RecordStep, StateError, UserStep, render
+    from contracts.states import RecordStep, StateError, UserStep, render, run_request_step
 
     now = datetime.now(UTC)
     if isinstance(step, UserStep):
@@ -108,24 +108,9 @@ async def _run(
         )
         await mock.context.store.put(resource.name, str(record[resource.id_field]), record)
         return record
-    user = context[step.user]
-    headers = {str(k): str(v) for k, v in render(dict(step.headers), context).items()}
-    headers["Authorization"] = f"Bearer {user['accessToken']}"
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
-        response = await client.request(
-            step.method,
-            base_path + str(render(step.path, context)),
-            headers=headers,
-            json=render(step.body, context),
-        )
-    answered = response.json() if response.content else {}
-    if response.status_code >= 400:
-        raise StateError(
-            f"request step {step.alias} ({step.method} {step.path}) answered "
-            f"{response.status_code}: {answered.get('detail', response.text)}"
-        )
-    return {"status": response.status_code, **(answered if isinstance(answered, dict) else {})}
+        return await run_request_step(client, step, context, prefix=base_path)
 
 
 async def _user(mock: StatefulMock, fields: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -150,3 +150,28 @@ def local_ref_targets(document: Any) -> set[str] | None:
             return None
         targets.add(pointer_from_ref(ref))
     return targets
+
+
+def place(skeleton: Any, document: Any, pointer: str, node: Any) -> None:
+    """Put ``node`` at ``pointer`` in ``skeleton``, making its containers as ``document`` has.
+
+    Builds a partial copy of a document: what ``$ref``s point at, at their places, so they
+    resolve in it as they do in the whole.
+    """
+    *path, last = split(pointer)
+    here, source = skeleton, document
+    for token in path:
+        source = source[int(token)] if isinstance(source, list) else source[token]
+        here = _slot(here, token, [] if isinstance(source, list) else {})
+    _slot(here, last, node)
+
+
+def _slot(container: Any, token: str, value: Any) -> Any:
+    """The child of ``container`` at ``token``, set to ``value`` if it is not there yet."""
+    if isinstance(container, list):
+        index = int(token)
+        container.extend([None] * (index + 1 - len(container)))
+        if container[index] is None:
+            container[index] = value
+        return container[index]
+    return container.setdefault(token, value)

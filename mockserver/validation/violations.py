@@ -16,7 +16,7 @@ from typing import Any, Final
 import jsonschema_rs
 import orjson
 
-from mockserver.compile.schemas import schema_members
+from mockserver.compile.schemas import json_type, schema_members
 from mockserver.compile.validators import OAS_FORMAT_KEYWORD
 
 __all__ = [
@@ -66,17 +66,8 @@ def _render(path: Iterable[str | int]) -> str:
 
 
 def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return f"string {short(value)}"
-    return "array" if isinstance(value, list) else "object"
+    kind = json_type(value)
+    return f"string {short(value)}" if kind == "string" else kind
 
 
 def errors_to_violations(
