@@ -30,7 +30,7 @@ COVERAGE_FLOOR ?= 85
 
 check: lint
 	$(BIN)/pytest -m "not slow and not soak and not corpus" -n 2 --cov --cov-report=term:skip-covered
-	$(BIN)/python -m tests.coverage_floor --floor $(COVERAGE_FLOOR) --report-only
+	$(BIN)/python -m tests.coverage_floor --floor $(COVERAGE_FLOOR)
 
 # The whole suite: the fast tier with its coverage, then the slow tier.
 test: check
