@@ -117,7 +117,7 @@ def _realworld_table(results: Results) -> list[str]:
             lines.append(f"{item.contender.ljust(widths[0])}  FAILED: {reason}")
             continue
         each = ", ".join(f"{t:.2f}" for t in item.ready_each_s)
-        cells = [item.contender, _num(item.ready_s, ".2f"), _num(item.rss_mb)]
+        cells = [item.contender, _num(item.ready_s, ".2f"), _num(item.rss_mb, ".1f")]
         lines.append(f"{_row(cells, widths, text_columns=1)}  {each}")
     if realworld.vs_prism is not None:
         lines.append(f"Prism's start-up time / ours: {realworld.vs_prism:.2f}x")
@@ -128,14 +128,17 @@ def render_table(results: Results) -> str:
     """The whole run as plain text: load, ratios, start-up, real-world start-up, tools, targets."""
     machine = results.machine
     settings = results.settings
+    load = (
+        f"load: wrk {settings.get('threads')} threads, {settings.get('connections')} connections,"
+        f" {settings.get('duration_s')} s per scenario after {settings.get('warmup_s')} s warm-up"
+    )
     lines = [
         f"mockserver benchmark ({results.mode}) {results.started_at}",
         f"machine: {machine.get('cpu_model')}, {machine.get('cores')} cores, "
         f"{machine.get('memory_gib')} GiB; Python {machine.get('python')}, "
         f"uvicorn {machine.get('uvicorn')}, Node {machine.get('node') or '-'}, "
         f"Prism {machine.get('prism') or '-'}, {machine.get('wrk') or 'no wrk'}",
-        f"load: wrk {settings.get('threads')} threads, {settings.get('connections')} connections,"
-        f" {settings.get('duration_s')} s per scenario after {settings.get('warmup_s')} s warm-up",
+        *([load] if results.results else []),
         "",
         *_load_table(results),
         *_ratio_table(results),

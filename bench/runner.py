@@ -525,7 +525,8 @@ def run(options: Options, *, log: Log) -> Results:
                 heavy=options.heavy_specs,
             )
         realworld = _realworld(run_, ours[0], prism)
-        log("tools:")
+        if options.schemathesis:
+            log("tools:")
         schemathesis = _schemathesis(run_, ours[0])
         verify = _verify(run_, ours[0])
         profiles = []
