@@ -4,6 +4,7 @@ Full run (``make bench DURATION=10``): every contender and scenario, start-up ag
 a bounded Schemathesis run; writes ``bench/results/latest.{json,png}`` and a timestamped copy.
 Smoke run (``--smoke``, CI): 1-second runs of our mock and the ceiling, spec sizes 10 and 100,
 into a temporary folder unless ``--out`` is given. Targets are printed, never asserted.
+``--only realworld`` (or ``load``, ``startup``, ``tools``) runs just those parts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = ["main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
+PARTS = ("load", "startup", "realworld", "tools")
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
@@ -67,6 +69,19 @@ def _build_parser() -> argparse.ArgumentParser:
     add("--scenario", action="append", choices=[s.id for s in SCENARIOS], help="only these")
     add("--no-prism", action="store_true", help="do not run (or fetch) Prism")
     add("--no-startup", action="store_true", help="skip start-up against spec size")
+    add("--no-realworld", action="store_true", help="skip start-up on GitHub's REST description")
+    add(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="run only these parts (repeatable): load (wrk scenarios), startup (synthetic "
+        "specs), realworld (GitHub's REST description), tools (schemathesis, verify)",
+    )
+    add(
+        "--heavy-specs",
+        action="store_true",
+        help="synthetic operations dressed as published ones: 11,000 operations ~20 MB",
+    )
     add("--no-schemathesis", action="store_true", help="skip the timed schemathesis run and verify")
     add("--profile", action="store_true", help="also sample our mock with py-spy")
     return parser
@@ -78,6 +93,10 @@ def _options(args: argparse.Namespace) -> Options:
     if out is None:
         out = Path(tempfile.mkdtemp(prefix="bench-smoke-")) if smoke else DEFAULT_OUT
     sizes = args.sizes or ((10, 100) if smoke else (10, 100, 1000, 5000))
+    only: tuple[str, ...] = tuple(dict.fromkeys(args.only or ()))
+    parts = set(only or PARTS)
+    # Smoke runs stay fast: no real-world document unless --only asks for it by name.
+    realworld = "realworld" in parts and not args.no_realworld and (not smoke or bool(only))
     return Options(
         spec=args.spec.resolve(),
         root=ROOT,
@@ -88,11 +107,14 @@ def _options(args: argparse.Namespace) -> Options:
         threads=args.threads,
         mode="smoke" if smoke else "full",
         prism=not (smoke or args.no_prism),
-        startup_sizes=() if args.no_startup else sizes,
+        startup_sizes=sizes if "startup" in parts and not args.no_startup else (),
         startup_repeats=args.repeats or (1 if smoke else 3),
-        schemathesis=not (smoke or args.no_schemathesis),
-        profile=args.profile,
-        scenarios=tuple(args.scenario or [s.id for s in SCENARIOS]),
+        heavy_specs=args.heavy_specs,
+        realworld=realworld,
+        schemathesis="tools" in parts and not (smoke or args.no_schemathesis),
+        profile=args.profile and "load" in parts,
+        scenarios=tuple(args.scenario or [s.id for s in SCENARIOS]) if "load" in parts else (),
+        only=only,
     )
 
 

@@ -1,10 +1,16 @@
-"""The PNG of a run: throughput and p99 per scenario and contender, start-up against spec size."""
+"""The PNG of a run, a row of two panels per part that ran.
+
+Load: throughput and p99 per scenario and contender. Start-up: time and RSS against the
+synthetic specs' size. Real world: time and RSS on GitHub's REST description, ours and Prism.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from bench.results import Results
+from bench.targets import REALWORLD_READY_LIMIT_S, REALWORLD_RSS_LIMIT_MB, REALWORLD_VS_PRISM
 
 __all__ = ["MATPLOTLIB_MISSING", "write_chart"]
 
@@ -27,23 +33,12 @@ def _colours(results: Results) -> dict[str, str]:
     return colours
 
 
-def write_chart(results: Results, path: Path) -> str | None:
-    """Draw the chart to ``path``; return why not when it cannot be drawn."""
-    try:
-        import matplotlib
-    except ImportError:
-        return MATPLOTLIB_MISSING
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    colours = _colours(results)
+def _load_panels(results: Results, throughput: Any, p99: Any, colours: dict[str, str]) -> None:
+    """Throughput and p99 per scenario, a bar per contender."""
     scenarios = [str(s["id"]) for s in results.scenarios]
     contenders = [c.id for c in results.contenders if c.status == "ok"]
     measured = {(r.contender, r.scenario): r for r in results.results if r.status == "ok"}
     missing = {(r.contender, r.scenario): r.status for r in results.results if r.status != "ok"}
-
-    fig, axes = plt.subplots(2, 2, figsize=(14, 9.5))
-    (throughput, p99), (startup, memory) = axes
     width = 0.8 / max(1, len(contenders))
     for index, contender in enumerate(contenders):
         xs = [i + (index - (len(contenders) - 1) / 2) * width for i in range(len(scenarios))]
@@ -79,6 +74,9 @@ def write_chart(results: Results, path: Path) -> str | None:
     p99.axhline(20, color="black", linestyle="--", linewidth=0.8, label="target 20 ms")
     p99.legend(fontsize=8)
 
+
+def _startup_panels(results: Results, startup: Any, memory: Any, colours: dict[str, str]) -> None:
+    """Start-up time and RSS against the synthetic specs' operations, a line per contender."""
     for contender in sorted({s.contender for s in results.startup}):
         points = sorted(
             (s.operations, s.ready_s, s.rss_mb)
@@ -94,6 +92,11 @@ def write_chart(results: Results, path: Path) -> str | None:
     startup.plot(
         [1000], [2], marker="x", color="black", linestyle="", label="target: 1,000 ops < 2 s"
     )
+    if any(s.operations == 11_000 for s in results.startup):
+        startup.plot([11_000], [30], marker="+", color="black", linestyle="",
+                     markersize=10, label="target: 11,000 ops (~20 MB) < 30 s")  # fmt: skip
+        memory.plot([11_000], [1024], marker="+", color="black", linestyle="",
+                    markersize=10, label="target: 11,000 ops < 1 GB")  # fmt: skip
     for ax, title, unit in (
         (startup, "Start-up: spawn to first 2xx", "seconds"),
         (memory, "RSS after start-up", "MB"),
@@ -106,13 +109,74 @@ def write_chart(results: Results, path: Path) -> str | None:
         ax.grid(alpha=0.3)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
+
+
+def _realworld_panels(results: Results, ready: Any, rss: Any, colours: dict[str, str]) -> None:
+    """Bars per contender: ready time and RSS on GitHub's description, with the targets."""
+    realworld = results.realworld
+    rows = realworld.results
+    names = [r.contender for r in rows]
+    for ax, attr, limit, unit, title in (
+        (ready, "ready_s", REALWORLD_READY_LIMIT_S, "seconds", "start-up"),
+        (rss, "rss_mb", REALWORLD_RSS_LIMIT_MB, "MB", "RSS after start-up"),
+    ):
+        values = [getattr(r, attr) or 0 for r in rows]
+        bars = ax.bar(names, values, color=[colours.get(n, "#9467bd") for n in names])
+        labels = [
+            (f"{v:.2f}" if attr == "ready_s" else f"{v:.1f}")
+            if r.status == "ok"
+            else (f"no start in {realworld.timeout_s:g} s" if r.status == "timeout" else "failed")
+            for r, v in zip(rows, values, strict=True)
+        ]
+        ax.bar_label(bars, labels=labels, fontsize=8, padding=2)
+        ax.axhline(limit, color="black", linestyle="--", linewidth=0.8,
+                   label=f"target for ours: {limit:g} {unit}")  # fmt: skip
+        ax.set_title(f"{realworld.name}: {title}")
+        ax.set_ylabel(unit)
+        ax.set_ylim(bottom=0)
+        ax.margins(y=0.2)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=8)
+    if realworld.vs_prism is not None:
+        ratio = f"{realworld.vs_prism:.2f}x (target >= {REALWORLD_VS_PRISM:g}x)"
+        ready.set_xlabel(f"Prism's time / ours: {ratio}")
+
+
+def write_chart(results: Results, path: Path) -> str | None:
+    """Draw the chart to ``path``; return why not when it cannot be drawn."""
+    try:
+        import matplotlib
+    except ImportError:
+        return MATPLOTLIB_MISSING
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = _colours(results)
+    rows = [
+        draw
+        for draw, present in (
+            (_load_panels, bool(results.results)),
+            (_startup_panels, bool(results.startup)),
+            (_realworld_panels, bool(results.realworld.results)),
+        )
+        if present
+    ]
+    if not rows:
+        return "nothing was measured in this run: no chart"
+    fig, axes = plt.subplots(len(rows), 2, figsize=(14, 4.75 * len(rows)), squeeze=False)
+    for draw, (left, right) in zip(rows, axes, strict=True):
+        draw(results, left, right, colours)
     machine = results.machine
     load = machine.get("load_average_start")
+    wrk = (
+        f"; wrk {results.settings.get('connections')} connections, "
+        f"{results.settings.get('duration_s')} s per scenario"
+        if results.results
+        else ""
+    )
     fig.suptitle(
         f"mockserver benchmark ({results.mode}, {results.started_at}) - {machine.get('cpu_model')}"
-        f", {machine.get('cores')} cores, load average {load} at start; "
-        f"wrk {results.settings.get('connections')} connections, "
-        f"{results.settings.get('duration_s')} s per scenario",
+        f", {machine.get('cores')} cores, load average {load} at start{wrk}",
         fontsize=10,
     )
     fig.tight_layout()

@@ -25,6 +25,8 @@ def _row(cells: list[str], widths: list[int], *, text_columns: int = 2) -> str:
 
 
 def _load_table(results: Results) -> list[str]:
+    if not results.results:
+        return ["(no load scenarios in this run)"]
     labels = {str(s["id"]): str(s["label"]) for s in results.scenarios}
     header = ["scenario", "contender", "req/s", "p50 ms", "p99 ms", "errors", "peak RSS MB"]
     widths = [26, 22, 9, 7, 7, 7, 11]
@@ -72,36 +74,76 @@ def _ratio_table(results: Results) -> list[str]:
 def _startup_table(results: Results) -> list[str]:
     if not results.startup:
         return []
-    lines = ["", "start-up (spawn -> first 2xx, median) and RSS after start-up:"]
-    widths = [22, 10, 10, 10]
-    lines.append(_row(["contender", "operations", "ready s", "RSS MB"], widths, text_columns=1))
+    heavy = " (heavy operations)" if results.settings.get("heavy_specs") else ""
+    lines = ["", f"start-up (spawn -> first 2xx, median) and RSS after start-up{heavy}:"]
+    widths = [22, 10, 8, 10, 10]
+    header = ["contender", "operations", "spec MB", "ready s", "RSS MB"]
+    lines.append(_row(header, widths, text_columns=1))
     for item in results.startup:
+        cells = [item.contender, f"{item.operations:,}", _num(item.spec_mb, ".1f")]
         if item.status != "ok":
             reason = item.reason.splitlines()[0][:80]
-            lines.append(f"{_row([item.contender, str(item.operations)], widths[:2])}  FAILED")
+            lines.append(f"{_row(cells, widths[:3], text_columns=1)}  {item.status.upper()}")
             lines.append(f"    {reason}")
             continue
-        cells = [item.contender, f"{item.operations:,}", _num(item.ready_s, ".2f")]
-        lines.append(_row([*cells, _num(item.rss_mb)], widths, text_columns=1))
+        cells += [_num(item.ready_s, ".2f"), _num(item.rss_mb)]
+        lines.append(_row(cells, widths, text_columns=1))
+    return lines
+
+
+def _realworld_table(results: Results) -> list[str]:
+    """Start-up on GitHub's description: one row per contender, then Prism's time over ours."""
+    realworld = results.realworld
+    title = f"{realworld.name} ({realworld.source})"
+    if realworld.status == "not run":
+        return ["", f"start-up on {realworld.name}: {realworld.reason}"]
+    if realworld.status != "ok":
+        return ["", f"start-up on {title}: {realworld.status.upper()}: {realworld.reason}"]
+    lines = [
+        "",
+        f"start-up on {title}: {realworld.size_mb:.1f} MB, {realworld.operations:,} operations, "
+        f"unmodified; spawn -> first 2xx of {realworld.probe}, median of {realworld.repeats}:",
+    ]
+    widths = [22, 10, 10]
+    header = _row(["contender", "ready s", "RSS MB"], widths, text_columns=1)
+    lines.append(f"{header}  each start (s)")
+    for item in realworld.results:
+        if item.status == "timeout":
+            lines.append(f"{item.contender.ljust(widths[0])}  did not start in "
+                         f"{realworld.timeout_s:g} s")  # fmt: skip
+            continue
+        if item.status != "ok":
+            reason = item.reason.splitlines()[0][:100] if item.reason else ""
+            lines.append(f"{item.contender.ljust(widths[0])}  FAILED: {reason}")
+            continue
+        each = ", ".join(f"{t:.2f}" for t in item.ready_each_s)
+        cells = [item.contender, _num(item.ready_s, ".2f"), _num(item.rss_mb, ".1f")]
+        lines.append(f"{_row(cells, widths, text_columns=1)}  {each}")
+    if realworld.vs_prism is not None:
+        lines.append(f"Prism's start-up time / ours: {realworld.vs_prism:.2f}x")
     return lines
 
 
 def render_table(results: Results) -> str:
-    """The whole run as plain text: load table, ratios, start-up, tool timings, targets."""
+    """The whole run as plain text: load, ratios, start-up, real-world start-up, tools, targets."""
     machine = results.machine
     settings = results.settings
+    load = (
+        f"load: wrk {settings.get('threads')} threads, {settings.get('connections')} connections,"
+        f" {settings.get('duration_s')} s per scenario after {settings.get('warmup_s')} s warm-up"
+    )
     lines = [
         f"mockserver benchmark ({results.mode}) {results.started_at}",
         f"machine: {machine.get('cpu_model')}, {machine.get('cores')} cores, "
         f"{machine.get('memory_gib')} GiB; Python {machine.get('python')}, "
         f"uvicorn {machine.get('uvicorn')}, Node {machine.get('node') or '-'}, "
         f"Prism {machine.get('prism') or '-'}, {machine.get('wrk') or 'no wrk'}",
-        f"load: wrk {settings.get('threads')} threads, {settings.get('connections')} connections,"
-        f" {settings.get('duration_s')} s per scenario after {settings.get('warmup_s')} s warm-up",
+        *([load] if results.results else []),
         "",
         *_load_table(results),
         *_ratio_table(results),
         *_startup_table(results),
+        *_realworld_table(results),
         "",
     ]
     for check in (results.schemathesis, results.verify):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 
 from bench.checks import CheckResult
 from bench.profile import HotSpot
+from bench.realworld import RealWorld
 from bench.startup import StartupResult
 
 __all__ = [
@@ -18,7 +19,7 @@ __all__ = [
     "TargetVerdict",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: `realworld`; start-up points carry `spec_mb` and `ready_each_s`
 
 
 @dataclass
@@ -104,6 +105,7 @@ class Results:
     results: list[ScenarioResult]
     ratios: list[Ratio]
     startup: list[StartupResult]
+    realworld: RealWorld
     schemathesis: CheckResult
     verify: CheckResult
     profiles: list[ProfileResult]

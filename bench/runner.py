@@ -25,6 +25,7 @@ from bench.errors import BenchError, ToolMissing
 from bench.machine import load_average, machine_info
 from bench.memory import RssSampler
 from bench.profile import hot_spots, layer_shares, start_py_spy
+from bench.realworld import RealWorld, measure_realworld, not_run
 from bench.results import (
     SCHEMA_VERSION,
     ContenderInfo,
@@ -73,10 +74,14 @@ class Options:
     startup_sizes: tuple[int, ...] = (10, 100, 1000, 5000)
     prism_startup_sizes: tuple[int, ...] = (10, 100, 1000)
     startup_repeats: int = 3
+    heavy_specs: bool = False  # synthetic operations dressed as published ones (~1.9 KB each)
+    realworld: bool = True  # start-up on GitHub's REST description, ours and Prism
+    realworld_timeout: float = 120.0
     schemathesis: bool = True
     schemathesis_examples: int = 10
     profile: bool = False
     scenarios: tuple[str, ...] = field(default_factory=lambda: tuple(s.id for s in SCENARIOS))
+    only: tuple[str, ...] = ()  # the parts --only asked for, to say why the others did not run
 
     @property
     def cache_dir(self) -> Path:
@@ -341,12 +346,20 @@ def _ratios(ours: list[Contender], results: list[ScenarioResult]) -> list[Ratio]
     return ratios
 
 
+def _not_run(options: Options, switch: str) -> str:
+    """Why a part of the run was left out: smoke mode, ``--only``, or its own ``--no-`` switch."""
+    if options.mode == "smoke":
+        return "not run (smoke mode)"
+    if options.only:
+        return f"not run (--only {','.join(options.only)})"
+    return f"not run ({switch})"
+
+
 def _schemathesis(run: _Run, contender: Contender) -> CheckResult:
     name = "schemathesis run"
     script = venv_script("schemathesis")
     if not run.options.schemathesis:
-        why = "smoke mode" if run.options.mode == "smoke" else "--no-schemathesis"
-        return CheckResult(name, "skipped", summary=f"not run ({why})")
+        return CheckResult(name, "skipped", summary=_not_run(run.options, "--no-schemathesis"))
     if script is None:
         return CheckResult(
             name, "skipped", summary="schemathesis is not installed (`make install`)"
@@ -373,8 +386,7 @@ def _verify(run: _Run, contender: Contender) -> CheckResult:
     if mockserver_supports("verify") is None:
         return CheckResult(name, "skipped", summary=f"{NOT_AVAILABLE} (`mockserver verify --help`)")
     if not run.options.schemathesis:  # the same switch: the whole-tool timings
-        why = "smoke mode" if run.options.mode == "smoke" else "--no-schemathesis"
-        return CheckResult(name, "skipped", summary=f"not run ({why})")
+        return CheckResult(name, "skipped", summary=_not_run(run.options, "--no-schemathesis"))
     script = venv_script("mockserver") or "mockserver"
     try:
         with run.server(contender, "verify") as server:
@@ -417,6 +429,32 @@ def _profile(run: _Run, contender: Contender, scenario: Scenario) -> ProfileResu
     )
 
 
+def _realworld(run: _Run, ours: Contender, prism: Contender | None) -> RealWorld:
+    """Ours and Prism started on GitHub's REST description, or why not."""
+    options = run.options
+    if not options.realworld:
+        return not_run(_not_run(options, "--no-realworld"))
+    run.log("start-up on a real-world document:")
+    result = measure_realworld(
+        ours,
+        prism,
+        cache=options.cache_dir / "npm",
+        repeats=options.startup_repeats,
+        work=run.work,
+        cwd=options.root,
+        log=run.log,
+        timeout=options.realworld_timeout,
+    )
+    if result.fetched_with:
+        note = f"{result.source} was fetched with npm (`{result.fetched_with}`)"
+        run.notes.append(note)
+        run.log(f"note: {note}")
+    if prism is None and result.status == "ok":
+        why = "--no-prism" if not options.prism else "Prism is not available (see its contender)"
+        run.notes.append(f"{result.name}: ours only, {why}")
+    return result
+
+
 def _contender_info(contender: Contender, spec: Path) -> ContenderInfo:
     return ContenderInfo(
         contender.id,
@@ -437,7 +475,7 @@ def run(options: Options, *, log: Log) -> Results:
     machine["wrk"] = wrk_version.split(" [", 1)[0] if wrk_version else None
     machine["node"] = command_version(["node", "--version"]) if shutil.which("node") else None
     machine["load_average_start"] = load_average()
-    if wrk is None:
+    if wrk is None and options.scenarios:
         log(f"MISSING: {WRK_MISSING}")
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         run_ = _Run(options, log, Path(tmp), static_context(options.spec), wrk)
@@ -459,12 +497,12 @@ def run(options: Options, *, log: Log) -> Results:
             else:
                 contenders.append(prism)
                 machine["prism"] = prism.version
-        ceiling = ceiling_contender(options.spec, version=str(machine["starlette"]))
-        contenders.append(ceiling)
-        infos.append(_contender_info(ceiling, options.spec))
         scenarios = [s for s in SCENARIOS if s.id in options.scenarios]
-
-        log(f"load: {len(contenders)} contenders x {len(scenarios)} scenarios")
+        if scenarios:  # the ceiling is a contender under load only
+            ceiling = ceiling_contender(options.spec, version=str(machine["starlette"]))
+            contenders.append(ceiling)
+            infos.append(_contender_info(ceiling, options.spec))
+            log(f"load: {len(contenders)} contenders x {len(scenarios)} scenarios")
         # Scenario by scenario, the contenders' load interleaved: background load that drifts
         # during a run then skews the contenders of one scenario alike, and the ratios stay
         # comparable.
@@ -484,8 +522,11 @@ def run(options: Options, *, log: Log) -> Results:
                 work=run_.work,
                 cwd=options.root,
                 log=log,
+                heavy=options.heavy_specs,
             )
-        log("tools:")
+        realworld = _realworld(run_, ours[0], prism)
+        if options.schemathesis:
+            log("tools:")
         schemathesis = _schemathesis(run_, ours[0])
         verify = _verify(run_, ours[0])
         profiles = []
@@ -499,7 +540,7 @@ def run(options: Options, *, log: Log) -> Results:
             f"the machine was busy with other work when the run started (1-minute load average "
             f"{start_load:.2f} on {machine['cores']} cores): figures are lower and noisier"
         )
-    targets = evaluate_targets([c.id for c in ours], results, ratios, startup)
+    targets = evaluate_targets([c.id for c in ours], results, ratios, startup, realworld)
     return Results(
         schema_version=SCHEMA_VERSION,
         mode=options.mode,
@@ -514,6 +555,8 @@ def run(options: Options, *, log: Log) -> Results:
             "server_workers": 1,
             "startup_sizes": list(options.startup_sizes),
             "startup_repeats": options.startup_repeats,
+            "heavy_specs": options.heavy_specs,
+            "only": list(options.only),
         },
         machine=machine,
         notes=run_.notes,
@@ -525,6 +568,7 @@ def run(options: Options, *, log: Log) -> Results:
         results=results,
         ratios=ratios,
         startup=startup,
+        realworld=realworld,
         schemathesis=schemathesis,
         verify=verify,
         profiles=profiles,

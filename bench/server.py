@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from bench.errors import ServerFailed
+from bench.errors import ServerFailed, ServerTimedOut
 
 __all__ = ["Server", "free_port"]
 
@@ -113,9 +113,10 @@ class Server:
                 self.ready_seconds = time.perf_counter() - started
                 return
             time.sleep(0.005)
-        raise ServerFailed(
+        raise ServerTimedOut(
             f"{self.name} did not answer GET {self.ready_path} with a 2xx within "
-            f"{self.timeout:.0f} s (last status: {last}); its output ends with:\n{self.log_tail()}"
+            f"{self.timeout:.0f} s (last status: {last}); its output ends with:\n{self.log_tail()}",
+            timeout=self.timeout,
         )
 
     def check_alive(self) -> None:

@@ -6,7 +6,6 @@ present; the caller prints a note when that happens.
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.errors import ToolMissing
+from bench.npm import find_npm, installed_package, npm_install
 
 __all__ = [
     "NODE_MISSING",
@@ -83,15 +83,6 @@ def command_version(argv: list[str]) -> str | None:
     return text.splitlines()[0] if text else None
 
 
-def _installed_prism(prefix: Path) -> PrismInstall | None:
-    executable = prefix / "node_modules" / ".bin" / "prism"
-    manifest = prefix / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
-    if not (executable.exists() and manifest.is_file()):
-        return None
-    version = str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
-    return PrismInstall(executable=executable, version=version, fetched=False)
-
-
 def ensure_prism(prefix: Path, *, major: int) -> PrismInstall:
     """Prism ``major``.x from ``prefix``, fetched there with npm when it is not yet installed.
 
@@ -99,21 +90,17 @@ def ensure_prism(prefix: Path, *, major: int) -> PrismInstall:
         ToolMissing: node or npm is absent, or npm could not install the package (the message
             carries npm's last lines).
     """
-    installed = _installed_prism(prefix)
-    if installed is not None and installed.major == major:
-        return installed
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
+    if installed_package(prefix, PRISM_PACKAGE, str(major)) is None and (
+        find_npm() is None or shutil.which("node") is None
+    ):
         raise ToolMissing(NODE_MISSING)
-    prefix.mkdir(parents=True, exist_ok=True)
-    argv = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund"]
-    argv.append(f"{PRISM_PACKAGE}@{major}")
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
-    installed = _installed_prism(prefix)
-    if done.returncode != 0 or installed is None:
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-5:])
+    package = npm_install(
+        prefix, PRISM_PACKAGE, str(major), purpose=f"the Prism {major} contender is skipped"
+    )
+    executable = prefix / "node_modules" / ".bin" / "prism"
+    if not executable.exists():
         raise ToolMissing(
-            f"`{' '.join(argv)}` failed (exit {done.returncode}); the Prism {major} contender "
-            f"is skipped. npm said:\n{tail}"
+            f"{PRISM_PACKAGE} {package.version} is in {prefix} but {executable} is missing; "
+            f"delete {prefix} so that it is fetched again"
         )
-    return PrismInstall(executable=installed.executable, version=installed.version, fetched=True)
+    return PrismInstall(executable=executable, version=package.version, fetched=package.fetched)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
+
+from bench.errors import ToolMissing
+from bench.npm import npm_install
 
 __all__ = ["CACHE", "corpus_dir", "corpus_specs"]
 
@@ -24,26 +25,16 @@ def corpus_dir() -> Path:
     override = os.environ.get("OAS_EXAMPLES_DIR")
     if override:
         return Path(override)
-    folder = CACHE / "node_modules" / PACKAGE
-    if (folder / "package.json").is_file():
-        return folder
-    npm = shutil.which("npm")
-    if npm is None:
-        raise CorpusUnavailable(
-            f"npm is not installed, so {PACKAGE} cannot be fetched; "
-            "install Node's npm (apt-get install npm) or set OAS_EXAMPLES_DIR"
+    try:
+        package = npm_install(
+            CACHE,
+            PACKAGE,
+            VERSION,
+            purpose=f"{PACKAGE} cannot be fetched (or set OAS_EXAMPLES_DIR to a copy of it)",
         )
-    CACHE.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [npm, "install", "--prefix", str(CACHE), "--no-audit", "--no-fund", f"{PACKAGE}@{VERSION}"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if result.returncode != 0 or not (folder / "package.json").is_file():
-        raise CorpusUnavailable(f"npm install {PACKAGE} failed: {result.stderr.strip()[-500:]}")
-    return folder
+    except ToolMissing as exc:
+        raise CorpusUnavailable(str(exc)) from exc
+    return package.folder
 
 
 def corpus_specs() -> list[Path]:

@@ -9,14 +9,26 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bench import RESULT_KEYS
+from bench import RESULT_KEYS, Results, ToolMissing
+from bench.__main__ import _build_parser, _options
+from bench.checks import CheckResult
+from bench.contenders import Contender, spec_base_path
+from bench.errors import ServerTimedOut
+from bench.npm import installed_package, npm_install
 from bench.profile import hot_spots, layer_shares
+from bench.realworld import RealWorld, measure_realworld, not_run, skipped
+from bench.report import render_table
+from bench.results import SCHEMA_VERSION
 from bench.runner import _combine, _slices
-from bench.specgen import generate_spec
+from bench.specgen import generate_spec, write_spec
+from bench.startup import StartupResult, failed_start, summarize_starts
+from bench.targets import evaluate_targets
 from bench.tools import WRK_MISSING
 from bench.wrk import WrkResult, parse_output
 
@@ -61,12 +73,30 @@ def test_slices_cut_the_load_into_whole_seconds(
     assert _slices(duration) == expected
 
 
+@pytest.mark.parametrize("heavy", [False, True])
 @pytest.mark.parametrize("operations", [1, 7, 10, 101])
-def test_generate_spec_has_exactly_the_operations_asked_for(operations: int) -> None:
-    spec = generate_spec(operations)
+def test_generate_spec_has_exactly_the_operations_asked_for(operations: int, heavy: bool) -> None:
+    spec = generate_spec(operations, heavy=heavy)
     methods = {"get", "post", "put", "patch", "delete"}
     count = sum(len(methods & set(item)) for item in spec["paths"].values())
     assert count == operations
+
+
+def test_heavy_specs_put_11000_operations_near_20_mb(tmp_path: Path) -> None:
+    plain = write_spec(500, tmp_path).stat().st_size
+    heavy = write_spec(500, tmp_path, heavy=True).stat().st_size
+    assert heavy > 2 * plain
+    # Size grows linearly in operations (one resource is five of them): extrapolate from 500.
+    assert 18 <= heavy * 22 / 2**20 <= 22
+
+
+def test_heavy_specs_keep_every_reference_resolvable() -> None:
+    spec = generate_spec(12, heavy=True)
+    text = json.dumps(spec)
+    for kind, items in spec["components"].items():
+        for name in items:
+            text = text.replace(f'"#/components/{kind}/{name}"', '"ok"')
+    assert "#/components/" not in text
 
 
 def test_hot_spots_attribute_samples_to_the_innermost_mockserver_frame() -> None:
@@ -102,3 +132,207 @@ def test_smoke_run_completes_and_writes_results(tmp_path: Path) -> None:
     assert {s["operations"] for s in results["startup"]} == {10, 100}
     assert all(t["verdict"] in {"PASS", "MISS", "N/A"} for t in results["targets"])
     assert "PASS" in done.stdout or "MISS" in done.stdout
+
+
+# --- the real-world start-up scenario and the big-spec target, on fixed results -------------
+
+
+def _ok(contender: str, ready: float, rss: float, *, operations: int = 1223) -> StartupResult:
+    return summarize_starts(contender, operations, [ready], [rss], spec_mb=12.4)
+
+
+def _realworld(*results: StartupResult) -> RealWorld:
+    mine = {r.contender: r.ready_s for r in results if r.status == "ok"}
+    ours, prism = mine.get("mockserver"), mine.get("prism")
+    return RealWorld(
+        "GitHub REST description",
+        "@octokit/openapi@23.0.2 generated/api.github.com.json",
+        "ok",
+        size_mb=12.4,
+        operations=1223,
+        repeats=1,
+        results=list(results),
+        vs_prism=round(prism / ours, 2) if ours and prism else None,
+    )
+
+
+def _verdicts(
+    realworld: RealWorld | None = None, startup: list[StartupResult] | None = None
+) -> dict[str, tuple[str, str]]:
+    targets = evaluate_targets(["mockserver"], [], [], startup or [], realworld)
+    return {t.name: (t.verdict, t.value) for t in targets}
+
+
+def _timed_out_prism() -> StartupResult:
+    error = ServerTimedOut("Prism did not answer GET / with a 2xx within 120 s", timeout=120)
+    return failed_start("prism", 1223, error, spec_mb=12.4)
+
+
+@pytest.mark.parametrize(
+    ("ours", "prism", "expected"),
+    [
+        ((2.0, 140.0), (12.0, 290.0), ("PASS", "PASS", "PASS")),
+        ((3.5, 160.0), (7.0, 290.0), ("MISS", "MISS", "MISS")),
+        ((3.0, 150.0), (15.0, 290.0), ("PASS", "PASS", "PASS")),  # the limits are inclusive
+        ((2.0, 151.0), None, ("PASS", "MISS", "N/A")),  # Prism not run
+    ],
+)
+def test_realworld_targets_judge_ready_time_memory_and_the_lead_over_prism(
+    ours: tuple[float, float], prism: tuple[float, float] | None, expected: tuple[str, ...]
+) -> None:
+    results = [_ok("mockserver", *ours)] + ([_ok("prism", *prism)] if prism else [])
+    verdicts = _verdicts(_realworld(*results))
+    names = ("ready", "RSS", "vs Prism")
+    assert tuple(verdicts[f"GitHub REST description {n}"][0] for n in names) == expected
+
+
+def test_a_prism_that_times_out_is_reported_as_such_and_bounds_the_ratio() -> None:
+    realworld = _realworld(_ok("mockserver", 2.0, 140.0), _timed_out_prism())
+    verdict, value = _verdicts(realworld)["GitHub REST description vs Prism"]
+    assert verdict == "PASS"
+    assert "Prism did not start in 120 s" in value
+    assert "> 60.0x" in value
+    table = render_table(make_results(realworld=realworld))
+    assert "prism                   did not start in 120 s" in table
+
+
+def test_a_prism_time_out_is_no_win_when_ours_did_not_start_either() -> None:
+    ours = failed_start("mockserver", 1223, ServerTimedOut("silent", timeout=120), spec_mb=12.4)
+    verdicts = _verdicts(_realworld(ours, _timed_out_prism()))
+    assert {v for v, _ in verdicts.values()} == {"MISS"}
+
+
+def test_realworld_targets_are_na_with_the_reason_when_npm_is_missing() -> None:
+    verdicts = _verdicts(skipped("npm is not installed: ... apt-get install -y nodejs npm"))
+    assert len(verdicts) == 3
+    assert all(v == "N/A" and "npm is not installed" in text for v, text in verdicts.values())
+
+
+def test_parts_a_run_left_out_have_no_target_lines() -> None:
+    assert _verdicts(not_run("not run (--only load)")) == {}
+
+
+@pytest.mark.parametrize(
+    ("spec_mb", "ready", "rss", "expected"),
+    [(19.8, 21.0, 570.0, "PASS"), (19.8, 31.0, 570.0, "MISS"), (19.8, 21.0, 1100.0, "MISS"),
+     (8.5, 10.0, 300.0, "N/A")],
+)  # fmt: skip
+def test_the_big_spec_target_needs_11000_operations_of_about_20_mb(
+    spec_mb: float, ready: float, rss: float, expected: str
+) -> None:
+    point = replace(_ok("mockserver", ready, rss, operations=11_000), spec_mb=spec_mb)
+    name = "11,000 operations (~20 MB) ready"
+    assert _verdicts(startup=[_ok("mockserver", 1.0, 90.0, operations=5000), point])[name][0] == (
+        expected
+    )
+    assert name not in _verdicts(startup=[_ok("mockserver", 1.0, 90.0, operations=5000)])
+
+
+def test_realworld_is_skipped_with_the_install_command_without_npm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    ours = Contender("mockserver", "mockserver", "ours", lambda spec, port: ["false"], "", "/")
+    logged: list[str] = []
+    result = measure_realworld(
+        ours, None, cache=tmp_path / "npm", repeats=1, work=tmp_path, cwd=tmp_path,
+        log=logged.append,
+    )  # fmt: skip
+    assert result.status == "skipped"
+    assert "apt-get install -y nodejs npm" in result.reason
+    assert "@octokit/openapi@23.0.2" in result.reason
+    assert any("SKIPPED" in line for line in logged)
+    assert "SKIPPED: npm is not installed" in render_table(make_results(realworld=result))
+
+
+def test_npm_install_accepts_an_installed_package_of_the_wanted_version(tmp_path: Path) -> None:
+    folder = tmp_path / "node_modules" / "@scope" / "pkg"
+    folder.mkdir(parents=True)
+    (folder / "package.json").write_text('{"version": "5.14.2"}', encoding="utf-8")
+    assert installed_package(tmp_path, "@scope/pkg", "5") is not None
+    assert installed_package(tmp_path, "@scope/pkg", "5.14.2") is not None
+    assert installed_package(tmp_path, "@scope/pkg", "4") is None
+    assert installed_package(tmp_path, "@scope/pkg", "5.1") is None
+    found = npm_install(tmp_path, "@scope/pkg", "5", purpose="unused")  # no npm call
+    assert (found.folder, found.fetched) == (folder, False)
+
+
+def test_npm_install_without_npm_says_what_is_skipped_and_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(ToolMissing, match=r"npm is not installed: the thing is skipped\. Install"):
+        npm_install(tmp_path, "@scope/pkg", "1", purpose="the thing is skipped")
+
+
+def test_base_path_of_a_json_document_is_read_as_json(tmp_path: Path) -> None:
+    document = tmp_path / "api.json"
+    document.write_text(json.dumps({"servers": [{"url": "https://api.github.com"}]}))
+    assert spec_base_path(document) == ""
+    document.write_text(json.dumps({"servers": [{"url": "https://example.com/v3/"}]}))
+    assert spec_base_path(document) == "/v3"
+
+
+@pytest.mark.parametrize(
+    ("argv", "realworld", "load", "startup", "tools"),
+    [
+        ([], True, True, True, True),
+        (["--only", "realworld"], True, False, False, False),
+        (["--only", "realworld", "--only", "startup"], True, False, True, False),
+        (["--no-realworld"], False, True, True, True),
+        (["--smoke"], False, True, True, False),
+        (["--smoke", "--only", "realworld"], True, False, False, False),
+    ],
+)
+def test_cli_parts_choose_what_runs(
+    argv: list[str], realworld: bool, load: bool, startup: bool, tools: bool
+) -> None:
+    options = _options(_build_parser().parse_args(argv))
+    assert options.realworld is realworld
+    assert bool(options.scenarios) is load
+    assert bool(options.startup_sizes) is startup
+    assert options.schemathesis is tools
+
+
+def test_cli_heavy_specs_reach_the_options() -> None:
+    args = ["--heavy-specs", "--sizes", "5000,11000", "--only", "startup"]
+    options = _options(_build_parser().parse_args(args))
+    assert (options.heavy_specs, options.startup_sizes) == (True, (5000, 11_000))
+
+
+def test_a_realworld_only_run_charts_its_two_panels(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from bench.chart import write_chart
+
+    realworld = _realworld(_ok("mockserver", 2.0, 140.0), _timed_out_prism())
+    assert write_chart(make_results(realworld=realworld), tmp_path / "chart.png") is None
+    assert (tmp_path / "chart.png").stat().st_size > 0
+
+
+def make_results(**overrides: Any) -> Results:
+    """A run that measured nothing but what ``overrides`` give it."""
+    check = CheckResult("schemathesis run", "skipped", summary="not run")
+    fields: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "mode": "full",
+        "started_at": "2026-01-01T00:00:00+00:00",
+        "finished_at": "2026-01-01T00:01:00+00:00",
+        "settings": {},
+        "machine": {"cores": 2},
+        "notes": [],
+        "contenders": [],
+        "scenarios": [],
+        "results": [],
+        "ratios": [],
+        "startup": [],
+        "realworld": not_run("not run"),
+        "schemathesis": check,
+        "verify": replace(check, name="mockserver verify"),
+        "profiles": [],
+        "targets": [],
+    }
+    fields.update(overrides)
+    results = Results(**fields)
+    realworld = results.realworld
+    results.targets = evaluate_targets(["mockserver"], [], [], results.startup, realworld)
+    return results
