@@ -131,7 +131,7 @@ def _load(
     version = _check_version(raw, display)
     tolerated: tuple[LintIssue, ...] = ()
     bundler = Bundler(display, path, problems)
-    document = bundler.run(raw)
+    document = bundler.run(raw, owned=path is not None)
     if validate:
         found = validation_problems(document, minor=version[2])
         errors = [issue for issue in found if issue.severity == "error"]

@@ -87,6 +87,8 @@ def _schema_errors(
     yield from itertools.islice(found, _MAX_SCHEMA_ERRORS)
     # The 3.1 OpenAPI schema accepts any object as a Schema Object: check those separately.
     dialect = minor == "1" and document.get("jsonSchemaDialect") in (None, *_OAS31_DIALECTS)
+    if not dialect and "x-bundled" not in document:
+        return  # nothing below needs a walk of the whole document
     for visit in walk(document):
         # The document's own schema treats `x-bundled` as an extension, so check the objects
         # copied there from other files against what their referrers expect them to be.

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from mockserver.spec import pointer as jp
 from mockserver.spec.normalize import iter_schemas, local_target
 
@@ -21,20 +23,29 @@ _Change = tuple[str, frozenset[str]]
 
 def views(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(request view, response view)`` of a normalized document, from one walk."""
+    present = _flags_present(document)
     read_only: list[_Change] = []
     write_only: list[_Change] = []
-    memos: tuple[dict[int, frozenset[str]], dict[int, frozenset[str]]] = ({}, {})
-    for pointer, schema in list(iter_schemas(document)):
-        flagged = _flagged_properties(document, schema, "readOnly", memos[0])
-        if flagged:
-            read_only.append((pointer, flagged))
-        flagged = _flagged_properties(document, schema, "writeOnly", memos[1])
-        if flagged:
-            write_only.append((pointer, flagged))
+    if present:
+        flags = _Flags(document)
+        for pointer, schema in list(iter_schemas(document)):
+            if "readOnly" in present and (found := flags.properties(schema, "readOnly")):
+                read_only.append((pointer, found))
+            if "writeOnly" in present and (found := flags.properties(schema, "writeOnly")):
+                write_only.append((pointer, found))
     return (
         _apply(document, read_only, drop_properties=False),
         _apply(document, write_only, drop_properties=True),
     )
+
+
+def _flags_present(document: dict[str, Any]) -> set[str]:
+    """Which of readOnly and writeOnly the document sets anywhere (from its JSON text)."""
+    try:
+        text = orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return {"readOnly", "writeOnly"}
+    return {flag for flag in ("readOnly", "writeOnly") if f'"{flag}":true'.encode() in text}
 
 
 def response_view(document: dict[str, Any]) -> dict[str, Any]:
@@ -105,45 +116,59 @@ def _drop_required(schema: dict[str, Any], names: frozenset[str]) -> None:
             del schema["required"]
 
 
-def _flagged_properties(
-    document: dict[str, Any], schema: dict[str, Any], flag: str, memo: dict[int, frozenset[str]]
-) -> frozenset[str]:
-    """Names of properties marked ``flag`` in the schema or, through allOf, its parents."""
-    if id(schema) in memo:
-        return memo[id(schema)]
-    memo[id(schema)] = frozenset()  # breaks allOf cycles
-    names: set[str] = set()
-    properties = schema.get("properties")
-    if isinstance(properties, dict):
-        names.update(
-            name for name, sub in properties.items() if _has_flag(document, sub, flag, frozenset())
-        )
-    for member in schema.get("allOf", ()):
-        _, target = jp.follow(document, member)
-        if isinstance(target, dict):
-            names.update(_flagged_properties(document, target, flag, memo))
-    memo[id(schema)] = frozenset(names)
-    return memo[id(schema)]
+class _Flags:
+    """Which schemas are marked readOnly/writeOnly (directly or through $ref, allOf, nullable
+    anyOf) and which of a schema's properties are, each worked out once."""
 
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self._marked: dict[tuple[int, str], bool] = {}
+        self._properties: dict[tuple[int, str], frozenset[str]] = {}
 
-def _has_flag(document: dict[str, Any], schema: Any, flag: str, seen: frozenset[int]) -> bool:
-    """Whether ``schema`` is marked ``flag`` directly, via $ref, allOf or a nullable anyOf."""
-    if not isinstance(schema, dict) or id(schema) in seen:
-        return False
-    seen = seen | {id(schema)}
-    if schema.get(flag) is True:
-        return True
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        target = local_target(document, ref)
-        if target is not None and _has_flag(document, target[1], flag, seen):
+    def properties(self, schema: dict[str, Any], flag: str) -> frozenset[str]:
+        """Names of properties marked ``flag`` in the schema or, through allOf, its parents."""
+        key = (id(schema), flag)
+        if key in self._properties:
+            return self._properties[key]
+        self._properties[key] = frozenset()  # breaks allOf cycles
+        names: set[str] = set()
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            names.update(name for name, sub in properties.items() if self.marked(sub, flag))
+        for member in schema.get("allOf", ()):
+            _, target = jp.follow(self.document, member)
+            if isinstance(target, dict):
+                names.update(self.properties(target, flag))
+        self._properties[key] = found = frozenset(names)
+        return found
+
+    def marked(self, schema: Any, flag: str) -> bool:
+        """Whether ``schema`` is marked ``flag`` directly, via $ref, allOf or a nullable anyOf."""
+        if not isinstance(schema, dict):
+            return False
+        if schema.get(flag) is True:
             return True
-    members = schema.get("allOf")
-    if isinstance(members, list) and any(_has_flag(document, m, flag, seen) for m in members):
-        return True
-    branches = schema.get("anyOf")
-    if isinstance(branches, list):
-        # The shape 3.0 `nullable` takes after normalize: anyOf [<schema>, {type: null}].
-        real = [b for b in branches if b != {"type": "null"}]
-        return bool(real) and all(_has_flag(document, b, flag, seen) for b in real)
-    return False
+        if "$ref" not in schema and "allOf" not in schema and "anyOf" not in schema:
+            return False  # most property schemas: nothing to follow
+        key = (id(schema), flag)
+        if key in self._marked:
+            return self._marked[key]
+        self._marked[key] = False  # breaks cycles
+        self._marked[key] = found = self._follows(schema, flag)
+        return found
+
+    def _follows(self, schema: dict[str, Any], flag: str) -> bool:
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            target = local_target(self.document, ref)
+            if target is not None and self.marked(target[1], flag):
+                return True
+        members = schema.get("allOf")
+        if isinstance(members, list) and any(self.marked(m, flag) for m in members):
+            return True
+        branches = schema.get("anyOf")
+        if isinstance(branches, list):
+            # The shape 3.0 `nullable` takes after normalize: anyOf [<schema>, {type: null}].
+            real = [b for b in branches if b != {"type": "null"}]
+            return bool(real) and all(self.marked(b, flag) for b in real)
+        return False
