@@ -82,8 +82,8 @@ def build_request(
     """A request that satisfies the operation's required parameters and security:
     ``(path, query pairs, headers)``."""
     op = compiled.operation
-    if "?" in op.path or "#" in op.path:
-        raise Unprobeable(f"the path template {op.path} holds a query or fragment")
+    if "?" in op.path:
+        raise Unprobeable(f"the path template {op.path} holds a query string")
     path = op.path
     query: list[tuple[str, str | int | float | bool | None]] = []
     headers = {"Authorization": "Bearer token"}
