@@ -106,12 +106,14 @@ class SecurityChecker:
         if self.anonymous:
             return None
         query = dict(parse_qsl(query_string, keep_blank_values=True)) if self._reads_query else {}
-        cookies: SimpleCookie = SimpleCookie()
+        cookies: SimpleCookie | dict[str, Any] = {}  # an empty mapping unless cookies are read
         if self._reads_cookies and "cookie" in headers:
+            jar: SimpleCookie = SimpleCookie()
             try:
-                cookies.load(headers["cookie"])
+                jar.load(headers["cookie"])
             except Exception:  # a malformed Cookie header simply carries no credentials
-                cookies = SimpleCookie()
+                jar = SimpleCookie()
+            cookies = jar
         for alternative in self._alternatives:
             if all(s.present(headers, query, cookies) for s in alternative):
                 return None

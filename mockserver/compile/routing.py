@@ -47,7 +47,9 @@ class _Node(Generic[T]):
     declared: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made per request, and a frozen dataclass sets each field through
+# object.__setattr__ (several times the cost). Nothing changes one once made.
+@dataclass(slots=True)
 class Match(Generic[T]):
     """A matched path: its template, the handlers by method and the decoded parameter values."""
 
@@ -168,12 +170,37 @@ class Router(Generic[T]):
             raw_path = raw_path[len(self._base) :]
         stripped = raw_path.strip("/")
         segments = stripped.split("/") if stripped else []
+        found = self._descend(segments)
+        if found is not None:
+            leaf, descended = found
+            return Match(leaf.template, leaf.methods or {}, descended, leaf.declared)
         values: list[str] = []
         node = self._find(self._root, segments, 0, values)
         if node is None or node.methods is None:
             return None
         values.reverse()  # collected on the way back out of the trie
         return Match(node.template, node.methods, tuple(values), node.declared)
+
+    def _descend(self, segments: list[str]) -> tuple[_Node[T], tuple[str, ...]] | None:
+        """The first way down the trie (literals first), without backtracking; None if it
+        ends nowhere, and the full search (`_find`) decides."""
+        node: _Node[T] = self._root
+        values: list[str] = []
+        for raw in segments:
+            literal = node.literals.get(unquote(raw) if "%" in raw else raw)
+            if literal is not None:
+                node = literal
+                continue
+            for pattern, _, child in node.templates:
+                matched = pattern.match(raw)
+                if matched is not None:
+                    for value in matched.groups():
+                        values.append(unquote(value) if "%" in value else value)
+                    node = child
+                    break
+            else:
+                return None
+        return (node, tuple(values)) if node.methods is not None else None
 
     def _find(
         self, node: _Node[T], segments: list[str], index: int, values: list[str]

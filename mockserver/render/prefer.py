@@ -12,7 +12,7 @@ from urllib.parse import unquote_plus
 
 from mockserver.errors import PreferenceError
 
-__all__ = ["MAX_DELAY_MS", "Preferences", "parse_preferences"]
+__all__ = ["MAX_DELAY_MS", "NO_PREFERENCES", "Preferences", "parse_preferences"]
 
 MAX_DELAY_MS = 60_000  # the longest delay a client (or --latency) may ask for
 _QUERY_PREFIX = "__"

@@ -40,7 +40,9 @@ _FRAMING_HEADERS = frozenset(
 NO_RESPONSE_STATUS = 204
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made per request, and a frozen dataclass sets each field through
+# object.__setattr__ (several times the cost). Nothing changes one once made.
+@dataclass(slots=True)
 class Rendered:
     """A response ready to send."""
 

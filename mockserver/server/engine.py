@@ -22,7 +22,7 @@ from mockserver.compile.operations import Operation
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import MockServerError, PreferenceError, SpecError, StateUnavailableError
 from mockserver.generation.generator import DataGenerator
-from mockserver.render.prefer import parse_preferences
+from mockserver.render.prefer import NO_PREFERENCES, parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
 from mockserver.render.responses import Rendered
 from mockserver.server.compiler import CompiledOperation, compile_spec
@@ -309,12 +309,14 @@ class Engine:
         outcome: _Outcome,
     ) -> Rendered | Problem:
         headers = _RequestHeaders(scope)
-        try:
-            prefs, query = parse_preferences(
-                headers.get("prefer"), scope.get("query_string", b"").decode("latin-1")
-            )
-        except PreferenceError as exc:
-            return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
+        query = scope.get("query_string", b"").decode("latin-1")
+        prefer = headers.get("prefer")
+        prefs = NO_PREFERENCES
+        if prefer is not None or "__" in query:
+            try:
+                prefs, query = parse_preferences(prefer, query)
+            except PreferenceError as exc:
+                return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
         if prefs.delay is not None or prefs.fault is not None or self.faults.active:
             plan = self.faults.plan(delay=prefs.delay, fault=prefs.fault)
             if plan.delay_ms:
@@ -412,7 +414,10 @@ async def _send(
         "headers": raw_headers,
     }
     if vary_origin:
-        add_vary_origin(start)
+        if rendered.headers and any(name.lower() == "vary" for name in rendered.headers):
+            add_vary_origin(start)
+        else:  # the common case: no Vary of the answer's own to extend
+            raw_headers.append((b"vary", b"Origin"))
     await send(start)
     await send({"type": "http.response.body", "body": b"" if head else rendered.body})
     return rendered.status

@@ -37,7 +37,9 @@ Guard = Callable[[Resource, Any], Problem | None]
 Projector = Callable[[Any, Any], Any]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made per request, and a frozen dataclass sets each field through
+# object.__setattr__ (several times the cost). Nothing changes one once made.
+@dataclass(slots=True)
 class Change:
     """A record of ``resource`` was stored: created (``before`` is None) or changed."""
 

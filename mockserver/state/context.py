@@ -49,7 +49,9 @@ class StatefulOperation:
     list_shape: ListShape | None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is made per request, and a frozen dataclass sets each field through
+# object.__setattr__ (several times the cost). Nothing changes one once made.
+@dataclass(slots=True)
 class Request:
     """What a stateful operation needs to know about the request."""
 
