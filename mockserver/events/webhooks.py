@@ -149,6 +149,9 @@ class WebhookDispatcher:
         self.journal = journal
         self.policy = policy or DeliveryPolicy()
         self.webhooks = _webhooks(state.document)
+        # The nouns some webhook is about (``payment`` of ``payment.succeeded``): a change of
+        # any other resource is passed over without looking at it.
+        self._nouns = frozenset(event.split(".", 1)[0] for event in self.webhooks)
         self.endpoints = _endpoint_resource(state)
         self._tasks: dict[asyncio.Task[None], _Delivery] = {}
         self._client: httpx.AsyncClient | None = None
@@ -188,7 +191,11 @@ class WebhookDispatcher:
 
     async def on_change(self, change: Change) -> None:
         """Queue a delivery per subscribed endpoint when a record reaches an event's status."""
-        if self.endpoints is None or not change.status_changed:
+        if (
+            self.endpoints is None
+            or change.resource.noun not in self._nouns
+            or not change.status_changed
+        ):
             return
         event_type = f"{change.resource.noun}.{status_of(change.record)}"
         webhook = self.webhooks.get(event_type)

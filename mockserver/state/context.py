@@ -147,10 +147,10 @@ class StateContext:
         record = await self.new_record(resource, request, extra=extra)
         status = status or request.op.answers.default_status
         key = f"{resource.name}|{record[resource.id_field]}"
-        for schema in (*request.op.answers.schemas_of(status), resource.schema):
-            # What the answers require and the body did not give (a webhook secret, a field
-            # only reads show) is made and kept now, so every read shows the same value.
-            self.builder.fill_required(record, schema, key)
+        for schema in request.op.answers.schemas_of(status):
+            if schema is not resource.schema:  # the builder filled what reads require
+                # What only the create answer carries (a webhook secret) is made and kept now.
+                self.builder.fill_required(record, schema, key)
         await self.store.put(resource.name, str(record[resource.id_field]), record)
         await self.changes.emit(Change(resource, record, None, request.now))
         return self.render(request.op, status, record, resource=resource)
