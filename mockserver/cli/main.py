@@ -25,7 +25,7 @@ from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
-    from starlette.types import ASGIApp
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
     from mockserver.server.engine import Engine
 
@@ -159,6 +159,27 @@ def _freeze_startup() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+class _FreezeWhenServing:
+    """The app, with `_freeze_startup` run once the server listens, not before.
+
+    Collecting before freezing walks everything start-up built: 0.17 s for GitHub's REST
+    description, which the mock then answers sooner by doing it just after it is ready.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            import asyncio
+
+            asyncio.get_running_loop().call_later(_FREEZE_AFTER, _freeze_startup)
+        await self.app(scope, receive, send)
+
+
+_FREEZE_AFTER = 1.0  # seconds after the lifespan starts
 
 
 def worker_http(**kwargs: Any) -> Any:
@@ -317,7 +338,10 @@ def _serve(args: argparse.Namespace) -> int:
         # enforcing the limits, from the same arguments. Only picklable options cross over.
         os.environ[_WORKER_ARGV] = json.dumps(args.argv)
         options["http"] = "mockserver.cli.main:worker_http"
-    _freeze_startup()
+    if args.workers > 1:
+        _freeze_startup()
+    else:
+        app = _FreezeWhenServing(app)
     uvicorn.run(
         "mockserver.cli.main:worker_app" if args.workers > 1 else app,
         factory=args.workers > 1,

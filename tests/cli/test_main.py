@@ -7,6 +7,7 @@ everything it does before handing the app to uvicorn is checked here.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import os
@@ -22,7 +23,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mockserver.cli import main as cli
-from mockserver.cli.main import main
+from mockserver.cli.main import _FreezeWhenServing, main
 from mockserver.server.reload import ReloadingApp
 from tests.conftest import SPEC
 from tests.inprocess import API, InProcess
@@ -264,7 +265,8 @@ def test_cli_serve_reload_hands_uvicorn_the_reloading_app(
 ) -> None:
     assert _exit(["serve", str(SPEC), "--reload"], capsys)[0] == 0
     [(app, _)] = served.runs
-    assert isinstance(app, ReloadingApp)
+    assert isinstance(app, _FreezeWhenServing)  # collects and freezes once it listens
+    assert isinstance(app.app, ReloadingApp)
 
 
 def test_cli_serve_workers_load_the_fixtures_once_and_rebuild_the_app_each(
@@ -289,3 +291,32 @@ def test_cli_serve_workers_load_the_fixtures_once_and_rebuild_the_app_each(
     login = {"email": "ada@example.com", "password": "passw0rd-long"}
     token = worker.request("POST", "/auth/login", json=login).json()["tokens"]["accessToken"]
     assert worker.request("GET", f"/projects/{PROJECT}", token=token).json()["ownerId"] == ADA
+
+
+def test_serving_app_collects_and_freezes_once_the_lifespan_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    frozen: list[bool] = []
+    monkeypatch.setattr(cli, "_FREEZE_AFTER", 0.0)
+    monkeypatch.setattr(cli, "_freeze_startup", lambda: frozen.append(True))
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["type"])
+
+    async def receive() -> dict[str, Any]:
+        return {}
+
+    async def send(message: Any) -> None:
+        pass
+
+    async def run() -> None:
+        wrapped = _FreezeWhenServing(app)
+        await wrapped({"type": "http"}, receive, send)
+        assert frozen == []  # a request alone does not freeze
+        await wrapped({"type": "lifespan"}, receive, send)
+        await asyncio.sleep(0.01)
+
+    asyncio.run(run())
+    assert frozen == [True]
+    assert seen == ["http", "lifespan"]
