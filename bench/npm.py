@@ -7,6 +7,7 @@ Nothing is fetched when npm is absent; the caller says what is skipped and how t
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -66,6 +67,20 @@ def npm_install(
     found = installed_package(prefix, package, version)
     if found is not None:
         return found
+    prefix.mkdir(parents=True, exist_ok=True)
+    # One npm at a time per prefix: two test processes (pytest-xdist's workers collecting the
+    # same module) installing into one folder at once left a package without its package.json.
+    with (prefix / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _install(prefix, package, version, purpose=purpose, timeout=timeout)
+
+
+def _install(
+    prefix: Path, package: str, version: str, *, purpose: str, timeout: float
+) -> NpmPackage:
+    found = installed_package(prefix, package, version)
+    if found is not None:
+        return found  # another process installed it while this one waited
     npm = find_npm()
     if npm is None:
         raise ToolMissing(f"npm is not installed: {purpose}. {NPM_INSTALL_HINT}")
