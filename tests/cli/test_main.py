@@ -1,8 +1,9 @@
 """``mockserver`` invoked in-process (`mockserver.cli.main`): help, usage errors, ``serve``'s
 refusals before it binds anything, ``lint``, and a ``--workers`` process building its app.
 
-``serve`` itself blocks, so it is run for real only by the slow tier (`tests/test_cli.py`);
-everything it does before handing the app to uvicorn is checked here.
+``serve`` itself blocks, so it is run for real only by the slow tier
+(`tests/cli/test_serve_process.py`); everything it does before handing the app to uvicorn is
+checked here.
 """
 
 from __future__ import annotations

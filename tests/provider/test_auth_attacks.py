@@ -1,6 +1,6 @@
 """Authentication attacks against a real provider (SQLite and PostgreSQL), each one a test.
 
-The same attacks as the mock's (`tests/test_auth_attacks.py`): forged JWTs, refresh-token
+The same attacks as the mock's (`tests/auth/test_attacks.py`): forged JWTs, refresh-token
 reuse, brute force per account and per client, user enumeration, mass assignment of
 server-owned fields and another user's ids, the last two derived from the spec.
 """
@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.auth.test_attacks import ATTACKS, DOC, SERVER_OWNED, _undeclared
 from tests.hostile import forged_tokens, provision, spec_operations
 from tests.provider.conftest import JWT_SECRET, PASSWORD, Api, Provider, unique_email
-from tests.test_auth_attacks import ATTACKS, DOC, SERVER_OWNED, _undeclared
 
 pytestmark = pytest.mark.slow
 

@@ -43,7 +43,7 @@ from tests.hostile import (
 )
 from tests.ports import free_port
 from tests.provider.conftest import JWT_SECRET, PASSWORD, Backend, unique_email
-from tests.test_hostile_input import raw_requests
+from tests.server.test_hostile_input import raw_requests
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from mockserver.cli.main import main
 from tests.conftest import SPEC
 from tests.ports import free_port
 
-LINT_SPECS = Path(__file__).parent / "specs" / "lint"
+LINT_SPECS = Path(__file__).parent.parent / "specs" / "lint"
 
 
 class ServeProcess:
