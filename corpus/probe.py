@@ -30,6 +30,7 @@ from mockserver.compile.operations import declared_response
 from mockserver.errors import MockServerError
 from mockserver.server.compiler import CompiledOperation
 from mockserver.server.engine import Engine
+from mockserver.spec.pointer import ref_from_pointer
 
 __all__ = ["SpecReport", "probe"]
 
@@ -70,7 +71,8 @@ class _Bodies:
     def _ecma_problem(self, pointer: str, body: Any) -> str | None:
         if self._ecma is None:
             self._ecma = jsonschema_rs.Registry([(_URI, dict(self.document))])
-        validator = jsonschema_rs.validator_for({"$ref": f"{_URI}#{pointer}"}, registry=self._ecma)
+        target = {"$ref": _URI + ref_from_pointer(pointer)}
+        validator = jsonschema_rs.validator_for(target, registry=self._ecma)
         error = next(iter(validator.iter_errors(body)), None)
         return None if error is None else f"body: {error.message[:200]}"
 

@@ -92,7 +92,7 @@ def build_request(
         if not param.required and param.location != "path":
             continue
         value = _value(engine, param.schema, f"{op.pointer}/{param.name}")
-        if param.media_type is not None:
+        if param.media_type is not None and "json" in param.media_type:
             value = json.dumps(value)
         elif _nested(value):
             # Styles serialize one level: nested objects and arrays have no defined form.

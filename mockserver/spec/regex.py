@@ -52,7 +52,8 @@ _SCRIPT_WORDS = {
 _ESCAPE = re.compile(
     r"\\[^pPu]|\\([pP])\{([^{}]*)\}|\(\?<(?=[A-Za-z_])|\\u\{([0-9A-Fa-f]{1,6})\}|\$"
 )
-_MARKERS = ("\\p", "\\P", "(?<", "\\u{", "$")
+_SET_OPERATIONS = ("||", "&&", "~~", "--")
+_MARKERS = ("\\p", "\\P", "(?<", "\\u{", "$", "[", *_SET_OPERATIONS)
 _IN_CLASS = re.compile(r"\\.|\[|\]")
 
 
@@ -87,7 +88,7 @@ def _translate(pattern: str) -> str:
     out: list[str] = []
     last = 0
     for found in _ESCAPE.finditer(pattern):
-        out.append(pattern[last : found.start()])
+        out.append(_literal_gap(pattern, last, found.start()))
         last = found.end()
         text = found.group(0)
         if text == "$":
@@ -110,7 +111,30 @@ def _translate(pattern: str) -> str:
                 out.append(ranges)
             else:
                 out.append(f"[{'^' if negate else ''}{ranges}]")
-    out.append(pattern[last:])
+    out.append(_literal_gap(pattern, last, len(pattern)))
+    return "".join(out)
+
+
+def _literal_gap(pattern: str, start: int, end: int) -> str:
+    """``pattern[start:end]`` (it holds no escape) with what Python reads as a set operation
+    inside a class escaped: in ECMA's Unicode mode ``[a||b]`` is a class holding ``|``."""
+    gap = pattern[start:end]
+    if "[" not in gap and not any(pair in gap for pair in _SET_OPERATIONS):
+        return gap
+    out: list[str] = []
+    inside = _inside_class(pattern, start)
+    for index, char in enumerate(gap):
+        doubled = char in "|&~-" and (
+            gap[index - 1 : index] == char or gap[index + 1 : index + 2] == char
+        )
+        if inside and (char == "[" or doubled):
+            out.append("\\" + char)
+            continue
+        if char == "[":
+            inside = True
+        elif char == "]":
+            inside = False
+        out.append(char)
     return "".join(out)
 
 

@@ -107,3 +107,14 @@ def test_python_and_ecma_agree_on_any_text(pattern: str, text: str) -> None:
     assert translated is not None
     ecma = jsonschema_rs.validator_for({"pattern": pattern}).is_valid(text)
     assert ecma == (re.search(translated, text) is not None)
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"[\p{L}||\p{M}]+", r"[a||b]+", r"[a&&b]+", r"[[a]+", r"[~~]+"]
+)
+def test_set_operation_lookalikes_in_a_class_read_as_ecma_reads_them(pattern: str) -> None:
+    translated = python_pattern(pattern)  # warnings are errors: no FutureWarning either
+    assert translated is not None
+    for text in ("ab", "|", "&", "[", "~", "a|b"):
+        ecma = jsonschema_rs.validator_for({"pattern": f"^(?:{pattern})$"}).is_valid(text)
+        assert ecma == bool(re.fullmatch(translated, text)), (pattern, text)
