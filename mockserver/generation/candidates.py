@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import jsonschema_rs
 
-from mockserver.errors import PointerError
+from mockserver.errors import MockServerError, PointerError
 from mockserver.generation.all_of import RESIDUAL
 from mockserver.generation.messages import generation_error
 from mockserver.generation.schema_view import Memo, SchemaIndex
@@ -116,7 +116,11 @@ class CandidateChecks:
                 node = resolve(doc, target)
             except PointerError:
                 continue  # a dangling $ref: generation reports it where it is used
-            place(skeleton, doc, target, self._transform(node, direction))
+            try:
+                transformed = self._transform(node, direction)
+            except MockServerError:
+                continue  # a broken $ref below it: generation reports it where it is used
+            place(skeleton, doc, target, transformed)
         return skeleton
 
     def _registry(self, direction: str) -> jsonschema_rs.Registry:

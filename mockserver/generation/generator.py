@@ -26,8 +26,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
+from mockserver.errors import MockServerError
 from mockserver.generation import realistic
 from mockserver.generation.candidates import CandidateChecks
+from mockserver.generation.closest import closest
 from mockserver.generation.flatten import DerivedSchemas
 from mockserver.generation.messages import E_FALSE, E_INVALID, FIX_EXAMPLE, generation_error
 from mockserver.generation.recursion import RecursionCosts
@@ -121,6 +123,24 @@ class DataGenerator:
             run.stack.append(ptr[1:])  # a component generated directly counts as one level
         if schema is True:
             return run.value(schema, ptr, "")
+        if notes is not None:
+            try:
+                return self._checked(run, schema, ptr, direction, key, notes)
+            except MockServerError:  # a schema no validator reads (a $ref through a $ref)
+                notes.append(ptr)
+                run.notes = None
+                return closest(schema) if isinstance(schema, Mapping) else None
+        return self._checked(run, schema, ptr, direction, key, notes)
+
+    def _checked(
+        self,
+        run: ValueBuilder,
+        schema: Mapping[str, Any],
+        ptr: str,
+        direction: Direction,
+        key: str,
+        notes: list[str] | None,
+    ) -> Any:
         self._costs.include_refs(schema)
         check = self._checks.validator(schema, direction)
         for _ in range(_TOP_ATTEMPTS):

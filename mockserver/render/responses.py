@@ -21,6 +21,7 @@ from mockserver.compile.operations import (
     declared_response,
     follow,
 )
+from mockserver.errors import SpecError
 from mockserver.render.hooks import Generate, Validate
 from mockserver.render.prefer import Preferences
 from mockserver.render.problems import Problem
@@ -253,7 +254,10 @@ class Responder:
     def _schema_example(self, media: MediaType) -> Any:
         if media.schema is None or isinstance(media.schema, bool):
             return _MISSING
-        schema, _ = follow(self._document, media.schema, media.pointer)
+        try:
+            schema, _ = follow(self._document, media.schema, media.pointer)
+        except SpecError:  # a dangling $ref: generation answers its best and says so
+            return _MISSING
         if isinstance(schema, Mapping):
             if isinstance(schema.get("examples"), list) and schema["examples"]:
                 return schema["examples"][0]

@@ -45,6 +45,11 @@ VARY_ORIGIN = "mockserver.vary_origin"
 
 logger = logging.getLogger("mockserver")
 _UNSATISFIED = "no value satisfies the schema at %s; answering the closest value (see lint)"
+_UNCHECKED = "answers for the schema at %s are not checked: %s"
+
+
+def _anything(value: object) -> bool:
+    return True
 
 
 class _BodyTooLarge(MockServerError):
@@ -124,6 +129,8 @@ class Engine:
         self._fixtures: Mapping[str, Any] | None = None
         # Schemas generation could not satisfy (each logged once).
         self.unsatisfied: set[str] = set()
+        # Schemas no validator could be compiled for (their answers unchecked, each logged once).
+        self.unchecked: set[str] = set()
         # Compiling allocates like loading does: no collector passes meanwhile (`paused_gc`).
         with paused_gc():
             request_doc, response_doc = views(spec.document)
@@ -149,7 +156,15 @@ class Engine:
                 return value
 
             def validate(schema: Mapping[str, Any] | bool, pointer: str) -> Any:
-                return responses.compile(schema, pointer=pointer).is_valid
+                # A schema no validator reads (a $ref through a $ref, say) leaves its answers
+                # unchecked, logged once, rather than failing every request that uses it.
+                try:
+                    return responses.compile(schema, pointer=pointer).is_valid
+                except SpecError as exc:
+                    if pointer not in self.unchecked:
+                        self.unchecked.add(pointer)
+                        logger.warning(_UNCHECKED, pointer, str(exc).splitlines()[0])
+                    return _anything
 
             self.problems = ProblemRenderer(response_doc, validate, generate)
 

@@ -204,6 +204,10 @@ class Bundler:
         try:
             jp.resolve(content, pointer)
         except jp.PointerError as error:
+            meant = jp.canonical(content, pointer)
+            if meant is not None:
+                self._through_refs(ref, meant, where, at)
+                return self._resolve(f"{url}#{jp.ref_from_pointer(meant)[1:]}", file, at)
             raise SpecReferenceError(
                 f"$ref {ref!r} points at nothing: in {self._display(target)}, {error}",
                 source=where,
@@ -214,6 +218,19 @@ class Bundler:
             return jp.ref_from_pointer(pointer)
         self.queue.append((target, tuple(jp.split(pointer))))
         return jp.ref_from_pointer(f"/{BUNDLE_KEY}/{jp.escape(self._key(target))}{pointer}")
+
+    def _through_refs(self, ref: str, meant: str, where: str, at: str) -> None:
+        """Note a ``$ref`` whose pointer passes through another ``$ref`` (read as ``meant``)."""
+        if self.errors is not None:
+            self.errors.append(
+                SpecReferenceError(
+                    f"$ref {ref!r} passes through another $ref: read as {meant!r}",
+                    source=where,
+                    pointer=at,
+                    hint=f"point at {jp.ref_from_pointer(meant)!r} directly",
+                    severity="warning",
+                )
+            )
 
     def _target_file(self, ref: str, url: str, file: Path | None, at: str) -> Path | None:
         """Load the file ``url`` names (None for the root document or a known ``$id``)."""

@@ -13,6 +13,7 @@ from mockserver.errors import PointerError
 
 __all__ = [
     "PointerError",
+    "canonical",
     "escape",
     "follow",
     "join",
@@ -93,6 +94,38 @@ def resolve(document: Any, pointer: str | Sequence[str]) -> Any:
             found=found,
         )
     return node
+
+
+def canonical(document: Any, pointer: str) -> str | None:
+    """The pointer that names what ``pointer`` means when it passes through local ``$ref``s.
+
+    ``/components/schemas/Alias/properties/name``, where ``Alias`` is ``{"$ref": "#/.../Item"}``,
+    names nothing as JSON Pointer reads it, yet its author meant
+    ``/components/schemas/Item/properties/name`` (and resolvers that dereference first, such
+    as Prism's, read it so). None when it names nothing even so.
+    """
+    tokens = split(pointer)
+    here: list[str] = []
+    node = document
+    for _ in range(len(tokens) + 64):  # bounded: a $ref cycle ends the search
+        if not tokens:
+            return join(here)
+        token = tokens[0]
+        if isinstance(node, Mapping) and token in node:
+            node, here, tokens = node[token], [*here, token], tokens[1:]
+        elif isinstance(node, list) and _is_index(token) and int(token) < len(node):
+            node, here, tokens = node[int(token)], [*here, token], tokens[1:]
+        elif isinstance(node, Mapping) and isinstance(ref := node.get("$ref"), str):
+            if not ref.startswith("#"):
+                return None
+            here = split(pointer_from_ref(ref))
+            try:
+                node = resolve(document, here)
+            except PointerError:
+                return None
+        else:
+            return None
+    return None
 
 
 def follow(document: Any, node: Any, pointer: str = "") -> tuple[str, Any]:

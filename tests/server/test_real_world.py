@@ -146,3 +146,52 @@ def test_two_parameters_in_one_segment_are_split_by_the_listed_values() -> None:
     assert request(app, "GET", "/blog/my.long.page.json").status_code == 200
     assert request(app, "GET", "/blog/news.xml").status_code == 200
     assert request(app, "GET", "/blog/news.txt").status_code == 404
+
+
+def test_a_ref_whose_pointer_passes_through_another_ref_answers_200_in_both_modes() -> None:
+    # dnd5eapi.co: `#/components/schemas/Alias/properties/name` where `Alias` is itself a $ref;
+    # it is read as meant, `#/components/schemas/Item/properties/name`.
+    schemas = {
+        "Alias": {"$ref": "#/components/schemas/Item"},
+        "Item": ITEM,
+        "Named": {
+            "type": "object",
+            "properties": {"name": {"$ref": "#/components/schemas/Alias/properties/name"}},
+        },
+    }
+    paths = {
+        "/named/{id}": {
+            "parameters": ITEM_PATH["parameters"],
+            "get": {"responses": ok({"$ref": "#/components/schemas/Named"})},
+        }
+    }
+    answer = request(create_app(document(paths, **schemas), stateful=False), "GET", "/named/x")
+    assert answer.status_code == 200, answer.text
+    assert isinstance(answer.json()["name"], str)
+    assert request(create_app(document(paths, **schemas)), "GET", "/named/x").status_code == 404
+
+
+def test_a_ref_through_a_ref_is_read_as_meant_and_reported() -> None:
+    from mockserver.spec.loader import load_spec
+
+    schemas = {"Alias": {"$ref": "#/components/schemas/Item"}, "Item": ITEM}
+    paths = {"/n": {"get": {"responses": ok({"$ref": "#/components/schemas/Alias/properties/id"})}}}
+    spec = load_spec(document(paths, **schemas))
+    media = spec.document["paths"]["/n"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert media["schema"] == {"$ref": "#/components/schemas/Item/properties/id"}
+    assert any("passes through another $ref" in str(issue) for issue in spec.issues)
+    assert request(create_app(spec, stateful=False), "GET", "/n").status_code == 200
+
+
+def test_a_response_schema_with_a_dangling_ref_answers_its_best_with_a_warning() -> None:
+    for schema in (
+        {"$ref": "#/components/schemas/Missing"},
+        {"type": "object", "properties": {"a": {"$ref": "#/nowhere"}}},
+    ):
+        for stateful in (True, False):
+            app = create_app(
+                document({"/n": {"get": {"responses": ok(schema)}}}), stateful=stateful
+            )
+            answer = request(app, "GET", "/n")
+            assert answer.status_code == 200, answer.text
+            assert answer.headers["warning"].startswith("199 mockserver")

@@ -80,3 +80,20 @@ def test_pointer_follow_resolves_chains_and_stops_at_cycles() -> None:
     assert jp.follow(document, document["a"], "/a") == ("/c", {"x": 1})
     assert jp.follow(document, document["d"], "/d") == ("/d", {"$ref": "#/d"})
     assert jp.follow(document, {"$ref": "#/missing"}, "/z") == ("/z", {"$ref": "#/missing"})
+
+
+def test_canonical_reads_a_pointer_through_the_refs_it_passes() -> None:
+    document = {
+        "a": {"$ref": "#/b"},
+        "b": {"c": [{"$ref": "#/d"}], "x": 1},
+        "d": {"e": "here"},
+        "loop": {"$ref": "#/loop"},
+        "far": {"$ref": "other.yaml#/b"},
+    }
+    assert jp.canonical(document, "/a/c/0/e") == "/d/e"
+    assert jp.canonical(document, "/b/x") == "/b/x"
+    assert jp.canonical(document, "/a/missing") is None
+    assert jp.canonical(document, "/loop/x") is None  # a cycle ends the search
+    assert jp.canonical(document, "/far/x") is None  # only local references are followed
+    assert jp.canonical({"a": {"$ref": "#/gone"}}, "/a/x") is None
+    assert jp.canonical({"a": 1}, "/a/x") is None
