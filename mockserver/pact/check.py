@@ -59,7 +59,7 @@ class _Spec:
     def __init__(self, path: Path) -> None:
         spec = load_spec(path)
         self.base_path = spec.base_path
-        request_doc, response_doc = views(spec.document)
+        request_doc, response_doc = views(spec.document, spec.schemas)
         self.response_doc = response_doc
         requests, responses = SchemaRegistry(request_doc), SchemaRegistry(response_doc)
         self.router: Router[_Compiled] = Router(spec.base_path)

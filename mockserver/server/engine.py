@@ -133,7 +133,7 @@ class Engine:
         self.unchecked: set[str] = set()
         # Compiling allocates like loading does: no collector passes meanwhile (`paused_gc`).
         with paused_gc():
-            request_doc, response_doc = views(spec.document)
+            request_doc, response_doc = views(spec.document, spec.schemas)
             responses = SchemaRegistry(response_doc)
             self.generator = DataGenerator(response_doc, seed=seed)
 

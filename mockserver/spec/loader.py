@@ -16,7 +16,7 @@ import posixpath
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -40,6 +40,10 @@ class Spec:
     base_path: str
     # What was wrong with the document and tolerated (loaded leniently): each names its place.
     issues: tuple[LintIssue, ...] = ()
+    # Every object schema of the document as loaded, ``(pointer, schema)``: one walk, shared.
+    schemas: tuple[tuple[str, dict[str, Any]], ...] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 def load_spec(
@@ -142,7 +146,8 @@ def _load(
         else:
             tolerated = tuple(issue for issue in found if issue.severity == "warning")
     dropped: list[str] = []
-    normalize(document, dropped=dropped)
+    schemas: list[tuple[str, dict[str, Any]]] = []
+    normalize(document, dropped=dropped, schemas=schemas)
     if problems is not None:
         problems.extend(
             SpecError(
@@ -162,7 +167,7 @@ def _load(
             raise
         problems.append(error)
         base_path = ""
-    return Spec(document, display, version, base_path, tolerated)
+    return Spec(document, display, version, base_path, tolerated, tuple(schemas))
 
 
 def _read_root(source: object) -> tuple[str, Path | None, Any]:

@@ -176,15 +176,26 @@ def iter_schemas(
             yield visit.pointer, visit.node
 
 
-def normalize(document: dict[str, Any], *, dropped: list[str] | None = None) -> dict[str, Any]:
+def normalize(
+    document: dict[str, Any],
+    *,
+    dropped: list[str] | None = None,
+    schemas: list[tuple[str, dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
     """Convert a 3.0 document's schemas to 3.1 in place (3.1 input only gains ``examples``).
 
     A ``pattern`` (or ``patternProperties`` key) that is no ECMA-262 regex is removed, so the
     rest of its schema is still enforced and generated; its pointer is added to ``dropped``.
+    Every object schema of the result is appended to ``schemas`` (what `iter_schemas` would
+    yield now), so later passes need not walk the document again.
     """
     version = document.get("openapi")
     legacy = isinstance(version, str) and version.startswith("3.0")
-    for pointer, schema in list(iter_schemas(document)):
+    # Each schema is upgraded as the walk yields it, before its subschemas are walked: what
+    # an upgrade drops (the siblings of a 3.0 $ref) is not walked, what it adds is.
+    for pointer, schema in iter_schemas(document):
+        if schemas is not None:
+            schemas.append((pointer, schema))
         if legacy:
             _upgrade_schema(schema)
         else:

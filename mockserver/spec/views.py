@@ -9,6 +9,7 @@ with the document except the schemas they change and the containers on the way t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -21,14 +22,21 @@ __all__ = ["request_view", "response_view", "views"]
 _Change = tuple[str, frozenset[str]]
 
 
-def views(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(request view, response view)`` of a normalized document, from one walk."""
+def views(
+    document: dict[str, Any], schemas: Iterable[tuple[str, dict[str, Any]]] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(request view, response view)`` of a normalized document, from one walk.
+
+    ``schemas``: the document's object schemas when known already (`Spec.schemas`), which
+    spares the walk.
+    """
     present = _flags_present(document)
     read_only: list[_Change] = []
     write_only: list[_Change] = []
     if present:
         flags = _Flags(document)
-        for pointer, schema in list(iter_schemas(document)):
+        walked = list(iter_schemas(document)) if schemas is None else schemas
+        for pointer, schema in walked:
             if "readOnly" in present and (found := flags.properties(schema, "readOnly")):
                 read_only.append((pointer, found))
             if "writeOnly" in present and (found := flags.properties(schema, "writeOnly")):
