@@ -8,6 +8,7 @@ when a document does not start or an answer fails, listing each.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import sys
@@ -56,13 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     for failure in report.failures[:5]:
                         print(f"    {failure}", flush=True)
     if args.json is not None:
-        args.json.write_text(json.dumps([r.__dict__ | {} for r in _plain(reports)], indent=1))
+        args.json.write_text(json.dumps([dataclasses.asdict(r) for r in reports], indent=1))
     print(summary(reports))
     return 0 if all(report.passed for report in reports) else 1
-
-
-def _plain(reports: list[SpecReport]) -> list[SpecReport]:
-    return reports
 
 
 def summary(reports: list[SpecReport]) -> str:

@@ -2,7 +2,8 @@
 
 A document is read file by file (`files`), its external ``$ref``s bundled into the root
 (`bundle`), checked against the OpenAPI schemas and rules (`meta_validation`), converted to
-JSON Schema 2020-12 (`normalize`) and handed on as a `Spec` (`loader`); `views` are its request
+JSON Schema 2020-12 (`normalize`, which keeps in `siblings` what references point into among
+the 3.0 ``$ref`` siblings it drops) and handed on as a `Spec` (`loader`); `views` are its request
 and response views (copy on write); `regex` reads ECMA-262 patterns (Unicode property escapes)
 with Python; `lint` reports ahead of time what would stop it from being mocked well; `pointer`
 resolves JSON pointers and local ``$ref``s for every layer above.
@@ -20,5 +21,6 @@ __all__ = [
     "normalize",
     "pointer",
     "regex",
+    "siblings",
     "views",
 ]

@@ -9,12 +9,13 @@ documents that may be invalid.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from mockserver.spec import pointer as jp
 from mockserver.spec.regex import is_ecma_regex
+from mockserver.spec.siblings import keep_referenced
 
 __all__ = [
     "HTTP_METHODS",
@@ -191,13 +192,14 @@ def normalize(
     """
     version = document.get("openapi")
     legacy = isinstance(version, str) and version.startswith("3.0")
-    # Each schema is upgraded as the walk yields it, before its subschemas are walked: what
-    # an upgrade drops (the siblings of a 3.0 $ref) is not walked, what it adds is.
-    for pointer, schema in iter_schemas(document):
+    ignored: dict[str, dict[str, Any]] = {}  # 3.0: the siblings of $refs, by the $ref's pointer
+
+    def upgrade(pointer: str, schema: dict[str, Any]) -> None:
         if schemas is not None:
             schemas.append((pointer, schema))
         if legacy:
-            _upgrade_schema(schema)
+            if siblings := _upgrade_schema(schema):
+                ignored[pointer] = siblings
         else:
             # Draft-4 style boolean bounds are invalid in 3.1 but common; read them as meant.
             _upgrade_bounds(schema)
@@ -216,9 +218,29 @@ def normalize(
         if "example" in schema and "examples" not in schema:
             # Generators read one keyword; 2020-12 calls it `examples`, 3.0 only has `example`.
             schema["examples"] = [schema["example"]]
+
+    # Each schema is upgraded as the walk yields it, before its subschemas are walked: what
+    # an upgrade drops (the siblings of a 3.0 $ref) is not walked, what it adds is.
+    for pointer, schema in iter_schemas(document):
+        upgrade(pointer, schema)
+    if ignored:
+        keep_referenced(document, ignored, lambda node, at: _upgrade_tree(node, at, upgrade))
     if legacy:
         document["openapi"] = "3.1.0"
     return document
+
+
+def _upgrade_tree(
+    schema: dict[str, Any], pointer: str, upgrade: Callable[[str, dict[str, Any]], None]
+) -> None:
+    """Apply ``upgrade`` to ``schema`` and then to each of its subschemas, outside any walk."""
+    stack = [(pointer, schema)]
+    while stack:
+        at, node = stack.pop()
+        upgrade(at, node)
+        stack.extend(
+            (sub_at, sub) for sub_at, sub in _subschemas(node, at) if isinstance(sub, dict)
+        )
 
 
 def local_target(document: dict[str, Any], ref: str) -> tuple[str, Any] | None:
@@ -277,18 +299,23 @@ def _subschemas(schema: dict[str, Any], pointer: str) -> Iterator[tuple[str, Any
                 yield f"{pointer}/{keyword}/{i}", child
 
 
-def _upgrade_schema(schema: dict[str, Any]) -> None:
-    """Rewrite one OpenAPI 3.0 schema (not its subschemas) as JSON Schema 2020-12."""
+def _upgrade_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite one OpenAPI 3.0 schema (not its subschemas) as JSON Schema 2020-12.
+
+    Returns the siblings of a ``$ref`` it dropped (empty when none).
+    """
+    siblings: dict[str, Any] = {}
     if "$ref" in schema:
         # 3.0: a Reference Object "cannot be extended", so assertions beside $ref (a `type`
         # that contradicts the target, say) are ignored; 3.1 applies them, as JSON Schema
         # 2020-12 does. Annotations stay, and so does `nullable`, which only widens what is
         # accepted and is how 3.0 specs commonly say "this reference or null".
-        for key in [k for k in schema if k not in _REF_SIBLINGS_KEPT and not k.startswith("x-")]:
-            del schema[key]
+        ignored = [k for k in schema if k not in _REF_SIBLINGS_KEPT and not k.startswith("x-")]
+        siblings = {key: schema.pop(key) for key in ignored}
     _upgrade_bounds(schema)
     if schema.pop("nullable", None) is True:
         _allow_null(schema)
+    return siblings
 
 
 _REF_SIBLINGS_KEPT = frozenset(

@@ -469,3 +469,36 @@ def test_views_of_a_loaded_3_0_spec_handle_nullable_refs() -> None:
     request_pet = request_view(spec.document)["components"]["schemas"]["Pet"]
     assert request_pet["required"] == ["name"]
     assert "id" in request_pet["properties"]
+
+
+def test_a_ref_into_the_dropped_siblings_of_a_3_0_ref_still_resolves() -> None:
+    # dnd5eapi.co: other schemas point into the (ignored) `allOf` beside a $ref.
+    monster_ref = {
+        "$ref": "#/components/schemas/Base",
+        "type": "object",
+        "allOf": [{"properties": {"speed": {"type": "integer", "nullable": True}}}],
+    }
+    document: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                "Base": {"type": "object"},
+                "Monster": {"properties": {"shape": monster_ref}},
+                "Speed": {"$ref": "#/components/schemas/Monster/properties/shape/allOf/0"},
+            }
+        },
+    }
+    spec = load_spec(document)
+    schemas = spec.document["components"]["schemas"]
+    assert schemas["Monster"]["properties"]["shape"] == {"$ref": "#/components/schemas/Base"}
+    kept = jp.resolve(spec.document, jp.pointer_from_ref(schemas["Speed"]["$ref"]))
+    # moved, and upgraded as the walk would have (nullable -> a null branch)
+    assert kept["properties"]["speed"]["type"] == ["integer", "null"]
+    assert any(pointer.startswith("/x-mockserver-kept/") for pointer, _ in spec.schemas or ())
+    validator = jsonschema_rs.validator_for(
+        {"$ref": "urn:t" + schemas["Speed"]["$ref"]},
+        registry=jsonschema_rs.Registry([("urn:t", spec.document)]),
+    )
+    assert validator.is_valid({"speed": None}) and not validator.is_valid({"speed": "x"})
