@@ -100,9 +100,28 @@ def _segment_pattern(
 
 
 def _specificity(entry: tuple[re.Pattern[str], int, object]) -> tuple[int, int]:
-    # More literal characters first: "{id}.json" is tried before "{name}".
-    literal = len(_PARAM.sub("", entry[0].pattern))
-    return (-literal, entry[1])
+    # More literal characters first: "{id}.json" is tried before "{name}", and
+    # "pocs.{format}" before "{id}.{format}".
+    return (-_literal_length(entry[0].pattern), entry[1])
+
+
+def _literal_length(pattern: str) -> int:
+    """How many literal characters a `_segment_pattern` regex holds outside its groups."""
+    depth = count = 0
+    escaped = False
+    for char in pattern.removesuffix(r"\Z"):
+        if escaped:
+            escaped = False
+            count += depth == 0
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        else:
+            count += depth == 0
+    return count
 
 
 class Router(Generic[T]):

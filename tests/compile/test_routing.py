@@ -114,3 +114,17 @@ def test_router_refuses_the_same_method_on_two_templates_of_one_shape() -> None:
     match = router.match("/items/7")
     assert match is not None
     assert (match.methods["GET"], match.params) == ("first", {"id": "7"})
+
+
+def test_a_segment_with_more_literal_text_wins_whatever_its_parameter_count() -> None:
+    # nrel.gov: GET /v1/pocs.json was routed to /v1/{id}.{output_format} and refused.
+    router: Router[str] = Router()
+    router.add("/v1/{id}.{output_format}", "GET", "one")
+    router.add("/v1/pocs.{output_format}", "GET", "pocs")
+    pocs = router.match("/v1/pocs.json")
+    assert pocs is not None
+    assert pocs.methods["GET"] == "pocs"
+    assert pocs.params == {"output_format": "json"}
+    one = router.match("/v1/12.xml")
+    assert one is not None
+    assert one.params == {"id": "12", "output_format": "xml"}
