@@ -25,7 +25,7 @@ from mockserver.errors import SpecError
 from mockserver.spec.bundle import BUNDLE_KEY, Bundler
 from mockserver.spec.files import read_spec_file
 from mockserver.spec.meta_validation import LintIssue, validation_problems
-from mockserver.spec.normalize import normalize
+from mockserver.spec.normalize import Reread, normalize
 
 __all__ = ["BUNDLE_KEY", "Spec", "diagnose_spec", "load_spec", "paused_gc"]
 
@@ -145,20 +145,14 @@ def _load(
             raise bundler.error(errors[0], more=len(errors) - 1)
         else:
             tolerated = tuple(issue for issue in found if issue.severity == "warning")
-    dropped: list[str] = []
+    dropped: list[Reread] = []
     schemas: list[tuple[str, dict[str, Any]]] = []
     normalize(document, dropped=dropped, schemas=schemas)
     if problems is not None:
         problems.extend(
-            SpecError(
-                "this pattern is not an ECMA-262 regular expression: it is not enforced and "
-                "not used for generation",
-                source=display,
-                pointer=pointer,
-                hint="write the pattern as JSON Schema reads it (ECMA-262, Unicode mode)",
-            )
-            for pointer in dropped
-            if not any(pointer in str(p) for p in problems)
+            SpecError(reread.message, source=display, pointer=reread.pointer, hint=reread.hint)
+            for reread in dropped
+            if not any(reread.pointer in str(p) for p in problems)
         )
     try:
         base_path = _base_path(document, display)

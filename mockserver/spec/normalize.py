@@ -177,16 +177,38 @@ def iter_schemas(
             yield visit.pointer, visit.node
 
 
+class Reread(NamedTuple):
+    """A place of the document normalizing did not keep as written, and why."""
+
+    pointer: str
+    message: str
+    hint: str
+
+
+_NOT_ECMA = (
+    "this pattern is not an ECMA-262 regular expression: it is not enforced and not used for "
+    "generation",
+    "write the pattern as JSON Schema reads it (ECMA-262, Unicode mode)",
+)
+_CLOSED_ALL_OF = (
+    "additionalProperties: false beside allOf allows none of the members' properties; read "
+    "as unevaluatedProperties: false",
+    "write unevaluatedProperties: false, which sees the properties of the allOf members",
+)
+
+
 def normalize(
     document: dict[str, Any],
     *,
-    dropped: list[str] | None = None,
+    dropped: list[Reread] | None = None,
     schemas: list[tuple[str, dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Convert a 3.0 document's schemas to 3.1 in place (3.1 input only gains ``examples``).
 
     A ``pattern`` (or ``patternProperties`` key) that is no ECMA-262 regex is removed, so the
-    rest of its schema is still enforced and generated; its pointer is added to ``dropped``.
+    rest of its schema is still enforced and generated. ``additionalProperties: false`` beside
+    an ``allOf`` (which would allow none of the members' properties) is read as meant,
+    ``unevaluatedProperties: false``. Each such change is added to ``dropped``.
     Every object schema of the result is appended to ``schemas`` (what `iter_schemas` would
     yield now), so later passes need not walk the document again.
     """
@@ -208,13 +230,19 @@ def normalize(
             if not is_ecma_regex(schema["pattern"]):
                 del schema["pattern"]
                 if dropped is not None:
-                    dropped.append(f"{pointer}/pattern")
+                    dropped.append(Reread(f"{pointer}/pattern", *_NOT_ECMA))
         properties = schema.get("patternProperties")
         for key in list(properties) if isinstance(properties, dict) else ():
             if not is_ecma_regex(literal_braces(key)):
                 del schema["patternProperties"][key]
                 if dropped is not None:
-                    dropped.append(f"{pointer}/patternProperties/{jp.escape(key)}")
+                    at = f"{pointer}/patternProperties/{jp.escape(key)}"
+                    dropped.append(Reread(at, *_NOT_ECMA))
+        if schema.get("additionalProperties") is False and isinstance(schema.get("allOf"), list):
+            del schema["additionalProperties"]
+            schema.setdefault("unevaluatedProperties", False)
+            if dropped is not None:
+                dropped.append(Reread(f"{pointer}/additionalProperties", *_CLOSED_ALL_OF))
         if "example" in schema and "examples" not in schema:
             # Generators read one keyword; 2020-12 calls it `examples`, 3.0 only has `example`.
             schema["examples"] = [schema["example"]]

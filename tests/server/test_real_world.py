@@ -156,6 +156,7 @@ def test_a_ref_whose_pointer_passes_through_another_ref_answers_200_in_both_mode
         "Item": ITEM,
         "Named": {
             "type": "object",
+            "required": ["name"],
             "properties": {"name": {"$ref": "#/components/schemas/Alias/properties/name"}},
         },
     }

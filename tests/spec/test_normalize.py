@@ -503,3 +503,38 @@ def test_a_ref_into_the_dropped_siblings_of_a_3_0_ref_still_resolves() -> None:
     )
     assert validator.is_valid({"speed": None})
     assert not validator.is_valid({"speed": "x"})
+
+
+def test_additional_properties_false_beside_all_of_is_read_as_unevaluated_and_reported() -> None:
+    # codat.io: {"additionalProperties": false, "allOf": [{"properties": ...}, {"$ref": ...}]}
+    # would allow only {}, and no list the API answers.
+    listing = {
+        "additionalProperties": False,
+        "allOf": [
+            {"properties": {"results": {"type": "array"}}},
+            {"$ref": "#/components/schemas/Paging"},
+        ],
+    }
+    document: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {},
+        "components": {
+            "schemas": {
+                "List": listing,
+                "Paging": {"properties": {"pageSize": {"type": "integer"}}},
+            }
+        },
+    }
+    spec = load_spec(document)
+    read = spec.document["components"]["schemas"]["List"]
+    assert "additionalProperties" not in read
+    assert read["unevaluatedProperties"] is False
+    validator = jsonschema_rs.validator_for(
+        {"$ref": "urn:t#/components/schemas/List"},
+        registry=jsonschema_rs.Registry([("urn:t", spec.document)]),
+    )
+    assert validator.is_valid({"results": [], "pageSize": 2})
+    assert not validator.is_valid({"results": [], "other": 1})
+    reported = [str(issue) for issue in spec.issues]
+    assert any("/components/schemas/List/additionalProperties" in text for text in reported)
