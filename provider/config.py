@@ -9,8 +9,10 @@ what would be accepted.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -95,6 +97,28 @@ class WebhookPolicy:
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed try number ``attempt`` (1-based)."""
         return float(self.backoff * 2 ** (attempt - 1))
+
+    @classmethod
+    def parse(cls, texts: Mapping[str, str | None]) -> WebhookPolicy:
+        """A policy from text (options, environment): ``attempts``, ``backoff``, ``timeout``,
+        ``poll``, ``grace`` and ``hosts`` (comma-separated); absent or None keeps the default.
+        """
+        values: dict[str, Any] = {}
+        for name, text in texts.items():
+            if text is None:
+                continue
+            if name == "hosts":
+                values[name] = HostPolicy(text.split(","))
+                continue
+            kind = int if name == "attempts" else float
+            try:
+                values[name] = kind(text)
+            except ValueError:
+                noun = "an integer" if kind is int else "a number of seconds"
+                raise ConfigError(
+                    f"expected webhook {name} to be {noun}, got {name}={text!r}"
+                ) from None
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)

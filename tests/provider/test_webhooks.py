@@ -135,11 +135,12 @@ class Shop:
 
 @pytest.fixture
 def make_shop(make_provider: Callable[..., Provider]) -> Iterator[Callable[..., Shop]]:
-    """Factory: ``make_shop(policy=FAST)``: a provider with ``--test-states`` and a user."""
+    """Factory: ``make_shop(policy=FAST, database_url=None)``: a provider with ``--test-states``
+    (on a fresh database unless given one) and a user."""
     shops: list[Shop] = []
 
-    def start(policy: WebhookPolicy = FAST) -> Shop:
-        shop = Shop(make_provider(test_states=True, webhooks=policy))
+    def start(policy: WebhookPolicy = FAST, *, database_url: str | None = None) -> Shop:
+        shop = Shop(make_provider(database_url=database_url, test_states=True, webhooks=policy))
         shops.append(shop)
         return shop
 
@@ -357,3 +358,20 @@ def test_the_delivery_journal_is_served_only_with_test_states(
     assert response.status_code == 400
     fields = [e["field"] for e in response.json()["errors"]]
     assert fields == ["query.endpointId", "query.status", "query.limit"]
+
+
+def test_a_pending_delivery_survives_a_restart_and_is_delivered_by_the_next_process(
+    make_shop: Callable[..., Shop], make_receiver: Callable[..., Receiver]
+) -> None:
+    waiting = WebhookPolicy(attempts=3, backoff=0.6, timeout=2.0, poll=0.2, grace=0.2)
+    first, receiver = make_shop(waiting), make_receiver([503, 204])
+    first.endpoint(receiver.url, ["payment.succeeded"])
+    first.paid_order()
+    receiver.wait_for(1)
+    first.provider.stop()  # the retry is due 0.6 s later: it stays pending in the database
+    second = make_shop(database_url=first.provider.database_url)
+    [entry] = second.settled(1)
+    assert (entry["status"], entry["attempts"]) == ("delivered", 2)
+    assert [t["status"] for t in entry["tries"]] == [503, 204]
+    one, two = receiver.wait_for(2)
+    assert one.body == two.body
