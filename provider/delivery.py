@@ -49,6 +49,7 @@ CONCURRENCY = 16  # tries in flight per process
 # takes the delivery up once the lease ends.
 LEASE_MARGIN = 30.0
 MIN_SLEEP = 0.01  # never spin, even when a due row is locked by another worker
+CLAIM_TIMEOUT = 6.0  # what a claim under way at shutdown may still take (connect_timeout 5 s)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -69,6 +70,7 @@ class Dispatcher:
         self._lease = policy.timeout + LEASE_MARGIN
         self._wake = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
+        self._stopping = False
         self._sending: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
 
@@ -84,6 +86,11 @@ class Dispatcher:
     async def aclose(self) -> None:
         """Stop claiming; give tries under way ``grace`` seconds, then cut them."""
         if self._loop is not None:
+            # Let the loop leave between two claims: cancelling it mid-claim would leave that
+            # transaction running on its thread while the engine is disposed.
+            self._stopping = True
+            self._wake.set()
+            await asyncio.wait({self._loop}, timeout=self.policy.grace + CLAIM_TIMEOUT)
             self._loop.cancel()
             await asyncio.gather(self._loop, return_exceptions=True)
             self._loop = None
@@ -102,7 +109,7 @@ class Dispatcher:
             self._client = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             delay = self.policy.poll
             free = CONCURRENCY - len(self._sending)

@@ -375,3 +375,24 @@ def test_a_pending_delivery_survives_a_restart_and_is_delivered_by_the_next_proc
     assert [t["status"] for t in entry["tries"]] == [503, 204]
     one, two = receiver.wait_for(2)
     assert one.body == two.body
+
+
+def test_shutdown_waits_only_the_grace_for_a_silent_receiver_and_keeps_the_delivery(
+    make_shop: Callable[..., Shop],
+) -> None:
+    patient = WebhookPolicy(attempts=2, backoff=0.05, timeout=30.0, poll=0.2, grace=0.3)
+    shop, hole = make_shop(patient), Blackhole()
+    try:
+        shop.endpoint(hole.url, ["payment.succeeded"])
+        shop.paid_order()
+        time.sleep(0.3)  # the try is waiting for an answer that never comes
+        started = time.monotonic()
+        shop.provider.stop()
+        stopped = time.monotonic() - started
+        assert stopped < 3, f"shutdown took {stopped:.2f} s; the receiver gets 30 s"
+    finally:
+        hole.close()
+    later = make_shop(database_url=shop.provider.database_url)
+    [entry] = later.journal()
+    assert (entry["status"], entry["attempts"]) == ("pending", 0)  # taken up when its lease ends
+    assert entry["nextAttemptAt"] is not None
