@@ -7,7 +7,7 @@ code with ``mockserver``: only the OpenAPI document, whose request rules it enfo
 from __future__ import annotations
 
 from provider.app import VERSION, create_app
-from provider.config import CHEAP_PASSWORD_COST, PasswordCost
+from provider.config import CHEAP_PASSWORD_COST, PasswordCost, WebhookPolicy
 from provider.errors import ConfigError, DatabaseUnavailable, ProviderError, SpecError
 from provider.states import StateContext, StateRegistry, builtin_states
 
@@ -20,6 +20,7 @@ __all__ = [
     "SpecError",
     "StateContext",
     "StateRegistry",
+    "WebhookPolicy",
     "builtin_states",
     "create_app",
 ]

@@ -16,7 +16,7 @@ import uvicorn
 
 from httpguard import GuardError, add_limit_options, limits_from_args, uvicorn_options
 from provider.app import DEFAULT_LIMITS, create_app
-from provider.config import default_database_url, normalize_database_url
+from provider.config import WebhookPolicy, default_database_url, normalize_database_url
 from provider.errors import ProviderError
 from provider.problems import REFUSALS
 
@@ -25,7 +25,16 @@ __all__ = ["main", "parser"]
 EPILOG = """environment:
   DATABASE_URL         database URL when --database-url is not given
   PROVIDER_JWT_SECRET  HS256 signing key (at least 32 bytes); random per process by default
+  PROVIDER_WEBHOOK_ATTEMPTS, _BACKOFF, _TIMEOUT, _HOSTS
+                       the --webhook-* options' values when they are not given
 """
+# (option name, what it is) of the webhook delivery settings (`provider.config.WebhookPolicy`).
+WEBHOOK_OPTIONS = (
+    ("attempts", "tries per delivery (default: 5)"),
+    ("backoff", "seconds before the first retry, doubling after each (default: 1)"),
+    ("timeout", "seconds a receiver gets to answer a try (default: 10)"),
+    ("hosts", "where deliveries may go: private, *, IP networks, names with * (default: private)"),
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -55,6 +64,9 @@ def parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="uvicorn log level (default: %(default)s)",
     )
+    webhooks = cli.add_argument_group("webhooks", "delivery of the spec's webhooks (see README)")
+    for name, help_ in WEBHOOK_OPTIONS:
+        webhooks.add_argument(f"--webhook-{name}", default=None, help=help_)
     add_limit_options(cli, defaults=DEFAULT_LIMITS)
     return cli
 
@@ -71,7 +83,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         limits = limits_from_args(args)
         options = uvicorn_options(limits, refusals=REFUSALS)
+        webhooks = WebhookPolicy.parse(
+            {
+                name: getattr(args, f"webhook_{name}")
+                or os.environ.get(f"PROVIDER_WEBHOOK_{name.upper()}")
+                for name, _ in WEBHOOK_OPTIONS
+            }
+        )
         app = create_app(
+            webhooks=webhooks,
             limits=limits,
             database_url=database_url,
             test_states=args.test_states,

@@ -24,10 +24,27 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from httpguard import Limits, RequestLimits
-from provider import orders, payments, projects, sessions, subscriptions, tasks, users, webhooks
+from provider import (
+    orders,
+    outbox,
+    payments,
+    projects,
+    sessions,
+    subscriptions,
+    tasks,
+    users,
+    webhooks,
+)
 from provider.auth import LoginThrottle, Passwords, Tokens
-from provider.config import DEFAULT_PASSWORD_COST, DEFAULT_SPEC, PasswordCost, Settings
+from provider.config import (
+    DEFAULT_PASSWORD_COST,
+    DEFAULT_SPEC,
+    PasswordCost,
+    Settings,
+    WebhookPolicy,
+)
 from provider.db import Database
+from provider.delivery import Dispatcher
 from provider.endpoint import (
     API_PREFIX,
     Call,
@@ -116,6 +133,7 @@ def create_app(
     limits: Limits | None = None,
     spec_path: Path = DEFAULT_SPEC,
     states: StateRegistry | None = None,
+    webhooks: WebhookPolicy | None = None,
 ) -> Starlette:
     """Build the provider application.
 
@@ -137,6 +155,9 @@ def create_app(
             refusals=provider.problems.REFUSALS)`` to uvicorn (``python -m provider`` does).
         spec_path: the OpenAPI document whose request rules are enforced.
         states: the provider states served with ``test_states`` (``builtin_states()`` if None).
+        webhooks: attempts, backoff, timeout, poll, grace and allowed hosts of webhook
+            deliveries (`WebhookPolicy()`, the spec's 5 tries from 1 s, when None). With
+            ``test_states``, ``GET /_test/webhook-deliveries`` lists the delivery journal.
 
     Raises ``ConfigError`` for an unusable setting and ``SpecError`` when the document does
     not describe the routes.
@@ -151,14 +172,17 @@ def create_app(
         login_attempts=login_attempts,
         login_window=login_window,
         spec_path=spec_path,
+        webhooks=webhooks,
     )
     spec = Spec(settings.spec_path)
     routes = _routes(spec)
     if test_states:
         routes.append(Route(STATES_PATH, provider_states, methods=["POST"]))
+        routes.append(Route(outbox.DELIVERIES_PATH, outbox.list_deliveries, methods=["GET"]))
+    db = Database(settings.database_url)
     services = Services(
         settings=settings,
-        db=Database(settings.database_url),
+        db=db,
         spec=spec,
         passwords=Passwords(settings.password_cost),
         tokens=Tokens(
@@ -171,6 +195,7 @@ def create_app(
             window=settings.login_window,
             client_attempts=login_client_attempts,
         ),
+        webhooks=Dispatcher(db, settings.webhooks, outbox.catalog(spec.document)),
     )
 
     @contextlib.asynccontextmanager
@@ -179,8 +204,12 @@ def create_app(
             await run_in_threadpool(services.db.create_schema)
         except DatabaseUnavailable as error:
             log.warning("database unavailable at start-up (%s); will retry on each request", error)
-        yield
-        services.db.dispose()
+        services.webhooks.start()
+        try:
+            yield
+        finally:
+            await services.webhooks.aclose()
+            services.db.dispose()
 
     app = Starlette(
         routes=routes,

@@ -9,12 +9,15 @@ what would be accepted.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from provider.egress import HostPolicy
 from provider.errors import ConfigError
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "DEFAULT_SPEC",
     "PasswordCost",
     "Settings",
+    "WebhookPolicy",
     "default_database_url",
     "normalize_database_url",
 ]
@@ -59,6 +63,65 @@ CHEAP_PASSWORD_COST = PasswordCost(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookPolicy:
+    """How webhook deliveries are made; the defaults are what the spec's webhooks promise.
+
+    ``attempts`` tries per delivery, waiting ``backoff`` seconds after the first failure and
+    doubling (1 s, 2 s, 4 s, 8 s); each try gets ``timeout`` seconds for its answer. ``poll``
+    bounds how long a delivery queued by another process (several workers on one PostgreSQL)
+    waits to be noticed; ``grace`` is what deliveries under way get at shutdown. ``hosts``
+    says where deliveries may go (`provider.egress`).
+    """
+
+    attempts: int = 5
+    backoff: float = 1.0
+    timeout: float = 10.0
+    poll: float = 5.0
+    grace: float = 5.0
+    hosts: HostPolicy = field(default_factory=HostPolicy)
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.attempts, bool)
+            or not isinstance(self.attempts, int)
+            or self.attempts < 1
+        ):
+            raise ConfigError(f"expected webhook attempts >= 1, got attempts={self.attempts!r}")
+        for name, value in (("backoff", self.backoff), ("grace", self.grace)):
+            if not isinstance(value, int | float) or not value >= 0:
+                raise ConfigError(f"expected webhook {name} >= 0 s, got {name}={value!r}")
+        for name, value in (("timeout", self.timeout), ("poll", self.poll)):
+            if not isinstance(value, int | float) or not value > 0:
+                raise ConfigError(f"expected webhook {name} > 0 s, got {name}={value!r}")
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed try number ``attempt`` (1-based)."""
+        return float(self.backoff * 2 ** (attempt - 1))
+
+    @classmethod
+    def parse(cls, texts: Mapping[str, str | None]) -> WebhookPolicy:
+        """A policy from text (options, environment): ``attempts``, ``backoff``, ``timeout``,
+        ``poll``, ``grace`` and ``hosts`` (comma-separated); absent or None keeps the default.
+        """
+        values: dict[str, Any] = {}
+        for name, text in texts.items():
+            if text is None:
+                continue
+            if name == "hosts":
+                values[name] = HostPolicy(text.split(","))
+                continue
+            kind = int if name == "attempts" else float
+            try:
+                values[name] = kind(text)
+            except ValueError:
+                noun = "an integer" if kind is int else "a number of seconds"
+                raise ConfigError(
+                    f"expected webhook {name} to be {noun}, got {name}={text!r}"
+                ) from None
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """One provider instance's configuration; build it with ``Settings.build``."""
 
@@ -71,6 +134,7 @@ class Settings:
     login_attempts: int
     login_window: int
     spec_path: Path
+    webhooks: WebhookPolicy
 
     @classmethod
     def build(
@@ -85,6 +149,7 @@ class Settings:
         login_attempts: int = 5,
         login_window: int = 15 * 60,
         spec_path: Path = DEFAULT_SPEC,
+        webhooks: WebhookPolicy | None = None,
     ) -> Settings:
         """Validate every value and answer the settings, or raise ``ConfigError``."""
         url = normalize_database_url(database_url)
@@ -119,6 +184,7 @@ class Settings:
             login_attempts=login_attempts,
             login_window=login_window,
             spec_path=spec_path,
+            webhooks=webhooks or WebhookPolicy(),
         )
 
 

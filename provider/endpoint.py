@@ -17,7 +17,7 @@ import math
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import Select, func, select
@@ -30,6 +30,9 @@ from provider.config import Settings
 from provider.db import Database
 from provider.problems import forbidden, not_found
 from provider.validation import Inputs, Spec
+
+if TYPE_CHECKING:  # delivery imports this module (through outbox)
+    from provider.delivery import Dispatcher
 
 __all__ = [
     "API_PREFIX",
@@ -65,6 +68,7 @@ class Services:
     passwords: Passwords
     tokens: Tokens
     throttle: LoginThrottle
+    webhooks: Dispatcher
 
 
 @dataclass(frozen=True, slots=True)

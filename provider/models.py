@@ -50,6 +50,7 @@ __all__ = [
     "Task",
     "User",
     "UtcDateTime",
+    "WebhookDelivery",
     "WebhookEndpoint",
     "utcnow",
 ]
@@ -288,6 +289,37 @@ class WebhookEndpoint(Base):
     # Kept in clear: it is the HMAC key that signs deliveries, so it cannot be hashed.
     secret: Mapped[str] = mapped_column(String(38))
     created_at: Mapped[dt.datetime]
+
+
+class WebhookDelivery(Base):
+    """One event to one endpoint: the outbox row the dispatcher sends, and its journal entry.
+
+    Written in the transaction that makes the event true (a payment and its delivery rows
+    commit together or not at all). ``status`` is ``pending`` until it ends ``delivered`` or
+    ``failed``; ``next_attempt_at`` is when a pending one is next due (also pushed forward while
+    a try is under way, so no other worker takes it); ``tries`` holds each try's answer.
+    """
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = _owner()
+    # No foreign key: the journal outlives a removed endpoint (its pending deliveries fail).
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    # The exact JSON sent on every try (retries repeat the same bytes).
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    tries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    next_attempt_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]
 
 
 class InteractiveSession(Base):

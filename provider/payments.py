@@ -3,7 +3,9 @@
 Paying is one transaction: lock the order row, replay or refuse a reused ``Idempotency-Key``,
 check the order's state, charge, record the payment (``failed`` with its code on a decline),
 mark the order ``paid`` on success, store the answer for the key. A failure anywhere rolls it
-all back. Refunding marks the payment and its order ``refunded`` together.
+all back. Refunding marks the payment and its order ``refunded`` together. Both queue the
+spec's webhook (``payment.succeeded``, ``payment.failed``, ``payment.refunded``) in the same
+transaction (`provider.outbox`), and wake the dispatcher once it committed.
 
 ``charge`` stands in for a payment gateway with the spec's test tokens: ``pm_card_declined``
 and ``pm_card_insufficient_funds`` decline, any other token succeeds.
@@ -11,6 +13,7 @@ and ``pm_card_insufficient_funds`` decline, any other token succeeds.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -18,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from provider import idempotency
+from provider import idempotency, outbox
 from provider.endpoint import (
     API_PREFIX,
     Call,
@@ -77,6 +80,18 @@ def render_payment(payment: Payment) -> dict[str, Any]:
     }
 
 
+def _queue_event(session: Session, payment: Payment, at: dt.datetime) -> None:
+    """Queue ``payment.<status>`` for the owner's subscribed endpoints, in this transaction."""
+    session.flush()  # the payment's id, when it is new
+    outbox.emit(
+        session,
+        user_id=payment.user_id,
+        event_type=f"payment.{payment.status}",
+        data={"payment": render_payment(payment)},
+        at=at,
+    )
+
+
 @endpoint("payOrder")
 async def pay_order(call: Call) -> Response:
     user, order_id, method = call.user, call.path["orderId"], call.body["paymentMethod"]
@@ -114,6 +129,7 @@ async def pay_order(call: Call) -> Response:
             session.flush()
             answer = Answer(201, render_payment(payment), f"{API_PREFIX}/payments/{payment.id}")
         idempotency.remember(session, user, key, print_, answer)
+        _queue_event(session, payment, now)
         return answer
 
     try:
@@ -121,6 +137,7 @@ async def pay_order(call: Call) -> Response:
     except IntegrityError:
         # A concurrent request with the same key committed first: replay it (or 409 on reuse).
         answer = await call.run(work)
+    call.services.webhooks.wake()  # after the commit: the event is in the outbox
     return answer.response()
 
 
@@ -161,6 +178,9 @@ async def refund_payment(call: Call) -> Response:
         order = session.get(Order, payment.order_id, with_for_update=True)
         assert order is not None, "a payment's order is deleted only with the payment"
         order.status, order.updated_at = "refunded", now
+        _queue_event(session, payment, now)
         return render_payment(payment)
 
-    return json_response(await call.run(work))
+    answer = json_response(await call.run(work))
+    call.services.webhooks.wake()
+    return answer

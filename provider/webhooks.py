@@ -1,7 +1,8 @@
 """Webhook endpoints: the caller's list, register, get, remove.
 
 Registering generates the signing secret (``whsec_`` + 32 alphanumerics from ``secrets``) and
-answers it this once; reads never show it. Delivery of events is not implemented here.
+answers it this once; reads never show it. Events are queued for the endpoints by
+`provider.outbox` and sent by `provider.delivery`; removing an endpoint fails its pending ones.
 """
 
 from __future__ import annotations

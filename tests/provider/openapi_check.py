@@ -7,12 +7,15 @@ status is declared, the content type is one declared for it, the body validates 
 declared schema, declared headers (``Location``, ``Retry-After``...) validate, a 201 declaring
 ``Location`` carries it, and no ``writeOnly`` property (such as ``password``) is answered.
 Requests outside the spec must be answered with an RFC 9457 problem (404, or 405 + Allow).
+``check_webhook`` does the same for a webhook request the provider sent: its header parameters
+(the signature) and its body against the spec's top-level ``webhooks``.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,6 +112,56 @@ class OpenApiCheck:
         declared = self._resolve(declared)
         self._check_headers(response, declared, where)
         self._check_body(response, declared.get("content", {}), where)
+
+    def webhook_operations(self) -> dict[str, dict[str, Any]]:
+        """The spec's webhook operations (``post``) by operationId."""
+        return {
+            item["post"]["operationId"]: item["post"]
+            for item in self.document.get("webhooks", {}).values()
+        }
+
+    def webhook_for(self, event_type: str) -> str:
+        """The operationId of the webhook whose request examples have ``type: event_type``."""
+        for operation_id, operation in self.webhook_operations().items():
+            for media in self._resolve(operation["requestBody"])["content"].values():
+                for example in media.get("examples", {}).values():
+                    if self._resolve(example).get("value", {}).get("type") == event_type:
+                        return operation_id
+        raise SpecViolation(f"no webhook of the spec sends events of type {event_type!r}")
+
+    def check_webhook(self, operation_id: str, headers: Mapping[str, str], body: bytes) -> Any:
+        """Raise ``SpecViolation`` unless the spec's webhook ``operation_id`` allows this request.
+
+        Checks each declared header parameter (present when required, valid for its schema) and
+        the JSON body against the request body schema; answers the parsed body.
+        """
+        where = f"webhook {operation_id}"
+        operation = self.webhook_operations()[operation_id]
+        lowered = {name.lower(): value for name, value in headers.items()}
+        for parameter in operation.get("parameters", []):
+            parameter = self._resolve(parameter)
+            if parameter["in"] != "header":
+                continue
+            value = lowered.get(parameter["name"].lower())
+            if value is None:
+                if parameter.get("required"):
+                    raise SpecViolation(f"{where}: the header {parameter['name']} is missing")
+                continue
+            validator = Draft202012Validator(
+                parameter.get("schema", {}),
+                registry=self.registry,
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
+            )
+            errors = list(validator.iter_errors(value))
+            if errors:
+                raise SpecViolation(f"{where}: header {parameter['name']}: {errors[0].message}")
+        content = self._resolve(operation["requestBody"])["content"]
+        media = lowered.get("content-type", "").split(";")[0].strip().lower()
+        if media not in content:
+            raise SpecViolation(f"{where}: content type {media!r} is not declared")
+        instance = json.loads(body)
+        self._validate(instance, content[media]["schema"]["$ref"], where)
+        return instance
 
     def check_problem(self, response: httpx.Response) -> dict[str, Any]:
         """Check a problem+json answer against ``Problem``; answer its body."""

@@ -26,7 +26,18 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--help"])
     assert exit_.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--host", "--port", "--database-url", "--test-states", "PROVIDER_JWT_SECRET"):
+    for option in (
+        "--host",
+        "--port",
+        "--database-url",
+        "--test-states",
+        "PROVIDER_JWT_SECRET",
+        "--webhook-attempts",
+        "--webhook-backoff",
+        "--webhook-timeout",
+        "--webhook-hosts",
+        "PROVIDER_WEBHOOK_ATTEMPTS",
+    ):
         assert option in out
 
 
@@ -37,6 +48,9 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         (["--port", "70000"], {}, "expected --port between 0 and 65535, got --port=70000"),
         ([], {"PROVIDER_JWT_SECRET": "short"}, "at least 32 bytes"),
         ([], {"DATABASE_URL": "oracle://u@h/db"}, "expected a SQLite or PostgreSQL database URL"),
+        (["--webhook-attempts", "0"], {}, "expected webhook attempts >= 1, got attempts=0"),
+        ([], {"PROVIDER_WEBHOOK_BACKOFF": "soon"}, "got backoff='soon'"),
+        (["--webhook-hosts", "a b"], {}, "got 'a b'"),
     ],
 )
 def test_a_bad_setting_exits_2_with_the_reason(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from provider import ConfigError, PasswordCost, create_app
-from provider.config import Settings, default_database_url
+from provider.config import Settings, WebhookPolicy, default_database_url
 
 SQLITE = "sqlite:///ignored.sqlite3"
 
@@ -55,3 +56,52 @@ def test_create_app_validates_before_touching_the_database(tmp_path: Path) -> No
     with pytest.raises(ConfigError):
         create_app(database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}", jwt_secret="short")
     assert not (tmp_path / "x.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"attempts": 0}, "attempts=0"),
+        ({"attempts": True}, "attempts=True"),
+        ({"attempts": 2.5}, "attempts=2.5"),
+        ({"backoff": -1}, "backoff=-1"),
+        ({"backoff": float("nan")}, "backoff=nan"),
+        ({"timeout": 0}, "timeout=0"),
+        ({"poll": -0.5}, "poll=-0.5"),
+        ({"grace": -1.0}, "grace=-1.0"),
+    ],
+)
+def test_a_bad_webhook_policy_raises_config_error_naming_it(
+    options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        WebhookPolicy(**options)
+
+
+def test_the_default_webhook_policy_is_what_the_spec_promises() -> None:
+    policy = WebhookPolicy()
+    assert (policy.attempts, policy.timeout) == (5, 10.0)
+    assert [policy.delay(n) for n in range(1, 5)] == [1.0, 2.0, 4.0, 8.0]
+    assert Settings.build(database_url=SQLITE).webhooks == policy
+
+
+def test_a_webhook_policy_is_read_from_text() -> None:
+    policy = WebhookPolicy.parse(
+        {"attempts": "3", "backoff": "0.5", "timeout": None, "hosts": "private,*.ngrok.app"}
+    )
+    assert (policy.attempts, policy.backoff, policy.timeout) == (3, 0.5, 10.0)
+    assert policy.hosts.patterns == ("private", "*.ngrok.app")
+
+
+@pytest.mark.parametrize(
+    ("texts", "message"),
+    [
+        ({"attempts": "many"}, "expected webhook attempts to be an integer, got attempts='many'"),
+        ({"timeout": "10s"}, "expected webhook timeout to be a number of seconds"),
+        ({"hosts": "exa mple.com"}, "got 'exa mple.com'"),
+        ({"hosts": ","}, "expected at least one webhook host pattern"),
+    ],
+)
+def test_a_webhook_policy_refuses_text_it_cannot_read(texts: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        WebhookPolicy.parse(texts)

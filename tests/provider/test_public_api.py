@@ -15,6 +15,7 @@ def test_public_api_exports_exactly_these_names() -> None:
         "SpecError",
         "StateContext",
         "StateRegistry",
+        "WebhookPolicy",
         "builtin_states",
         "create_app",
     ]
