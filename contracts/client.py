@@ -499,7 +499,7 @@ class PlatformClient:
 
     def end_session(self, session_id: str) -> Session:
         """End a session; it stays readable."""
-        return Session.parse(self._json("DELETE", f"/sessions/{session_id}"))
+        return Session.parse(self._json("POST", f"/sessions/{session_id}/end"))
 
     # -- transport --------------------------------------------------------------------------
 

@@ -793,8 +793,8 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "a session ending",
         [("a session exists", {})],
-        "DELETE",
-        path(SESSION),
+        "POST",
+        path(SESSION + "/end"),
         200,
         _end,
         response=session(status="ended", endedAt=timestamp()),
