@@ -279,8 +279,9 @@ def test_check_pagination_adds_up(mock: str, change: Callable[[Any], Any]) -> No
 
 
 class ServesAnyone:
-    """A planted fault: every request on an item path is answered as the first user who made
-    one, so whose resource it is never matters (broken object-level authorization)."""
+    """A planted fault: every authenticated request on an item path is answered as the first
+    user who made one, so whose resource it is never matters (broken object-level
+    authorization; anonymous requests are still refused)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -290,7 +291,7 @@ class ServesAnyone:
         if scope["type"] == "http" and scope["path"].count("/") > 3:
             headers = dict(scope["headers"])
             self.owner = self.owner or headers.get(b"authorization")
-            if self.owner is not None:
+            if self.owner is not None and b"authorization" in headers:
                 headers[b"authorization"] = self.owner
                 scope = {**scope, "headers": list(headers.items())}
         await self.app(scope, receive, send)
@@ -321,6 +322,22 @@ def test_check_another_user_is_refused(mock: str, method: str, body: Any) -> Non
     finally:
         leaky.stop()
     assert "another user 200, expected 403 or 404" in str(caught.value.exceptions[0])
+
+
+def test_python_m_fuzzing_peers_runs_schemathesis_object_level_authorization() -> None:
+    """``--peers`` gives Schemathesis' own check its two accounts, and the check bites."""
+    leaky = RunningServer(ServesAnyone(create_app(SPEC, seed=1)))
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "fuzzing", "--url", f"{leaky.url}/api/v1", "--peers",
+             "--max-examples", "10", "--phases", "stateful", "--seed", "1", "--no-color",
+             "--checks", "object_level_authorization"],
+            cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+    finally:
+        leaky.stop()
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "received the" in result.stdout, result.stdout[-3000:]
 
 
 @pytest.mark.parametrize("target", ["mock", "provider"])
