@@ -17,19 +17,46 @@ Exceptions::
     ├── Forbidden            403: someone else's resource, or a blocked account
     ├── NotFound             404
     ├── PaymentDeclined      402: the payment method was declined (``problem.code``)
-    └── Conflict             409: the resource's state forbids it, or a key was reused
+    ├── Conflict             409: the resource's state forbids it, or a key was reused
+    └── TooManyRequests      429: throttled (``retry_after`` seconds, from ``Retry-After``)
+
+The exceptions and `Problem` live in `contracts.errors`, the answers' dataclasses in
+`contracts.models`; both are re-exported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 
-from contracts.errors import ContractsError
+from contracts.errors import (
+    ApiError,
+    BadRequest,
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PaymentDeclined,
+    Problem,
+    TooManyRequests,
+    Unauthorized,
+    api_error,
+)
+from contracts.models import (
+    AuthResult,
+    LineItem,
+    Order,
+    Page,
+    Payment,
+    Project,
+    Session,
+    Task,
+    TokenPair,
+    User,
+)
 
 __all__ = [
     "ApiError",
@@ -50,283 +77,12 @@ __all__ = [
     "Session",
     "Task",
     "TokenPair",
+    "TooManyRequests",
     "Unauthorized",
     "User",
 ]
 
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    """One violation of a 400 answer: ``field`` is a location like ``body.name``."""
-
-    field: str
-    code: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """An RFC 9457 problem document."""
-
-    status: int
-    code: str
-    title: str
-    detail: str | None = None
-    type: str | None = None
-    errors: tuple[FieldError, ...] = ()
-
-    @classmethod
-    def parse(cls, status: int, data: Any) -> Problem:
-        """The problem of an error answer; a bare one when the body is not a problem."""
-        if not isinstance(data, dict):
-            return cls(status=status, code="unknown", title=f"HTTP {status}")
-        return cls(
-            status=int(data.get("status", status)),
-            code=str(data.get("code", "unknown")),
-            title=str(data.get("title", "")),
-            detail=data.get("detail"),
-            type=data.get("type"),
-            errors=tuple(
-                FieldError(str(e.get("field")), str(e.get("code")), str(e.get("message")))
-                for e in data.get("errors") or ()
-                if isinstance(e, dict)
-            ),
-        )
-
-
-class ApiError(ContractsError):
-    """The API answered an error; ``problem`` says which."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(f"{problem.status} {problem.code}: {problem.detail or problem.title}")
-        self.problem = problem
-
-
-class BadRequest(ApiError):
-    """400: the request broke a rule of the API."""
-
-
-class Unauthorized(ApiError):
-    """401: the token or the credentials were refused."""
-
-
-class PaymentDeclined(ApiError):
-    """402: the payment method was declined."""
-
-
-class Forbidden(ApiError):
-    """403: the resource belongs to someone else, or the account is blocked."""
-
-
-class NotFound(ApiError):
-    """404: no resource has this id."""
-
-
-class Conflict(ApiError):
-    """409: the resource's state forbids the change, or the identity is taken."""
-
-
-_ERRORS: dict[int, type[ApiError]] = {
-    400: BadRequest,
-    401: Unauthorized,
-    402: PaymentDeclined,
-    403: Forbidden,
-    404: NotFound,
-    409: Conflict,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    id: str
-    email: str
-    name: str
-    role: str
-    status: str
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def parse(cls, d: dict[str, Any]) -> User:
-        return cls(
-            d["id"], d["email"], d["name"], d["role"], d["status"], d["createdAt"], d["updatedAt"]
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class TokenPair:
-    access_token: str
-    refresh_token: str
-    token_type: str
-    expires_in: int
-
-    @classmethod
-    def parse(cls, d: dict[str, Any]) -> TokenPair:
-        return cls(d["accessToken"], d["refreshToken"], d["tokenType"], d["expiresIn"])
-
-
-@dataclass(frozen=True, slots=True)
-class AuthResult:
-    user: User
-    tokens: TokenPair
-
-
-@dataclass(frozen=True, slots=True)
-class Project:
-    id: str
-    owner_id: str
-    name: str
-    description: str | None
-    status: str
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def parse(cls, d: dict[str, Any]) -> Project:
-        return cls(
-            d["id"],
-            d["ownerId"],
-            d["name"],
-            d["description"],
-            d["status"],
-            d["createdAt"],
-            d["updatedAt"],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    id: str
-    project_id: str
-    title: str
-    description: str | None
-    status: str
-    priority: str
-    due_date: str | None
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def parse(cls, d: dict[str, Any]) -> Task:
-        return cls(
-            d["id"],
-            d["projectId"],
-            d["title"],
-            d["description"],
-            d["status"],
-            d["priority"],
-            d["dueDate"],
-            d["createdAt"],
-            d["updatedAt"],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class LineItem:
-    product_id: str
-    name: str
-    quantity: int
-    unit_price: int
-    line_total: int
-
-
-@dataclass(frozen=True, slots=True)
-class Order:
-    id: str
-    user_id: str
-    status: str
-    currency: str
-    items: tuple[LineItem, ...]
-    subtotal: int
-    total: int
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def parse(cls, d: dict[str, Any]) -> Order:
-        items = tuple(
-            LineItem(i["productId"], i["name"], i["quantity"], i["unitPrice"], i["lineTotal"])
-            for i in d["items"]
-        )
-        return cls(
-            d["id"],
-            d["userId"],
-            d["status"],
-            d["currency"],
-            items,
-            d["subtotal"],
-            d["total"],
-            d["createdAt"],
-            d["updatedAt"],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Payment:
-    id: str
-    order_id: str
-    amount: int
-    currency: str
-    status: str
-    payment_method: str
-    failure_code: str | None
-    created_at: str
-    refunded_at: str | None
-    replayed: bool = False
-
-    @classmethod
-    def parse(cls, d: dict[str, Any], *, replayed: bool = False) -> Payment:
-        return cls(
-            d["id"],
-            d["orderId"],
-            d["amount"],
-            d["currency"],
-            d["status"],
-            d["paymentMethod"],
-            d["failureCode"],
-            d["createdAt"],
-            d["refundedAt"],
-            replayed,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    id: str
-    user_id: str
-    name: str
-    status: str
-    metadata: dict[str, str]
-    created_at: str
-    updated_at: str
-    ended_at: str | None
-
-    @classmethod
-    def parse(cls, d: dict[str, Any]) -> Session:
-        return cls(
-            d["id"],
-            d["userId"],
-            d["name"],
-            d["status"],
-            dict(d["metadata"]),
-            d["createdAt"],
-            d["updatedAt"],
-            d["endedAt"],
-        )
-
-
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One page of a list: the items and the totals across pages."""
-
-    items: list[T]
-    page: int
-    limit: int
-    total: int
-    pages: int = field(default=0)
 
 
 class PlatformClient:
@@ -499,7 +255,7 @@ class PlatformClient:
 
     def end_session(self, session_id: str) -> Session:
         """End a session; it stays readable."""
-        return Session.parse(self._json("DELETE", f"/sessions/{session_id}"))
+        return Session.parse(self._json("POST", f"/sessions/{session_id}/end"))
 
     # -- transport --------------------------------------------------------------------------
 
@@ -513,8 +269,8 @@ class PlatformClient:
                 data = response.json()
             except ValueError:
                 data = None
-            problem = Problem.parse(response.status_code, data)
-            raise _ERRORS.get(response.status_code, ApiError)(problem)
+            retry_after = response.headers.get("retry-after")
+            raise api_error(response.status_code, data, retry_after=retry_after)
         return response
 
     def _json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:

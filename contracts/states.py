@@ -114,6 +114,7 @@ class RequestStep:
     path: str
     headers: Mapping[str, Any]
     body: Any
+    expect: int | None = None  # the status it must answer; None: any success
 
 
 Step = UserStep | RecordStep | RequestStep
@@ -132,7 +133,8 @@ async def run_request_step(
 ) -> dict[str, Any]:
     """Send ``step`` as its user through ``client`` (paths under ``prefix``); its answer.
 
-    Raises `StateError` naming the step when the server answers an error.
+    Raises `StateError` naming the step when the server answers an error (or, with ``expect``,
+    any other status than that one: a state may need a refused request, such as failed logins).
     """
     headers = {str(k): str(v) for k, v in render(dict(step.headers), context).items()}
     headers["Authorization"] = f"Bearer {context[step.user]['accessToken']}"
@@ -143,7 +145,11 @@ async def run_request_step(
         json=render(step.body, context),
     )
     answered = response.json() if response.content else {}
-    if response.status_code >= 400:
+    if step.expect is not None:
+        as_expected = response.status_code == step.expect
+    else:
+        as_expected = response.status_code < 400
+    if not as_expected:
         detail = answered.get("detail", response.text) if isinstance(answered, dict) else ""
         raise StateError(
             f"request step {step.alias} ({step.method} {step.path}) answered "
@@ -317,5 +323,6 @@ def _step(step: Any, where: str) -> Step:
             path=str(step["path"]),
             headers=dict(step.get("headers") or {}),
             body=step.get("body"),
+            expect=int(step["expect"]) if "expect" in step else None,
         )
     raise StateDefinitionError(f"{where}: expected a user, record or request step")

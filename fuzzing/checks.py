@@ -1,13 +1,13 @@
 """Business rules the spec's schemas cannot express, as Schemathesis checks.
 
 Each check is a plain function ``(ctx, response, case)`` that raises `AssertionError` with a
-message saying what rule broke and where; `register` hands them to Schemathesis.
+message saying what rule broke and where; `register` hands them to Schemathesis, with the
+checks of what one response shows (`fuzzing.responses`) and the cross-user ones
+(`fuzzing.access`).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeGuard
@@ -16,12 +16,24 @@ from urllib.parse import urlsplit
 import schemathesis
 from schemathesis import Case, Response
 
+from fuzzing.access import another_user_is_refused
+from fuzzing.replay import api_prefix, authorization, caller, json_body, server_url
+from fuzzing.responses import (
+    no_secrets_outside_their_declared_places,
+    no_undeclared_properties,
+    pagination_adds_up,
+)
+
 __all__ = [
     "CHECKS",
+    "another_user_is_refused",
     "created_resource_is_readable_at_location",
     "errors_are_problem_details",
     "lists_hold_only_the_callers_items",
+    "no_secrets_outside_their_declared_places",
+    "no_undeclared_properties",
     "order_totals_add_up",
+    "pagination_adds_up",
     "password_never_in_response",
     "payment_amount_matches_order",
     "register",
@@ -30,30 +42,6 @@ __all__ = [
 OWNER_FIELDS = ("ownerId", "userId")
 PROBLEM_JSON = "application/problem+json"
 PASSWORD_POLICY = re.compile(r"^(?=.{8,}$).*([A-Za-z].*[0-9]|[0-9].*[A-Za-z])", re.DOTALL)
-
-
-def _json(response: Response) -> Any:
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        return None
-
-
-def _caller(response: Response) -> str | None:
-    """The user id in the request's bearer JWT (read, not verified: the server verified it)."""
-    raw = response.request.headers.get("Authorization", "")
-    auth = raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
-    scheme, _, token = auth.partition(" ")
-    parts = token.split(".")
-    if scheme.lower() != "bearer" or len(parts) != 3:
-        return None
-    try:
-        padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
-    except ValueError:
-        return None
-    sub = claims.get("sub") if isinstance(claims, dict) else None
-    return sub if isinstance(sub, str) else None
 
 
 def _orders(body: Any) -> Iterator[dict[str, Any]]:
@@ -68,7 +56,7 @@ def order_totals_add_up(ctx: Any, response: Response, case: Case[Any]) -> bool |
     """Every order's lines total ``quantity * unitPrice``, ``subtotal`` sums them, ``total`` too."""
     if response.status_code >= 300:
         return None
-    for order in _orders(_json(response)):
+    for order in _orders(json_body(response)):
         lines = [i for i in order["items"] if isinstance(i, dict)]
         for index, line in enumerate(lines):
             expected = line.get("quantity", 0) * line.get("unitPrice", 0)
@@ -88,19 +76,9 @@ def order_totals_add_up(ctx: Any, response: Response, case: Case[Any]) -> bool |
     return True
 
 
-def _api_prefix(case: Case[Any], response: Response) -> str:
-    """The path prefix the API was reached under (``/api/v1``), read off the request sent."""
-    sent = urlsplit(str(response.request.url)).path
-    formatted = case.formatted_path
-    if formatted and sent.endswith(formatted):
-        return sent[: len(sent) - len(formatted)]
-    return urlsplit(case.operation.base_url or "").path.rstrip("/")
-
-
 def _follow(case: Case[Any], response: Response, path: str) -> Response | None:
     """GET ``path`` (a URL path) on the server that answered, with the same credentials."""
-    sent = urlsplit(str(response.request.url))
-    prefix = _api_prefix(case, response)
+    prefix = api_prefix(case, response)
     relative = path[len(prefix) :] if prefix and path.startswith(prefix) else path
     operation = case.operation.schema.find_operation_by_path("GET", relative)
     if operation is None:
@@ -108,12 +86,10 @@ def _follow(case: Case[Any], response: Response, path: str) -> Response | None:
     template = re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(operation.path))
     match = re.fullmatch(template, relative)
     params = match.groupdict() if match else {}
-    headers = {}
-    if "Authorization" in response.request.headers:
-        raw = response.request.headers["Authorization"]
-        headers["Authorization"] = raw.decode("latin-1") if isinstance(raw, bytes) else str(raw)
+    sent_with = authorization(response)
+    headers = {} if sent_with is None else {"Authorization": sent_with}
     follow_up = operation.Case(path_parameters=params, headers=headers)
-    result: Response = follow_up.call(base_url=f"{sent.scheme}://{sent.netloc}{prefix}")
+    result: Response = follow_up.call(base_url=server_url(case, response))
     return result
 
 
@@ -124,13 +100,13 @@ def created_resource_is_readable_at_location(
     location = response.headers.get("location")
     if response.status_code != 201 or not location:
         return None
-    created = _json(response)
+    created = json_body(response)
     read = _follow(case, response, location[0])
     assert read is not None, f"Location {location[0]} is not an operation of the API"
     assert read.status_code == 200, (
         f"GET {location[0]} (the Location of the 201) answered {read.status_code}, expected 200"
     )
-    body = _json(read)
+    body = json_body(read)
     if isinstance(created, dict) and isinstance(body, dict) and "id" in created:
         assert body.get("id") == created["id"], (
             f"GET {location[0]} answered id {body.get('id')}, the 201 created {created['id']}"
@@ -140,17 +116,17 @@ def created_resource_is_readable_at_location(
 
 def lists_hold_only_the_callers_items(ctx: Any, response: Response, case: Case[Any]) -> bool | None:
     """A list answers only items whose owner is the caller."""
-    body = _json(response)
-    caller = _caller(response)
-    if response.status_code != 200 or caller is None or not isinstance(body, dict):
+    body = json_body(response)
+    user = caller(response)
+    if response.status_code != 200 or user is None or not isinstance(body, dict):
         return None
     for index, item in enumerate(body.get("data") or []):
         if not isinstance(item, dict):
             continue
         for field in OWNER_FIELDS:
             if field in item:
-                assert item[field] == caller, (
-                    f"data[{index}].{field} is {item[field]}, but the caller is {caller}: "
+                assert item[field] == user, (
+                    f"data[{index}].{field} is {item[field]}, but the caller is {user}: "
                     "a list shows another user's item"
                 )
     return True
@@ -158,14 +134,14 @@ def lists_hold_only_the_callers_items(ctx: Any, response: Response, case: Case[A
 
 def payment_amount_matches_order(ctx: Any, response: Response, case: Case[Any]) -> bool | None:
     """A successful payment charged exactly its order's total, in its currency."""
-    payment = _json(response)
+    payment = json_body(response)
     if response.status_code != 201 or not isinstance(payment, dict) or "orderId" not in payment:
         return None
-    prefix = _api_prefix(case, response)
+    prefix = api_prefix(case, response)
     order_response = _follow(case, response, f"{prefix}/orders/{payment['orderId']}")
     if order_response is None or order_response.status_code != 200:
         return None
-    order = _json(order_response)
+    order = json_body(order_response)
     assert payment.get("amount") == order.get("total"), (
         f"payment {payment.get('id')} charged {payment.get('amount')}, "
         f"its order {payment['orderId']} totals {order.get('total')}"
@@ -189,7 +165,7 @@ def _keys(value: Any, path: str = "") -> Iterator[str]:
 
 def password_never_in_response(ctx: Any, response: Response, case: Case[Any]) -> bool | None:
     """No response carries a password: neither a ``password`` field nor the one just sent."""
-    body = _json(response)
+    body = json_body(response)
     leaked = [k for k in _keys(body) if k.rsplit(".", 1)[-1].lower() == "password"]
     assert not leaked, f"the response has a password field at {', '.join(leaked)}"
     sent = case.body.get("password") if isinstance(case.body, dict) else None
@@ -218,7 +194,7 @@ def errors_are_problem_details(ctx: Any, response: Response, case: Case[Any]) ->
         f"a {response.status_code} answered {content_type or 'no content type'}, "
         f"expected {PROBLEM_JSON}"
     )
-    body = _json(response)
+    body = json_body(response)
     assert isinstance(body, dict), f"a {response.status_code} problem body is not a JSON object"
     assert body.get("status") == response.status_code, (
         f"the problem says status {body.get('status')}, it was sent with {response.status_code}"
@@ -234,6 +210,10 @@ CHECKS: tuple[CheckFunction, ...] = (
     payment_amount_matches_order,
     password_never_in_response,
     errors_are_problem_details,
+    no_undeclared_properties,
+    no_secrets_outside_their_declared_places,
+    pagination_adds_up,
+    another_user_is_refused,
 )
 
 

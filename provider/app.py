@@ -115,7 +115,7 @@ ROUTES: list[tuple[str, str, Endpoint]] = [
     ("POST", "/sessions", sessions.create_session),
     ("GET", "/sessions/{sessionId}", sessions.get_session),
     ("PATCH", "/sessions/{sessionId}", sessions.update_session),
-    ("DELETE", "/sessions/{sessionId}", sessions.end_session),
+    ("POST", "/sessions/{sessionId}/end", sessions.end_session),
 ]
 
 

@@ -1,8 +1,8 @@
 """Interactive sessions: the caller's list (status filter, newest first), open, get, change, end.
 
 ``PATCH`` replaces ``metadata`` whole and may move between ``active`` and ``idle``; an ended
-session answers 409 ``session_ended``. ``DELETE`` marks the session ``ended`` with ``endedAt``
-(it stays readable); ending it again answers it unchanged. The WebSocket channel of
+session answers 409 ``session_ended``. ``POST .../end`` marks the session ``ended`` with
+``endedAt`` (it stays readable); ending it again answers it unchanged. The WebSocket channel of
 ``openapi/asyncapi.yaml`` is not part of this provider.
 """
 

@@ -141,7 +141,7 @@ class _Client:
         session = await self.write("POST", "/sessions", 201, {"name": f"Tab {n}"})
         session_path = f"/sessions/{session['id']}"
         await self.write("PATCH", session_path, 200, {"status": "idle"}, item=session_path)
-        await self.write("DELETE", session_path, 200, item=session_path)
+        await self.write("POST", f"{session_path}/end", 200, item=session_path)
 
     async def run(self, deadline: float) -> None:
         try:

@@ -45,7 +45,8 @@ def _keys(value: Any) -> set[str]:
 
 
 class SpecChecker:
-    """Asserts that responses match the operation, status, media type and schema declared."""
+    """Asserts that responses match the operation, status, required headers, media type and
+    schema declared."""
 
     def __init__(self, spec: Path) -> None:
         self.document: dict[str, Any] = yaml.safe_load(spec.read_text())
@@ -93,6 +94,9 @@ class SpecChecker:
         where = f"{request.method} {request.url.path}"
         assert declared is not None, f"{where} answered undeclared {status}: {response.text[:300]}"
         declared = self._resolve(declared)
+        for name, header in (declared.get("headers") or {}).items():
+            if self._resolve(header).get("required"):
+                assert name in response.headers, f"{where} {status} lacks required header {name}"
         content = declared.get("content") or {}
         if not content:
             assert response.content == b"", f"{status} declares no body, got {response.text[:200]}"

@@ -330,7 +330,7 @@ def test_session_events_reach_a_socket_on_another_instance(mocks: tuple[Mock, Mo
             # Changed through B, published through Redis, sent by A.
             patched = await on_b.patch(f"/sessions/{session['id']}", json={"status": "idle"})
             assert patched.status_code == 200
-            ended = await on_b.delete(f"/sessions/{session['id']}")
+            ended = await on_b.post(f"/sessions/{session['id']}/end")
             assert ended.status_code == 200
             return [json.loads(await socket_on_a.recv()) for _ in range(2)]
 

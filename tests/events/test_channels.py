@@ -144,7 +144,7 @@ def test_session_channel_sends_updated_then_ended_then_closes_normally(
             assert updated["sessionId"] == session["id"]
             assert updated["session"] == patched.json()
 
-            ended = await user.call("DELETE", f"/sessions/{session['id']}")
+            ended = await user.call("POST", f"/sessions/{session['id']}/end")
             assert ended.status_code == 200
             event = await next_event(ws)
             assert_event(event, "SessionEndedEvent")
@@ -205,7 +205,7 @@ def test_session_channel_refuses_with_the_documented_close_code(
         elif case == "unknown session":
             session_id = str(uuid.uuid4())
         elif case == "ended session":
-            assert (await owner.call("DELETE", f"/sessions/{session_id}")).is_success
+            assert (await owner.call("POST", f"/sessions/{session_id}/end")).is_success
         async with connect(ws_url(server, session_id, token)) as ws:
             assert await close_code(ws) == code
 
@@ -231,7 +231,7 @@ def test_session_channel_reaches_every_client_of_the_session_and_only_them(
                 assert event["sessionId"] == followed["id"]
                 assert event["session"]["status"] == "idle"
             # The bystander's first event is its own session's: the update above never came.
-            assert (await user.call("DELETE", f"/sessions/{other['id']}")).is_success
+            assert (await user.call("POST", f"/sessions/{other['id']}/end")).is_success
             event = await next_event(bystander)
             assert (event["type"], event["sessionId"]) == ("session.ended", other["id"])
             assert await close_code(bystander) == 1000

@@ -64,7 +64,7 @@ def test_channel_sends_updated_then_ended_then_closes_normally(ada: User) -> Non
     assert_event(updated, "SessionUpdatedEvent")
     assert (updated["type"], updated["sessionId"]) == ("session.updated", session["id"])
     assert updated["session"] == patched.json()
-    ended = ada.delete(f"/sessions/{session['id']}")
+    ended = ada.post(f"/sessions/{session['id']}/end")
     event = ada.mock.run(socket.receive_json())
     assert_event(event, "SessionEndedEvent")
     assert (event["type"], event["session"]) == ("session.ended", ended.json())
@@ -110,7 +110,7 @@ def test_channel_refuses_with_the_documented_close_code(ada: User, case: str, co
     elif case == "unknown session":
         session_id = str(uuid.uuid4())
     elif case == "ended session":
-        assert ada.delete(f"/sessions/{session_id}").status_code == 200
+        assert ada.post(f"/sessions/{session_id}/end").status_code == 200
     socket = ada.mock.connect(f"/sessions/{session_id}/events", query=query)
     ada.mock.run(socket.accepted())  # refusals accept the handshake, then close at once
     assert ada.mock.run(socket.close_code()) == code
@@ -125,7 +125,7 @@ def test_channel_reaches_every_socket_of_the_session_and_only_them(ada: User) ->
         event = ada.mock.run(socket.receive_json())
         assert (event["sessionId"], event["session"]["status"]) == (followed["id"], "idle")
     # The bystander's first event is its own session's: the update above never came.
-    assert ada.delete(f"/sessions/{other['id']}").status_code == 200
+    assert ada.post(f"/sessions/{other['id']}/end").status_code == 200
     event = ada.mock.run(bystander.receive_json())
     assert (event["type"], event["sessionId"]) == ("session.ended", other["id"])
     assert ada.mock.run(bystander.close_code()) == 1000

@@ -4,8 +4,8 @@ Shares nothing with the provider: it reads the spec itself and validates with ``
 (Draft 2020-12, its own format checker) through a ``referencing`` registry over the document.
 For each response it finds the operation by method and path template, then checks that the
 status is declared, the content type is one declared for it, the body validates against the
-declared schema, declared headers (``Location``, ``Retry-After``...) validate, a 201 declaring
-``Location`` carries it, and no ``writeOnly`` property (such as ``password``) is answered.
+declared schema, declared headers (``Location``, ``Retry-After``...) validate, every header the
+spec marks ``required`` is sent, and no ``writeOnly`` property (such as ``password``) is answered.
 Requests outside the spec must be answered with an RFC 9457 problem (404, or 405 + Allow).
 ``check_webhook`` does the same for a webhook request the provider sent: its header parameters
 (the signature) and its body against the spec's top-level ``webhooks``.
@@ -200,8 +200,8 @@ class OpenApiCheck:
             header = self._resolve(header)
             value = response.headers.get(name)
             if value is None:
-                if response.status_code == 201 and name == "Location":
-                    raise SpecViolation(f"{where}: a 201 must carry a Location header")
+                if header.get("required"):
+                    raise SpecViolation(f"{where}: the required header {name} is missing")
                 continue
             schema = header.get("schema", {})
             instance: Any = value

@@ -52,7 +52,7 @@ OPERATIONS = [
     Operation("webhook endpoint", "DELETE", "/webhook-endpoints/{endpointId}"),
     Operation("session", "GET", "/sessions/{sessionId}"),
     Operation("session", "PATCH", "/sessions/{sessionId}", {"name": "Taken over"}),
-    Operation("session", "DELETE", "/sessions/{sessionId}"),
+    Operation("session", "POST", "/sessions/{sessionId}/end"),
 ]
 READS = {
     "projectId": "/projects/{projectId}",

@@ -33,7 +33,7 @@ def test_a_session_lives_changes_and_ends(api: Api) -> None:
         "Editor tab",
     )
 
-    ended = alice.http.delete(path)
+    ended = alice.http.post(f"{path}/end")
     assert ended.status_code == 200
     assert ended.json()["status"] == "ended"
     assert ended.json()["endedAt"] is not None
@@ -41,7 +41,7 @@ def test_a_session_lives_changes_and_ends(api: Api) -> None:
 
     refused = alice.http.patch(path, json={"status": "active"})
     assert (refused.status_code, refused.json()["code"]) == (409, "session_ended")
-    assert alice.http.delete(path).json() == ended.json()
+    assert alice.http.post(f"{path}/end").json() == ended.json()
 
 
 def test_a_session_without_metadata_has_an_empty_object(api: Api) -> None:
@@ -52,7 +52,7 @@ def test_a_session_without_metadata_has_an_empty_object(api: Api) -> None:
 def test_the_list_is_newest_first_and_filters_by_status(api: Api) -> None:
     alice = api.user()
     first, second = (alice.http.post("/sessions", json={"name": n}).json()["id"] for n in "ab")
-    alice.http.delete(f"/sessions/{first}")
+    alice.http.post(f"/sessions/{first}/end")
     assert [s["id"] for s in alice.http.get("/sessions").json()["data"]] == [second, first]
     ended = alice.http.get("/sessions", params={"status": "ended"}).json()
     assert [s["id"] for s in ended["data"]] == [first]

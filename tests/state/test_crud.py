@@ -201,7 +201,7 @@ def test_crud_list_pages_filters_and_searches_newest_first(
 def test_crud_guard_refuses_to_change_an_ended_session_with_409(ada: User) -> None:
     session = ada.post("/sessions", json={"name": "Tab"}).json()
     assert ada.patch(f"/sessions/{session['id']}", json={"status": "idle"}).status_code == 200
-    ended = ada.delete(f"/sessions/{session['id']}").json()
+    ended = ada.post(f"/sessions/{session['id']}/end").json()
     refused = ada.patch(f"/sessions/{session['id']}", json={"name": "Renamed"})
     assert (refused.status_code, refused.json()["code"]) == (409, "session_ended")
     assert refused.json()["detail"] == "The status is ended."

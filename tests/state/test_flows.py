@@ -269,7 +269,7 @@ def test_flow_another_users_resources_are_forbidden(api: Api, other: Api) -> Non
         ("GET", f"/payments/{payment['id']}", None),
         ("POST", f"/payments/{payment['id']}/refund", None),
         ("GET", f"/sessions/{session['id']}", None),
-        ("DELETE", f"/sessions/{session['id']}", None),
+        ("POST", f"/sessions/{session['id']}/end", None),
         ("GET", f"/webhook-endpoints/{hook['id']}", None),
     ]
     for method, path, body in forbidden:
@@ -301,13 +301,13 @@ def test_flow_session_lifecycle(api: Api) -> None:
     assert (session["status"], session["endedAt"]) == ("active", None)
     idle = api.request("PATCH", f"/sessions/{session['id']}", json={"status": "idle"}).json()
     assert (idle["status"], idle["metadata"]) == ("idle", {"k": "v"})
-    ended = api.request("DELETE", f"/sessions/{session['id']}").json()
+    ended = api.request("POST", f"/sessions/{session['id']}/end").json()
     assert ended["status"] == "ended"
     assert ended["endedAt"] is not None
     assert api.request("GET", f"/sessions/{session['id']}").json()["status"] == "ended"
     refused = api.request("PATCH", f"/sessions/{session['id']}", json={"name": "x"})
     assert (refused.status_code, refused.json()["code"]) == (409, "session_ended")
-    again = api.request("DELETE", f"/sessions/{session['id']}")
+    again = api.request("POST", f"/sessions/{session['id']}/end")
     assert again.json() == ended
 
 

@@ -193,7 +193,7 @@ class MockMachine(RuleBasedStateMachine):
 
     @rule(session=sessions, user=st.sampled_from(USERS))
     def end_session(self, session: str, user: int) -> None:
-        response = self.call(user, "DELETE", f"/sessions/{session}")
+        response = self.call(user, "POST", f"/sessions/{session}/end")
         owner, _ = self.model["sessions"][session]
         if owner != user:
             assert response.status_code == 403

@@ -214,10 +214,10 @@ def test_subscription_cancels_once_and_stamps_the_time(ada: User) -> None:
 
 def test_ending_an_ended_session_answers_it_again_unchanged(ada: User) -> None:
     session = ada.post("/sessions", json={"name": "Tab"}).json()
-    ended = ada.delete(f"/sessions/{session['id']}")
+    ended = ada.post(f"/sessions/{session['id']}/end")
     assert ended.status_code == 200
     assert (ended.json()["status"], ended.json()["endedAt"] is not None) == ("ended", True)
-    assert ada.delete(f"/sessions/{session['id']}").json() == ended.json()
+    assert ada.post(f"/sessions/{session['id']}/end").json() == ended.json()
 
 
 # -- a spec of another shape -------------------------------------------------------------------

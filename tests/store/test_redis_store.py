@@ -151,7 +151,7 @@ def test_redis_carries_session_events_between_workers(shared: Callable[[], InPro
     assert ada.patch(f"/sessions/{session['id']}", json={"status": "idle"}).status_code == 200
     event = second.run(socket.receive_json())
     assert (event["type"], event["session"]["status"]) == ("session.updated", "idle")
-    assert ada.delete(f"/sessions/{session['id']}").status_code == 200
+    assert ada.post(f"/sessions/{session['id']}/end").status_code == 200
     assert second.run(socket.receive_json())["type"] == "session.ended"
     assert second.run(socket.close_code()) == 1000
 
