@@ -1,0 +1,202 @@
+"""Hypothesis drives the search: it draws programs, runs each against a fresh mock and the
+provider, and shrinks every divergence to the shortest program that still shows it.
+
+Each distinct divergence (its `Divergence.signature`) is raised as its own exception class,
+so Hypothesis treats them as distinct bugs and shrinks each one separately. Whatever
+Hypothesis ends with, the shortest program seen for each signature is kept here and run once
+more to record the exchanges the report prints. Generation is seeded (``seed``) and uses no
+example database, so a run is repeatable; the whole run, shrinking included, is bounded by
+``max_examples`` and by ``time_limit`` seconds (after it, candidates are no longer run).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+
+from mockserver.conform.compare import Divergence
+from mockserver.conform.execute import Execution, LoginBudget, Outcome
+from mockserver.conform.model import ApiModel
+from mockserver.conform.sides import HttpSide, MockSide, Side
+from mockserver.conform.steps import Program, programs
+from mockserver.errors import ConformError, MockServerError
+
+__all__ = ["DEFAULT_MAX_EXAMPLES", "Finding", "SearchResult", "conform"]
+
+DEFAULT_MAX_EXAMPLES = 15
+DEFAULT_TIME_LIMIT = 45.0
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One divergence and the shortest program found that shows it, run once more."""
+
+    divergence: Divergence
+    outcome: Outcome
+    # False when the replay did not show it again (the provider's answer is not repeatable).
+    repeated: bool = True
+
+
+@dataclass
+class SearchResult:
+    """What a conform run found, and what it cost."""
+
+    findings: list[Finding] = field(default_factory=list)
+    programs: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    timed_out: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+
+class _Found(MockServerError):
+    """Base of the per-signature exceptions Hypothesis shrinks apart."""
+
+
+def _size(program: Program) -> tuple[int, str]:
+    return len(program), repr(program)
+
+
+@dataclass
+class _Search:
+    model: ApiModel
+    provider: Side
+    seed: int
+    time_limit: float
+    run: Callable[[Program], Outcome] = field(init=False)
+    smallest: dict[str, tuple[Program, Divergence]] = field(default_factory=dict)
+    classes: dict[str, type[_Found]] = field(default_factory=dict)
+    budget: LoginBudget = field(default_factory=LoginBudget)
+    started: float = field(default_factory=time.monotonic)
+    programs: int = 0
+    requests: int = 0
+    timed_out: bool = False
+    error: ConformError | None = None
+
+    def execute(self, runner: asyncio.Runner, program: Program) -> Outcome:
+        """``program`` against a fresh mock and the provider."""
+
+        async def go() -> Outcome:
+            mock = MockSide(self.model.spec, seed=self.seed)
+            try:
+                execution = Execution(
+                    self.model, mock, self.provider, nonce=uuid.uuid4().hex[:10], budget=self.budget
+                )
+                return await execution.run(program)
+            finally:
+                await mock.aclose()
+
+        outcome = runner.run(go())
+        self.programs += 1
+        self.requests += len(outcome.exchanges)
+        return outcome
+
+    def probe(self, runner: asyncio.Runner, program: Program) -> None:
+        """Hypothesis' test: raise the divergence's own exception when the program shows one."""
+        if self.error is not None or time.monotonic() - self.started > self.time_limit:
+            self.timed_out = self.error is None
+            return  # out of time: every further candidate passes, so Hypothesis winds down
+        try:
+            outcome = self.execute(runner, program)
+        except ConformError as exc:
+            self.error = exc
+            return
+        for divergence in outcome.divergences:
+            best = self.smallest.get(divergence.signature)
+            if best is None or _size(program) < _size(best[0]):
+                self.smallest[divergence.signature] = (list(program), divergence)
+        if outcome.divergences:
+            signature = outcome.divergences[0].signature
+            kind = self.classes.setdefault(signature, type("Divergence", (_Found,), {}))
+            raise kind(signature)
+
+
+def conform(
+    model: ApiModel,
+    provider_url: str,
+    *,
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+    seed: int = 0,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    max_steps: int = 10,
+) -> SearchResult:
+    """Search for programs on which the provider at ``provider_url`` and the mock differ.
+
+    Args:
+        model: the callable surface of the spec (`ApiModel.from_spec`).
+        provider_url: the provider's root URL (or root plus the spec's base path).
+        max_examples: programs Hypothesis draws before it shrinks what it found.
+        seed: the seed of generation; the same seed draws the same programs.
+        time_limit: seconds after which no further program is run (shrinking stops early).
+        max_steps: the longest program drawn.
+    """
+    if max_examples < 1:
+        raise ConformError(f"expected max_examples >= 1, got max_examples={max_examples}")
+    provider = HttpSide(provider_url, model.base_path)
+    search = _Search(model, provider, seed, time_limit)
+    with asyncio.Runner() as runner:
+        try:
+            _explore(search, runner, max_examples=max_examples, max_steps=max_steps)
+            if search.error is not None:
+                raise search.error
+            findings = _replay(search, runner)
+        finally:
+            runner.run(provider.aclose())
+    return SearchResult(
+        findings,
+        search.programs,
+        search.requests,
+        time.monotonic() - search.started,
+        search.timed_out,
+    )
+
+
+def _explore(search: _Search, runner: asyncio.Runner, *, max_examples: int, max_steps: int) -> None:
+    @settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=(Phase.generate, Phase.shrink),
+        report_multiple_bugs=True,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
+    @hypothesis_seed(search.seed)
+    @given(programs(search.model, max_steps=max_steps))
+    def probe(program: Program) -> None:
+        search.probe(runner, program)
+
+    try:
+        probe()
+    except (_Found, ExceptionGroup):
+        pass  # found divergences: `search.smallest` holds the shortest program of each
+    except Exception as exc:  # Hypothesis' Flaky*: a divergence the provider did not repeat
+        if not _from_hypothesis(exc):
+            raise
+
+
+def _from_hypothesis(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith("hypothesis")
+
+
+def _replay(search: _Search, runner: asyncio.Runner) -> list[Finding]:
+    """Run the shortest program of each divergence once more, to record what it exchanged."""
+    findings: list[Finding] = []
+    for signature, (program, seen) in sorted(
+        search.smallest.items(), key=lambda kv: _size(kv[1][0])
+    ):
+        outcome = search.execute(runner, program)
+        matching = [d for d in outcome.divergences if d.signature == signature]
+        findings.append(Finding(matching[0] if matching else seen, outcome, bool(matching)))
+    return findings
