@@ -27,7 +27,8 @@ def vary_body(model: ApiModel, endpoint: Endpoint, variant: int) -> tuple[bool, 
         return False, None
     rng = random.Random(variant)
     body = copy.deepcopy(endpoint.bodies[variant % len(endpoint.bodies)])
-    if variant == 0 or not isinstance(body, dict) or endpoint.body_schema is None:
+    # The first variants are the examples as written (a declined card is one of them).
+    if variant < len(endpoint.bodies) or not isinstance(body, dict) or not endpoint.body_schema:
         return True, body
     schema = endpoint.body_schema
     required = set(schema.get("required") or ())

@@ -20,7 +20,7 @@ from mockserver.conform.compare import Divergence, IdMap, compare_answers
 from mockserver.conform.invariants import Ledger
 from mockserver.conform.model import ApiModel, Endpoint
 from mockserver.conform.sides import Answer, Request, Side
-from mockserver.conform.steps import USERS, AuthStep, Call, Program, Step
+from mockserver.conform.steps import LATEST, NEW, USERS, AuthStep, Call, Program, Step
 from mockserver.errors import MockServerError
 
 __all__ = ["Account", "Exchange", "Execution", "LoginBudget", "Outcome", "World"]
@@ -161,10 +161,11 @@ class Execution:
         index: int | None = None
         if link is not None:
             made = len(self.worlds[0].records.get(link.producer, ()))
-            index = step.pick % (made + 1)
+            index = made - 1 if step.pick == LATEST and made else step.pick % (made + 1)
             if index == made:
                 if depth < _MAX_DEPTH and link.producer in self.model.endpoints:
-                    await self._call(Call(link.producer, step.user, 0, 0, step.key), depth + 1)
+                    # Always a new record: a payment to refund needs a fresh order.
+                    await self._call(Call(link.producer, step.user, NEW, 0, step.key), depth + 1)
                 made = len(self.worlds[0].records.get(link.producer, ()))
                 index = made - 1 if made else None
         has_body, body = vary_body(self.model, endpoint, step.variant)

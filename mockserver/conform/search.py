@@ -23,6 +23,7 @@ from hypothesis import seed as hypothesis_seed
 from mockserver.conform.compare import Divergence
 from mockserver.conform.execute import Execution, LoginBudget, Outcome
 from mockserver.conform.model import ApiModel
+from mockserver.conform.scenarios import scenarios
 from mockserver.conform.sides import HttpSide, MockSide, Side
 from mockserver.conform.steps import Program, programs
 from mockserver.errors import ConformError, MockServerError
@@ -100,20 +101,29 @@ class _Search:
         self.requests += len(outcome.exchanges)
         return outcome
 
-    def probe(self, runner: asyncio.Runner, program: Program) -> None:
-        """Hypothesis' test: raise the divergence's own exception when the program shows one."""
-        if self.error is not None or time.monotonic() - self.started > self.time_limit:
-            self.timed_out = self.error is None
-            return  # out of time: every further candidate passes, so Hypothesis winds down
-        try:
-            outcome = self.execute(runner, program)
-        except ConformError as exc:
-            self.error = exc
-            return
+    def out_of_time(self) -> bool:
+        if time.monotonic() - self.started > self.time_limit:
+            self.timed_out = True
+        return self.timed_out
+
+    def observe(self, runner: asyncio.Runner, program: Program) -> Outcome:
+        """Run ``program``; keep it for each divergence it shows, when shorter than before."""
+        outcome = self.execute(runner, program)
         for divergence in outcome.divergences:
             best = self.smallest.get(divergence.signature)
             if best is None or _size(program) < _size(best[0]):
                 self.smallest[divergence.signature] = (list(program), divergence)
+        return outcome
+
+    def probe(self, runner: asyncio.Runner, program: Program) -> None:
+        """Hypothesis' test: raise the divergence's own exception when the program shows one."""
+        if self.error is not None or self.out_of_time():
+            return  # out of time: every further candidate passes, so Hypothesis winds down
+        try:
+            outcome = self.observe(runner, program)
+        except ConformError as exc:
+            self.error = exc
+            return
         if outcome.divergences:
             signature = outcome.divergences[0].signature
             kind = self.classes.setdefault(signature, type("Divergence", (_Found,), {}))
@@ -145,9 +155,13 @@ def conform(
     search = _Search(model, provider, seed, time_limit)
     with asyncio.Runner() as runner:
         try:
+            for program in scenarios(model):
+                if not search.out_of_time():
+                    search.observe(runner, program)
             _explore(search, runner, max_examples=max_examples, max_steps=max_steps)
             if search.error is not None:
                 raise search.error
+            _shrink_scenarios(search, runner)
             findings = _replay(search, runner)
         finally:
             runner.run(provider.aclose())
@@ -188,6 +202,25 @@ def _explore(search: _Search, runner: asyncio.Runner, *, max_examples: int, max_
 
 def _from_hypothesis(exc: BaseException) -> bool:
     return type(exc).__module__.startswith("hypothesis")
+
+
+def _shrink_scenarios(search: _Search, runner: asyncio.Runner) -> None:
+    """Shrink what only a scenario showed (Hypothesis shrinks only what it drew).
+
+    The program is cut after the step that diverged, then each earlier step is dropped in
+    turn, from the last, and left out when the divergence still shows without it.
+    """
+    for signature, (program, seen) in list(search.smallest.items()):
+        candidate = program[: seen.step + 1]
+        index = len(candidate) - 2
+        while index >= 0 and not search.out_of_time():
+            trial = candidate[:index] + candidate[index + 1 :]
+            outcome = search.observe(runner, trial)
+            if any(d.signature == signature for d in outcome.divergences):
+                candidate = trial
+            index -= 1
+        if _size(candidate) < _size(search.smallest[signature][0]):
+            search.smallest[signature] = (candidate, seen)
 
 
 def _replay(search: _Search, runner: asyncio.Runner) -> list[Finding]:
