@@ -13,7 +13,7 @@ spec rather than drawn at random, so a short run cannot miss them.
 
 from __future__ import annotations
 
-from mockserver.conform.model import ApiModel
+from mockserver.conform.model import ApiModel, Endpoint
 from mockserver.conform.steps import LATEST, NEW, AuthStep, Call, Program
 
 __all__ = ["scenarios"]
@@ -81,10 +81,13 @@ def _twice(model: ApiModel) -> Program:
         program += [Call(op, pick=NEW, variant=v) for v in range(1, len(endpoint.bodies))]
     for first in actions:
         for then in actions:
-            assert first.link is not None and then.link is not None  # actions have links
-            if first is not then and first.link.producer == then.link.producer:
+            if first is not then and _producer(first) == _producer(then):
                 program += [Call(first.op_id, pick=NEW), Call(then.op_id, pick=LATEST)]
     return program
+
+
+def _producer(endpoint: Endpoint) -> str:
+    return endpoint.link.producer if endpoint.link is not None else ""
 
 
 def _lists(model: ApiModel) -> Program:
