@@ -104,6 +104,12 @@ class ApiModel:
         throttle = self.action("login").action.get("throttle") or {}
         return int(throttle.get("maxAttempts", 5))
 
+    def failed_login_budget(self) -> int:
+        """Failed logins one run may send: a quarter of what the spec lets a client address
+        fail (``throttle.clientMaxAttempts``), so a few runs in one window are not throttled."""
+        throttle = self.action("login").action.get("throttle") or {}
+        return max(int(throttle.get("clientMaxAttempts", 100)) // 4, self.throttle_attempts() + 1)
+
     @classmethod
     def from_spec(cls, spec: Spec) -> ApiModel:
         """Read the callable surface of ``spec``; refuse one without the auth actions."""

@@ -45,7 +45,7 @@ def format_finding(finding: Finding, number: int, total: int, *, provider_url: s
     lines = [
         f"DIVERGENCE {number} of {total}: {divergence.describe()}",
         f"  shortest program: {steps} step(s), {len(outcome.exchanges)} request(s)"
-        + ("" if finding.repeated else " (not repeated when run again: flaky provider?)"),
+        + _repeated(finding.repeated),
     ]
     for step_index, step in enumerate(outcome.program):
         lines.append(f"  step {step_index}: {step.describe()}")
@@ -57,6 +57,12 @@ def format_finding(finding: Finding, number: int, total: int, *, provider_url: s
     script = curl_script(outcome, provider_url=provider_url, title=divergence.describe())
     lines.extend("    " + line for line in script.splitlines())
     return "\n".join(lines)
+
+
+def _repeated(repeated: bool | None) -> str:
+    if repeated is None:
+        return " (not run again: out of time)"
+    return "" if repeated else " (not shown when run again: is the provider deterministic?)"
 
 
 def _exchange_lines(number: int, exchange: Exchange, marker: str, base_path: str) -> Iterator[str]:

@@ -8,6 +8,7 @@ spec rather than drawn at random, so a short run cannot miss them.
 - the login throttle: wrong passwords up to ``throttle.maxAttempts`` and one more;
 - twice in a row: every action on a record (cancel, pay, refund, end), an idempotent retry
   with the same key and with another key, the example bodies as written (a declined card);
+- writes then reads: each update, replace and delete, then every read of that record;
 - lists: records in several states, then each list with filters, search and pagination.
 """
 
@@ -21,9 +22,8 @@ __all__ = ["scenarios"]
 
 def scenarios(model: ApiModel) -> list[Program]:
     """The fixed programs of ``model``, cheapest first."""
-    programs = [_auth_lifecycle(), _throttle()]
-    programs += _other_users_records(model)
-    programs += [_twice(model), _lists(model)]
+    programs = [_auth_lifecycle(), _throttle(), _other_users_records(model)]
+    programs += [_twice(model), _writes_then_reads(model), _lists(model)]
     return [p for p in programs if p]
 
 
@@ -45,16 +45,22 @@ def _throttle() -> Program:
     return [AuthStep("throttle")]
 
 
-def _other_users_records(model: ApiModel) -> list[Program]:
-    """Per kind of record: user 0 makes one, user 1 calls every operation on it."""
-    programs: dict[str, Program] = {}
+def _other_users_records(model: ApiModel) -> Program:
+    """User 0 makes one record of each kind, then user 1 calls every operation on them.
+
+    One program, so two users are registered once (a provider hashes every password).
+    """
+    producers: list[Call] = []
+    calls: list[Call] = []
     for endpoint in model.endpoints.values():
         if endpoint.link is None:
             continue
-        producer = endpoint.link.producer
-        program = programs.setdefault(producer, [Call(producer, user=0)])
-        program.append(Call(endpoint.op_id, user=1, pick=0))
-    return list(programs.values())
+        if all(s.op != endpoint.link.producer for s in producers):
+            producers.append(Call(endpoint.link.producer, user=0))
+        calls.append(Call(endpoint.op_id, user=1, pick=0))
+    # Reads first: another user's write that wrongly succeeds ends the program.
+    calls.sort(key=lambda c: model.endpoints[c.op].method != "GET")
+    return [*producers, *calls]
 
 
 def _twice(model: ApiModel) -> Program:
@@ -83,6 +89,23 @@ def _twice(model: ApiModel) -> Program:
         for then in actions:
             if first is not then and _producer(first) == _producer(then):
                 program += [Call(first.op_id, pick=NEW), Call(then.op_id, pick=LATEST)]
+    return program
+
+
+def _writes_then_reads(model: ApiModel) -> Program:
+    """Each update, replace and delete on a new record, then every read of that record."""
+    program: Program = []
+    for write in model.endpoints.values():
+        if write.link is None or write.action or write.method not in ("PUT", "PATCH", "DELETE"):
+            continue
+        program.append(Call(write.op_id, pick=NEW))
+        program += [
+            Call(read.op_id, pick=LATEST)
+            for read in model.endpoints.values()
+            if read.method == "GET"
+            and read.link is not None
+            and _producer(read) == _producer(write)
+        ]
     return program
 
 

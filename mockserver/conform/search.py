@@ -3,10 +3,12 @@ provider, and shrinks every divergence to the shortest program that still shows 
 
 Each distinct divergence (its `Divergence.signature`) is raised as its own exception class,
 so Hypothesis treats them as distinct bugs and shrinks each one separately. Whatever
-Hypothesis ends with, the shortest program seen for each signature is kept here and run once
-more to record the exchanges the report prints. Generation is seeded (``seed``) and uses no
-example database, so a run is repeatable; the whole run, shrinking included, is bounded by
-``max_examples`` and by ``time_limit`` seconds (after it, candidates are no longer run).
+Hypothesis ends with, the shortest program seen for each signature is kept here, with what
+it exchanged, and run once more (while time is left) to tell whether it repeats.
+
+Every run starts with the fixed programs of `scenarios`. Generation is seeded (``seed``) and
+uses no example database, so a run is repeatable; the whole run, shrinking included, is
+bounded by ``max_examples`` and by ``time_limit`` seconds (after it, nothing more is run).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = ["DEFAULT_MAX_EXAMPLES", "Finding", "SearchResult", "conform"]
 
 DEFAULT_MAX_EXAMPLES = 15
 DEFAULT_TIME_LIMIT = 45.0
+MAX_REPLAYS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +43,8 @@ class Finding:
 
     divergence: Divergence
     outcome: Outcome
-    # False when the replay did not show it again (the provider's answer is not repeatable).
-    repeated: bool = True
+    # Whether running it once more showed it again (None: no time was left to run it).
+    repeated: bool | None = True
 
 
 @dataclass
@@ -74,7 +77,7 @@ class _Search:
     seed: int
     time_limit: float
     run: Callable[[Program], Outcome] = field(init=False)
-    smallest: dict[str, tuple[Program, Divergence]] = field(default_factory=dict)
+    smallest: dict[str, tuple[Program, Divergence, Outcome]] = field(default_factory=dict)
     classes: dict[str, type[_Found]] = field(default_factory=dict)
     budget: LoginBudget = field(default_factory=LoginBudget)
     started: float = field(default_factory=time.monotonic)
@@ -112,7 +115,7 @@ class _Search:
         for divergence in outcome.divergences:
             best = self.smallest.get(divergence.signature)
             if best is None or _size(program) < _size(best[0]):
-                self.smallest[divergence.signature] = (list(program), divergence)
+                self.smallest[divergence.signature] = (list(program), divergence, outcome)
         return outcome
 
     def probe(self, runner: asyncio.Runner, program: Program) -> None:
@@ -153,6 +156,9 @@ def conform(
         raise ConformError(f"expected max_examples >= 1, got max_examples={max_examples}")
     provider = HttpSide(provider_url, model.base_path)
     search = _Search(model, provider, seed, time_limit)
+    # The replays keep enough failed logins for one throttle; the search has the rest.
+    reserve = model.throttle_attempts() + 1
+    search.budget.remaining = model.failed_login_budget() - reserve
     with asyncio.Runner() as runner:
         try:
             for program in scenarios(model):
@@ -162,6 +168,7 @@ def conform(
             if search.error is not None:
                 raise search.error
             _shrink_scenarios(search, runner)
+            search.budget.remaining += reserve
             findings = _replay(search, runner)
         finally:
             runner.run(provider.aclose())
@@ -207,29 +214,42 @@ def _from_hypothesis(exc: BaseException) -> bool:
 def _shrink_scenarios(search: _Search, runner: asyncio.Runner) -> None:
     """Shrink what only a scenario showed (Hypothesis shrinks only what it drew).
 
-    The program is cut after the step that diverged, then each earlier step is dropped in
-    turn, from the last, and left out when the divergence still shows without it.
+    The program is cut after the step that diverged; then runs of earlier steps are left
+    out, halves first, then quarters, down to single steps, while the divergence still shows.
     """
-    for signature, (program, seen) in list(search.smallest.items()):
+    for signature, (program, seen, _) in list(search.smallest.items()):
         candidate = program[: seen.step + 1]
-        index = len(candidate) - 2
-        while index >= 0 and not search.out_of_time():
-            trial = candidate[:index] + candidate[index + 1 :]
-            outcome = search.observe(runner, trial)
-            if any(d.signature == signature for d in outcome.divergences):
-                candidate = trial
-            index -= 1
-        if _size(candidate) < _size(search.smallest[signature][0]):
-            search.smallest[signature] = (candidate, seen)
+        chunk = len(candidate) // 2
+        while chunk >= 1 and not search.out_of_time():
+            start = 0
+            while start < len(candidate) - 1 and not search.out_of_time():
+                end = min(start + chunk, len(candidate) - 1)  # the diverging step stays
+                trial = candidate[:start] + candidate[end:]
+                outcome = search.observe(runner, trial)  # keeps ``trial`` when it still shows
+                if any(d.signature == signature for d in outcome.divergences):
+                    candidate = trial
+                else:
+                    start = end
+            chunk //= 2
 
 
 def _replay(search: _Search, runner: asyncio.Runner) -> list[Finding]:
-    """Run the shortest program of each divergence once more, to record what it exchanged."""
+    """Run the shortest program of each divergence once more, cut after the step that
+    diverged: the run the report prints, and proof that the divergence repeats.
+
+    This runs even past the time limit (once per divergence, at most `MAX_REPLAYS`): a report
+    without the requests that show a divergence would not be worth much.
+    """
     findings: list[Finding] = []
-    for signature, (program, seen) in sorted(
-        search.smallest.items(), key=lambda kv: _size(kv[1][0])
-    ):
-        outcome = search.execute(runner, program)
+    ordered = sorted(search.smallest.items(), key=lambda kv: _size(kv[1][0]))
+    for number, (signature, (program, seen, first)) in enumerate(ordered):
+        if number >= MAX_REPLAYS:
+            findings.append(Finding(seen, first, None))
+            continue
+        outcome = search.execute(runner, program[: seen.step + 1])
         matching = [d for d in outcome.divergences if d.signature == signature]
-        findings.append(Finding(matching[0] if matching else seen, outcome, bool(matching)))
+        if matching:
+            findings.append(Finding(matching[0], outcome, True))
+        else:
+            findings.append(Finding(seen, first, False))
     return findings

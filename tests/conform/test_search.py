@@ -1,0 +1,98 @@
+"""`conform` end to end against the reference provider: quiet when it is right, and each
+planted fault found, named and shrunk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from mockserver.conform.model import ApiModel
+from mockserver.conform.search import SearchResult, conform
+from mockserver.conform.steps import AuthStep, Call
+from mockserver.errors import ConformError
+from tests.conform.faults import FAULTS
+
+
+def _signatures(result: SearchResult) -> list[str]:
+    return [finding.divergence.signature for finding in result.findings]
+
+
+def test_conform_is_quiet_on_the_correct_provider(model: ApiModel, provider_url: str) -> None:
+    result = conform(model, provider_url, max_examples=2, seed=1)
+    assert result.passed, _signatures(result)
+    assert result.programs >= 8  # the scenarios and the drawn programs
+    assert result.requests > 200
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [2, 3, 4])
+def test_conform_is_quiet_on_the_correct_provider_with_other_seeds(
+    model: ApiModel, provider_url: str, seed: int
+) -> None:
+    result = conform(model, provider_url, max_examples=25, seed=seed)
+    assert result.passed, _signatures(result)
+
+
+def test_conform_shrinks_a_divergence_every_program_shows_to_one_step(
+    model: ApiModel, make_provider: Callable[[str | None], str]
+) -> None:
+    result = conform(model, make_provider("extra property"), max_examples=2, seed=1)
+    assert _signatures(result) == ["extra property registerUser body.passwordHash"]
+    finding = result.findings[0]
+    assert finding.repeated
+    assert len(finding.outcome.program) == 1
+    assert finding.outcome.exchanges[0].provider.body["passwordHash"].startswith("$argon2")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_conform_finds_each_planted_fault(
+    model: ApiModel, make_provider: Callable[[str | None], str], fault: str
+) -> None:
+    expected = FAULTS[fault][2]
+    result = conform(model, make_provider(fault), max_examples=5, seed=1, time_limit=15)
+    assert any(expected in signature for signature in _signatures(result)), _signatures(result)
+    for finding in result.findings:
+        # Cut after the step that diverged, and shown again by that shorter program (past
+        # MAX_REPLAYS divergences, the rest are reported as found, not run again).
+        assert finding.repeated is not False
+        if finding.repeated:
+            assert finding.divergence.step == len(finding.outcome.program) - 1
+
+
+def test_conform_stops_drawing_programs_at_the_time_limit(
+    model: ApiModel, provider_url: str
+) -> None:
+    result = conform(model, provider_url, max_examples=50, seed=1, time_limit=0.5)
+    assert result.timed_out
+    assert result.programs < 10
+
+
+@pytest.mark.slow
+def test_conform_is_deterministic_with_a_seed(
+    model: ApiModel, make_provider: Callable[[str | None], str]
+) -> None:
+    url = make_provider("declined card code")
+    first = conform(model, url, max_examples=3, seed=7)
+    second = conform(model, url, max_examples=3, seed=7)
+    assert _signatures(first) == _signatures(second)
+    assert [f.outcome.program for f in first.findings] == [
+        f.outcome.program for f in second.findings
+    ]
+
+
+def test_conform_refuses_a_provider_that_does_not_answer(model: ApiModel) -> None:
+    with pytest.raises(ConformError, match="did not answer POST /auth/register"):
+        conform(model, "http://127.0.0.1:9", max_examples=1)
+
+
+@pytest.mark.parametrize("bad", [0, -1])
+def test_conform_refuses_a_budget_below_one(model: ApiModel, bad: int) -> None:
+    with pytest.raises(ConformError, match=f"max_examples={bad}"):
+        conform(model, "http://127.0.0.1:9", max_examples=bad)
+
+
+def test_steps_describe_themselves() -> None:
+    assert Call("getProject", user=1).describe() == "user 1: getProject (record 0, variant 0)"
+    assert AuthStep("logout-all").describe() == "user 0: logout-all"
