@@ -23,7 +23,7 @@ from mockserver.conform.sides import Answer, Request, Side
 from mockserver.conform.steps import LATEST, NEW, USERS, AuthStep, Call, Program, Step
 from mockserver.errors import MockServerError
 
-__all__ = ["Account", "Exchange", "Execution", "LoginBudget", "Outcome", "World"]
+__all__ = ["UNKNOWN_ID", "Account", "Exchange", "Execution", "LoginBudget", "Outcome", "World"]
 
 PASSWORD = "conform-Passw0rd"
 # An id no server handed out: what a step reads when the record it names could not be made.

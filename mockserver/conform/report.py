@@ -44,19 +44,26 @@ def format_finding(finding: Finding, number: int, total: int, *, provider_url: s
     steps = len(outcome.program)
     lines = [
         f"DIVERGENCE {number} of {total}: {divergence.describe()}",
-        f"  shortest program: {steps} step(s), {len(outcome.exchanges)} request(s)"
+        f"  shortest program: {steps} step(s), {len(_shown(finding))} request(s)"
         + _repeated(finding.repeated),
     ]
     for step_index, step in enumerate(outcome.program):
         lines.append(f"  step {step_index}: {step.describe()}")
-        for number_in, exchange in enumerate(outcome.exchanges, 1):
+        for number_in, exchange in enumerate(_shown(finding), 1):
             if exchange.step == step_index:
                 marker = "  <-- differs" if number_in - 1 == divergence.request else ""
                 lines.extend(_exchange_lines(number_in, exchange, marker, outcome.base_path))
     lines.append("  replay against the provider (sh; needs curl and jq):")
-    script = curl_script(outcome, provider_url=provider_url, title=divergence.describe())
+    script = curl_script(
+        outcome, provider_url=provider_url, title=divergence.describe(), upto=divergence.request
+    )
     lines.extend("    " + line for line in script.splitlines())
     return "\n".join(lines)
+
+
+def _shown(finding: Finding) -> list[Exchange]:
+    """The exchanges up to the one that diverged (what follows it shows nothing more)."""
+    return finding.outcome.exchanges[: finding.divergence.request + 1]
 
 
 def _repeated(repeated: bool | None) -> str:
@@ -83,13 +90,15 @@ def _short(body: Any) -> str:
     return text if len(text) <= _BODY_CHARS else text[: _BODY_CHARS - 3] + "..."
 
 
-def curl_script(outcome: Outcome, *, provider_url: str, title: str = "") -> str:
-    """A shell script replaying ``outcome``'s requests against the provider."""
+def curl_script(outcome: Outcome, *, provider_url: str, title: str = "", upto: int = -1) -> str:
+    """A shell script replaying ``outcome``'s requests (up to the ``upto``-th) against the
+    provider."""
     known: dict[str, tuple[str, int, str]] = {}  # value -> (variable, request number, jq path)
     used: set[str] = set()
     commands: list[str] = []
     nonce = _nonce(outcome)
-    for number, exchange in enumerate(outcome.exchanges, 1):
+    exchanges = outcome.exchanges[: upto + 1] if upto >= 0 else outcome.exchanges
+    for number, exchange in enumerate(exchanges, 1):
         request = exchange.provider_request
 
         def sub(text: str) -> str:

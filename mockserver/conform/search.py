@@ -66,8 +66,9 @@ class _Found(MockServerError):
     """Base of the per-signature exceptions Hypothesis shrinks apart."""
 
 
-def _size(program: Program) -> tuple[int, str]:
-    return len(program), repr(program)
+def _size(program: Program, divergence: Divergence) -> tuple[int, int, str]:
+    """Shorter is fewer steps, then fewer requests before the divergence."""
+    return len(program), divergence.request, repr(program)
 
 
 @dataclass
@@ -114,7 +115,7 @@ class _Search:
         outcome = self.execute(runner, program)
         for divergence in outcome.divergences:
             best = self.smallest.get(divergence.signature)
-            if best is None or _size(program) < _size(best[0]):
+            if best is None or _size(program, divergence) < _size(best[0], best[1]):
                 self.smallest[divergence.signature] = (list(program), divergence, outcome)
         return outcome
 
@@ -241,7 +242,7 @@ def _replay(search: _Search, runner: asyncio.Runner) -> list[Finding]:
     without the requests that show a divergence would not be worth much.
     """
     findings: list[Finding] = []
-    ordered = sorted(search.smallest.items(), key=lambda kv: _size(kv[1][0]))
+    ordered = sorted(search.smallest.items(), key=lambda kv: _size(kv[1][0], kv[1][1]))
     for number, (signature, (program, seen, first)) in enumerate(ordered):
         if number >= MAX_REPLAYS:
             findings.append(Finding(seen, first, None))

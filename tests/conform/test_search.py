@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
+from mockserver.conform import search
 from mockserver.conform.model import ApiModel
 from mockserver.conform.search import SearchResult, conform
-from mockserver.conform.steps import AuthStep, Call
+from mockserver.conform.steps import LATEST, NEW, AuthStep, Call
 from mockserver.errors import ConformError
 from tests.conform.faults import FAULTS
 
@@ -22,7 +23,7 @@ def test_conform_is_quiet_on_the_correct_provider(model: ApiModel, provider_url:
     result = conform(model, provider_url, max_examples=2, seed=1)
     assert result.passed, _signatures(result)
     assert result.programs >= 8  # the scenarios and the drawn programs
-    assert result.requests > 200
+    assert result.requests > 150
 
 
 @pytest.mark.slow
@@ -43,6 +44,25 @@ def test_conform_shrinks_a_divergence_every_program_shows_to_one_step(
     assert finding.repeated
     assert len(finding.outcome.program) == 1
     assert finding.outcome.exchanges[0].provider.body["passwordHash"].startswith("$argon2")
+
+
+def test_conform_shrinks_what_only_a_scenario_shows(
+    model: ApiModel, make_provider: Callable[[str | None], str]
+) -> None:
+    result = conform(model, make_provider("refund twice"), max_examples=1, seed=1)
+    [finding] = [f for f in result.findings if f.divergence.signature == "status refundPayment "]
+    assert finding.repeated
+    assert finding.outcome.program == [
+        Call("refundPayment", pick=NEW), Call("refundPayment", pick=LATEST)
+    ]  # fmt: skip
+
+
+def test_past_max_replays_a_divergence_is_reported_as_found(
+    model: ApiModel, make_provider: Callable[[str | None], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "MAX_REPLAYS", 0)
+    result = conform(model, make_provider("extra property"), max_examples=1, seed=1)
+    assert [f.repeated for f in result.findings] == [None]
 
 
 @pytest.mark.slow
@@ -85,6 +105,14 @@ def test_conform_is_deterministic_with_a_seed(
 def test_conform_refuses_a_provider_that_does_not_answer(model: ApiModel) -> None:
     with pytest.raises(ConformError, match="did not answer POST /auth/register"):
         conform(model, "http://127.0.0.1:9", max_examples=1)
+
+
+def test_a_provider_lost_while_hypothesis_draws_is_reported_as_such(
+    model: ApiModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "scenarios", lambda model: [])
+    with pytest.raises(ConformError, match="is it running"):
+        conform(model, "http://127.0.0.1:9", max_examples=2)
 
 
 @pytest.mark.parametrize("bad", [0, -1])
