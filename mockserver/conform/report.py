@@ -78,6 +78,10 @@ def _exchange_lines(number: int, exchange: Exchange, marker: str, base_path: str
     target = request.path + (f"?{query}" if query else "")
     who = f"user {request.user} " if request.user is not None else ""
     body = f" {_short(request.body)}" if request.has_body else ""
+    if not marker:  # a request on the way: its answers in short
+        statuses = f"mock {exchange.mock.status}, provider {exchange.provider.status}"
+        yield f"    #{number} {who}{request.method} {base_path}{target}{body} -> {statuses}"
+        return
     yield f"    #{number} {who}{request.method} {base_path}{target}{body}{marker}"
     yield f"       mock:     {exchange.mock.status} {_short(exchange.mock.body)}"
     yield f"       provider: {exchange.provider.status} {_short(exchange.provider.body)}"

@@ -32,8 +32,8 @@ from mockserver.errors import ConformError, MockServerError
 
 __all__ = ["DEFAULT_MAX_EXAMPLES", "Finding", "SearchResult", "conform"]
 
-DEFAULT_MAX_EXAMPLES = 15
-DEFAULT_TIME_LIMIT = 45.0
+DEFAULT_MAX_EXAMPLES = 10
+DEFAULT_TIME_LIMIT = 40.0
 MAX_REPLAYS = 20
 
 

@@ -8,6 +8,7 @@ real app, built with `create_app`, not a stand-in), the provider through a real 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -108,15 +109,36 @@ def _answer(response: httpx.Response) -> Answer:
     )
 
 
+# The conform mock sends no webhooks: the provider under test sends its own, and a receiver
+# must not get each event twice. ``.invalid`` names no host (RFC 2606).
+_NOWHERE = "conform.invalid"
+
+
+class _QuietAboutNowhere(logging.Filter):
+    """Drops the mock's note that a webhook was not sent to `_NOWHERE`: that is the point."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _NOWHERE not in record.getMessage()
+
+
+_QUIET = _QuietAboutNowhere()
+
+
 class MockSide(Side):
     """A fresh stateful mock of ``spec`` in this process (no lifespan: nothing runs behind)."""
 
     name = "the mock"
 
     def __init__(self, spec: Spec, *, seed: int | None = None) -> None:
+        from mockserver.events.egress import HostPolicy
+        from mockserver.events.webhooks import DeliveryPolicy
         from mockserver.server.app import create_app
 
-        app = create_app(spec, seed=seed, cors=False)
+        logger = logging.getLogger("mockserver")
+        if _QUIET not in logger.filters:
+            logger.addFilter(_QUIET)
+        webhooks = DeliveryPolicy(attempts=1, hosts=HostPolicy([_NOWHERE]))
+        app = create_app(spec, seed=seed, cors=False, webhooks=webhooks)
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
         super().__init__(
             httpx.AsyncClient(transport=transport, base_url="http://mock"), spec.base_path

@@ -66,6 +66,8 @@ def test_the_report_shows_each_request_with_both_answers() -> None:
     assert "  step 1: user 1: getProject (record 0, variant 0)" in text
     assert f"#3 user 1 GET /api/v1/projects/{PID}?q=x  <-- differs" in text
     assert '       mock:     403 {"code":"forbidden"}' in text
+    assert "    #2 user 0 POST /api/v1/projects " in text
+    assert "-> mock 201, provider 201" in text  # a request on the way, in short
     assert text.count("...") == 1  # the long answer is cut
     assert text.endswith(
         "mockserver conform: 1 divergence(s) in 12 programs, 80 requests to each server, 3.2 s"

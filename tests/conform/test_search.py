@@ -3,12 +3,15 @@ planted fault found, named and shrunk."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Callable
 
 import pytest
 
 from mockserver.conform import search
 from mockserver.conform.model import ApiModel
+from mockserver.conform.report import curl_script
 from mockserver.conform.search import SearchResult, conform
 from mockserver.conform.steps import LATEST, NEW, AuthStep, Call
 from mockserver.errors import ConformError
@@ -79,6 +82,20 @@ def test_conform_finds_each_planted_fault(
         assert finding.repeated is not False
         if finding.repeated:
             assert finding.divergence.step == len(finding.outcome.program) - 1
+
+
+@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq")
+def test_the_curl_script_reproduces_the_divergence(
+    model: ApiModel, make_provider: Callable[[str | None], str]
+) -> None:
+    url = make_provider("token valid after logout-all")
+    result = conform(model, url, max_examples=1, seed=1)
+    [finding] = result.findings
+    assert finding.divergence.signature == "status getCurrentUser "
+    script = curl_script(finding.outcome, provider_url=url, upto=finding.divergence.request)
+    ran = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True)
+    statuses = ran.stdout.split()[1::2]
+    assert statuses == ["201", "200", "204", "200"]  # the mock answers the last one 401
 
 
 def test_conform_stops_drawing_programs_at_the_time_limit(
