@@ -38,9 +38,10 @@ def test_conform_is_quiet_on_the_correct_provider_with_other_seeds(
     assert result.passed, _signatures(result)
 
 
-def test_conform_shrinks_a_divergence_every_program_shows_to_one_step(
-    model: ApiModel, make_provider: Callable[[str | None], str]
+def test_hypothesis_shrinks_a_divergence_every_program_shows_to_one_step(
+    model: ApiModel, make_provider: Callable[[str | None], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(search, "scenarios", lambda model: [])  # drawn programs only
     result = conform(model, make_provider("extra property"), max_examples=2, seed=1)
     assert _signatures(result) == ["extra property registerUser body.passwordHash"]
     finding = result.findings[0]
@@ -64,6 +65,7 @@ def test_past_max_replays_a_divergence_is_reported_as_found(
     model: ApiModel, make_provider: Callable[[str | None], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search, "MAX_REPLAYS", 0)
+    monkeypatch.setattr(search, "scenarios", lambda model: [])
     result = conform(model, make_provider("extra property"), max_examples=1, seed=1)
     assert [f.repeated for f in result.findings] == [None]
 
