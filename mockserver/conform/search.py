@@ -201,15 +201,17 @@ def _explore(search: _Search, runner: asyncio.Runner, *, max_examples: int, max_
 
     try:
         probe()
-    except (_Found, ExceptionGroup):
-        pass  # found divergences: `search.smallest` holds the shortest program of each
-    except Exception as exc:  # Hypothesis' Flaky*: a divergence the provider did not repeat
-        if not _from_hypothesis(exc):
+    except Exception as exc:
+        # Divergences found (`search.smallest` holds the shortest program of each), or
+        # Hypothesis' Flaky* (one the provider did not repeat); anything else is a bug here.
+        if not _ours(exc):
             raise
 
 
-def _from_hypothesis(exc: BaseException) -> bool:
-    return type(exc).__module__.startswith("hypothesis")
+def _ours(exc: BaseException) -> bool:
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_ours(inner) for inner in exc.exceptions)
+    return isinstance(exc, _Found) or type(exc).__module__.startswith("hypothesis")
 
 
 def _shrink_scenarios(search: _Search, runner: asyncio.Runner) -> None:

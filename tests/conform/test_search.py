@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from mockserver.conform import search
+from mockserver.conform.execute import Execution
 from mockserver.conform.model import ApiModel
 from mockserver.conform.report import curl_script
 from mockserver.conform.search import SearchResult, conform
@@ -132,6 +133,18 @@ def test_a_provider_lost_while_hypothesis_draws_is_reported_as_such(
     monkeypatch.setattr(search, "scenarios", lambda model: [])
     with pytest.raises(ConformError, match="is it running"):
         conform(model, "http://127.0.0.1:9", max_examples=2)
+
+
+def test_a_crash_inside_conform_is_not_taken_for_a_divergence(
+    model: ApiModel, provider_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(search, "scenarios", lambda model: [])
+    monkeypatch.setattr(Execution, "run", broken)
+    with pytest.raises(KeyError, match="a bug"):
+        conform(model, provider_url, max_examples=1)
 
 
 @pytest.mark.parametrize("bad", [0, -1])
