@@ -11,7 +11,8 @@ The hierarchy::
     ├── GenerationError             no value can satisfy a schema (e.g. contradictory bounds)
     ├── PreferenceError             a ``Prefer`` the mock cannot understand (ValueError; 400)
     ├── InvalidTokenError           a token the mock did not issue, expired or revoked (401)
-    └── ProviderStateError          a Pact provider-state change the mock refuses (400)
+    ├── ProviderStateError          a Pact provider-state change the mock refuses (400)
+    └── ConformError                ``mockserver conform`` cannot run (spec, provider unreachable)
 
 Every message says what failed, where (file, JSON pointer, operation) and how to fix it.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ConformError",
     "GenerationError",
     "InvalidTokenError",
     "MockServerError",
@@ -104,3 +106,8 @@ class InvalidTokenError(MockServerError):
 
 class ProviderStateError(MockServerError):
     """A state change the mock refuses (answered 400 with this message)."""
+
+
+class ConformError(MockServerError):
+    """Raised when ``mockserver conform`` cannot run: a spec without the auth actions it
+    needs, or a provider that does not answer (the message names the URL and the request)."""

@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("events",),
     ("pact",),
     ("server",),
+    ("conform",),
     ("cli",),
     ("__init__", "__main__"),
 )

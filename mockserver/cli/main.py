@@ -282,6 +282,10 @@ def _build_parser() -> argparse.ArgumentParser:
     from mockserver.cli.pact import add_contract_commands
 
     add_contract_commands(commands)
+
+    from mockserver.cli.conform import add_conform_command
+
+    add_conform_command(commands)
     return parser
 
 
@@ -393,6 +397,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mockserver.cli.pact import run_contract_command
 
         return run_contract_command(args)
+    if args.command == "conform":
+        from mockserver.cli.conform import run_conform_command
+
+        return run_conform_command(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse guards this
 
 

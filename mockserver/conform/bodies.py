@@ -1,0 +1,86 @@
+"""Request bodies and queries for a step, varied from the spec's own examples.
+
+A body starts from one of the operation's request examples (valid by the spec's own house
+rules); ``variant`` then seeds small changes the schema allows: another member of an enum,
+an optional property left out, a payment token from the operation's ``declines``. Queries
+pick filters from their enums, small pages and limits, and search words taken from the
+examples' names, so filters, search and pagination are exercised with rows that match.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from mockserver.conform.model import ApiModel, Endpoint, resolve
+
+__all__ = ["search_words", "vary_body", "vary_query"]
+
+_SEARCH_FIELDS = ("name", "title")
+
+
+def vary_body(model: ApiModel, endpoint: Endpoint, variant: int) -> tuple[bool, Any]:
+    """``(has_body, body)`` for ``endpoint``: an example, changed as ``variant`` says."""
+    if not endpoint.bodies:
+        return False, None
+    rng = random.Random(variant)
+    body = copy.deepcopy(endpoint.bodies[variant % len(endpoint.bodies)])
+    # The first variants are the examples as written (a declined card is one of them).
+    if variant < len(endpoint.bodies) or not isinstance(body, dict) or not endpoint.body_schema:
+        return True, body
+    schema = endpoint.body_schema
+    required = set(schema.get("required") or ())
+    minimum = int(schema.get("minProperties", 0))
+    for name, raw in (schema.get("properties") or {}).items():
+        prop = resolve(model.document, raw)
+        if not isinstance(prop, Mapping) or prop.get("readOnly"):
+            continue
+        if name == endpoint.method_field and rng.random() < 0.5:
+            body[name] = rng.choice((*endpoint.method_tokens, body.get(name, "pm_card_visa")))
+        elif isinstance(prop.get("enum"), list) and rng.random() < 0.5:
+            body[name] = rng.choice([v for v in prop["enum"] if v is not None] or [None])
+        elif (
+            name in body
+            and name not in required
+            and len(body) > max(minimum, 1)
+            and rng.random() < 0.25
+        ):
+            del body[name]
+    return True, body
+
+
+def search_words(model: ApiModel) -> tuple[str, ...]:
+    """Words of the names and titles in the spec's request examples (search terms that hit)."""
+    words: set[str] = set()
+    for endpoint in model.endpoints.values():
+        for body in endpoint.bodies:
+            if isinstance(body, Mapping):
+                for name in _SEARCH_FIELDS:
+                    value = body.get(name)
+                    if isinstance(value, str):
+                        words.update(w for w in value.split() if len(w) >= 4 and w.isalpha())
+    return tuple(sorted(words))
+
+
+def vary_query(
+    model: ApiModel, endpoint: Endpoint, variant: int, words: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """Query parameters for ``endpoint``: none for variant 0, else a few chosen by it."""
+    if variant == 0 or not endpoint.query:
+        return ()
+    rng = random.Random(variant)
+    query: list[tuple[str, str]] = []
+    for param in endpoint.query:
+        schema = resolve(model.document, param.schema)
+        if not isinstance(schema, Mapping) or rng.random() < 0.5:
+            continue
+        if isinstance(schema.get("enum"), list):
+            query.append((param.name, str(rng.choice(schema["enum"]))))
+        elif schema.get("type") == "integer":
+            low = int(schema.get("minimum", 1))
+            query.append((param.name, str(rng.randint(low, low + 2))))
+        elif schema.get("type") == "string" and words:
+            query.append((param.name, rng.choice(words)))
+    return tuple(query)

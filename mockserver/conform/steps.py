@@ -1,0 +1,97 @@
+"""The steps of a conform program and the Hypothesis strategy that draws programs.
+
+A program is a short list of steps. Steps name no ids: ``Call("getProject", user=1, pick=0)``
+means "user 1 reads the first project made so far" (or makes one first when there is none),
+so one program runs unchanged against two servers that hand out different ids, and Hypothesis
+can shrink it by dropping steps and lowering numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from hypothesis import strategies as st
+
+from mockserver.conform.model import ApiModel
+
+__all__ = ["LATEST", "NEW", "USERS", "AuthStep", "Call", "Program", "Step", "programs"]
+
+USERS = 2  # every program has (at most) two users, so every cross-user rule is reachable
+# Picks with a fixed meaning (drawn picks are 0 and up, counted modulo the records made + 1).
+NEW = -1  # always a record made for this step
+LATEST = -2  # the record made last (or a new one when there is none)
+
+AuthKind = Literal[
+    "login",
+    "wrong-password",
+    "refresh",
+    "reuse-refresh",
+    "logout",
+    "logout-all",
+    "old-token",
+    "register-again",
+    "throttle",
+]
+AUTH_KINDS: tuple[AuthKind, ...] = (
+    "login",
+    "wrong-password",
+    "refresh",
+    "reuse-refresh",
+    "logout",
+    "logout-all",
+    "old-token",
+    "register-again",
+    "throttle",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """``user`` calls operation ``op`` on the ``pick``-th record its path names.
+
+    ``variant`` chooses and varies the request example and the query; ``key`` chooses one of
+    a few idempotency keys, so replays (same key) and reuse (same key, other body) happen.
+    """
+
+    op: str
+    user: int = 0
+    pick: int = 0
+    variant: int = 0
+    key: int = 0
+
+    def describe(self) -> str:
+        return f"user {self.user}: {self.op} (record {self.pick}, variant {self.variant})"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthStep:
+    """A step of ``user``'s auth lifecycle (login, refresh, logout, throttle, ...)."""
+
+    kind: AuthKind
+    user: int = 0
+
+    def describe(self) -> str:
+        return f"user {self.user}: {self.kind}"
+
+
+Step = Call | AuthStep
+Program = list[Step]
+
+
+def programs(model: ApiModel, *, max_steps: int = 10) -> st.SearchStrategy[Program]:
+    """Lists of steps over ``model``'s operations and the auth lifecycle of two users."""
+    users = st.integers(min_value=0, max_value=USERS - 1)
+    small = st.integers(min_value=0, max_value=3)
+    calls = st.builds(
+        Call,
+        op=st.sampled_from(model.resources),
+        user=users,
+        pick=small,
+        variant=st.integers(min_value=0, max_value=63),
+        key=st.integers(min_value=0, max_value=2),
+    )
+    auth = st.builds(AuthStep, kind=st.sampled_from(AUTH_KINDS), user=users)
+    # Calls outnumber auth steps three to one: records must exist before rules about them bite.
+    step: st.SearchStrategy[Step] = st.one_of(calls, calls, calls, auth)
+    return st.lists(step, min_size=1, max_size=max_steps)
