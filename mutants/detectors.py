@@ -122,9 +122,14 @@ def available(detectors: Iterable[Detector], *, root: Path = ROOT) -> dict[str, 
         reasons[detector.name] = (
             None
             if probe.returncode == 0
-            else f"not available (`{detector.probe.split(maxsplit=1)[1]}` exits {probe.returncode})"
+            else f"not available (`{_shown(detector.probe)}` exits {probe.returncode})"
         )
     return reasons
+
+
+def _shown(template: str) -> str:
+    """A command as a person would type it: ``{python} -m mockserver x`` -> ``mockserver x``."""
+    return template.removeprefix("{python} ").removeprefix("-m ")
 
 
 def run_detector(detector: Detector, target: Target, *, root: Path = ROOT) -> Outcome:
