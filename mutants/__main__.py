@@ -14,16 +14,17 @@ Exit status: 0 the run completed; 1 a false positive; 2 a usage error or a broke
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mutants.catalogue import CATEGORIES, check_fault, load_catalogue, select
+from mutants.catalogue import CATEGORIES, Fault, check_fault, load_catalogue, select
 from mutants.detectors import DETECTORS, available
 from mutants.errors import MutantsError
 from mutants.provider import ROOT
-from mutants.report import render_table, write_results
+from mutants.report import from_json, render_markdown, render_table, write_results
 from mutants.runner import Options, run
 
 __all__ = ["main", "parser"]
@@ -79,6 +80,12 @@ def parser() -> argparse.ArgumentParser:
     )
     add("--list", action="store_true", help="print the catalogue and exit")
     add("--check", action="store_true", help="check that every fault applies cleanly and exit")
+    add(
+        "--report",
+        type=Path,
+        metavar="LATEST_JSON",
+        help="run nothing: print the table of this latest.json and rewrite latest.md next to it",
+    )
     return cli
 
 
@@ -101,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 2
         faults = tuple(f for f in faults if f.category in args.category)
+    if args.report:
+        return _report(args.report, {fault.id: fault for fault in catalogue})
     if args.list:
         for fault in faults:
             print(f"{fault.id:40} {fault.category:16} {fault.description}")
@@ -152,6 +161,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if result.false_positives:
         return 1
     return 3 if result.broken else 0
+
+
+def _report(path: Path, faults: dict[str, Fault]) -> int:
+    try:
+        result = from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(
+            f"error: expected a latest.json written by python -m mutants at {path}: {error}",
+            file=sys.stderr,
+        )
+        return 2
+    (path.parent / "latest.md").write_text(render_markdown(result, faults), encoding="utf-8")
+    print(render_table(result))
+    return 0
 
 
 if __name__ == "__main__":

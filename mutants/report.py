@@ -9,9 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from mutants.catalogue import CATEGORIES, Fault
+from mutants.detectors import Outcome
 from mutants.runner import RunResult, TrialResult, summary_rates, undetected
 
-__all__ = ["SCHEMA_VERSION", "render_markdown", "render_table", "to_json", "write_results"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "from_json",
+    "render_markdown",
+    "render_table",
+    "to_json",
+    "write_results",
+]
 
 SCHEMA_VERSION = 1
 MARKS = {"detected": "caught", "passed": "-", "error": "ERROR"}
@@ -93,14 +101,38 @@ def render_markdown(result: RunResult, faults: dict[str, Fault]) -> str:
         _baseline_line(result) + f"; wall time {result.seconds:.0f} s (`--jobs {result.jobs}`).",
         "",
     ]
+    out += _by_category(result, faults)
+    for name in result.detectors:
+        missed_by = [t.fault_id for t in result.trials if name not in t.detected_by]
+        out += [f"Missed by `{name}` ({len(missed_by)}): " + ", ".join(missed_by) + ".", ""]
     missed = undetected(result)
     if missed:
-        out.append(f"Undetected ({len(missed)}):")
+        out.append(f"Undetected by every detector ({len(missed)}):")
         out.append("")
         for trial in missed:
             fault = faults.get(trial.fault_id)
             out.append(f"- `{trial.fault_id}`: {fault.description if fault else ''}")
     return "\n".join(out) + "\n"
+
+
+def _by_category(result: RunResult, faults: dict[str, Fault]) -> list[str]:
+    """Faults caught per category, per detector and combined, as a Markdown table."""
+    header = ["category", *result.detectors, "combined"]
+    out = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    for category in CATEGORIES:
+        trials = [
+            t
+            for t in result.trials
+            if t.fault_id in faults and faults[t.fault_id].category == category
+        ]
+        if not trials:
+            continue
+        cells = [
+            f"{sum(n in t.detected_by for t in trials)}/{len(trials)}" for n in result.detectors
+        ]
+        cells.append(f"{sum(bool(t.detected_by) for t in trials)}/{len(trials)}")
+        out.append(f"| {category} | " + " | ".join(cells) + " |")
+    return [*out, ""]
 
 
 def to_json(result: RunResult, faults: dict[str, Fault], *, command: str) -> dict[str, Any]:
@@ -150,6 +182,35 @@ def to_json(result: RunResult, faults: dict[str, Fault], *, command: str) -> dic
         "faults": [trial(t) for t in result.trials],
         "undetected": [t.fault_id for t in undetected(result)],
     }
+
+
+def from_json(document: dict[str, Any]) -> RunResult:
+    """The ``RunResult`` a ``latest.json`` was written from (to render it again)."""
+
+    def trial(entry: dict[str, Any]) -> TrialResult:
+        outcomes = tuple(
+            Outcome(name, o["verdict"], o["exit_code"], o["seconds"], o["evidence"])
+            for name, o in entry["outcomes"].items()
+        )
+        return TrialResult(
+            entry["id"],
+            outcomes,
+            entry["seconds"],
+            entry["error"],
+            entry.get("start_seconds", 0.0),
+            entry.get("stop_seconds", 0.0),
+        )
+
+    return RunResult(
+        baseline=trial(document["baseline"]),
+        trials=tuple(trial(entry) for entry in document["faults"]),
+        detectors=tuple(document["detectors"]),
+        unavailable=dict(document["unavailable"]),
+        seconds=document["wall_seconds"],
+        seed=document["seed"],
+        max_examples=document["max_examples"],
+        jobs=document["jobs"],
+    )
 
 
 def write_results(result: RunResult, faults: dict[str, Fault], out: Path, *, command: str) -> None:

@@ -42,6 +42,13 @@ def test_usage_errors_exit_2_and_say_what_is_accepted(
     assert message in capsys.readouterr().err
 
 
+def test_report_renders_a_results_file_again_and_refuses_anything_else(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--report", str(tmp_path / "latest.json")]) == 2
+    assert "expected a latest.json" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv", [["--jobs", "0"], ["--only", ","]])
 def test_bad_option_values_are_refused_by_the_parser(argv: list[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
@@ -64,3 +71,6 @@ def test_verify_passes_the_clean_provider_and_catches_a_broken_ownership_check(
     assert "another user's project" in fault["outcomes"]["verify"]["evidence"]
     assert document["rates"] == {"verify": 1.0, "combined": 1.0}
     assert "1/1 (100%)" in capsys.readouterr().out
+    (tmp_path / "latest.md").unlink()
+    assert main(["--report", str(tmp_path / "latest.json")]) == 0
+    assert "bola-project-read" in (tmp_path / "latest.md").read_text(encoding="utf-8")

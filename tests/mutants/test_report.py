@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mutants.catalogue import Edit, Fault
 from mutants.detectors import Detector, Outcome, Verdict, available, evidence
-from mutants.report import render_markdown, render_table, write_results
+from mutants.report import from_json, render_markdown, render_table, write_results
 from mutants.runner import CLEAN, RunResult, TrialResult, summary_rates, undetected
 
 FAULTS = {
@@ -110,3 +110,18 @@ def test_a_detector_whose_probe_fails_is_not_available() -> None:
     assert "not available" in reasons["x"]
     assert reasons["y"] is None
     assert reasons["z"] is None
+
+
+def test_markdown_counts_each_category_and_lists_each_detectors_misses() -> None:
+    markdown = render_markdown(result(), FAULTS)
+    assert "| semantics | 2/3 | 1/3 | 2/3 |" in markdown
+    assert "Missed by `verify` (1): sem-b." in markdown
+    assert "Missed by `schemathesis` (2): sem-a, sem-b." in markdown
+
+
+def test_results_json_renders_again_as_the_same_run(tmp_path: Path) -> None:
+    write_results(result(), FAULTS, tmp_path, command="python -m mutants")
+    document = json.loads((tmp_path / "latest.json").read_text(encoding="utf-8"))
+    again = from_json(document)
+    assert render_table(again) == render_table(result())
+    assert render_markdown(again, FAULTS) == render_markdown(result(), FAULTS)
