@@ -92,3 +92,14 @@ soak: install
 
 corpus: install
 	$(BIN)/python -m corpus $(if $(CORPUS_SAMPLE),--sample $(CORPUS_SAMPLE),)
+
+# Detection power (mutants/): every fault of mutants/faults/*.yaml applied to a scratch copy of
+# provider/, served on loopback and checked by every detector (mockserver verify, schemathesis
+# run, mockserver conform when this checkout has it). Writes mutants/results/latest.{json,md};
+# exits non-zero on a false positive. MUTANTS_JOBS faults run at a time.
+MUTANTS_JOBS ?= 2
+
+.PHONY: mutants
+
+mutants: install
+	$(BIN)/python -m mutants --jobs $(MUTANTS_JOBS)

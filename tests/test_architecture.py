@@ -35,7 +35,17 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 RANK = {name: rank for rank, layer in enumerate(LAYERS) for name in layer}
 # What mockserver/ may import from the repository's other top-level packages.
 ALLOWED_OUTSIDE = {"contracts.states", "httpguard"}
-OURS = ("mockserver", "provider", "contracts", "tests", "bench", "soak", "fuzzing", "httpguard")
+OURS = (
+    "mockserver",
+    "provider",
+    "contracts",
+    "tests",
+    "bench",
+    "soak",
+    "fuzzing",
+    "httpguard",
+    "mutants",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +135,19 @@ def test_mockserver_imports_follow_the_layers() -> None:
 
 
 def test_provider_imports_nothing_of_the_mock() -> None:
-    forbidden = ("mockserver", "tests", "bench", "soak", "fuzzing")
+    forbidden = ("mockserver", "tests", "bench", "soak", "fuzzing", "mutants")
     offences = [
         o for f, s in sources("provider") for o in independent_offences(f, s, forbidden=forbidden)
+    ]
+    assert not offences, "\n".join(map(str, offences))
+
+
+def test_mutants_run_the_servers_and_detectors_as_commands_never_import_them() -> None:
+    # A fault is applied to a scratch copy that a subprocess imports; importing provider/ or
+    # mockserver/ here would run the unpatched code in the harness's own process.
+    forbidden = ("mockserver", "provider", "fuzzing", "tests")
+    offences = [
+        o for f, s in sources("mutants") for o in independent_offences(f, s, forbidden=forbidden)
     ]
     assert not offences, "\n".join(map(str, offences))
 
