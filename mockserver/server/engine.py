@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,7 +121,8 @@ class Engine:
         limits: Limits | None = None,
         strict: bool = False,
     ) -> None:
-        self.spec = spec
+        # The walk's list of schemas serves the views once; kept, it would cost megabytes.
+        self.spec = dataclasses.replace(spec, schemas=None) if spec.schemas else spec
         # The body cap of `RequestLimits` (which refuses first under `create_app`), kept here
         # too for the engine served on its own.
         self.max_body_bytes = (limits or DEFAULT_LIMITS).max_body_bytes
