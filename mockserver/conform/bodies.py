@@ -5,6 +5,8 @@ rules); ``variant`` then seeds small changes the schema allows: another member o
 an optional property left out, a payment token from the operation's ``declines``. Queries
 pick filters from their enums, small pages and limits, and search words taken from the
 examples' names, so filters, search and pagination are exercised with rows that match.
+Negative variants name the `focused_queries` one by one: each filter value and each search
+word alone, and the first and second small page.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from mockserver.conform.model import ApiModel, Endpoint, resolve
 
-__all__ = ["search_words", "vary_body", "vary_query"]
+__all__ = ["focused_queries", "search_words", "vary_body", "vary_query"]
 
 _SEARCH_FIELDS = ("name", "title")
 
@@ -67,9 +69,13 @@ def search_words(model: ApiModel) -> tuple[str, ...]:
 def vary_query(
     model: ApiModel, endpoint: Endpoint, variant: int, words: tuple[str, ...]
 ) -> tuple[tuple[str, str], ...]:
-    """Query parameters for ``endpoint``: none for variant 0, else a few chosen by it."""
+    """Query parameters for ``endpoint``: none for variant 0, else a few chosen by it (a
+    negative variant ``-1 - i`` is the ``i``-th of `focused_queries`)."""
     if variant == 0 or not endpoint.query:
         return ()
+    if variant < 0:
+        focused = focused_queries(model, endpoint, words)
+        return focused[(-1 - variant) % len(focused)] if focused else ()
     rng = random.Random(variant)
     query: list[tuple[str, str]] = []
     for param in endpoint.query:
@@ -84,3 +90,26 @@ def vary_query(
         elif schema.get("type") == "string" and words:
             query.append((param.name, rng.choice(words)))
     return tuple(query)
+
+
+def focused_queries(
+    model: ApiModel, endpoint: Endpoint, words: tuple[str, ...]
+) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """One query per filter value and per search word, alone; then the integer parameters
+    (page, limit) all at their minimum, and all one above it (the second page of small ones).
+    """
+    queries: list[tuple[tuple[str, str], ...]] = []
+    integers: list[tuple[str, int]] = []
+    for param in endpoint.query:
+        schema = resolve(model.document, param.schema)
+        if not isinstance(schema, Mapping):
+            continue
+        if isinstance(schema.get("enum"), list):
+            queries += [((param.name, str(v)),) for v in schema["enum"] if v is not None]
+        elif schema.get("type") == "integer":
+            integers.append((param.name, int(schema.get("minimum", 1))))
+        elif schema.get("type") == "string":
+            queries += [((param.name, word),) for word in words]
+    if integers:
+        queries += [tuple((name, str(low + step)) for name, low in integers) for step in (0, 1)]
+    return tuple(queries)

@@ -51,6 +51,7 @@ class World:
     side: Side
     accounts: list[Account]
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    makers: dict[str, list[int]] = field(default_factory=dict)  # the user who made each record
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,12 @@ class Execution:
                 made = len(self.worlds[0].records.get(link.producer, ()))
                 index = made - 1 if made else None
         has_body, body = vary_body(self.model, endpoint, step.variant)
+        # Keys count the records of the user who made them, as a client's own counter would:
+        # two users' first orders share a key, which the spec scopes to each user.
+        nth = 0
+        if link is not None and index is not None:
+            makers = self.worlds[0].makers.get(link.producer, [])
+            nth = makers[:index].count(makers[index]) if index < len(makers) else index
         query = vary_query(self.model, endpoint, step.variant, self.words)
 
         def build(world: World) -> Request:
@@ -181,7 +188,7 @@ class Execution:
                 }
             headers = self._auth_header(world, step.user, endpoint)
             if endpoint.idempotency_header:
-                key = f"conform-{self.nonce}-{index}-{step.key}"
+                key = f"conform-{self.nonce}-{nth}-{step.key}"
                 headers.append((endpoint.idempotency_header, key))
             return Request(
                 endpoint.method,
@@ -199,6 +206,7 @@ class Execution:
             for world, answer in zip(self.worlds, (mock, provider), strict=True):
                 if isinstance(answer.body, dict):
                     world.records.setdefault(endpoint.op_id, []).append(answer.body)
+                    world.makers.setdefault(endpoint.op_id, []).append(step.user)
         return ok
 
     def _auth_header(self, world: World, user: int, endpoint: Endpoint) -> list[tuple[str, str]]:
@@ -235,14 +243,16 @@ class Execution:
             if answer.status == 201 and isinstance(answer.body, dict):
                 account.id = account.id or answer.body.get("id")
 
-    async def _login(self, user: int, *, wrong: bool = False) -> int:
+    async def _login(self, user: int, *, wrong: bool = False, unknown: bool = False) -> int:
         endpoint = self.model.action("login")
         action = endpoint.action
 
         def build(world: World) -> Request:
             account = world.accounts[user]
             secret = account.password + ("-wrong" if wrong else "")
-            body = {action["identity"]: account.email, action["secret"]: secret}
+            # An address no one registered must fail exactly as a wrong password does.
+            email = f"conform-{self.nonce}-nobody@example.com" if unknown else account.email
+            body = {action["identity"]: email, action["secret"]: secret}
             return Request("POST", endpoint.operation.path, (), (), body, True, user)
 
         answers = await self._exchange(endpoint, build)
@@ -273,10 +283,10 @@ class Execution:
         account = self.worlds[0].accounts[user]
         if kind == "login":
             await self._login(user)
-        elif kind == "wrong-password":
+        elif kind in ("wrong-password", "unknown-email"):
             if self.budget.remaining >= 1:
                 self.budget.remaining -= 1
-                await self._login(user, wrong=True)
+                await self._login(user, wrong=True, unknown=kind == "unknown-email")
         elif kind == "throttle":
             attempts = self.model.throttle_attempts() + 1
             if self.budget.remaining >= attempts:

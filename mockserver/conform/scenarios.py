@@ -2,18 +2,23 @@
 spec rather than drawn at random, so a short run cannot miss them.
 
 - another user's records: user 0 makes one record of each kind, user 1 calls every operation
-  on it (reads, updates, deletes, actions, sub-lists);
-- the auth lifecycle: refresh, reuse of the rotated refresh token, logout, logout of all
-  devices, the oldest access token afterwards, registering the same identity again;
+  on it (reads, updates, deletes, actions, sub-lists), then pays its own order with the
+  idempotency key user 0 used (keys are per user);
+- the auth lifecycle: a wrong password and an e-mail no one registered (the same problem),
+  refresh, reuse of the rotated refresh token, logout, logout of all devices, the oldest
+  access token afterwards, registering the same identity again;
 - the login throttle: wrong passwords up to ``throttle.maxAttempts`` and one more;
 - twice in a row: every action on a record (cancel, pay, refund, end), an idempotent retry
-  with the same key and with another key, the example bodies as written (a declined card);
+  with the same key and with another key, the example bodies as written (a declined card),
+  each followed by reads of the record it acted on (and of that record's parent);
 - writes then reads: each update, replace and delete, then every read of that record;
-- lists: records in several states, then each list with filters, search and pagination.
+- lists: records in several states, then each list with filters, search and pagination, as
+  their owner and as the other user (each filter value and search word alone, too).
 """
 
 from __future__ import annotations
 
+from mockserver.conform.bodies import focused_queries, search_words
 from mockserver.conform.model import ApiModel, Endpoint
 from mockserver.conform.steps import LATEST, NEW, AuthStep, Call, Program
 
@@ -29,6 +34,8 @@ def scenarios(model: ApiModel) -> list[Program]:
 
 def _auth_lifecycle() -> Program:
     return [
+        AuthStep("wrong-password"),
+        AuthStep("unknown-email"),
         AuthStep("refresh"),
         AuthStep("reuse-refresh"),
         AuthStep("refresh"),
@@ -46,7 +53,9 @@ def _throttle() -> Program:
 
 
 def _other_users_records(model: ApiModel) -> Program:
-    """User 0 makes one record of each kind, then user 1 calls every operation on them.
+    """User 0 makes one record of each kind, then user 1 calls every operation on them,
+    then user 1 calls each idempotent action on a record of its own: its first key is the one
+    user 0 used on its first record, and must neither replay user 0's answer nor conflict.
 
     One program, so two users are registered once (a provider hashes every password).
     """
@@ -60,7 +69,10 @@ def _other_users_records(model: ApiModel) -> Program:
         calls.append(Call(endpoint.op_id, user=1, pick=0))
     # Reads first: another user's write that wrongly succeeds ends the program.
     calls.sort(key=lambda c: model.endpoints[c.op].method != "GET")
-    return [*producers, *calls]
+    own = [
+        Call(e.op_id, user=1, pick=NEW) for e in model.endpoints.values() if e.idempotency_header
+    ]
+    return [*producers, *calls, *own]
 
 
 def _twice(model: ApiModel) -> Program:
@@ -77,19 +89,39 @@ def _twice(model: ApiModel) -> Program:
         and e.method != "GET"
         and (e.action or e.operation.extensions.get("x-mock-guard"))
     ]
-    program: Program = []
+    calls: list[Call] = []
     for endpoint in actions:
         op = endpoint.op_id
-        program += [Call(op, pick=NEW), Call(op, pick=LATEST)]
+        calls += [Call(op, pick=NEW), Call(op, pick=LATEST)]
         if endpoint.idempotency_header:
-            program += [Call(op, pick=LATEST, variant=len(endpoint.bodies) - 1)]
-            program += [Call(op, pick=LATEST, key=1)]
-        program += [Call(op, pick=NEW, variant=v) for v in range(1, len(endpoint.bodies))]
+            calls += [Call(op, pick=LATEST, variant=len(endpoint.bodies) - 1)]
+            calls += [Call(op, pick=LATEST, key=1)]
+        calls += [Call(op, pick=NEW, variant=v) for v in range(1, len(endpoint.bodies))]
     for first in actions:
         for then in actions:
             if first is not then and _producer(first) == _producer(then):
-                program += [Call(first.op_id, pick=NEW), Call(then.op_id, pick=LATEST)]
+                calls += [Call(first.op_id, pick=NEW), Call(then.op_id, pick=LATEST)]
+    # An action answered with an error must have changed nothing (a declined card leaves the
+    # order pending), and one that succeeded must show in the record: read it after each.
+    program: Program = []
+    for call in calls:
+        program += [call, *_reads_of_target(model, model.endpoints[call.op])]
     return program
+
+
+def _reads_of_target(model: ApiModel, action: Endpoint) -> list[Call]:
+    """Reads of the latest record of ``action``'s producer and of that producer's own."""
+    reads: list[Call] = []
+    producer = _producer(action)
+    while producer:
+        reads += [
+            Call(read.op_id, pick=LATEST)
+            for read in model.endpoints.values()
+            if read.method == "GET" and read.link is not None and _producer(read) == producer
+        ]
+        parent = model.endpoints.get(producer)
+        producer = _producer(parent) if parent is not None else ""
+    return reads
 
 
 def _writes_then_reads(model: ApiModel) -> Program:
@@ -114,12 +146,18 @@ def _producer(endpoint: Endpoint) -> str:
 
 
 def _lists(model: ApiModel) -> Program:
-    """Records made from varied bodies, then each list with several queries."""
+    """Records made by user 0 from varied bodies, then each list with several queries: drawn
+    ones as user 0, and each filter value and search word alone as user 0 and as user 1 (who
+    owns none of the rows a filter or a search would wrongly let through)."""
     program: Program = []
     for endpoint in model.endpoints.values():
         if endpoint.method == "POST" and endpoint.produces:
             program += [Call(endpoint.op_id, variant=v) for v in (0, 5, 6)]
+    words = search_words(model)
     for endpoint in model.endpoints.values():
         if endpoint.method == "GET" and endpoint.query:
             program += [Call(endpoint.op_id, variant=v) for v in (0, 1, 2, 3)]
+            focused = range(-1, -1 - len(focused_queries(model, endpoint, words)), -1)
+            for user in (0, 1):
+                program += [Call(endpoint.op_id, user=user, variant=v) for v in focused]
     return program

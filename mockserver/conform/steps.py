@@ -25,6 +25,7 @@ LATEST = -2  # the record made last (or a new one when there is none)
 AuthKind = Literal[
     "login",
     "wrong-password",
+    "unknown-email",
     "refresh",
     "reuse-refresh",
     "logout",
@@ -36,6 +37,7 @@ AuthKind = Literal[
 AUTH_KINDS: tuple[AuthKind, ...] = (
     "login",
     "wrong-password",
+    "unknown-email",
     "refresh",
     "reuse-refresh",
     "logout",

@@ -28,6 +28,7 @@ class Exchange:
     path: str
     query: str
     body: Any
+    request_headers: dict[str, str] = field(default_factory=dict)
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     answer: Any = None
@@ -65,6 +66,7 @@ class Faulty:
             scope["path"],
             scope["query_string"].decode(),
             json.loads(raw) if raw else None,
+            {k.decode().lower(): v.decode() for k, v in scope["headers"]},
         )
         self.before(exchange, self.memory)
         if not exchange.answered:
@@ -243,6 +245,75 @@ def keeps_deleted(exchange: Exchange, memory: dict[str, Any]) -> None:
         exchange.headers["content-type"] = "application/json"
 
 
+def search_shows_everyones(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A search of projects (``q=``) holds every user's projects that match."""
+    if exchange.method == "POST" and exchange.path.endswith("/projects") and exchange.status == 201:
+        memory.setdefault("projects", []).append(exchange.answer)
+    query = dict(p.split("=", 1) for p in exchange.query.split("&") if "=" in p)
+    if exchange.method == "GET" and exchange.path.endswith("/projects") and "q" in query:
+        rows = exchange.answer["data"]
+        ids = {row["id"] for row in rows}
+        for project in memory.get("projects", []):
+            if project["id"] not in ids and query["q"].lower() in project["name"].lower():
+                rows.append(project)
+                exchange.answer["pagination"]["total"] += 1
+
+
+def lists_everyones_active_sessions(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """``GET /sessions?status=active`` lists every user's active sessions."""
+    if exchange.method == "POST" and exchange.path.endswith("/sessions") and exchange.status == 201:
+        memory.setdefault("sessions", []).append(exchange.answer)
+    elif (
+        exchange.method == "GET"
+        and exchange.path.endswith("/sessions")
+        and (exchange.query == "status=active")
+    ):
+        rows = exchange.answer["data"]
+        ids = {row["id"] for row in rows}
+        for session in memory.get("sessions", []):
+            if session["id"] not in ids and session["status"] == "active":
+                rows.append(session)
+                exchange.answer["pagination"]["total"] += 1
+
+
+def declined_marks_paid(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A declined payment (402) leaves its order marked paid."""
+    order = exchange.path.removesuffix("/payments")
+    if exchange.method == "POST" and order != exchange.path and exchange.status == 402:
+        memory[order] = True
+    elif exchange.method == "GET" and exchange.status == 200 and exchange.path in memory:
+        exchange.answer["status"] = "paid"
+
+
+def idempotency_keys_global(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """An idempotency key is looked up across users: another path with it gets 409."""
+    key = exchange.request_headers.get("idempotency-key")
+    if key is None or exchange.method != "POST":
+        return
+    if exchange.status == 0:  # before: a key seen on another path conflicts
+        if memory.get(key, exchange.path) != exchange.path:
+            exchange.status, exchange.answered = 409, True
+            exchange.answer = {
+                "type": "about:blank",
+                "title": "Conflict",
+                "status": 409,
+                "code": "idempotency_key_reused",
+                "detail": "Key in use.",
+            }
+            exchange.headers["content-type"] = "application/problem+json"
+    elif 200 <= exchange.status < 300:
+        memory.setdefault(key, exchange.path)
+
+
+def names_unknown_email(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A login with an e-mail no one registered gets its own problem code."""
+    email = str((exchange.body or {}).get("email"))
+    if exchange.path.endswith("/auth/register") and exchange.status == 201:
+        memory[email] = True
+    elif exchange.path.endswith("/auth/login") and exchange.status == 401 and email not in memory:
+        exchange.answer = {**exchange.answer, "code": "unknown_email"}
+
+
 # name -> (before, after, what the signature conform reports must contain)
 FAULTS: dict[str, tuple[Hook, Hook, str]] = {
     "extra property": (_nothing, leaks_password_hash, "body.passwordHash"),
@@ -262,4 +333,11 @@ FAULTS: dict[str, tuple[Hook, Hook, str]] = {
     "another user's row in a list": (_nothing, lists_others_rows, "own rows listProjects"),
     "read-after-write": (_nothing, forgets_writes, "invariant read-after-write"),
     "deleted is gone": (_nothing, keeps_deleted, "status get"),
+    "search shows everyone's": (_nothing, search_shows_everyones, "own rows listProjects"),
+    "everyone's active sessions": (
+        _nothing, lists_everyones_active_sessions, "own rows listSessions"
+    ),
+    "declined marks paid": (_nothing, declined_marks_paid, "getOrder"),
+    "idempotency keys global": (idempotency_keys_global, idempotency_keys_global, "payOrder"),
+    "unknown email named": (_nothing, names_unknown_email, "problem code loginUser code"),
 }  # fmt: skip
