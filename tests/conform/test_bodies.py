@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.conform.bodies import search_words, vary_body, vary_query
+from mockserver.conform.bodies import focused_queries, search_words, vary_body, vary_query
 from mockserver.conform.model import ApiModel
 from tests.conform.conftest import bundled_model
 
@@ -43,3 +43,15 @@ def test_queries_use_enums_small_pages_and_words_that_hit(model: ApiModel) -> No
     assert any(q.get("q") in words for q in queries)
     assert all(1 <= int(q.get("limit", 1)) <= 3 for q in queries)
     assert vary_query(model, model.endpoint("getProject"), 3, words) == ()
+
+
+def test_negative_variants_are_each_filter_value_and_search_word_alone(model: ApiModel) -> None:
+    words = search_words(model)
+    endpoint = model.endpoint("listProjects")
+    focused = focused_queries(model, endpoint, words)
+    assert (("status", "archived"),) in focused
+    assert all((("q", word),) in focused for word in words)
+    assert focused[-2:] == ((("page", "1"), ("limit", "1")), (("page", "2"), ("limit", "2")))
+    queries = [vary_query(model, endpoint, -1 - i, words) for i in range(len(focused))]
+    assert tuple(queries) == focused
+    assert (("status", "active"),) in focused_queries(model, model.endpoint("listSessions"), ())
