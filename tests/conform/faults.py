@@ -285,6 +285,15 @@ def declined_marks_paid(exchange: Exchange, memory: dict[str, Any]) -> None:
         exchange.answer["status"] = "paid"
 
 
+def refund_leaves_order_paid(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """Refunding a payment leaves its order paid."""
+    if exchange.method == "POST" and exchange.path.endswith("/refund") and exchange.status == 200:
+        memory[exchange.answer["orderId"]] = True
+    match = _ID.search(exchange.path)
+    if exchange.method == "GET" and exchange.status == 200 and match and match[1] in memory:
+        exchange.answer["status"] = "paid"
+
+
 def idempotency_keys_global(exchange: Exchange, memory: dict[str, Any]) -> None:
     """An idempotency key is looked up across users: another path with it gets 409."""
     key = exchange.request_headers.get("idempotency-key")
@@ -338,6 +347,7 @@ FAULTS: dict[str, tuple[Hook, Hook, str]] = {
         _nothing, lists_everyones_active_sessions, "own rows listSessions"
     ),
     "declined marks paid": (_nothing, declined_marks_paid, "getOrder"),
+    "refund leaves order paid": (_nothing, refund_leaves_order_paid, "getOrder"),
     "idempotency keys global": (idempotency_keys_global, idempotency_keys_global, "payOrder"),
     "unknown email named": (_nothing, names_unknown_email, "problem code loginUser code"),
 }  # fmt: skip
