@@ -18,9 +18,9 @@ spec rather than drawn at random, so a short run cannot miss them.
 
 from __future__ import annotations
 
-from mockserver.conform.bodies import focused_queries, search_words
+from mockserver.conform.bodies import clearing_body, focused_queries, search_words
 from mockserver.conform.model import ApiModel, Endpoint
-from mockserver.conform.steps import LATEST, NEW, AuthStep, Call, Program
+from mockserver.conform.steps import CLEAR, LATEST, NEW, AuthStep, Call, Program
 
 __all__ = ["scenarios"]
 
@@ -125,19 +125,22 @@ def _reads_of_target(model: ApiModel, action: Endpoint) -> list[Call]:
 
 
 def _writes_then_reads(model: ApiModel) -> Program:
-    """Each update, replace and delete on a new record, then every read of that record."""
+    """Each update, replace and delete on a new record, then every read of that record; then
+    each update that clears what the create set (`CLEAR`), then the reads again."""
     program: Program = []
     for write in model.endpoints.values():
         if write.link is None or write.action or write.method not in ("PUT", "PATCH", "DELETE"):
             continue
-        program.append(Call(write.op_id, pick=NEW))
-        program += [
+        reads = [
             Call(read.op_id, pick=LATEST)
             for read in model.endpoints.values()
             if read.method == "GET"
             and read.link is not None
             and _producer(read) == _producer(write)
         ]
+        program += [Call(write.op_id, pick=NEW), *reads]
+        if clearing_body(model, write) is not None:
+            program += [Call(write.op_id, pick=NEW, variant=CLEAR), *reads]
     return program
 
 

@@ -323,6 +323,47 @@ def names_unknown_email(exchange: Exchange, memory: dict[str, Any]) -> None:
         exchange.answer = {**exchange.answer, "code": "unknown_email"}
 
 
+def _keeps_old(exchange: Exchange, memory: dict[str, Any], keep: Callable[..., Any]) -> None:
+    """Answer an update with ``keep(name, old, sent)`` for each field of the record it sent."""
+    match = _ID.search(exchange.path)
+    old = memory.get(match[1]) if match else None
+    if exchange.method in ("PUT", "PATCH") and exchange.status == 200 and old is not None:
+        body = exchange.body or {}
+        for name, value in old.items():
+            if name in exchange.answer:
+                new = exchange.answer[name]
+                exchange.answer[name] = keep(name, value, body.get(name, ...), new)
+    _remember(exchange, memory)
+
+
+def put_keeps_description(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A PUT without a description keeps the old one (PUT behaves as PATCH)."""
+    if exchange.method == "PUT":
+        _keeps_old(exchange, memory, lambda n, old, sent, new: old if sent is ... else new)
+    else:
+        _remember(exchange, memory)
+
+
+def patch_null_kept(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A PATCH that nulls a field keeps its old value."""
+    if exchange.method == "PATCH":
+        _keeps_old(exchange, memory, lambda n, old, sent, new: old if sent is None else new)
+    else:
+        _remember(exchange, memory)
+
+
+def patch_merges_objects(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A PATCH of an object field (a session's metadata) merges it into the old one."""
+
+    def merge(name: str, old: Any, sent: Any, new: Any) -> Any:
+        return {**old, **new} if isinstance(old, dict) and isinstance(sent, dict) else new
+
+    if exchange.method == "PATCH":
+        _keeps_old(exchange, memory, merge)
+    else:
+        _remember(exchange, memory)
+
+
 # name -> (before, after, what the signature conform reports must contain)
 FAULTS: dict[str, tuple[Hook, Hook, str]] = {
     "extra property": (_nothing, leaks_password_hash, "body.passwordHash"),
@@ -350,4 +391,7 @@ FAULTS: dict[str, tuple[Hook, Hook, str]] = {
     "refund leaves order paid": (_nothing, refund_leaves_order_paid, "getOrder"),
     "idempotency keys global": (idempotency_keys_global, idempotency_keys_global, "payOrder"),
     "unknown email named": (_nothing, names_unknown_email, "problem code loginUser code"),
+    "PUT keeps an omitted field": (_nothing, put_keeps_description, "replaceProject"),
+    "PATCH keeps a nulled field": (_nothing, patch_null_kept, "update"),
+    "PATCH merges an object": (_nothing, patch_merges_objects, "updateSession"),
 }  # fmt: skip
