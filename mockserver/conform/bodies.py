@@ -21,7 +21,7 @@ from mockserver.conform.steps import CLEAR
 
 __all__ = ["clearing_body", "focused_queries", "search_words", "vary_body", "vary_query"]
 
-_SEARCH_FIELDS = ("name", "title")
+_SEARCH_FIELDS = ("name", "title", "description")  # a search covers descriptions too
 
 
 def vary_body(model: ApiModel, endpoint: Endpoint, variant: int) -> tuple[bool, Any]:
@@ -90,7 +90,8 @@ def clearing_body(model: ApiModel, endpoint: Endpoint) -> dict[str, Any] | None:
 
 
 def search_words(model: ApiModel) -> tuple[str, ...]:
-    """Words of the names and titles in the spec's request examples (search terms that hit)."""
+    """Words of the names, titles and descriptions in the spec's request examples (search
+    terms that hit)."""
     words: set[str] = set()
     for endpoint in model.endpoints.values():
         for body in endpoint.bodies:

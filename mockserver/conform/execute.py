@@ -243,7 +243,9 @@ class Execution:
             if answer.status == 201 and isinstance(answer.body, dict):
                 account.id = account.id or answer.body.get("id")
 
-    async def _login(self, user: int, *, wrong: bool = False, unknown: bool = False) -> int:
+    async def _login(
+        self, user: int, *, wrong: bool = False, unknown: bool = False, upper: bool = False
+    ) -> int:
         endpoint = self.model.action("login")
         action = endpoint.action
 
@@ -252,6 +254,7 @@ class Execution:
             secret = account.password + ("-wrong" if wrong else "")
             # An address no one registered must fail exactly as a wrong password does.
             email = f"conform-{self.nonce}-nobody@example.com" if unknown else account.email
+            email = email.upper() if upper else email  # e-mail addresses ignore letter case
             body = {action["identity"]: email, action["secret"]: secret}
             return Request("POST", endpoint.operation.path, (), (), body, True, user)
 
@@ -281,8 +284,8 @@ class Execution:
         user, kind = step.user, step.kind
         await self._ensure(user)
         account = self.worlds[0].accounts[user]
-        if kind == "login":
-            await self._login(user)
+        if kind in ("login", "email-case"):
+            await self._login(user, upper=kind == "email-case")
         elif kind in ("wrong-password", "unknown-email"):
             if self.budget.remaining >= 1:
                 self.budget.remaining -= 1

@@ -5,7 +5,7 @@ spec rather than drawn at random, so a short run cannot miss them.
   on it (reads, updates, deletes, actions, sub-lists), then pays its own order with the
   idempotency key user 0 used (keys are per user);
 - the auth lifecycle: a wrong password and an e-mail no one registered (the same problem),
-  refresh, reuse of the rotated refresh token, logout, logout of all devices, the oldest
+  a login with the e-mail in upper case, refresh, reuse of the rotated refresh token, logout, logout of all devices, the oldest
   access token afterwards, registering the same identity again;
 - the login throttle: wrong passwords up to ``throttle.maxAttempts`` and one more;
 - twice in a row: every action on a record (cancel, pay, refund, end), an idempotent retry
@@ -13,7 +13,8 @@ spec rather than drawn at random, so a short run cannot miss them.
   each followed by reads of the record it acted on (and of that record's parent);
 - writes then reads: each update, replace and delete, then every read of that record;
 - lists: records in several states, then each list with filters, search and pagination, as
-  their owner and as the other user (each filter value and search word alone, too).
+  their owner and as the other user (each filter value and search word alone, too; the words
+  of descriptions as well as names).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def _auth_lifecycle() -> Program:
         AuthStep("reuse-refresh"),
         AuthStep("refresh"),
         AuthStep("login"),
+        AuthStep("email-case"),
         AuthStep("logout"),
         AuthStep("refresh"),
         AuthStep("logout-all"),

@@ -364,6 +364,31 @@ def patch_merges_objects(exchange: Exchange, memory: dict[str, Any]) -> None:
         _remember(exchange, memory)
 
 
+def email_case_sensitive(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A login with the registered e-mail in other letter case is refused."""
+    email = str((exchange.body or {}).get("email"))
+    if exchange.path.endswith("/auth/login") and email != email.lower():
+        exchange.status, exchange.answered = 401, True
+        exchange.answer = {
+            "type": "about:blank",
+            "title": "Unauthorized",
+            "status": 401,
+            "code": "invalid_credentials",
+            "detail": "Wrong e-mail or password.",
+        }
+        exchange.headers["content-type"] = "application/problem+json"
+
+
+def search_name_only(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A search of projects (``q=``) looks in the names only, not the descriptions."""
+    query = dict(p.split("=", 1) for p in exchange.query.split("&") if "=" in p)
+    if exchange.method == "GET" and exchange.path.endswith("/projects") and "q" in query:
+        rows = exchange.answer["data"]
+        kept = [row for row in rows if query["q"].lower() in row["name"].lower()]
+        exchange.answer["pagination"]["total"] -= len(rows) - len(kept)
+        exchange.answer["data"] = kept
+
+
 # name -> (before, after, what the signature conform reports must contain)
 FAULTS: dict[str, tuple[Hook, Hook, str]] = {
     "extra property": (_nothing, leaks_password_hash, "body.passwordHash"),
@@ -391,6 +416,8 @@ FAULTS: dict[str, tuple[Hook, Hook, str]] = {
     "refund leaves order paid": (_nothing, refund_leaves_order_paid, "getOrder"),
     "idempotency keys global": (idempotency_keys_global, idempotency_keys_global, "payOrder"),
     "unknown email named": (_nothing, names_unknown_email, "problem code loginUser code"),
+    "e-mail case-sensitive": (email_case_sensitive, _nothing, "status loginUser"),
+    "search in names only": (_nothing, search_name_only, "listProjects"),
     "PUT keeps an omitted field": (_nothing, put_keeps_description, "replaceProject"),
     "PATCH keeps a nulled field": (_nothing, patch_null_kept, "update"),
     "PATCH merges an object": (_nothing, patch_merges_objects, "updateSession"),
