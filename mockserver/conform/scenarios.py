@@ -5,8 +5,9 @@ spec rather than drawn at random, so a short run cannot miss them.
   on it (reads, updates, deletes, actions, sub-lists), then pays its own order with the
   idempotency key user 0 used (keys are per user);
 - the auth lifecycle: a wrong password and an e-mail no one registered (the same problem),
-  a login with the e-mail in upper case, refresh, reuse of the rotated refresh token, logout, logout of all devices, the oldest
-  access token afterwards, registering the same identity again;
+  a login with the e-mail in upper case, refresh, reuse of the rotated refresh token, logout,
+  logout of all devices, the oldest access token afterwards, registering the same identity
+  again;
 - the login throttle: wrong passwords up to ``throttle.maxAttempts`` and one more;
 - twice in a row: every action on a record (cancel, pay, refund, end), an idempotent retry
   with the same key and with another key, the example bodies as written (a declined card),
