@@ -17,7 +17,7 @@ from typing import Any
 
 from mockserver.conform.bodies import search_words, vary_body, vary_query
 from mockserver.conform.compare import Divergence, IdMap, compare_answers
-from mockserver.conform.invariants import Ledger
+from mockserver.conform.invariants import Ledger, Unchanged
 from mockserver.conform.model import ApiModel, Endpoint
 from mockserver.conform.sides import Answer, Request, Side
 from mockserver.conform.steps import LATEST, NEW, USERS, AuthStep, Call, Program, Step
@@ -104,6 +104,7 @@ class Execution:
         )
         self.ids = IdMap()
         self.ledger = Ledger(model)
+        self.unchanged = Unchanged()
         self.words = search_words(model)
         self.exchanges: list[Exchange] = []
         self.divergences: list[Divergence] = []
@@ -148,6 +149,8 @@ class Execution:
         user = provider_request.user
         caller = provider_world.accounts[user].id if user is not None else None
         found += self.ledger.check(endpoint, provider_request.path, provider, caller)
+        if 200 <= mock.status < 300 and mock.status == provider.status:
+            found += self.unchanged.check(endpoint, mock.body, provider.body)
         where = len(self.exchanges) - 1
         self.divergences += [dataclasses.replace(d, step=self.step, request=where) for d in found]
         if mock.status != provider.status and endpoint.method != "GET":

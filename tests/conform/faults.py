@@ -389,6 +389,14 @@ def search_name_only(exchange: Exchange, memory: dict[str, Any]) -> None:
         exchange.answer["data"] = kept
 
 
+def ends_twice(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """Ending an ended session ends it again: its ``endedAt`` moves."""
+    if exchange.method == "POST" and exchange.path.endswith("/end") and exchange.status == 200:
+        if exchange.path in memory:
+            exchange.answer["endedAt"] = exchange.answer["updatedAt"] = "2099-01-01T00:00:00Z"
+        memory[exchange.path] = True
+
+
 # name -> (before, after, what the signature conform reports must contain)
 FAULTS: dict[str, tuple[Hook, Hook, str]] = {
     "extra property": (_nothing, leaks_password_hash, "body.passwordHash"),
@@ -418,6 +426,7 @@ FAULTS: dict[str, tuple[Hook, Hook, str]] = {
     "unknown email named": (_nothing, names_unknown_email, "problem code loginUser code"),
     "e-mail case-sensitive": (email_case_sensitive, _nothing, "status loginUser"),
     "search in names only": (_nothing, search_name_only, "listProjects"),
+    "ended twice": (_nothing, ends_twice, "invariant unchanged endSession"),
     "PUT keeps an omitted field": (_nothing, put_keeps_description, "replaceProject"),
     "PATCH keeps a nulled field": (_nothing, patch_null_kept, "update"),
     "PATCH merges an object": (_nothing, patch_merges_objects, "updateSession"),
