@@ -17,16 +17,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.conform.model import ApiModel, Endpoint, resolve
+from mockserver.conform.steps import CLEAR
 
-__all__ = ["focused_queries", "search_words", "vary_body", "vary_query"]
+__all__ = ["clearing_body", "focused_queries", "search_words", "vary_body", "vary_query"]
 
-_SEARCH_FIELDS = ("name", "title")
+_SEARCH_FIELDS = ("name", "title", "description")  # a search covers descriptions too
 
 
 def vary_body(model: ApiModel, endpoint: Endpoint, variant: int) -> tuple[bool, Any]:
     """``(has_body, body)`` for ``endpoint``: an example, changed as ``variant`` says."""
     if not endpoint.bodies:
         return False, None
+    if variant == CLEAR:
+        cleared = clearing_body(model, endpoint)
+        if cleared is not None:
+            return True, cleared
     rng = random.Random(variant)
     body = copy.deepcopy(endpoint.bodies[variant % len(endpoint.bodies)])
     # The first variants are the examples as written (a declined card is one of them).
@@ -53,8 +58,40 @@ def vary_body(model: ApiModel, endpoint: Endpoint, variant: int) -> tuple[bool, 
     return True, body
 
 
+def clearing_body(model: ApiModel, endpoint: Endpoint) -> dict[str, Any] | None:
+    """An update of a record made from its producer's first example that clears what that
+    example set: a PUT without the optional fields, a PATCH that nulls each nullable one and
+    gives each object fewer keys (replaced, not merged); None when there is nothing to clear."""
+    schema = endpoint.body_schema
+    producer = model.endpoints.get(endpoint.link.producer) if endpoint.link else None
+    if not schema or producer is None or not producer.bodies:
+        return None
+    made = producer.bodies[0]
+    example = endpoint.bodies[0]
+    if not isinstance(made, dict) or not isinstance(example, dict):
+        return None
+    required = set(schema.get("required") or ())
+    properties = schema.get("properties") or {}
+    if endpoint.method == "PUT":
+        body = {k: v for k, v in example.items() if k in required}
+        return body if any(k in made and k not in required for k in properties) else None
+    body = {}
+    for name, value in made.items():
+        prop = resolve(model.document, properties.get(name))
+        if not isinstance(prop, Mapping) or name in required:
+            continue
+        types = prop.get("type")
+        if isinstance(types, list) and "null" in types:
+            body[name] = None
+        elif isinstance(value, dict) and len(value) > 1:
+            first = next(iter(value))
+            body[name] = {first: value[first]}
+    return body or None
+
+
 def search_words(model: ApiModel) -> tuple[str, ...]:
-    """Words of the names and titles in the spec's request examples (search terms that hit)."""
+    """Words of the names, titles and descriptions in the spec's request examples (search
+    terms that hit)."""
     words: set[str] = set()
     for endpoint in model.endpoints.values():
         for body in endpoint.bodies:

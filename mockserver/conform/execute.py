@@ -17,7 +17,7 @@ from typing import Any
 
 from mockserver.conform.bodies import search_words, vary_body, vary_query
 from mockserver.conform.compare import Divergence, IdMap, compare_answers
-from mockserver.conform.invariants import Ledger
+from mockserver.conform.invariants import Ledger, Unchanged
 from mockserver.conform.model import ApiModel, Endpoint
 from mockserver.conform.sides import Answer, Request, Side
 from mockserver.conform.steps import LATEST, NEW, USERS, AuthStep, Call, Program, Step
@@ -104,6 +104,7 @@ class Execution:
         )
         self.ids = IdMap()
         self.ledger = Ledger(model)
+        self.unchanged = Unchanged()
         self.words = search_words(model)
         self.exchanges: list[Exchange] = []
         self.divergences: list[Divergence] = []
@@ -148,6 +149,8 @@ class Execution:
         user = provider_request.user
         caller = provider_world.accounts[user].id if user is not None else None
         found += self.ledger.check(endpoint, provider_request.path, provider, caller)
+        if 200 <= mock.status < 300 and mock.status == provider.status:
+            found += self.unchanged.check(endpoint, mock.body, provider.body)
         where = len(self.exchanges) - 1
         self.divergences += [dataclasses.replace(d, step=self.step, request=where) for d in found]
         if mock.status != provider.status and endpoint.method != "GET":
@@ -243,7 +246,9 @@ class Execution:
             if answer.status == 201 and isinstance(answer.body, dict):
                 account.id = account.id or answer.body.get("id")
 
-    async def _login(self, user: int, *, wrong: bool = False, unknown: bool = False) -> int:
+    async def _login(
+        self, user: int, *, wrong: bool = False, unknown: bool = False, upper: bool = False
+    ) -> int:
         endpoint = self.model.action("login")
         action = endpoint.action
 
@@ -252,6 +257,7 @@ class Execution:
             secret = account.password + ("-wrong" if wrong else "")
             # An address no one registered must fail exactly as a wrong password does.
             email = f"conform-{self.nonce}-nobody@example.com" if unknown else account.email
+            email = email.upper() if upper else email  # e-mail addresses ignore letter case
             body = {action["identity"]: email, action["secret"]: secret}
             return Request("POST", endpoint.operation.path, (), (), body, True, user)
 
@@ -281,8 +287,8 @@ class Execution:
         user, kind = step.user, step.kind
         await self._ensure(user)
         account = self.worlds[0].accounts[user]
-        if kind == "login":
-            await self._login(user)
+        if kind in ("login", "email-case"):
+            await self._login(user, upper=kind == "email-case")
         elif kind in ("wrong-password", "unknown-email"):
             if self.budget.remaining >= 1:
                 self.budget.remaining -= 1

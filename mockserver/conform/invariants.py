@@ -21,7 +21,7 @@ from mockserver.conform.compare import Divergence
 from mockserver.conform.model import ApiModel, Endpoint, resolve
 from mockserver.conform.sides import Answer
 
-__all__ = ["Ledger", "computed_fields"]
+__all__ = ["Ledger", "Unchanged", "computed_fields"]
 
 OWNER_FIELDS = ("ownerId", "userId")
 # Fields every write moves: not part of "what was written".
@@ -174,3 +174,39 @@ def _read_after_write(op: str, written: dict[str, Any], read: dict[str, Any]) ->
                 )
             ]
     return []
+
+
+class Unchanged:
+    """Each side's last answer of each record, by its id: when the mock answers a write with
+    the record unchanged (ending an ended session), the provider must answer its own last
+    answer of that record unchanged too, timestamps included."""
+
+    def __init__(self) -> None:
+        self.last: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+
+    def check(self, endpoint: Endpoint, mock: Any, provider: Any) -> list[Divergence]:
+        """Divergences of ``provider``'s answer from its last when ``mock``'s kept its last."""
+        found: list[Divergence] = []
+        if not (_record(mock) and _record(provider)):
+            return found
+        before = self.last[0].get(mock["id"]), self.last[1].get(provider["id"])
+        if endpoint.method != "GET" and before[0] == mock and before[1] is not None:
+            changed = sorted(
+                k for k in {*before[1], *provider} if before[1].get(k) != provider.get(k)
+            )
+            found += [
+                Divergence(
+                    "invariant unchanged",
+                    endpoint.op_id,
+                    f"body.{name}",
+                    repr(before[1].get(name)),
+                    repr(provider.get(name)),
+                )
+                for name in changed[:1]
+            ]
+        self.last[0][mock["id"]], self.last[1][provider["id"]] = mock, provider
+        return found
+
+
+def _record(body: Any) -> bool:
+    return isinstance(body, dict) and isinstance(body.get("id"), str)

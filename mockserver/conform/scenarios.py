@@ -5,22 +5,24 @@ spec rather than drawn at random, so a short run cannot miss them.
   on it (reads, updates, deletes, actions, sub-lists), then pays its own order with the
   idempotency key user 0 used (keys are per user);
 - the auth lifecycle: a wrong password and an e-mail no one registered (the same problem),
-  refresh, reuse of the rotated refresh token, logout, logout of all devices, the oldest
-  access token afterwards, registering the same identity again;
+  a login with the e-mail in upper case, refresh, reuse of the rotated refresh token, logout,
+  logout of all devices, the oldest access token afterwards, registering the same identity
+  again;
 - the login throttle: wrong passwords up to ``throttle.maxAttempts`` and one more;
 - twice in a row: every action on a record (cancel, pay, refund, end), an idempotent retry
   with the same key and with another key, the example bodies as written (a declined card),
   each followed by reads of the record it acted on (and of that record's parent);
 - writes then reads: each update, replace and delete, then every read of that record;
 - lists: records in several states, then each list with filters, search and pagination, as
-  their owner and as the other user (each filter value and search word alone, too).
+  their owner and as the other user (each filter value and search word alone, too; the words
+  of descriptions as well as names).
 """
 
 from __future__ import annotations
 
-from mockserver.conform.bodies import focused_queries, search_words
+from mockserver.conform.bodies import clearing_body, focused_queries, search_words
 from mockserver.conform.model import ApiModel, Endpoint
-from mockserver.conform.steps import LATEST, NEW, AuthStep, Call, Program
+from mockserver.conform.steps import CLEAR, LATEST, NEW, AuthStep, Call, Program
 
 __all__ = ["scenarios"]
 
@@ -40,6 +42,7 @@ def _auth_lifecycle() -> Program:
         AuthStep("reuse-refresh"),
         AuthStep("refresh"),
         AuthStep("login"),
+        AuthStep("email-case"),
         AuthStep("logout"),
         AuthStep("refresh"),
         AuthStep("logout-all"),
@@ -125,19 +128,22 @@ def _reads_of_target(model: ApiModel, action: Endpoint) -> list[Call]:
 
 
 def _writes_then_reads(model: ApiModel) -> Program:
-    """Each update, replace and delete on a new record, then every read of that record."""
+    """Each update, replace and delete on a new record, then every read of that record; then
+    each update that clears what the create set (`CLEAR`), then the reads again."""
     program: Program = []
     for write in model.endpoints.values():
         if write.link is None or write.action or write.method not in ("PUT", "PATCH", "DELETE"):
             continue
-        program.append(Call(write.op_id, pick=NEW))
-        program += [
+        reads = [
             Call(read.op_id, pick=LATEST)
             for read in model.endpoints.values()
             if read.method == "GET"
             and read.link is not None
             and _producer(read) == _producer(write)
         ]
+        program += [Call(write.op_id, pick=NEW), *reads]
+        if clearing_body(model, write) is not None:
+            program += [Call(write.op_id, pick=NEW, variant=CLEAR), *reads]
     return program
 
 

@@ -15,17 +15,21 @@ from hypothesis import strategies as st
 
 from mockserver.conform.model import ApiModel
 
-__all__ = ["LATEST", "NEW", "USERS", "AuthStep", "Call", "Program", "Step", "programs"]
+__all__ = ["CLEAR", "LATEST", "NEW", "USERS", "AuthStep", "Call", "Program", "Step", "programs"]
 
 USERS = 2  # every program has (at most) two users, so every cross-user rule is reachable
 # Picks with a fixed meaning (drawn picks are 0 and up, counted modulo the records made + 1).
 NEW = -1  # always a record made for this step
 LATEST = -2  # the record made last (or a new one when there is none)
+# A body variant with a fixed meaning: an update that clears what the create example set
+# (optional fields left out of a PUT, nulled or given fewer keys in a PATCH).
+CLEAR = -1000
 
 AuthKind = Literal[
     "login",
     "wrong-password",
     "unknown-email",
+    "email-case",
     "refresh",
     "reuse-refresh",
     "logout",
@@ -38,6 +42,7 @@ AUTH_KINDS: tuple[AuthKind, ...] = (
     "login",
     "wrong-password",
     "unknown-email",
+    "email-case",
     "refresh",
     "reuse-refresh",
     "logout",

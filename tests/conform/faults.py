@@ -323,6 +323,80 @@ def names_unknown_email(exchange: Exchange, memory: dict[str, Any]) -> None:
         exchange.answer = {**exchange.answer, "code": "unknown_email"}
 
 
+def _keeps_old(exchange: Exchange, memory: dict[str, Any], keep: Callable[..., Any]) -> None:
+    """Answer an update with ``keep(name, old, sent)`` for each field of the record it sent."""
+    match = _ID.search(exchange.path)
+    old = memory.get(match[1]) if match else None
+    if exchange.method in ("PUT", "PATCH") and exchange.status == 200 and old is not None:
+        body = exchange.body or {}
+        for name, value in old.items():
+            if name in exchange.answer:
+                new = exchange.answer[name]
+                exchange.answer[name] = keep(name, value, body.get(name, ...), new)
+    _remember(exchange, memory)
+
+
+def put_keeps_description(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A PUT without a description keeps the old one (PUT behaves as PATCH)."""
+    if exchange.method == "PUT":
+        _keeps_old(exchange, memory, lambda n, old, sent, new: old if sent is ... else new)
+    else:
+        _remember(exchange, memory)
+
+
+def patch_null_kept(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A PATCH that nulls a field keeps its old value."""
+    if exchange.method == "PATCH":
+        _keeps_old(exchange, memory, lambda n, old, sent, new: old if sent is None else new)
+    else:
+        _remember(exchange, memory)
+
+
+def patch_merges_objects(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A PATCH of an object field (a session's metadata) merges it into the old one."""
+
+    def merge(name: str, old: Any, sent: Any, new: Any) -> Any:
+        return {**old, **new} if isinstance(old, dict) and isinstance(sent, dict) else new
+
+    if exchange.method == "PATCH":
+        _keeps_old(exchange, memory, merge)
+    else:
+        _remember(exchange, memory)
+
+
+def email_case_sensitive(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A login with the registered e-mail in other letter case is refused."""
+    email = str((exchange.body or {}).get("email"))
+    if exchange.path.endswith("/auth/login") and email != email.lower():
+        exchange.status, exchange.answered = 401, True
+        exchange.answer = {
+            "type": "about:blank",
+            "title": "Unauthorized",
+            "status": 401,
+            "code": "invalid_credentials",
+            "detail": "Wrong e-mail or password.",
+        }
+        exchange.headers["content-type"] = "application/problem+json"
+
+
+def search_name_only(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """A search of projects (``q=``) looks in the names only, not the descriptions."""
+    query = dict(p.split("=", 1) for p in exchange.query.split("&") if "=" in p)
+    if exchange.method == "GET" and exchange.path.endswith("/projects") and "q" in query:
+        rows = exchange.answer["data"]
+        kept = [row for row in rows if query["q"].lower() in row["name"].lower()]
+        exchange.answer["pagination"]["total"] -= len(rows) - len(kept)
+        exchange.answer["data"] = kept
+
+
+def ends_twice(exchange: Exchange, memory: dict[str, Any]) -> None:
+    """Ending an ended session ends it again: its ``endedAt`` moves."""
+    if exchange.method == "POST" and exchange.path.endswith("/end") and exchange.status == 200:
+        if exchange.path in memory:
+            exchange.answer["endedAt"] = exchange.answer["updatedAt"] = "2099-01-01T00:00:00Z"
+        memory[exchange.path] = True
+
+
 # name -> (before, after, what the signature conform reports must contain)
 FAULTS: dict[str, tuple[Hook, Hook, str]] = {
     "extra property": (_nothing, leaks_password_hash, "body.passwordHash"),
@@ -350,4 +424,10 @@ FAULTS: dict[str, tuple[Hook, Hook, str]] = {
     "refund leaves order paid": (_nothing, refund_leaves_order_paid, "getOrder"),
     "idempotency keys global": (idempotency_keys_global, idempotency_keys_global, "payOrder"),
     "unknown email named": (_nothing, names_unknown_email, "problem code loginUser code"),
+    "e-mail case-sensitive": (email_case_sensitive, _nothing, "status loginUser"),
+    "search in names only": (_nothing, search_name_only, "listProjects"),
+    "ended twice": (_nothing, ends_twice, "invariant unchanged endSession"),
+    "PUT keeps an omitted field": (_nothing, put_keeps_description, "replaceProject"),
+    "PATCH keeps a nulled field": (_nothing, patch_null_kept, "update"),
+    "PATCH merges an object": (_nothing, patch_merges_objects, "updateSession"),
 }  # fmt: skip

@@ -5,8 +5,15 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.conform.bodies import focused_queries, search_words, vary_body, vary_query
+from mockserver.conform.bodies import (
+    clearing_body,
+    focused_queries,
+    search_words,
+    vary_body,
+    vary_query,
+)
 from mockserver.conform.model import ApiModel
+from mockserver.conform.steps import CLEAR
 from tests.conform.conftest import bundled_model
 
 
@@ -55,3 +62,17 @@ def test_negative_variants_are_each_filter_value_and_search_word_alone(model: Ap
     queries = [vary_query(model, endpoint, -1 - i, words) for i in range(len(focused))]
     assert tuple(queries) == focused
     assert (("status", "active"),) in focused_queries(model, model.endpoint("listSessions"), ())
+
+
+def test_a_clearing_update_drops_nulls_or_narrows_what_the_create_set(model: ApiModel) -> None:
+    cleared = {
+        op: clearing_body(model, model.endpoint(op))
+        for op in ("replaceProject", "updateProject", "updateTask", "updateSession")
+    }
+    assert cleared == {
+        "replaceProject": {"name": "Website relaunch"},
+        "updateProject": {"description": None},
+        "updateTask": {"dueDate": None},
+        "updateSession": {"metadata": {"client": "web"}},
+    }
+    assert vary_body(model, model.endpoint("updateTask"), CLEAR) == (True, {"dueDate": None})

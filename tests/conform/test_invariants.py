@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.conform.invariants import Ledger, computed_fields
+from mockserver.conform.invariants import Ledger, Unchanged, computed_fields
 from mockserver.conform.model import ApiModel
 from mockserver.conform.sides import Answer
 
@@ -77,3 +77,17 @@ def test_a_list_holds_only_the_callers_rows(model: ApiModel) -> None:
 def test_refusals_are_not_checked(model: ApiModel) -> None:
     answer = Answer(403, {"content-type": "application/problem+json"}, {"code": "forbidden"})
     assert _kinds(Ledger(model), "getProject", f"/projects/{P1}", answer) == []
+
+
+def test_a_write_the_mock_answers_unchanged_must_not_change_the_providers_record(
+    model: ApiModel,
+) -> None:
+    end, get = model.endpoint("endSession"), model.endpoint("getSession")
+    unchanged = Unchanged()
+    ended = {"id": P1, "status": "ended", "endedAt": "2026-01-01T00:00:00Z"}
+    moved = {**ended, "endedAt": "2026-01-01T00:00:09Z"}
+    assert unchanged.check(end, {"id": ME, "status": "ended"}, ended) == []
+    assert unchanged.check(get, {"id": ME, "status": "ended"}, ended) == []
+    [found] = unchanged.check(end, {"id": ME, "status": "ended"}, moved)
+    assert found.signature == "invariant unchanged endSession body.endedAt"
+    assert unchanged.check(end, {"id": ME, "status": "ended"}, moved) == []
