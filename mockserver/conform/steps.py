@@ -9,7 +9,7 @@ can shrink it by dropping steps and lowering numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from hypothesis import strategies as st
 
@@ -38,19 +38,7 @@ AuthKind = Literal[
     "register-again",
     "throttle",
 ]
-AUTH_KINDS: tuple[AuthKind, ...] = (
-    "login",
-    "wrong-password",
-    "unknown-email",
-    "email-case",
-    "refresh",
-    "reuse-refresh",
-    "logout",
-    "logout-all",
-    "old-token",
-    "register-again",
-    "throttle",
-)
+AUTH_KINDS: tuple[AuthKind, ...] = get_args(AuthKind)
 
 
 @dataclass(frozen=True, slots=True)
