@@ -1,16 +1,19 @@
-"""httpguard: what one HTTP request may cost a server, for Starlette apps served by uvicorn.
+"""httpguard: what one HTTP request may cost a server, and where a server may send its own
+(webhooks), for Starlette apps served by uvicorn.
 
 `Limits` says what a request may cost; `RequestLimits` (ASGI middleware) enforces the body,
 JSON-depth, query and body-deadline limits; `uvicorn_options` gives uvicorn a protocol that
 enforces the request-head size and deadline and coalesces writes; `Refusals` says how a
 server's refusals look; `add_limit_options` and `limits_from_args` are the command-line
-options. It imports only the standard library, uvicorn and Starlette's types.
+options; `HostPolicy` is the allow-list of hosts a server may send webhooks to. It imports
+only the standard library, uvicorn and Starlette's types.
 """
 
 from __future__ import annotations
 
 from httpguard.cli import add_limit_options, limits_from_args, positive_number
-from httpguard.errors import GuardError, LimitsError, UnsupportedUvicornError
+from httpguard.egress import DEFAULT_HOST_PATTERNS, HostPolicy
+from httpguard.errors import EgressPolicyError, GuardError, LimitsError, UnsupportedUvicornError
 from httpguard.limits import Limits
 from httpguard.middleware import RequestLimits, json_depth_exceeds
 from httpguard.refusals import REFUSAL_CODES, Refusals
@@ -23,11 +26,14 @@ from httpguard.uvicorn_protocol import (
 )
 
 __all__ = [
+    "DEFAULT_HOST_PATTERNS",
     "REFUSAL_CODES",
     "UVICORN_HOOKS",
     "CoalescingHttpToolsProtocol",
+    "EgressPolicyError",
     "GuardError",
     "GuardedHttpToolsProtocol",
+    "HostPolicy",
     "Limits",
     "LimitsError",
     "Refusals",

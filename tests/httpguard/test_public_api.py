@@ -20,8 +20,11 @@ ALLOWED_THIRD_PARTY = {"uvicorn", "starlette"}
 def test_public_api_exports_exactly_these_names() -> None:
     assert sorted(httpguard.__all__) == [
         "CoalescingHttpToolsProtocol",
+        "DEFAULT_HOST_PATTERNS",
+        "EgressPolicyError",
         "GuardError",
         "GuardedHttpToolsProtocol",
+        "HostPolicy",
         "Limits",
         "LimitsError",
         "REFUSAL_CODES",

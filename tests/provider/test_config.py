@@ -98,7 +98,7 @@ def test_a_webhook_policy_is_read_from_text() -> None:
     [
         ({"attempts": "many"}, "expected webhook attempts to be an integer, got attempts='many'"),
         ({"timeout": "10s"}, "expected webhook timeout to be a number of seconds"),
-        ({"hosts": "exa mple.com"}, "got 'exa mple.com'"),
+        ({"hosts": "exa mple.com"}, "webhook host pattern 'exa mple.com' is neither"),
         ({"hosts": ","}, "expected at least one webhook host pattern"),
     ],
 )

@@ -1,11 +1,15 @@
-"""Which hosts webhooks may go to: the default keeps a mock's deliveries local."""
+"""Which hosts webhooks may go to: the default keeps deliveries local; the mock and the
+provider each raise their own error for an unreadable pattern."""
 
 from __future__ import annotations
 
 import pytest
 
-from mockserver.errors import ConfigError
-from mockserver.events.egress import HostPolicy
+import mockserver.errors
+import provider.errors
+from httpguard import EgressPolicyError, HostPolicy
+from mockserver.events import egress as mock_egress
+from provider import egress as provider_egress
 
 LOCAL = [
     "localhost", "LOCALHOST.", "app.localhost", "printer.local", "api.internal", "nas.lan",
@@ -47,6 +51,23 @@ def test_a_star_allows_every_host() -> None:
 
 
 @pytest.mark.parametrize("patterns", [[], [" ", ""], ["hooks/*"], ["a b"], ["10.0.0.0/33x"]])
-def test_unreadable_patterns_are_refused(patterns: list[str]) -> None:
-    with pytest.raises(ConfigError, match="webhook host pattern"):
-        HostPolicy(patterns)
+@pytest.mark.parametrize(
+    ("policy", "error"),
+    [
+        (HostPolicy, EgressPolicyError),
+        (mock_egress.HostPolicy, mockserver.errors.ConfigError),
+        (provider_egress.HostPolicy, provider.errors.ConfigError),
+    ],
+)
+def test_unreadable_patterns_are_refused_with_each_servers_error(
+    patterns: list[str], policy: type[HostPolicy], error: type[Exception]
+) -> None:
+    with pytest.raises(error, match="webhook host pattern"):
+        policy(patterns)
+
+
+def test_the_servers_policies_are_the_shared_one() -> None:
+    patterns = ["private", "*.ngrok.app"]
+    assert mock_egress.HostPolicy(patterns) == provider_egress.HostPolicy(patterns)
+    assert repr(provider_egress.HostPolicy(patterns)) == "HostPolicy(['private', '*.ngrok.app'])"
+    assert HostPolicy(patterns).describe() == "private,*.ngrok.app"
