@@ -8,9 +8,14 @@ option, a spec that cannot be read, a provider that does not answer).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ipaddress
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mockserver.cli.main import _default_spec
 from mockserver.errors import MockServerError
@@ -29,6 +34,13 @@ def _seed(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer seed, got {text!r}") from None
+
+
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT (e.g. 0.0.0.0:8099), got {text!r}")
+    return host.strip("[]"), int(port)
 
 
 def add_conform_command(commands: Any) -> None:
@@ -72,6 +84,27 @@ def add_conform_command(commands: Any) -> None:
         help="stop running programs (and shrinking) after this long (default: %(default)s)",
     )
     conform.add_argument("--junit", type=Path, help="write a JUnit XML report here")
+    hooks = conform.add_argument_group(
+        "webhooks",
+        "Both servers are subscribed to every webhook event at a receiver conform runs, and "
+        "what each delivers is checked (schema, signature, retry, once per event). By default "
+        "only for a provider on this machine.",
+    )
+    hooks.add_argument(
+        "--webhook-listen",
+        type=_address,
+        default=("127.0.0.1", 0),
+        metavar="HOST:PORT",
+        help="where the receiver listens (default: 127.0.0.1 on a free port)",
+    )
+    hooks.add_argument(
+        "--webhook-url",
+        help="the receiver's URL as the provider reaches it (a tunnel, a host name); "
+        "needed for a provider on another machine",
+    )
+    hooks.add_argument(
+        "--no-webhooks", action="store_true", help="leave webhook deliveries unchecked"
+    )
 
 
 def run_conform_command(args: argparse.Namespace) -> int:
@@ -82,24 +115,76 @@ def run_conform_command(args: argparse.Namespace) -> int:
     from mockserver.spec.loader import load_spec
 
     spec_path = args.spec or _default_spec()
-    try:
-        model = ApiModel.from_spec(load_spec(spec_path))
-        result = conform(
-            model,
-            args.provider_url,
-            max_examples=args.max_examples,
-            seed=args.seed,
-            time_limit=float(args.time_limit),
-        )
-    except OSError as exc:
-        return _usage(f"cannot read {spec_path}: {exc.strerror or exc}")
-    except MockServerError as exc:
-        return _usage(str(exc))
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_quiet_about_webhooks())
+        try:
+            model = ApiModel.from_spec(load_spec(spec_path))
+            receiver, note = _receiver(args, model)
+            if receiver is not None:
+                stack.enter_context(receiver)
+            result = conform(
+                model,
+                args.provider_url,
+                max_examples=args.max_examples,
+                seed=args.seed,
+                time_limit=float(args.time_limit),
+                receiver=receiver,
+            )
+        except OSError as exc:
+            return _usage(f"cannot read {spec_path}: {exc.strerror or exc}")
+        except MockServerError as exc:
+            return _usage(str(exc))
     print(format_result(result, provider_url=args.provider_url), flush=True)
+    print(f"webhooks: {note}", flush=True)
     if args.junit is not None:
         args.junit.parent.mkdir(parents=True, exist_ok=True)
         args.junit.write_text(junit_xml(result, provider_url=args.provider_url))
     return 0 if result.passed else 1
+
+
+def _receiver(args: argparse.Namespace, model: Any) -> tuple[Any, str]:
+    """conform's webhook receiver for ``args`` (None when not checked), and a note saying so."""
+    from mockserver.conform.webhooks import Receiver, subscription_endpoint
+
+    if args.no_webhooks:
+        return None, "not checked (--no-webhooks)"
+    if subscription_endpoint(model) is None:
+        return None, "not checked: the spec declares no webhooks and a way to subscribe to them"
+    host = urlsplit(args.provider_url).hostname or ""
+    if args.webhook_url is None and not _local(host):
+        return None, (
+            f"not checked: the provider at {host} cannot reach a receiver on this machine's "
+            "loopback; pass --webhook-listen 0.0.0.0:PORT --webhook-url URL it can reach"
+        )
+    receiver = Receiver(*args.webhook_listen, url=args.webhook_url)
+    return receiver, f"checked (every event of both servers, received at {receiver.url})"
+
+
+class _WebhookNotes(logging.Filter):
+    """Drops the conform mock's log lines about webhooks (one not sent to an example URL, a
+    retry): its deliveries are conform's oracle, checked and reported, not logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("webhook ")
+
+
+@contextlib.contextmanager
+def _quiet_about_webhooks() -> Iterator[None]:
+    logger, notes = logging.getLogger("mockserver"), _WebhookNotes()
+    logger.addFilter(notes)
+    try:
+        yield
+    finally:
+        logger.removeFilter(notes)
+
+
+def _local(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _usage(message: str) -> int:

@@ -5,8 +5,8 @@
 run starts with; `bodies` varies request bodies and queries;
 `sides` drives the fresh in-process mock and the provider over HTTP; `execute` runs a program
 on both in lock-step; `compare` and `invariants` find the divergences; `search` explores,
-shrinks and keeps the shortest program per divergence; `report` prints them as requests,
-curl scripts and JUnit XML.
+shrinks and keeps the shortest program per divergence; `webhooks` receives what both servers
+deliver and checks it; `report` prints them as requests, curl scripts and JUnit XML.
 """
 
 from __future__ import annotations
@@ -23,4 +23,5 @@ __all__ = [
     "search",
     "sides",
     "steps",
+    "webhooks",
 ]

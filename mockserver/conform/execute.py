@@ -20,7 +20,13 @@ from mockserver.conform.compare import Divergence, IdMap, compare_answers
 from mockserver.conform.invariants import Ledger, Unchanged
 from mockserver.conform.model import ApiModel, Endpoint
 from mockserver.conform.sides import Answer, Request, Side
-from mockserver.conform.steps import LATEST, NEW, USERS, AuthStep, Call, Program, Step
+from mockserver.conform.steps import LATEST, NEW, USERS, AuthStep, Call, Program, Step, WebhookStep
+from mockserver.conform.webhooks import (
+    EVENTS_FIELD,
+    URL_FIELD,
+    WebhookRun,
+    subscription_endpoint,
+)
 from mockserver.errors import MockServerError
 
 __all__ = ["UNKNOWN_ID", "Account", "Exchange", "Execution", "LoginBudget", "Outcome", "World"]
@@ -92,9 +98,17 @@ class Execution:
     """One program against a fresh mock and the provider."""
 
     def __init__(
-        self, model: ApiModel, mock: Side, provider: Side, *, nonce: str, budget: LoginBudget
+        self,
+        model: ApiModel,
+        mock: Side,
+        provider: Side,
+        *,
+        nonce: str,
+        budget: LoginBudget,
+        hooks: WebhookRun | None = None,
     ) -> None:
         self.model = model
+        self.hooks = hooks
         self.nonce = nonce
         self.budget = budget
         emails = [f"conform-{nonce}-u{u}@example.com" for u in range(USERS)]
@@ -123,8 +137,10 @@ class Execution:
     async def _run_step(self, step: Step) -> None:
         if isinstance(step, Call):
             await self._call(step, 0)
-        else:
+        elif isinstance(step, AuthStep):
             await self._auth(step)
+        elif self.hooks is not None:
+            await self._webhooks(step, self.hooks)
 
     # -- one request on both sides -------------------------------------------------------------
 
@@ -217,6 +233,38 @@ class Execution:
         if endpoint.secured and account.access:
             return [("Authorization", f"Bearer {account.access[-1]}")]
         return []
+
+    # -- webhooks --------------------------------------------------------------------------------
+
+    async def _webhooks(self, step: WebhookStep, hooks: WebhookRun) -> None:
+        if step.kind == "collect":
+            found = await hooks.collect(self.ids)
+            where = len(self.exchanges) - 1
+            self.divergences += [
+                dataclasses.replace(d, step=self.step, request=where) for d in found
+            ]
+            return
+        endpoint = subscription_endpoint(self.model)
+        if endpoint is None:
+            return
+        await self._ensure(step.user)
+        for name, events in hooks.subscriptions():
+
+            def build(world: World, name: str = name, events: list[str] = events) -> Request:
+                url = hooks.url(0 if world is self.worlds[0] else 1, name)
+                body = {URL_FIELD: url, EVENTS_FIELD: events}
+                headers = tuple(self._auth_header(world, step.user, endpoint))
+                path = endpoint.operation.path
+                return Request("POST", path, (), headers, body, True, step.user)
+
+            before = len(self.divergences)
+            answers = await self._exchange(endpoint, build)
+            # Each server was given its own receiver URL: that the two differ is no divergence.
+            self.divergences[before:] = [
+                d for d in self.divergences[before:] if d.where != f"body.{URL_FIELD}"
+            ]
+            for side, answer in enumerate(answers):
+                hooks.remember(side, name, answer)
 
     # -- the auth lifecycle ----------------------------------------------------------------------
 

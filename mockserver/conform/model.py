@@ -1,5 +1,5 @@
 """What conform can call, read from the spec: operations, the links that feed their path
-parameters, request examples to vary, the auth actions, declared headers.
+parameters, request examples to vary, the auth actions, declared headers, the webhooks.
 
 Nothing here is written for one API: a path parameter is bound from the response of the
 operation whose ``links`` name it (``GetProject: {projectId: $response.body#/id}``), bodies
@@ -9,12 +9,15 @@ start from the spec's own request examples, and the auth lifecycle follows the o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.compile.operations import Operation, Parameter, compile_operations, follow
+from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import ConformError
+from mockserver.events.webhooks import Webhook, declared_webhooks
 from mockserver.spec.loader import Spec
 
 __all__ = ["ApiModel", "Endpoint", "Link", "resolve"]
@@ -75,6 +78,12 @@ class ApiModel:
     spec: Spec
     endpoints: dict[str, Endpoint] = field(default_factory=dict)
     auth: dict[str, Endpoint] = field(default_factory=dict)
+    webhooks: dict[str, Webhook] = field(default_factory=dict)  # by the event type each sends
+
+    @functools.cached_property
+    def registry(self) -> SchemaRegistry:
+        """Validators of the document's schemas (the webhooks' request bodies)."""
+        return SchemaRegistry(self.document)
 
     @property
     def base_path(self) -> str:
@@ -117,7 +126,7 @@ class ApiModel:
         operations = [op for op in compile_operations(document) if op.operation_id]
         links = _incoming_links(document, operations)
         producers = {link.producer for link in links.values()}
-        model = cls(spec)
+        model = cls(spec, webhooks=declared_webhooks(document))
         for op in operations:
             assert op.operation_id is not None
             if _SKIPPED_TAGS.intersection(op.tags):

@@ -13,6 +13,8 @@ spec rather than drawn at random, so a short run cannot miss them.
   with the same key and with another key, the example bodies as written (a declined card),
   each followed by reads of the record it acted on (and of that record's parent);
 - writes then reads: each update, replace and delete, then every read of that record;
+- webhooks (with a receiver): subscribe to every event, every action once and twice, then
+  what each server delivered (`mockserver.conform.webhooks`);
 - lists: records in several states, then each list with filters, search and pagination, as
   their owner and as the other user (each filter value and search word alone, too; the words
   of descriptions as well as names).
@@ -22,15 +24,18 @@ from __future__ import annotations
 
 from mockserver.conform.bodies import clearing_body, focused_queries, search_words
 from mockserver.conform.model import ApiModel, Endpoint
-from mockserver.conform.steps import CLEAR, LATEST, NEW, AuthStep, Call, Program
+from mockserver.conform.steps import CLEAR, LATEST, NEW, AuthStep, Call, Program, WebhookStep
+from mockserver.conform.webhooks import subscription_endpoint
 
 __all__ = ["scenarios"]
 
 
-def scenarios(model: ApiModel) -> list[Program]:
-    """The fixed programs of ``model``, cheapest first."""
+def scenarios(model: ApiModel, *, webhooks: bool = False) -> list[Program]:
+    """The fixed programs of ``model``, cheapest first (the webhook one with ``webhooks``)."""
     programs = [_auth_lifecycle(), _throttle(), _other_users_records(model)]
     programs += [_twice(model), _writes_then_reads(model), _lists(model)]
+    if webhooks and subscription_endpoint(model) is not None:
+        programs.insert(3, _webhooks(model))
     return [p for p in programs if p]
 
 
@@ -85,21 +90,8 @@ def _twice(model: ApiModel) -> Program:
     another body, another key (a second charge). Then each pair of actions on one kind of
     record in turn: pay a cancelled order, cancel a paid one, update an ended session.
     """
-    actions = [
-        e
-        for e in model.endpoints.values()
-        if e.link is not None
-        and e.method != "GET"
-        and (e.action or e.operation.extensions.get("x-mock-guard"))
-    ]
-    calls: list[Call] = []
-    for endpoint in actions:
-        op = endpoint.op_id
-        calls += [Call(op, pick=NEW), Call(op, pick=LATEST)]
-        if endpoint.idempotency_header:
-            calls += [Call(op, pick=LATEST, variant=len(endpoint.bodies) - 1)]
-            calls += [Call(op, pick=LATEST, key=1)]
-        calls += [Call(op, pick=NEW, variant=v) for v in range(1, len(endpoint.bodies))]
+    actions = _actions(model)
+    calls = _each_action(actions)
     for first in actions:
         for then in actions:
             if first is not then and _producer(first) == _producer(then):
@@ -110,6 +102,41 @@ def _twice(model: ApiModel) -> Program:
     for call in calls:
         program += [call, *_reads_of_target(model, model.endpoints[call.op])]
     return program
+
+
+def _actions(model: ApiModel) -> list[Endpoint]:
+    """The operations that act on a record (cancel, pay, refund, end): ``x-mock-action`` or
+    ``x-mock-guard``."""
+    return [
+        e
+        for e in model.endpoints.values()
+        if e.link is not None
+        and e.method != "GET"
+        and (e.action or e.operation.extensions.get("x-mock-guard"))
+    ]
+
+
+def _each_action(actions: list[Endpoint]) -> list[Call]:
+    """Each action twice on one record (with a key: a replay, another body, another key),
+    then once per other example on a new record."""
+    calls: list[Call] = []
+    for endpoint in actions:
+        op = endpoint.op_id
+        calls += [Call(op, pick=NEW), Call(op, pick=LATEST)]
+        if endpoint.idempotency_header:
+            calls += [Call(op, pick=LATEST, variant=len(endpoint.bodies) - 1)]
+            calls += [Call(op, pick=LATEST, key=1)]
+        calls += [Call(op, pick=NEW, variant=v) for v in range(1, len(endpoint.bodies))]
+    return calls
+
+
+def _webhooks(model: ApiModel) -> Program:
+    """User 0 subscribes to every event and acts on records the ways `_twice` does; user 1
+    acts once on records of its own (none of which user 0 may hear of); then collect: each
+    event the mock sends must come from the provider, once, signed, retried after a 503."""
+    actions = _actions(model)
+    others = [Call(e.op_id, user=1, pick=NEW) for e in actions]
+    return [WebhookStep("subscribe"), *_each_action(actions), *others, WebhookStep("collect")]
 
 
 def _reads_of_target(model: ApiModel, action: Endpoint) -> list[Call]:

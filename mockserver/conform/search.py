@@ -28,6 +28,7 @@ from mockserver.conform.model import ApiModel
 from mockserver.conform.scenarios import scenarios
 from mockserver.conform.sides import HttpSide, MockSide, Side
 from mockserver.conform.steps import Program, programs
+from mockserver.conform.webhooks import Receiver, WebhookRun
 from mockserver.errors import ConformError, MockServerError
 
 __all__ = ["DEFAULT_MAX_EXAMPLES", "Finding", "SearchResult", "conform"]
@@ -77,6 +78,7 @@ class _Search:
     provider: Side
     seed: int
     time_limit: float
+    receiver: Receiver | None = None
     run: Callable[[Program], Outcome] = field(init=False)
     smallest: dict[str, tuple[Program, Divergence, Outcome]] = field(default_factory=dict)
     classes: dict[str, type[_Found]] = field(default_factory=dict)
@@ -91,10 +93,13 @@ class _Search:
         """``program`` against a fresh mock and the provider."""
 
         async def go() -> Outcome:
-            mock = MockSide(self.model.spec, seed=self.seed)
+            receiver, nonce = self.receiver, uuid.uuid4().hex[:10]
+            host = receiver.host if receiver is not None else None
+            mock = MockSide(self.model.spec, seed=self.seed, webhook_host=host)
+            hooks = WebhookRun(self.model, receiver, nonce) if receiver is not None else None
             try:
                 execution = Execution(
-                    self.model, mock, self.provider, nonce=uuid.uuid4().hex[:10], budget=self.budget
+                    self.model, mock, self.provider, nonce=nonce, budget=self.budget, hooks=hooks
                 )
                 return await execution.run(program)
             finally:
@@ -142,6 +147,7 @@ def conform(
     seed: int = 0,
     time_limit: float = DEFAULT_TIME_LIMIT,
     max_steps: int = 10,
+    receiver: Receiver | None = None,
 ) -> SearchResult:
     """Search for programs on which the provider at ``provider_url`` and the mock differ.
 
@@ -152,17 +158,18 @@ def conform(
         seed: the seed of generation; the same seed draws the same programs.
         time_limit: seconds after which no further program is run (shrinking stops early).
         max_steps: the longest program drawn.
+        receiver: where both servers send webhooks; None leaves webhooks unchecked.
     """
     if max_examples < 1:
         raise ConformError(f"expected max_examples >= 1, got max_examples={max_examples}")
     provider = HttpSide(provider_url, model.base_path)
-    search = _Search(model, provider, seed, time_limit)
+    search = _Search(model, provider, seed, time_limit, receiver)
     # The replays keep enough failed logins for one throttle; the search has the rest.
     reserve = model.throttle_attempts() + 1
     search.budget.remaining = model.failed_login_budget() - reserve
     with asyncio.Runner() as runner:
         try:
-            for program in scenarios(model):
+            for program in scenarios(model, webhooks=receiver is not None):
                 if not search.out_of_time():
                     search.observe(runner, program)
             _explore(search, runner, max_examples=max_examples, max_steps=max_steps)

@@ -8,7 +8,6 @@ real app, built with `create_app`, not a stand-in), the provider through a real 
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -109,40 +108,41 @@ def _answer(response: httpx.Response) -> Answer:
     )
 
 
-# The conform mock sends no webhooks: the provider under test sends its own, and a receiver
-# must not get each event twice. ``.invalid`` names no host (RFC 2606).
+# Without a receiver the conform mock sends no webhooks: ``.invalid`` names no host (RFC 2606).
 _NOWHERE = "conform.invalid"
 
 
-class _QuietAboutNowhere(logging.Filter):
-    """Drops the mock's note that a webhook was not sent to `_NOWHERE`: that is the point."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return _NOWHERE not in record.getMessage()
-
-
-_QUIET = _QuietAboutNowhere()
-
-
 class MockSide(Side):
-    """A fresh stateful mock of ``spec`` in this process (no lifespan: nothing runs behind)."""
+    """A fresh stateful mock of ``spec`` in this process (no lifespan: nothing runs behind).
+
+    Its webhooks go only to ``webhook_host`` (conform's receiver), tried three times 0.2 s
+    apart; without one it sends none.
+    """
 
     name = "the mock"
 
-    def __init__(self, spec: Spec, *, seed: int | None = None) -> None:
+    def __init__(
+        self, spec: Spec, *, seed: int | None = None, webhook_host: str | None = None
+    ) -> None:
         from mockserver.events.egress import HostPolicy
         from mockserver.events.webhooks import DeliveryPolicy
         from mockserver.server.app import create_app
 
-        logger = logging.getLogger("mockserver")
-        if _QUIET not in logger.filters:
-            logger.addFilter(_QUIET)
-        webhooks = DeliveryPolicy(attempts=1, hosts=HostPolicy([_NOWHERE]))
+        webhooks = DeliveryPolicy(
+            attempts=3, backoff=0.2, timeout=5.0, grace=0.0,
+            hosts=HostPolicy([webhook_host or _NOWHERE]),
+        )  # fmt: skip
         app = create_app(spec, seed=seed, cors=False, webhooks=webhooks)
+        self._webhooks = app.state.webhooks  # closed with the side: there is no lifespan
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
         super().__init__(
             httpx.AsyncClient(transport=transport, base_url="http://mock"), spec.base_path
         )
+
+    async def aclose(self) -> None:
+        if self._webhooks is not None:
+            await self._webhooks.aclose()
+        await super().aclose()
 
 
 class HttpSide(Side):

@@ -15,7 +15,18 @@ from hypothesis import strategies as st
 
 from mockserver.conform.model import ApiModel
 
-__all__ = ["CLEAR", "LATEST", "NEW", "USERS", "AuthStep", "Call", "Program", "Step", "programs"]
+__all__ = [
+    "CLEAR",
+    "LATEST",
+    "NEW",
+    "USERS",
+    "AuthStep",
+    "Call",
+    "Program",
+    "Step",
+    "WebhookStep",
+    "programs",
+]
 
 USERS = 2  # every program has (at most) two users, so every cross-user rule is reachable
 # Picks with a fixed meaning (drawn picks are 0 and up, counted modulo the records made + 1).
@@ -70,7 +81,21 @@ class AuthStep:
         return f"user {self.user}: {self.kind}"
 
 
-Step = Call | AuthStep
+@dataclass(frozen=True, slots=True)
+class WebhookStep:
+    """``subscribe``: ``user`` registers webhook endpoints at conform's receiver; ``collect``:
+    wait for the deliveries of both servers and check them (`mockserver.conform.webhooks`)."""
+
+    kind: Literal["subscribe", "collect"]
+    user: int = 0
+
+    def describe(self) -> str:
+        if self.kind == "subscribe":
+            return f"user {self.user}: subscribe to every webhook event"
+        return "collect the webhook deliveries"
+
+
+Step = Call | AuthStep | WebhookStep
 Program = list[Step]
 
 

@@ -50,7 +50,14 @@ if TYPE_CHECKING:
     from mockserver.state.context import StateContext
     from mockserver.store.journal import Journal
 
-__all__ = ["DeliveryPolicy", "WebhookDispatcher", "sign"]
+__all__ = [
+    "SIGNATURE_HEADER",
+    "DeliveryPolicy",
+    "Webhook",
+    "WebhookDispatcher",
+    "declared_webhooks",
+    "sign",
+]
 
 logger = logging.getLogger("mockserver")
 
@@ -92,7 +99,10 @@ class DeliveryPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class _Webhook:
+class Webhook:
+    """One of the spec's ``webhooks``: its name, operationId, request schema and the header
+    its signature goes in."""
+
     name: str
     operation_id: str | None
     schema: Any
@@ -103,7 +113,7 @@ class _Webhook:
 class _Delivery:
     """One event to one endpoint, and what its tries got so far."""
 
-    webhook: _Webhook
+    webhook: Webhook
     event_type: str
     event: Mapping[str, Any]
     url: str
@@ -148,7 +158,7 @@ class WebhookDispatcher:
         self.state = state
         self.journal = journal
         self.policy = policy or DeliveryPolicy()
-        self.webhooks = _webhooks(state.document)
+        self.webhooks = declared_webhooks(state.document)
         # The nouns some webhook is about (``payment`` of ``payment.succeeded``): a change of
         # any other resource is passed over without looking at it.
         self._nouns = frozenset(event.split(".", 1)[0] for event in self.webhooks)
@@ -202,15 +212,17 @@ class WebhookDispatcher:
         owner = change.record.get(OWNER)
         if webhook is None:
             return
+        body: dict[str, Any] | None = None  # one event, one id, to every endpoint
         for endpoint in await self.state.store.values(self.endpoints.name):
             events = endpoint.get(_EVENTS_FIELD) or []
             if endpoint.get(OWNER) != owner or event_type not in events:
                 continue
-            body = envelope(
-                webhook.schema, self.state.document, self.state.builder.project,
-                noun=change.resource.noun, record=change.record, event_type=event_type,
-                record_id=change.record.get(change.resource.id_field), now=change.now,
-            )  # fmt: skip
+            if body is None:
+                body = envelope(
+                    webhook.schema, self.state.document, self.state.builder.project,
+                    noun=change.resource.noun, record=change.record, event_type=event_type,
+                    record_id=change.record.get(change.resource.id_field), now=change.now,
+                )  # fmt: skip
             delivery = _Delivery(
                 webhook, event_type, body, str(endpoint.get(_URL_FIELD)),
                 endpoint.get(self.endpoints.id_field),
@@ -345,10 +357,10 @@ class WebhookDispatcher:
             )  # fmt: skip
 
 
-def _webhooks(document: Mapping[str, Any]) -> dict[str, _Webhook]:
+def declared_webhooks(document: Mapping[str, Any]) -> dict[str, Webhook]:
     """The declared webhooks by the event type each sends."""
-    found: dict[str, _Webhook] = {}
-    fallback: dict[str, _Webhook] = {}
+    found: dict[str, Webhook] = {}
+    fallback: dict[str, Webhook] = {}
     for name, item in (document.get("webhooks") or {}).items():
         operation = item.get("post") if isinstance(item, Mapping) else None
         if not isinstance(operation, Mapping):
@@ -359,7 +371,7 @@ def _webhooks(document: Mapping[str, Any]) -> dict[str, _Webhook]:
         if schema is None:
             continue
         header = _signature_header(document, operation.get("parameters") or [])
-        webhook = _Webhook(name, operation.get("operationId"), schema, header)
+        webhook = Webhook(name, operation.get("operationId"), schema, header)
         # Which type this webhook sends: its examples say it; the schema's enum is the fallback.
         for example in (media.get("examples") or {}).values():
             value = _deref(document, example).get("value")

@@ -42,7 +42,7 @@ def test_conform_is_quiet_on_the_correct_provider_with_other_seeds(
 def test_hypothesis_shrinks_a_divergence_every_program_shows_to_one_step(
     model: ApiModel, make_provider: Callable[[str | None], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search, "scenarios", lambda model: [])  # drawn programs only
+    monkeypatch.setattr(search, "scenarios", lambda model, **_: [])  # drawn programs only
     result = conform(model, make_provider("extra property"), max_examples=2, seed=1)
     assert _signatures(result) == ["extra property registerUser body.passwordHash"]
     finding = result.findings[0]
@@ -66,7 +66,7 @@ def test_past_max_replays_a_divergence_is_reported_as_found(
     model: ApiModel, make_provider: Callable[[str | None], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search, "MAX_REPLAYS", 0)
-    monkeypatch.setattr(search, "scenarios", lambda model: [])
+    monkeypatch.setattr(search, "scenarios", lambda model, **_: [])
     result = conform(model, make_provider("extra property"), max_examples=1, seed=1)
     assert [f.repeated for f in result.findings] == [None]
 
@@ -130,7 +130,7 @@ def test_conform_refuses_a_provider_that_does_not_answer(model: ApiModel) -> Non
 def test_a_provider_lost_while_hypothesis_draws_is_reported_as_such(
     model: ApiModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(search, "scenarios", lambda model: [])
+    monkeypatch.setattr(search, "scenarios", lambda model, **_: [])
     with pytest.raises(ConformError, match="is it running"):
         conform(model, "http://127.0.0.1:9", max_examples=2)
 
@@ -141,7 +141,7 @@ def test_a_crash_inside_conform_is_not_taken_for_a_divergence(
     def broken(*args: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr(search, "scenarios", lambda model: [])
+    monkeypatch.setattr(search, "scenarios", lambda model, **_: [])
     monkeypatch.setattr(Execution, "run", broken)
     with pytest.raises(KeyError, match="a bug"):
         conform(model, provider_url, max_examples=1)
