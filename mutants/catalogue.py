@@ -42,6 +42,7 @@ CATEGORIES: dict[str, str] = {
     "business-flow": "API6:2023 sensitive business flows",
     "contract-shape": "contract shape (status, headers, formats, fields, content types)",
     "semantics": "semantics (computed fields, pagination, filters, search)",
+    "webhooks": "webhook delivery (signatures, retries, recipients, payloads)",
 }
 _ID = re.compile(r"[a-z][a-z0-9-]{2,63}")
 

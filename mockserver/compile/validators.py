@@ -10,7 +10,7 @@ keyword (`OAS_FORMAT_KEYWORD`), since jsonschema-rs hands custom formats only st
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import jsonschema_rs
@@ -47,9 +47,13 @@ _NAME_MAPS: Final = frozenset(
 class SchemaRegistry:
     """One OpenAPI document registered for ``$ref`` resolution, with a validator cache.
 
-    The registry is made at the first compile, of the parts of the document a ``$ref``
-    points at (usually ``components``), not of all of it: a big document costs its
-    validators' memory only once requests need them.
+    A compile registers only what its schema's ``$ref``s reach (followed through the
+    document), one registry per such closure: a registry holds its part of the document as
+    Rust values, several times the JSON's size (36 MB for GitHub's 2.7 MB of schemas), and a
+    server that answers a few operations of a big spec needs a few closures of it. Once the
+    closures registered add up to half the document's ``$ref`` targets, or a ``$ref`` is no
+    local pointer (an anchor, a relative URI), the rest of the compiles share one registry of
+    every part a ``$ref`` points at.
     """
 
     def __init__(self, document: Mapping[str, Any], *, uri: str = DEFAULT_URI) -> None:
@@ -58,18 +62,67 @@ class SchemaRegistry:
         self._registry: jsonschema_rs.Registry | None = None
         self._keywords: dict[str, type[Any]] = {OAS_FORMAT_KEYWORD: _OasFormat}
         self._cache: dict[bytes, jsonschema_rs.Validator] = {}
+        self._partial: dict[frozenset[str], jsonschema_rs.Registry] = {}
+        self._partial_targets = 0  # targets registered in `_partial`, counted per closure
+        self._refs: dict[str, set[str] | None] = {}  # each target's own $ref targets
+        self._budget: int | None = None  # half the document's $ref targets, when counted
 
     def _registered(self) -> jsonschema_rs.Registry:
         if self._registry is None:
-            resource = _marked(_referenced(self.document))
-            try:
-                self._registry = jsonschema_rs.Registry([(self.uri, resource)])
-            except (ValueError, jsonschema_rs.ReferencingError) as exc:
-                raise SpecError(
-                    f"the document cannot be registered for $ref resolution: {exc}",
-                    hint="make every $id in the document a valid URI reference",
-                ) from exc
+            self._registry = self._new_registry(_referenced(self.document))
         return self._registry
+
+    def _new_registry(self, resource: dict[str, Any]) -> jsonschema_rs.Registry:
+        try:
+            return jsonschema_rs.Registry([(self.uri, _marked(resource))])
+        except (ValueError, jsonschema_rs.ReferencingError) as exc:
+            raise SpecError(
+                f"the document cannot be registered for $ref resolution: {exc}",
+                hint="make every $id in the document a valid URI reference",
+            ) from exc
+
+    def _registry_for(self, schema: Mapping[str, Any] | bool) -> jsonschema_rs.Registry:
+        """The registry a compile of ``schema`` needs: its closure's, or the shared one."""
+        if self._registry is not None or isinstance(schema, bool):
+            return self._registered()
+        closure = self._closure(schema)
+        if closure is None:
+            return self._registered()
+        key = frozenset(closure)
+        registry = self._partial.get(key)
+        if registry is None:
+            if self._budget is None:
+                self._budget = _target_count(self.document) // 2
+            if self._partial_targets + len(key) > self._budget:
+                return self._registered()
+            registry = self._partial[key] = self._new_registry(_skeleton(self.document, key))
+            self._partial_targets += len(key)
+        return registry
+
+    def _closure(self, schema: Mapping[str, Any]) -> set[str] | None:
+        """Every pointer ``schema``'s ``$ref``s reach, through the document; None when one is
+        no local pointer or a schema sets ``$id`` (then only the whole document will do)."""
+        start = local_ref_targets(schema)
+        if start is None or _sets_id(schema):
+            return None
+        seen: set[str] = set()
+        todo = list(start)
+        while todo:
+            target = todo.pop()
+            if target in seen:
+                continue
+            seen.add(target)
+            if target not in self._refs:
+                try:
+                    node = resolve(self.document, target)
+                except PointerError:
+                    node = None  # dangling: the validator that uses it reports it
+                self._refs[target] = None if _sets_id(node) else local_ref_targets(node)
+            refs = self._refs[target]
+            if refs is None:
+                return None
+            todo.extend(refs - seen)
+        return seen
 
     def compile(self, schema: Mapping[str, Any] | bool, *, pointer: str) -> jsonschema_rs.Validator:
         """A validator for ``schema`` (found at ``pointer``, used in error messages).
@@ -99,7 +152,7 @@ class SchemaRegistry:
                 prepared,
                 validate_formats=True,
                 ignore_unknown_formats=True,
-                registry=self._registered(),
+                registry=self._registry_for(schema),
                 keywords=self._keywords,
             )
         except (ValueError, jsonschema_rs.ReferencingError) as exc:
@@ -183,6 +236,26 @@ def _clone(document: Mapping[str, Any]) -> dict[str, Any]:
     return clone
 
 
+def _target_count(document: Mapping[str, Any]) -> int:
+    """How many places ``$ref``s point at (the component schemas, when one is no pointer)."""
+    targets = local_ref_targets(document)
+    if targets is not None:
+        return len(targets)
+    schemas = (document.get("components") or {}).get("schemas")
+    return len(schemas) if isinstance(schemas, Mapping) else 0
+
+
+def _sets_id(node: Any) -> bool:
+    """Whether a schema somewhere in ``node`` sets ``$id`` (a new base for its ``$ref``s)."""
+    if isinstance(node, Mapping):
+        return "$id" in node or any(
+            _sets_id(value) for key, value in node.items() if key not in _DATA_KEYWORDS
+        )
+    if isinstance(node, list):
+        return any(_sets_id(item) for item in node)
+    return False
+
+
 def _referenced(document: Mapping[str, Any]) -> dict[str, Any]:
     """The parts of ``document`` its schemas' ``$ref``s point at, at their places (shared).
 
@@ -192,6 +265,11 @@ def _referenced(document: Mapping[str, Any]) -> dict[str, Any]:
     targets = local_ref_targets(document)
     if targets is None:
         return _clone(document)
+    return _skeleton(document, targets)
+
+
+def _skeleton(document: Mapping[str, Any], targets: Iterable[str]) -> dict[str, Any]:
+    """``targets`` of ``document`` at their places (shared, not copied: a registry copies)."""
     kept: list[str] = []
     for target in sorted(targets):  # a prefix sorts first: it covers what is below it
         if not kept or not (target == kept[-1] or target.startswith(kept[-1] + "/")):
