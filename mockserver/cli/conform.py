@@ -63,8 +63,9 @@ def add_conform_command(commands: Any) -> None:
     conform.add_argument("--spec", type=Path, help="OpenAPI file (default: the bundled spec)")
     conform.add_argument(
         "--state-url",
-        help="provider-state endpoint (optional and unused for now: users are made through "
-        "the API, register then login)",
+        help="the provider's provider-state endpoint (Pact's protocol, the states of "
+        "contracts/states.yaml): with it an account is also suspended and checked; users "
+        "are otherwise made through the API",
     )
     conform.add_argument(
         "--max-examples",
@@ -129,6 +130,7 @@ def run_conform_command(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 time_limit=float(args.time_limit),
                 receiver=receiver,
+                state_url=args.state_url,
             )
         except OSError as exc:
             return _usage(f"cannot read {spec_path}: {exc.strerror or exc}")

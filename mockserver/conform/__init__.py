@@ -3,7 +3,8 @@
 `model` reads what can be called from the spec (operations, links, examples, auth actions);
 `steps` draws programs of steps with Hypothesis; `scenarios` are the fixed programs every
 run starts with; `bodies` varies request bodies and queries;
-`sides` drives the fresh in-process mock and the provider over HTTP; `execute` runs a program
+`sides` drives the fresh in-process mock and the provider over HTTP; `states` changes
+provider states on both (a suspended account); `execute` runs a program
 on both in lock-step; `compare` and `invariants` find the divergences; `search` explores,
 shrinks and keeps the shortest program per divergence; `webhooks` receives what both servers
 deliver and checks it; `report` prints them as requests, curl scripts and JUnit XML.
@@ -22,6 +23,7 @@ __all__ = [
     "scenarios",
     "search",
     "sides",
+    "states",
     "steps",
     "webhooks",
 ]

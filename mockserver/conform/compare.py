@@ -49,6 +49,16 @@ class Divergence:
 
     def describe(self) -> str:
         where = f" at {self.where}" if self.where else ""
+        if self.kind in ("webhook missing", "webhook unexpected"):
+            return (
+                f"{self.kind} of {self.op}{where}: the mock sent {self.mock}, "
+                f"the provider {self.provider}"
+            )
+        if self.kind.startswith("webhook"):
+            return (
+                f"{self.kind} of {self.op}{where}: expected {self.mock}, "
+                f"the provider sent {self.provider}"
+            )
         if self.kind.startswith("invariant"):
             return (
                 f"{self.kind} of {self.op}{where}: expected {self.mock}, "

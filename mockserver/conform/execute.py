@@ -20,6 +20,7 @@ from mockserver.conform.compare import Divergence, IdMap, compare_answers
 from mockserver.conform.invariants import Ledger, Unchanged
 from mockserver.conform.model import ApiModel, Endpoint
 from mockserver.conform.sides import Answer, Request, Side
+from mockserver.conform.states import AccountState
 from mockserver.conform.steps import LATEST, NEW, USERS, AuthStep, Call, Program, Step, WebhookStep
 from mockserver.conform.webhooks import (
     EVENTS_FIELD,
@@ -106,9 +107,11 @@ class Execution:
         nonce: str,
         budget: LoginBudget,
         hooks: WebhookRun | None = None,
+        states: AccountState | None = None,
     ) -> None:
         self.model = model
         self.hooks = hooks
+        self.states = states
         self.nonce = nonce
         self.budget = budget
         emails = [f"conform-{nonce}-u{u}@example.com" for u in range(USERS)]
@@ -356,6 +359,10 @@ class Execution:
             await self._refresh(user, reuse=True)
         elif kind in ("logout", "logout-all"):
             await self._logout(user, everywhere=kind == "logout-all")
+        elif kind == "suspend":  # a provider state: no operation suspends an account
+            if self.states is not None:
+                client = self.worlds[0].side.client
+                await self.states.change(client, account.email, account.password)
         elif kind == "old-token":
             await self._current_user(user, oldest=True)
         else:  # register-again: the identity is taken

@@ -8,6 +8,8 @@ spec rather than drawn at random, so a short run cannot miss them.
   a login with the e-mail in upper case, refresh, reuse of the rotated refresh token, logout,
   logout of all devices, the oldest access token afterwards, registering the same identity
   again;
+- an account suspended by a provider state (with ``--state-url``): its earlier tokens and
+  its password afterwards;
 - the login throttle: wrong passwords up to ``throttle.maxAttempts`` and one more;
 - twice in a row: every action on a record (cancel, pay, refund, end), an idempotent retry
   with the same key and with another key, the example bodies as written (a declined card),
@@ -30,9 +32,12 @@ from mockserver.conform.webhooks import subscription_endpoint
 __all__ = ["scenarios"]
 
 
-def scenarios(model: ApiModel, *, webhooks: bool = False) -> list[Program]:
-    """The fixed programs of ``model``, cheapest first (the webhook one with ``webhooks``)."""
+def scenarios(model: ApiModel, *, webhooks: bool = False, states: bool = False) -> list[Program]:
+    """The fixed programs of ``model``, cheapest first (the webhook one with ``webhooks``,
+    the suspended account with provider ``states``)."""
     programs = [_auth_lifecycle(), _throttle(), _other_users_records(model)]
+    if states:
+        programs.insert(2, _suspended())
     programs += [_twice(model), _writes_then_reads(model), _lists(model)]
     if webhooks and subscription_endpoint(model) is not None:
         programs.insert(3, _webhooks(model))
@@ -54,6 +59,12 @@ def _auth_lifecycle() -> Program:
         AuthStep("old-token"),
         AuthStep("register-again"),
     ]
+
+
+def _suspended() -> Program:
+    """A logged-in account given another status by a provider state (suspended): its
+    earlier access token, its refresh token and its password must open nothing now."""
+    return [AuthStep("suspend"), AuthStep("old-token"), AuthStep("refresh"), AuthStep("login")]
 
 
 def _throttle() -> Program:

@@ -27,6 +27,7 @@ from mockserver.conform.execute import Execution, LoginBudget, Outcome
 from mockserver.conform.model import ApiModel
 from mockserver.conform.scenarios import scenarios
 from mockserver.conform.sides import HttpSide, MockSide, Side
+from mockserver.conform.states import AccountState, account_state
 from mockserver.conform.steps import Program, programs
 from mockserver.conform.webhooks import Receiver, WebhookRun
 from mockserver.errors import ConformError, MockServerError
@@ -79,6 +80,7 @@ class _Search:
     seed: int
     time_limit: float
     receiver: Receiver | None = None
+    states: AccountState | None = None
     run: Callable[[Program], Outcome] = field(init=False)
     smallest: dict[str, tuple[Program, Divergence, Outcome]] = field(default_factory=dict)
     classes: dict[str, type[_Found]] = field(default_factory=dict)
@@ -99,8 +101,9 @@ class _Search:
             hooks = WebhookRun(self.model, receiver, nonce) if receiver is not None else None
             try:
                 execution = Execution(
-                    self.model, mock, self.provider, nonce=nonce, budget=self.budget, hooks=hooks
-                )
+                    self.model, mock, self.provider, nonce=nonce, budget=self.budget,
+                    hooks=hooks, states=self.states,
+                )  # fmt: skip
                 return await execution.run(program)
             finally:
                 await mock.aclose()
@@ -148,6 +151,7 @@ def conform(
     time_limit: float = DEFAULT_TIME_LIMIT,
     max_steps: int = 10,
     receiver: Receiver | None = None,
+    state_url: str | None = None,
 ) -> SearchResult:
     """Search for programs on which the provider at ``provider_url`` and the mock differ.
 
@@ -159,17 +163,20 @@ def conform(
         time_limit: seconds after which no further program is run (shrinking stops early).
         max_steps: the longest program drawn.
         receiver: where both servers send webhooks; None leaves webhooks unchecked.
+        state_url: the provider's provider-state endpoint; with it, an account is suspended
+            (`mockserver.conform.states`).
     """
     if max_examples < 1:
         raise ConformError(f"expected max_examples >= 1, got max_examples={max_examples}")
     provider = HttpSide(provider_url, model.base_path)
-    search = _Search(model, provider, seed, time_limit, receiver)
+    search = _Search(model, provider, seed, time_limit, receiver, account_state(state_url))
     # The replays keep enough failed logins for one throttle; the search has the rest.
     reserve = model.throttle_attempts() + 1
     search.budget.remaining = model.failed_login_budget() - reserve
     with asyncio.Runner() as runner:
         try:
-            for program in scenarios(model, webhooks=receiver is not None):
+            fixed = scenarios(model, webhooks=receiver is not None, states=bool(search.states))
+            for program in fixed:
                 if not search.out_of_time():
                     search.observe(runner, program)
             _explore(search, runner, max_examples=max_examples, max_steps=max_steps)

@@ -48,6 +48,7 @@ AuthKind = Literal[
     "old-token",
     "register-again",
     "throttle",
+    "suspend",
 ]
 AUTH_KINDS: tuple[AuthKind, ...] = get_args(AuthKind)
 

@@ -234,9 +234,13 @@ class WebhookRun:
         kind = event.get("type") if isinstance(event, dict) else None
         return self.model.webhooks.get(kind) if isinstance(kind, str) else None
 
-    def _check_try(self, delivery: Delivery) -> list[Divergence]:
+    def _op(self, delivery: Delivery) -> str:
+        """What a divergence of ``delivery`` is named after: its webhook's operationId."""
         webhook = self._webhook(delivery)
-        op = (webhook.operation_id or webhook.name) if webhook else "webhooks"
+        return (webhook.operation_id or webhook.name) if webhook else "webhooks"
+
+    def _check_try(self, delivery: Delivery) -> list[Divergence]:
+        webhook, op = self._webhook(delivery), self._op(delivery)
         media = delivery.headers.get("content-type", "").split(";")[0].strip().lower()
         if media != "application/json" or delivery.event() is None:
             shown = f"{media or 'no media type'}: {delivery.body[:80]!r}"
@@ -266,8 +270,7 @@ class WebhookRun:
         return [Divergence("webhook schema", op, where, "valid", error.message[:200])]
 
     def _check_retries(self, tries: list[Delivery]) -> list[Divergence]:
-        webhook = self._webhook(tries[0])
-        op = (webhook.operation_id or webhook.name) if webhook else "webhooks"
+        op = self._op(tries[0])
         kind = repr(tries[0].event().get("type")) if isinstance(tries[0].event(), dict) else ""
         if tries[-1].answered >= 300:
             return [
@@ -304,8 +307,7 @@ class WebhookRun:
         left = {key: tries[0] for key, tries in provider.items()}
         for (endpoint, _), tries in mock.items():
             first = tries[0]
-            webhook = self._webhook(first)
-            op = (webhook.operation_id or webhook.name) if webhook else "webhooks"
+            op = self._op(first)
             wanted = _about(first, ids, mock=True)
             match = next(
                 (
@@ -335,8 +337,7 @@ class WebhookRun:
             )
             found += compare_answers(op, mock_answer, provider_answer, ids)
         for (endpoint, _), first in left.items():
-            webhook = self._webhook(first)
-            op = (webhook.operation_id or webhook.name) if webhook else "webhooks"
+            op = self._op(first)
             found.append(
                 Divergence(
                     "webhook unexpected",

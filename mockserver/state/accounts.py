@@ -70,6 +70,15 @@ class Accounts:
         self._register: Mapping[str, Any] = (
             register.extensions["x-mock-action"] if register is not None else {}
         )
+        # The statuses a login refuses (its action's ``blocked``): tokens issued before an
+        # account got one of them stop working too.
+        self._blocked = frozenset(
+            str(status)
+            for op in state.model.operations
+            if isinstance(action := op.extensions.get("x-mock-action"), Mapping)
+            and action.get("type") == "login"
+            for status in (action.get("blocked") or {})
+        )
         # Accounts as the register operation answers them (its first 2xx schema).
         self.users = _users(register, state.document) if register is not None else None
 
@@ -102,14 +111,26 @@ class Accounts:
         return self.state.answer(request, record)
 
     async def adopt_user(self, record: dict[str, Any]) -> None:
-        """Store an imported user: hash a plain password, index its identity."""
+        """Store an imported user: hash a plain password, index its identity.
+
+        Replacing an account keeps its token generation; given a status a login refuses
+        (suspended), the generation moves on and its refresh tokens are revoked, so tokens
+        issued before stop working at once (the hot path still reads one number per request).
+        """
         identity_field = str(self._register.get("identity", "email"))
         secret_field = str(self._register.get("secret", "password"))
         if "__secret__" not in record and secret_field in record:
             record["__salt__"] = secrets.token_hex(8)
             record["__secret__"] = _hash_secret(str(record.pop(secret_field)), record["__salt__"])
-        record.setdefault("__generation__", 0)
         record.setdefault("id", str(uuid.uuid4()))
+        previous = await self.store.get(USERS, str(record["id"]))
+        if previous is not None:
+            generation = int(previous.get("__generation__", 0))
+            if str(record.get("status")) in self._blocked:
+                generation += 1
+                await self.state.tokens.revoke_all(str(record["id"]))
+            record["__generation__"] = max(int(record.get("__generation__", 0)), generation)
+        record.setdefault("__generation__", 0)
         record[OWNER] = None
         await self.store.put(USERS, str(record["id"]), record)
         await self.store.set_value(GENERATION + str(record["id"]), int(record["__generation__"]))
@@ -183,6 +204,9 @@ class Accounts:
         if user is None:
             return Problem(401, "invalid_refresh_token", "Invalid refresh token",
                            "The account of this refresh token no longer exists.")  # fmt: skip
+        if str(user.get("status")) in self._blocked:
+            return Problem(401, "invalid_refresh_token", "Invalid refresh token",
+                           f"The account is {user.get('status')}.")  # fmt: skip
         body_out = await self._token_body(action, user, refresh=new_token)
         return self.state.answer(request, body_out)
 

@@ -169,6 +169,21 @@ def test_invariants_describe_what_was_expected() -> None:
     )
 
 
+def test_webhook_divergences_say_what_was_sent() -> None:
+    missing = Divergence("webhook missing", "paymentRefundedWebhook", "steady0", "an event", "none")
+    assert missing.describe() == (
+        "webhook missing of paymentRefundedWebhook at steady0: the mock sent an event, "
+        "the provider none"
+    )
+    signed = Divergence(
+        "webhook signature", "paymentSucceededWebhook", "Webhook-Signature", "a", "b"
+    )
+    assert signed.describe() == (
+        "webhook signature of paymentSucceededWebhook at Webhook-Signature: expected a, "
+        "the provider sent b"
+    )
+
+
 @pytest.mark.parametrize(
     ("value", "kind"),
     [(None, "null"), (True, "boolean"), (3, "integer"), (3.0, "integer"), (0.5, "number"),
