@@ -56,7 +56,7 @@ def _load(path: Path, source: str) -> Spec:
     try:
         return load_spec(path, validate=False)
     except SpecError as error:
-        raise DiffError(str(error)) from None
+        raise DiffError(str(error).replace(str(path), source)) from None
 
 
 def _git_show(source: str, cwd: Path) -> bytes:
