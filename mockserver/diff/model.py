@@ -67,6 +67,11 @@ RULES: dict[str, Rule] = {
         ),
         Rule("request-branch-removed", _B, "a oneOf/anyOf branch of a request was removed"),
         Rule("request-branch-added", _S, "a oneOf/anyOf branch of a request was added"),
+        Rule(
+            "request-composition-added",
+            _P,
+            "a request schema without oneOf/anyOf gained one (it must match an alternative)",
+        ),
         # responses
         Rule("response-success-status-removed", _B, "a 2xx status was removed"),
         Rule("response-success-status-added", _P, "a 2xx status was added"),

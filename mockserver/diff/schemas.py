@@ -211,6 +211,12 @@ class _Comparison:
     # oneOf / anyOf
 
     def _branches(self, o: SchemaView, n: SchemaView, path: str, where: str) -> None:
+        if self.direction == "request" and n.branches and not o.branches:
+            message = (
+                f"{where} must now match oneOf/anyOf alternatives ({len(n.branches)}); "
+                "values valid before may be refused"
+            )
+            self._add("composition-added", o, n, message)
         if not (o.branches and n.branches):
             return
         new_prints = [fingerprint(self.new_doc, node) for node, _ in n.branches]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mockserver.diff.model import RULES
+from tests.conftest import ROOT
 from tests.diff.builders import Edit, base, diff, drop, edited, move, put, rules
 
 USERS = "/paths/~1users"
@@ -215,6 +216,12 @@ CASES: list[tuple[str, list[Edit], list[Edit], list[str]]] = [
         [],
         ["request-branch-added"],
     ),
+    (
+        "request alternatives introduced",
+        [],
+        [put(f"{SCHEMAS}/NewUser/anyOf", [{"required": ["age"]}, {"required": ["role"]}])],
+        ["request-composition-added"],
+    ),
     # responses
     (
         "success status removed",
@@ -418,3 +425,12 @@ def test_findings_come_most_severe_first() -> None:
     new = edited([drop(f"{USERS}/get/responses/400"), drop(f"{LIST_PARAMS}/0"), drop(PETS)])
     severities = [finding.severity for finding in diff(base(), new)]
     assert severities == ["breaking", "possibly-breaking", "safe"]
+
+
+def test_the_readme_lists_every_rule_with_its_severity() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `") and "-" in line]
+    listed = {row.split("|")[1].strip(" `"): row.split("|")[2].strip() for row in rows}
+    assert {rule: listed.get(rule) for rule in RULES} == {
+        rule.id: rule.severity for rule in RULES.values()
+    }
