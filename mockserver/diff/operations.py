@@ -86,7 +86,9 @@ def _security(document: Any, operation: dict[str, Any], at: str) -> tuple[Any, s
     """The requirement that applies to an operation: its own, else the document's."""
     if "security" in operation:
         return operation["security"], f"{at}/security"
-    return document.get("security"), "/security"
+    if "security" in document:
+        return document["security"], "/security"
+    return None, at  # none declared: the operation itself is where one is missing
 
 
 def _anonymous(requirement: Any) -> bool:

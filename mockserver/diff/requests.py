@@ -52,7 +52,7 @@ def compare_parameters(
             out.add("request-parameter-location-changed", at, after[where][1], message)
         else:
             message = f"{key[0]} parameter '{name}' was removed; clients still send it"
-            out.add("request-parameter-removed", at, old[0][1], message)
+            out.add("request-parameter-removed", at, new[0][1], message)
     for key in sorted(after.keys() - before.keys() - moved_to):
         node, at = after[key]
         label = f"{key[0]} parameter '{_name(node)}'"

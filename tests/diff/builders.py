@@ -19,7 +19,7 @@ from mockserver.diff.operations import diff_documents
 from mockserver.spec import pointer as jp
 from mockserver.spec.loader import load_spec
 
-__all__ = ["Edit", "base", "diff", "drop", "edited", "move", "put", "rules"]
+__all__ = ["Edit", "base", "diff", "drop", "edited", "load", "move", "put", "rules"]
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -182,11 +182,14 @@ def edited(edits: Iterable[Edit], document: dict[str, Any] | None = None) -> dic
     return document
 
 
+def load(document: dict[str, Any]) -> dict[str, Any]:
+    """``document`` bundled and normalized, as ``mockserver diff`` compares it."""
+    return load_spec(document, validate=False).document
+
+
 def diff(old: dict[str, Any], new: dict[str, Any]) -> list[Finding]:
     """The findings between two documents as ``mockserver diff`` loads them."""
-    return diff_documents(
-        load_spec(old, validate=False).document, load_spec(new, validate=False).document
-    )
+    return diff_documents(load(old), load(new))
 
 
 def rules(findings: Iterable[Finding]) -> list[str]:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 
 from mockserver.diff.model import RULES
+from mockserver.diff.operations import diff_documents
+from mockserver.spec import pointer as jp
 from tests.conftest import ROOT
-from tests.diff.builders import Edit, base, diff, drop, edited, move, put, rules
+from tests.diff.builders import Edit, base, diff, drop, edited, load, move, put, rules
 
 USERS = "/paths/~1users"
 USER = "/paths/~1users~1{id}"
@@ -394,7 +396,14 @@ CASES: list[tuple[str, list[Edit], list[Edit], list[str]]] = [
 def test_diff_finds_exactly_the_rule_of_each_change(
     old_edits: list[Edit], new_edits: list[Edit], expected: list[str]
 ) -> None:
-    assert rules(diff(edited(old_edits), edited(new_edits))) == sorted(expected)
+    old, new = load(edited(old_edits)), load(edited(new_edits))
+    findings = diff_documents(old, new)
+    assert rules(findings) == sorted(expected)
+    for finding in findings:  # each names a place that exists in its document
+        assert finding.old is not None
+        assert finding.new is not None
+        jp.resolve(old, finding.old)
+        jp.resolve(new, finding.new)
 
 
 def test_every_rule_has_a_case() -> None:
