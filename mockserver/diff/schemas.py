@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from mockserver.diff.model import Findings
 from mockserver.diff.views import Located, SchemaView, fingerprint, view
+from mockserver.spec import pointer as jp
 
 __all__ = ["Direction", "compare_schemas"]
 
@@ -229,16 +230,24 @@ class _Comparison:
                 unmatched_old.append(index)
             else:
                 unmatched_new.remove(match)
+        # Then a component edited in place: the same name on both sides, compared within.
+        for i in list(unmatched_old):
+            at = o.branches[i][1]
+            match = next((j for j in unmatched_new if n.branches[j][1] == at), None)
+            if match is not None and at.startswith("/components/"):
+                unmatched_old.remove(i)
+                unmatched_new.remove(match)
+                self.run(o.branches[i], n.branches[match], f"{path}({_branch(at, match)})")
         if len(unmatched_old) == len(unmatched_new):
             # As many changed as before: each one edited in place, compared branch by branch.
             for i, j in zip(unmatched_old, unmatched_new, strict=True):
-                self.run(o.branches[i], n.branches[j], f"{path}(branch {j})")
+                self.run(o.branches[i], n.branches[j], f"{path}({_branch(n.branches[j][1], j)})")
             return
         for i in unmatched_old:
-            message = f"{where}: oneOf/anyOf branch {i} was removed"
+            message = f"{where}: oneOf/anyOf {_branch(o.branches[i][1], i)} was removed"
             self._add("branch-removed", o.branches[i][1], n, message)
         for j in unmatched_new:
-            message = f"{where}: oneOf/anyOf branch {j} was added"
+            message = f"{where}: oneOf/anyOf {_branch(n.branches[j][1], j)} was added"
             self._add("branch-added", o, n.branches[j][1], message)
 
 
@@ -269,3 +278,10 @@ def _join(path: str, name: str) -> str:
 
 def _label(what: str, path: str, name: str) -> str:
     return f"{what}: property '{_join(path, name)}'"
+
+
+def _branch(pointer: str, index: int) -> str:
+    """``branch 2 (Dog)`` for a branch that is a component, else ``branch 2``."""
+    if pointer.startswith("/components/schemas/") and pointer.count("/") == 3:
+        return f"branch {index} ({jp.unescape(pointer.rsplit('/', 1)[1])})"
+    return f"branch {index}"

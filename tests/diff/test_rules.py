@@ -361,6 +361,19 @@ CASES: list[tuple[str, list[Edit], list[Edit], list[str]]] = [
         ["request-property-added-required", "response-property-added"],
     ),
     (
+        "a component branch edited among added ones is compared within",
+        [],
+        [
+            put(f"{SCHEMAS}/Dog/properties/bark/type", "string"),
+            put(f"{SCHEMAS}/Bird", {"type": "object", "properties": {"tweet": {"type": "string"}}}),
+            put(
+                f"{PETS}/post/responses/200/content/application~1json/schema/oneOf/-",
+                {"$ref": "#/components/schemas/Bird"},
+            ),
+        ],
+        ["request-type-changed", "response-branch-added", "response-type-changed"],
+    ),
+    (
         "recursive schema changed deep down",
         [],
         [put(f"{SCHEMAS}/Account/properties/id/type", "integer")],
@@ -443,3 +456,12 @@ def test_the_readme_lists_every_rule_with_its_severity() -> None:
     assert {rule: listed.get(rule) for rule in RULES} == {
         rule.id: rule.severity for rule in RULES.values()
     }
+
+
+def test_a_removed_branch_is_named_by_its_component() -> None:
+    new = edited([drop(f"{PETS}/post/requestBody/content/application~1json/schema/oneOf/1")])
+    [finding] = diff(base(), new)
+    assert finding.message == (
+        "the request body (application/json): oneOf/anyOf branch 1 (Dog) was removed"
+    )
+    assert finding.old == f"{SCHEMAS}/Dog"
