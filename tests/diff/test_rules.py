@@ -22,6 +22,13 @@ LISTED = f"{USERS}/get/responses/200"
 OPTIONAL = {"name": "q", "in": "query", "schema": {"type": "string"}}
 REQUIRED = {**OPTIONAL, "required": True}
 
+
+def content_parameter(values: list[str]) -> dict[str, object]:
+    """A query parameter whose JSON content has a property ``a`` of enum ``values``."""
+    schema = {"type": "object", "properties": {"a": {"type": "string", "enum": values}}}
+    return {"name": "f", "in": "query", "content": {"application/json": {"schema": schema}}}
+
+
 # (id, edits of the old document, edits of the new document, the rule ids found)
 CASES: list[tuple[str, list[Edit], list[Edit], list[str]]] = [
     # paths and operations
@@ -101,6 +108,12 @@ CASES: list[tuple[str, list[Edit], list[Edit], list[str]]] = [
         ["request-bound-narrowed"],
     ),
     ("parameter bounds relaxed", [], [put(f"{LIST_PARAMS}/0/schema/maximum", 500)], []),
+    (
+        "a parameter's content schema narrowed",
+        [put(f"{LIST_PARAMS}/-", content_parameter(["x", "y"]))],
+        [put(f"{LIST_PARAMS}/-", content_parameter(["x"]))],
+        ["request-enum-value-removed"],
+    ),
     (
         "parameter pattern added",
         [],
