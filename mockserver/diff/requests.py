@@ -40,7 +40,7 @@ def compare_parameters(
     """Add to ``out`` the parameters added, removed, moved, made required or narrowed."""
     before, after = _parameters(documents[0], old), _parameters(documents[1], new)
     moved_to: set[_Key] = set()
-    for key in before.keys() - after.keys():
+    for key in sorted(before.keys() - after.keys()):
         (node, at), name = before[key], _name(before[key][0])
         where = next(
             (k for k in after.keys() - before.keys() - moved_to if k[1].lower() == key[1].lower()),
@@ -58,9 +58,9 @@ def compare_parameters(
         label = f"{key[0]} parameter '{_name(node)}'"
         if node.get("required") is True:
             message = f"{label} was added and is required; clients do not send it"
-            out.add("request-parameter-added-required", new[0][1], at, message)
+            out.add("request-parameter-added-required", old[0][1], at, message)
         else:
-            out.add("request-parameter-added", new[0][1], at, f"{label} was added (optional)")
+            out.add("request-parameter-added", old[0][1], at, f"{label} was added (optional)")
     for key in sorted(before.keys() & after.keys()):
         (o, o_at), (n, n_at) = before[key], after[key]
         label = f"{key[0]} parameter '{_name(n)}'"

@@ -45,6 +45,16 @@ CASES: list[tuple[str, list[Edit], list[Edit], list[str]]] = [
         ],
         [],
     ),
+    (
+        "a parameter added to a path whose parameter was renamed",
+        [],
+        [
+            move(USER, "/paths/~1users~1{uid}"),
+            put("/paths/~1users~1{uid}/parameters/0/name", "uid"),
+            put("/paths/~1users~1{uid}/get/parameters", [OPTIONAL]),
+        ],
+        ["request-parameter-added"],
+    ),
     # parameters
     (
         "required parameter added",
