@@ -36,11 +36,12 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Finding]:
         if template not in matched:
             out.operation = template
             message = f"path {template} was removed with its operations ({_methods(item)})"
-            out.add("path-removed", at, "/paths", message)
+            out.add("path-removed", at, _paths_at(new), message)
     for template, (item, at) in new_paths.items():
         if template not in matched.values():
             out.operation = template
-            out.add("path-added", "/paths", at, f"path {template} was added ({_methods(item)})")
+            message = f"path {template} was added ({_methods(item)})"
+            out.add("path-added", _paths_at(old), at, message)
     for old_template, new_template in matched.items():
         old_item, new_item = old_paths[old_template], new_paths[new_template]
         for method in HTTP_METHODS:
@@ -107,6 +108,11 @@ def _paths(document: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]]:
         if isinstance(node, dict):
             found[str(template)] = (node, pointer)
     return found
+
+
+def _paths_at(document: dict[str, Any]) -> str:
+    """Where a path is missing: ``/paths``, or the root of a document without them."""
+    return "/paths" if isinstance(document.get("paths"), dict) else ""
 
 
 def _shape(template: str) -> str:

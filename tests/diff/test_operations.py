@@ -15,6 +15,8 @@ CASES: list[Case] = [
     # paths and operations
     ("path removed", [], [drop(PETS)], ["path-removed"]),
     ("path added", [drop(PETS)], [], ["path-added"]),
+    ("paths added to a document without any", [drop("/paths")], [], ["path-added"] * 3),
+    ("every path removed", [], [drop("/paths")], ["path-removed"] * 3),
     ("operation removed", [], [drop(f"{USERS}/get")], ["operation-removed"]),
     ("operation added", [drop(f"{USERS}/get")], [], ["operation-added"]),
     (
