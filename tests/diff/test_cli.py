@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.cli.test_main import _exit
 from tests.conftest import SPEC
@@ -116,3 +118,54 @@ def test_diff_help_names_the_formats_and_fail_on(capsys: pytest.CaptureFixture[s
     assert code == 0
     assert "{text,json,markdown}" in out
     assert "--fail-on {breaking,possibly}" in out
+
+
+@pytest.fixture(scope="module")
+def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The documents of `sides` once for the module, by name, as absolute paths."""
+    folder = tmp_path_factory.mktemp("sides")
+    edits = {
+        "old": [],
+        "breaking": [drop(f"{USERS}/get")],
+        "possibly": [drop(f"{USERS}/get/parameters/0")],
+        "safe": [put(f"{USERS}/get/responses/200/headers/ETag", {"schema": {}})],
+    }
+    paths = {}
+    for name, changes in edits.items():
+        paths[name] = folder / f"{name}.yaml"
+        paths[name].write_text(yaml.safe_dump(edited(changes)))
+    return paths
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    old=st.sampled_from(["old", "breaking", "possibly", "safe"]),
+    new=st.sampled_from(["old", "breaking", "possibly", "safe"]),
+    format=st.sampled_from([None, "text", "json", "markdown"]),
+    fail_on=st.sampled_from([None, "breaking", "possibly"]),
+)
+def test_no_combination_of_sides_and_options_crashes(
+    documents: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    old: str,
+    new: str,
+    format: str | None,
+    fail_on: str | None,
+) -> None:
+    options = [
+        *(["--format", format] if format else []),
+        *(["--fail-on", fail_on] if fail_on else []),
+    ]
+    code, out, err = _exit(["diff", str(documents[old]), str(documents[new]), *options], capsys)
+    assert code in (0, 1)
+    assert err == ""
+    if format == "json":
+        report = json.loads(out)
+        failing = report["summary"]["breaking"] + (
+            report["summary"]["possibly-breaking"] if fail_on == "possibly" else 0
+        )
+        assert code == (1 if failing else 0)
+    if old == new:
+        assert code == 0
