@@ -12,7 +12,8 @@ The hierarchy::
     ├── PreferenceError             a ``Prefer`` the mock cannot understand (ValueError; 400)
     ├── InvalidTokenError           a token the mock did not issue, expired or revoked (401)
     ├── ProviderStateError          a Pact provider-state change the mock refuses (400)
-    └── ConformError                ``mockserver conform`` cannot run (spec, provider unreachable)
+    ├── ConformError                ``mockserver conform`` cannot run (spec, provider unreachable)
+    └── DiffError                   ``mockserver diff`` cannot read a side (file, git revision)
 
 Every message says what failed, where (file, JSON pointer, operation) and how to fix it.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "ConformError",
+    "DiffError",
     "GenerationError",
     "InvalidTokenError",
     "MockServerError",
@@ -111,3 +113,8 @@ class ProviderStateError(MockServerError):
 class ConformError(MockServerError):
     """Raised when ``mockserver conform`` cannot run: a spec without the auth actions it
     needs, or a provider that does not answer (the message names the URL and the request)."""
+
+
+class DiffError(MockServerError):
+    """Raised when ``mockserver diff`` cannot read one side: a missing or invalid file, a git
+    revision or path that does not exist (the message names the side and how to fix it)."""

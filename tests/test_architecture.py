@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("events",),
     ("pact",),
     ("server",),
-    ("conform",),
+    ("conform", "diff"),
     ("cli",),
     ("__init__", "__main__"),
 )

@@ -1,10 +1,11 @@
 """The ``mockserver`` command line: a thin layer over the library.
 
 `main` parses the commands and runs ``serve`` and ``lint``; `pact` runs ``verify`` and
-``contracts check``; `conform` runs ``conform`` (the provider in lock-step with the mock).
+``contracts check``; `conform` runs ``conform`` (the provider in lock-step with the mock);
+`diff` runs ``diff`` (the breaking changes between two documents).
 """
 
 from __future__ import annotations
 
 # The modules of this package, one concept each (see the docstring).
-__all__ = ["conform", "main", "pact"]
+__all__ = ["conform", "diff", "main", "pact"]

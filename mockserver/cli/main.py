@@ -286,6 +286,10 @@ def _build_parser() -> argparse.ArgumentParser:
     from mockserver.cli.conform import add_conform_command
 
     add_conform_command(commands)
+
+    from mockserver.cli.diff import add_diff_command
+
+    add_diff_command(commands)
     return parser
 
 
@@ -401,6 +405,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mockserver.cli.conform import run_conform_command
 
         return run_conform_command(args)
+    if args.command == "diff":
+        from mockserver.cli.diff import run_diff_command
+
+        return run_diff_command(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse guards this
 
 

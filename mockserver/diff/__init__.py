@@ -1,0 +1,14 @@
+"""Breaking changes between two OpenAPI documents: ``mockserver diff OLD NEW``.
+
+`load` reads each side (a file or a git revision) into a bundled, normalized document;
+`operations` matches paths and operations and compares each pair: `requests` its parameters
+and request body, `responses` its statuses, headers and bodies, both through `schemas`, which
+compares two schemas on the request or the response side, reading them through `views`
+(`$ref`s followed, ``allOf`` merged). `model` names the rules and holds the findings;
+`report` prints them as text, JSON or Markdown.
+"""
+
+from __future__ import annotations
+
+# The modules of this package, one concept each (see the docstring).
+__all__ = ["load", "model", "operations", "report", "requests", "responses", "schemas", "views"]

@@ -1,0 +1,287 @@
+"""Compare two schemas, on the request side or the response side, recursively.
+
+What breaks a client depends on the direction: a request schema that accepts less (a type
+narrowed, an enum value removed, a bound tightened, a property now required) refuses what
+clients send; a response schema that may hold more (a type widened, null allowed, an enum
+value added, a property gone) surprises what clients parse. Subschemas are compared through
+properties, items and ``oneOf``/``anyOf`` branches, `$ref`s followed on both sides by content;
+each pair of schemas is compared once, so recursive schemas end.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mockserver.diff.model import Findings
+from mockserver.diff.views import Located, SchemaView, fingerprint, view
+from mockserver.spec import pointer as jp
+
+__all__ = ["Direction", "compare_schemas"]
+
+Direction = Literal["request", "response"]
+
+
+def compare_schemas(
+    documents: tuple[Any, Any],
+    out: Findings,
+    old: Located,
+    new: Located,
+    *,
+    direction: Direction,
+    what: str,
+) -> None:
+    """Add to ``out`` what changed from the ``old`` schema to the ``new`` one.
+
+    ``documents`` are the old and new documents the schemas' `$ref`s point into; ``what``
+    names the place for messages ("the request body (application/json)").
+    """
+    _Comparison(documents[0], documents[1], out, direction, what).run(old, new, "")
+
+
+@dataclass(slots=True)
+class _Comparison:
+    old_doc: Any
+    new_doc: Any
+    out: Findings
+    direction: Direction
+    what: str
+    seen: set[tuple[str, str]] = field(default_factory=set)
+
+    def run(self, old: Located, new: Located, path: str) -> None:
+        o, n = view(self.old_doc, *old), view(self.new_doc, *new)
+        if (o.pointer, n.pointer) in self.seen:
+            return  # compared already: a recursive schema, or one component used twice
+        self.seen.add((o.pointer, n.pointer))
+        where = f"{self.what} at {path}" if path else self.what
+        if self.direction == "request":
+            self._request_values(o, n, where)
+            self._request_properties(o, n, path)
+        else:
+            self._response_values(o, n, where)
+            self._response_properties(o, n, path)
+        if o.items is not None and n.items is not None:
+            self.run(o.items, n.items, f"{path}[]")
+        self._branches(o, n, path, where)
+
+    def _add(self, rule: str, o: SchemaView | str, n: SchemaView | str, message: str) -> None:
+        old = o if isinstance(o, str) else o.pointer
+        new = n if isinstance(n, str) else n.pointer
+        self.out.add(f"{self.direction}-{rule}", old, new, message)
+
+    # values: types, null, enums, bounds, patterns
+
+    def _request_values(self, o: SchemaView, n: SchemaView, where: str) -> None:
+        if o.types is not None and n.types is not None:
+            lost = _missing(o.types, n.types)
+            if lost:
+                self._add(
+                    "type-changed",
+                    o,
+                    n,
+                    f"{where} accepted {_types(o.types)}, now {_types(n.types)}: "
+                    f"clients sending {_types(lost)} are refused",
+                )
+        if o.nullable and not n.nullable:
+            self._add("type-changed", o, n, f"{where} accepted null and no longer does")
+        if n.enum is not None:
+            kept = {_key(value) for value in n.enum}
+            if o.enum is None:
+                listed = ", ".join(map(_key, n.enum))
+                self._add(
+                    "enum-value-removed", o, n, f"{where} is now restricted to the values {listed}"
+                )
+            for value in o.enum or ():
+                if _key(value) not in kept:
+                    self._add(
+                        "enum-value-removed",
+                        o,
+                        n,
+                        f"{where}: enum value {_key(value)} was removed; "
+                        "clients sending it are refused",
+                    )
+            listed_before = {_key(value) for value in o.enum or ()}
+            for value in n.enum if o.enum is not None else ():
+                if _key(value) not in listed_before:
+                    self._add("enum-value-added", o, n, f"{where}: enum value {_key(value)} added")
+        for keyword, limit in n.bounds.items():
+            was = o.bounds.get(keyword)
+            lower_is_tighter = keyword.startswith(("max", "exclusiveMax"))
+            if was is None or (limit < was if lower_is_tighter else limit > was):
+                before = "none" if was is None else _number(was)
+                self._add(
+                    "bound-narrowed",
+                    o,
+                    n,
+                    f"{where}: {keyword} changed from {before} to {_number(limit)}; "
+                    "values valid before are refused",
+                )
+        if n.pattern is not None and n.pattern != o.pattern:
+            before = "no pattern" if o.pattern is None else f"pattern {o.pattern!r}"
+            self._add(
+                "pattern-changed",
+                o,
+                n,
+                f"{where}: {before} became pattern {n.pattern!r}; some values may be refused",
+            )
+
+    def _response_values(self, o: SchemaView, n: SchemaView, where: str) -> None:
+        if o.types is not None and n.types is not None:
+            gained = _missing(n.types, o.types)
+            if gained:
+                self._add(
+                    "type-changed",
+                    o,
+                    n,
+                    f"{where} was {_types(o.types)}, now {_types(n.types)}: "
+                    f"clients may receive {_types(gained)}",
+                )
+        if n.nullable and not o.nullable:
+            self._add("made-nullable", o, n, f"{where} may now be null")
+        if o.enum is None:
+            return
+        if n.enum is None:
+            self._add(
+                "enum-value-added", o, n, f"{where} is no longer restricted to an enum of values"
+            )
+            return
+        before, after = {_key(v) for v in o.enum}, {_key(v) for v in n.enum}
+        for value in n.enum:
+            if _key(value) not in before:
+                self._add(
+                    "enum-value-added",
+                    o,
+                    n,
+                    f"{where}: enum value {_key(value)} added; clients may not handle it",
+                )
+        for value in o.enum:
+            if _key(value) not in after:
+                self._add("enum-value-removed", o, n, f"{where}: enum value {_key(value)} removed")
+
+    # properties
+
+    def _request_properties(self, o: SchemaView, n: SchemaView, path: str) -> None:
+        for name, (sub, at) in n.properties.items():
+            if name in o.properties or view(self.new_doc, sub, at).read_only:
+                continue
+            label = _label(self.what, path, name)
+            if name in n.required:
+                message = f"{label} was added and is required; clients do not send it"
+                self._add("property-added-required", o, at, message)
+            else:
+                self._add("property-added", o, at, f"{label} was added (optional)")
+        for name, (sub, at) in o.properties.items():
+            if name in n.properties or view(self.old_doc, sub, at).read_only:
+                continue
+            label = _label(self.what, path, name)
+            if n.closed:
+                message = f"{label} was removed and the schema refuses unknown properties"
+                self._add("property-removed", at, n, message)
+            else:
+                message = f"{label} was removed; clients still send it and it may be ignored"
+                self._add("property-removed-open", at, n, message)
+        for name in o.properties.keys() & n.properties.keys():
+            old, new = o.properties[name], n.properties[name]
+            newly = name in n.required and name not in o.required
+            if newly and not view(self.new_doc, *new).read_only:
+                label = _label(self.what, path, name)
+                message = f"{label} became required; clients that leave it out are refused"
+                self._add("property-made-required", old[1], new[1], message)
+            self.run(old, new, _join(path, name))
+
+    def _response_properties(self, o: SchemaView, n: SchemaView, path: str) -> None:
+        for name, (sub, at) in o.properties.items():
+            if name in n.properties or view(self.old_doc, sub, at).write_only:
+                continue
+            label = _label(self.what, path, name)
+            self._add("property-removed", at, n, f"{label} was removed; clients may read it")
+        for name, (sub, at) in n.properties.items():
+            if name in o.properties or view(self.new_doc, sub, at).write_only:
+                continue
+            self._add("property-added", o, at, f"{_label(self.what, path, name)} was added")
+        for name in o.properties.keys() & n.properties.keys():
+            old, new = o.properties[name], n.properties[name]
+            optional = name in o.required and name not in n.required
+            if optional and not view(self.old_doc, *old).write_only:
+                label = _label(self.what, path, name)
+                message = f"{label} is no longer required: clients may not find it"
+                self._add("property-made-optional", old[1], new[1], message)
+            self.run(old, new, _join(path, name))
+
+    # oneOf / anyOf
+
+    def _branches(self, o: SchemaView, n: SchemaView, path: str, where: str) -> None:
+        if self.direction == "request" and n.branches and not o.branches:
+            message = (
+                f"{where} must now match oneOf/anyOf alternatives ({len(n.branches)}); "
+                "values valid before may be refused"
+            )
+            self._add("composition-added", o, n, message)
+        if not (o.branches and n.branches):
+            return
+        new_prints = [fingerprint(self.new_doc, node) for node, _ in n.branches]
+        unmatched_new = list(range(len(n.branches)))
+        unmatched_old = []
+        for index, (node, _) in enumerate(o.branches):
+            printed = fingerprint(self.old_doc, node)
+            match = next((j for j in unmatched_new if new_prints[j] == printed), None)
+            if match is None:
+                unmatched_old.append(index)
+            else:
+                unmatched_new.remove(match)
+        # Then a component edited in place: the same name on both sides, compared within.
+        for i in list(unmatched_old):
+            at = o.branches[i][1]
+            match = next((j for j in unmatched_new if n.branches[j][1] == at), None)
+            if match is not None and at.startswith("/components/"):
+                unmatched_old.remove(i)
+                unmatched_new.remove(match)
+                self.run(o.branches[i], n.branches[match], f"{path}({_branch(at, match)})")
+        if len(unmatched_old) == len(unmatched_new):
+            # As many changed as before: each one edited in place, compared branch by branch.
+            for i, j in zip(unmatched_old, unmatched_new, strict=True):
+                self.run(o.branches[i], n.branches[j], f"{path}({_branch(n.branches[j][1], j)})")
+            return
+        for i in unmatched_old:
+            message = f"{where}: oneOf/anyOf {_branch(o.branches[i][1], i)} was removed"
+            self._add("branch-removed", o.branches[i][1], n, message)
+        for j in unmatched_new:
+            message = f"{where}: oneOf/anyOf {_branch(n.branches[j][1], j)} was added"
+            self._add("branch-added", o, n.branches[j][1], message)
+
+
+def _missing(wanted: frozenset[str], offered: frozenset[str]) -> frozenset[str]:
+    """The types of ``wanted`` that ``offered`` does not cover (``number`` covers integers)."""
+    return frozenset(
+        kind
+        for kind in wanted
+        if kind not in offered and not (kind == "integer" and "number" in offered)
+    )
+
+
+def _types(types: frozenset[str]) -> str:
+    return " or ".join(sorted(types)) or "no type"
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _label(what: str, path: str, name: str) -> str:
+    return f"{what}: property '{_join(path, name)}'"
+
+
+def _branch(pointer: str, index: int) -> str:
+    """``branch 2 (Dog)`` for a branch that is a component, else ``branch 2``."""
+    if pointer.startswith("/components/schemas/") and pointer.count("/") == 3:
+        return f"branch {index} ({jp.unescape(pointer.rsplit('/', 1)[1])})"
+    return f"branch {index}"
