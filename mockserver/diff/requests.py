@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from mockserver.diff.model import Findings
-from mockserver.diff.schemas import compare_schemas
+from mockserver.diff.schemas import compare_contents, compare_schemas
 from mockserver.diff.views import Located, resolve
 from mockserver.spec import pointer as jp
 
@@ -136,17 +136,10 @@ def compare_request_bodies(
     for media in sorted(after.keys() - before.keys()):
         message = f"the request body now also accepts {media}"
         out.add("request-media-type-added", o_at, f"{n_at}/content/{jp.escape(media)}", message)
-    for media in sorted(before.keys() & after.keys()):
-        o_schema, n_schema = before[media].get("schema"), after[media].get("schema")
-        if isinstance(o_schema, dict) and isinstance(n_schema, dict):
-            compare_schemas(
-                documents,
-                out,
-                (o_schema, f"{o_at}/content/{jp.escape(media)}/schema"),
-                (n_schema, f"{n_at}/content/{jp.escape(media)}/schema"),
-                direction="request",
-                what=f"the request body ({media})",
-            )
+    compare_contents(
+        documents, out, (before, o_at), (after, n_at),
+        direction="request", what=lambda media: f"the request body ({media})",
+    )  # fmt: skip
 
 
 def _body(document: Any, operation: Any, at: str) -> tuple[dict[str, Any] | None, str]:

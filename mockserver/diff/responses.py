@@ -7,7 +7,7 @@ from typing import Any
 
 from mockserver.diff.model import Findings
 from mockserver.diff.requests import media_types
-from mockserver.diff.schemas import compare_schemas
+from mockserver.diff.schemas import compare_contents
 from mockserver.diff.views import Located, resolve
 from mockserver.spec import pointer as jp
 
@@ -71,17 +71,10 @@ def _compare_answer(
     for media in sorted(after.keys() - before.keys()):
         message = f"the {status} response may now come as {media}"
         out.add("response-media-type-added", o_at, f"{n_at}/content/{jp.escape(media)}", message)
-    for media in sorted(before.keys() & after.keys()):
-        o_schema, n_schema = before[media].get("schema"), after[media].get("schema")
-        if isinstance(o_schema, dict) and isinstance(n_schema, dict):
-            compare_schemas(
-                documents,
-                out,
-                (o_schema, f"{o_at}/content/{jp.escape(media)}/schema"),
-                (n_schema, f"{n_at}/content/{jp.escape(media)}/schema"),
-                direction="response",
-                what=f"the {status} response body ({media})",
-            )
+    compare_contents(
+        documents, out, (before, o_at), (after, n_at),
+        direction="response", what=lambda media: f"the {status} response body ({media})",
+    )  # fmt: skip
     old_headers, new_headers = _headers(o, o_at), _headers(n, n_at)
     for name in sorted(old_headers.keys() - new_headers.keys()):
         message = f"the {status} response no longer declares header {name}; clients may read it"

@@ -11,6 +11,7 @@ each pair of schemas is compared once, so recursive schemas end.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,7 +19,7 @@ from mockserver.diff.model import Findings
 from mockserver.diff.views import Located, SchemaView, fingerprint, view
 from mockserver.spec import pointer as jp
 
-__all__ = ["Direction", "compare_schemas"]
+__all__ = ["Direction", "compare_contents", "compare_schemas"]
 
 Direction = Literal["request", "response"]
 
@@ -249,6 +250,33 @@ class _Comparison:
         for j in unmatched_new:
             message = f"{where}: oneOf/anyOf {_branch(n.branches[j][1], j)} was added"
             self._add("branch-added", o, n.branches[j][1], message)
+
+
+def compare_contents(
+    documents: tuple[Any, Any],
+    out: Findings,
+    old: tuple[Mapping[str, Any], str],
+    new: tuple[Mapping[str, Any], str],
+    *,
+    direction: Direction,
+    what: Callable[[str], str],
+) -> None:
+    """Compare the schema of each media type both sides declare: ``old`` and ``new`` are
+    (media type -> Media Type Object, the pointer of the object holding ``content``);
+    ``what(media)`` names the body in messages."""
+    (before, old_at), (after, new_at) = old, new
+    for media in sorted(before.keys() & after.keys()):
+        o_schema, n_schema = before[media].get("schema"), after[media].get("schema")
+        if isinstance(o_schema, dict) and isinstance(n_schema, dict):
+            escaped = jp.escape(media)
+            compare_schemas(
+                documents,
+                out,
+                (o_schema, f"{old_at}/content/{escaped}/schema"),
+                (n_schema, f"{new_at}/content/{escaped}/schema"),
+                direction=direction,
+                what=what(media),
+            )
 
 
 def _missing(wanted: frozenset[str], offered: frozenset[str]) -> frozenset[str]:
