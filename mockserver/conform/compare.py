@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from mockserver.compile import schemas
 from mockserver.conform.sides import Answer
 
 __all__ = ["Divergence", "IdMap", "compare_answers", "is_opaque", "json_type", "value_format"]
@@ -93,20 +94,11 @@ def is_opaque(name: str, value: Any) -> bool:
 
 
 def json_type(value: Any) -> str:
-    """The JSON type name of a parsed value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
+    """The JSON type name of a parsed value; a float with no fraction is an integer (JSON does
+    not tell ``3.0`` from ``3``, and servers written in other languages send either)."""
+    if isinstance(value, float) and value.is_integer():
         return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+    return schemas.json_type(value)
 
 
 def value_format(value: str) -> str:
