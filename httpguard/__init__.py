@@ -5,14 +5,15 @@
 JSON-depth, query and body-deadline limits; `uvicorn_options` gives uvicorn a protocol that
 enforces the request-head size and deadline and coalesces writes; `Refusals` says how a
 server's refusals look; `add_limit_options` and `limits_from_args` are the command-line
-options; `HostPolicy` is the allow-list of hosts a server may send webhooks to. It imports
-only the standard library, uvicorn and Starlette's types.
+options; `HostPolicy` is the allow-list of hosts a server may send webhooks to and
+`DeliveryPolicy` how hard it tries. It imports only the standard library, uvicorn and
+Starlette's types.
 """
 
 from __future__ import annotations
 
 from httpguard.cli import add_limit_options, limits_from_args, positive_number
-from httpguard.egress import DEFAULT_HOST_PATTERNS, HostPolicy
+from httpguard.egress import DEFAULT_HOST_PATTERNS, DeliveryPolicy, HostPolicy
 from httpguard.errors import EgressPolicyError, GuardError, LimitsError, UnsupportedUvicornError
 from httpguard.limits import Limits
 from httpguard.middleware import RequestLimits, json_depth_exceeds
@@ -30,6 +31,7 @@ __all__ = [
     "REFUSAL_CODES",
     "UVICORN_HOOKS",
     "CoalescingHttpToolsProtocol",
+    "DeliveryPolicy",
     "EgressPolicyError",
     "GuardError",
     "GuardedHttpToolsProtocol",

@@ -11,6 +11,9 @@ private address still needs listing.
 A policy is a list of patterns: ``private`` (that default set), ``*`` (every host), an IP
 network (``10.1.0.0/16``) or address, or a host name with ``*`` wildcards (``*.ngrok.app``).
 A server with its own error hierarchy subclasses `HostPolicy` and sets `HostPolicy.error`.
+
+`DeliveryPolicy` is how hard a server tries to deliver: ``attempts`` tries, ``backoff`` seconds
+after the first failure and doubling, ``timeout`` per try, ``grace`` at shutdown, ``hosts``.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ import fnmatch
 import ipaddress
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from httpguard.errors import EgressPolicyError
 
-__all__ = ["DEFAULT_HOST_PATTERNS", "HostPolicy"]
+__all__ = ["DEFAULT_HOST_PATTERNS", "DeliveryPolicy", "HostPolicy"]
 
 DEFAULT_HOST_PATTERNS = ("private",)
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".lan")
@@ -101,3 +105,45 @@ def _is_local_address(address: _Address) -> bool:
 
 def _is_local_name(host: str) -> bool:
     return host == "localhost" or "." not in host or host.endswith(_LOCAL_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How hard webhook delivery tries; the defaults are the common promise (5 tries from 1 s).
+
+    ``attempts`` tries per delivery, waiting ``backoff`` seconds after the first failure and
+    doubling (1 s, 2 s, 4 s, 8 s); each try gets ``timeout`` seconds for its answer; deliveries
+    under way at shutdown get ``grace`` seconds (bounded, so a dead receiver cannot hold a
+    SIGTERM up); ``hosts`` says where they may go. A server subclasses it to raise its own
+    error (`error`) and to default ``hosts`` to its own `HostPolicy` subclass.
+    """
+
+    # What a nonsensical value raises: constructed with the message alone.
+    error: ClassVar[type[Exception]] = EgressPolicyError
+
+    attempts: int = 5
+    backoff: float = 1.0
+    timeout: float = 10.0
+    grace: float = 5.0
+    hosts: HostPolicy = field(default_factory=HostPolicy)
+
+    def __post_init__(self) -> None:
+        attempts = self.attempts
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            raise self.error(f"expected webhook attempts >= 1, got attempts={attempts!r}")
+        for name, value, positive in self._durations():
+            if not isinstance(value, int | float) or not (value > 0 if positive else value >= 0):
+                bound = "> 0" if positive else ">= 0"
+                raise self.error(f"expected webhook {name} {bound} s, got {name}={value!r}")
+
+    def _durations(self) -> list[tuple[str, float, bool]]:
+        """(name, seconds, must be positive) of each duration to check; subclasses add theirs."""
+        return [
+            ("backoff", self.backoff, False),
+            ("timeout", self.timeout, True),
+            ("grace", self.grace, False),
+        ]
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed try number ``attempt`` (1-based)."""
+        return float(self.backoff * 2 ** (attempt - 1))

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from httpguard import egress
 from provider.egress import HostPolicy
 from provider.errors import ConfigError
 
@@ -62,41 +63,23 @@ DEFAULT_PASSWORD_COST = PasswordCost()
 CHEAP_PASSWORD_COST = PasswordCost(time_cost=1, memory_cost=8, parallelism=1)
 
 
-@dataclass(frozen=True, slots=True)
-class WebhookPolicy:
+@dataclass(frozen=True)
+class WebhookPolicy(egress.DeliveryPolicy):
     """How webhook deliveries are made; the defaults are what the spec's webhooks promise.
 
     ``attempts`` tries per delivery, waiting ``backoff`` seconds after the first failure and
     doubling (1 s, 2 s, 4 s, 8 s); each try gets ``timeout`` seconds for its answer. ``poll``
     bounds how long a delivery queued by another process (several workers on one PostgreSQL)
     waits to be noticed; ``grace`` is what deliveries under way get at shutdown. ``hosts``
-    says where deliveries may go (`provider.egress`).
+    says where deliveries may go (`provider.egress`). The rest is `httpguard.DeliveryPolicy`.
     """
 
-    attempts: int = 5
-    backoff: float = 1.0
-    timeout: float = 10.0
+    error = ConfigError
+    hosts: egress.HostPolicy = field(default_factory=HostPolicy)
     poll: float = 5.0
-    grace: float = 5.0
-    hosts: HostPolicy = field(default_factory=HostPolicy)
 
-    def __post_init__(self) -> None:
-        if (
-            isinstance(self.attempts, bool)
-            or not isinstance(self.attempts, int)
-            or self.attempts < 1
-        ):
-            raise ConfigError(f"expected webhook attempts >= 1, got attempts={self.attempts!r}")
-        for name, value in (("backoff", self.backoff), ("grace", self.grace)):
-            if not isinstance(value, int | float) or not value >= 0:
-                raise ConfigError(f"expected webhook {name} >= 0 s, got {name}={value!r}")
-        for name, value in (("timeout", self.timeout), ("poll", self.poll)):
-            if not isinstance(value, int | float) or not value > 0:
-                raise ConfigError(f"expected webhook {name} > 0 s, got {name}={value!r}")
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed try number ``attempt`` (1-based)."""
-        return float(self.backoff * 2 ** (attempt - 1))
+    def _durations(self) -> list[tuple[str, float, bool]]:
+        return [*egress.DeliveryPolicy._durations(self), ("poll", self.poll, True)]
 
     @classmethod
     def parse(cls, texts: Mapping[str, str | None]) -> WebhookPolicy:

@@ -38,8 +38,8 @@ import orjson
 
 from mockserver.compile.resources import OWNER, Resource, property_attribute
 from mockserver.compile.schemas import object_properties
-from mockserver.errors import ConfigError, MockServerError
-from mockserver.events.egress import HostPolicy
+from mockserver.errors import MockServerError
+from mockserver.events.egress import DeliveryPolicy
 from mockserver.render.problems import Problem
 from mockserver.spec.pointer import follow
 from mockserver.state.changes import Change, envelope, status_of
@@ -67,35 +67,6 @@ _SCHEMES = ("http", "https")
 _URL_FIELD = "url"
 _EVENTS_FIELD = "events"
 _SECRET_FIELD = "secret"
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryPolicy:
-    """How hard delivery tries: ``attempts`` tries, waiting ``backoff`` seconds, doubling."""
-
-    attempts: int = 5
-    backoff: float = 1.0
-    timeout: float = 10.0
-    # Seconds deliveries still under way at shutdown get to complete before they are journaled
-    # as failed ("shutdown"): bounded, so a dead receiver cannot hold a SIGTERM up.
-    grace: float = 5.0
-    # Where deliveries may go (`mockserver.events.egress`); elsewhere they are journaled as failed
-    # with reason "host_not_allowed" and never sent.
-    hosts: HostPolicy = field(default_factory=HostPolicy)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.attempts, int) or self.attempts < 1:
-            raise ConfigError(f"expected webhook attempts >= 1, got attempts={self.attempts!r}")
-        if not self.backoff >= 0:
-            raise ConfigError(f"expected a webhook backoff >= 0 s, got backoff={self.backoff!r}")
-        if not self.timeout > 0:
-            raise ConfigError(f"expected a webhook timeout > 0 s, got timeout={self.timeout!r}")
-        if not self.grace >= 0:
-            raise ConfigError(f"expected a webhook grace >= 0 s, got grace={self.grace!r}")
-
-    def delay(self, attempt: int) -> float:
-        """Seconds to wait after failed try number ``attempt`` (1-based)."""
-        return float(self.backoff * 2 ** (attempt - 1))
 
 
 @dataclass(frozen=True, slots=True)

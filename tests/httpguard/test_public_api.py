@@ -21,6 +21,7 @@ def test_public_api_exports_exactly_these_names() -> None:
     assert sorted(httpguard.__all__) == [
         "CoalescingHttpToolsProtocol",
         "DEFAULT_HOST_PATTERNS",
+        "DeliveryPolicy",
         "EgressPolicyError",
         "GuardError",
         "GuardedHttpToolsProtocol",
