@@ -50,7 +50,7 @@ def test_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> None:
         ([], {"DATABASE_URL": "oracle://u@h/db"}, "expected a SQLite or PostgreSQL database URL"),
         (["--webhook-attempts", "0"], {}, "expected webhook attempts >= 1, got attempts=0"),
         ([], {"PROVIDER_WEBHOOK_BACKOFF": "soon"}, "got backoff='soon'"),
-        (["--webhook-hosts", "a b"], {}, "got 'a b'"),
+        (["--webhook-hosts", "a b"], {}, "webhook host pattern 'a b' is neither"),
     ],
 )
 def test_a_bad_setting_exits_2_with_the_reason(
