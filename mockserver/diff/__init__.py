@@ -13,6 +13,7 @@ from __future__ import annotations
 
 # The modules of this package, one concept each (see the docstring).
 __all__ = [
+    "ci",
     "ignore",
     "impact",
     "load",
