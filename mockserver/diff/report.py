@@ -129,8 +129,10 @@ def _text(report: Report) -> str:
         lines.append(f"    old: {_where(report.old, first.old)}")
         lines.append(f"    new: {_where(report.new, first.new)}")
         lines += _consumer_lines(report, group)
-    for finding, entry in report.ignored.items():
-        lines.append(f"ignored: {finding.rule}: {finding.operation}: {finding.message}")
+    for group in groups([f for f in report.findings if f in report.ignored]):
+        first, entry = group[0], report.ignored[group[0]]
+        operations = ", ".join(dict.fromkeys(f.operation for f in group))
+        lines.append(f"ignored: {first.rule}: {operations}: {first.message}")
         lines.append(f"    reason: {entry.reason} (ignore entry {entry.entry})")
     return "\n".join(lines)
 

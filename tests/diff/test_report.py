@@ -157,3 +157,12 @@ def test_exit_code_is_1_only_for_what_fails(
 
 def test_summary_counts_every_severity() -> None:
     assert summary([SAFE, SAFE]) == "0 breaking, 0 possibly-breaking, 2 safe"
+
+
+def test_ignored_changes_to_a_shared_component_are_one_line_too() -> None:
+    entry = Ignore("response-property-removed", SHARED, "renamed", entry=1)
+    report = Report(SHARED_BY, old="a", new="b", ignored=dict.fromkeys(SHARED_BY, entry))
+    assert render(report, format="text").splitlines()[1:] == [
+        f"ignored: response-property-removed: GET /users, GET /users/{{id}}: {MESSAGE}",
+        "    reason: renamed (ignore entry 1)",
+    ]
