@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from mockserver.diff.impact import Use, consumer_impact, impact_summary, read_pacts
+from mockserver.diff.impact import (
+    Use,
+    _status_matches,  # private, pinned here: the status forms a pact's status answers to
+    consumer_impact,
+    impact_summary,
+    read_pacts,
+)
 from mockserver.errors import DiffError
 from mockserver.spec.loader import load_spec
 from tests.diff.builders import Edit, diff, drop, edited, put
@@ -66,6 +72,8 @@ INTERACTIONS = [
     interaction("a bare creation", "POST", "/users", status=201, body={"name": "ada"},
                 answer={"id": "u1", "name": "ada"}),
     interaction("a pet", "POST", "/pets", body={"meow": True}, answer={"meow": True}),
+    interaction("a pet without a body", "POST", "/pets", answer={"meow": True}),
+    interaction("no such path", "GET", "/nowhere"),
 ]  # fmt: skip
 
 
@@ -127,6 +135,8 @@ def touched(edits: list[Edit], pacts: Path, rule: str) -> list[str]:
         ([put(f"{SCHEMAS}/Cat/properties/meow/type", "string")], "request-type-changed",
          ["a pet"]),
         ([drop(f"{SCHEMAS}/NewUser/properties/role")], "request-property-removed", []),
+        ([put("/paths/~1pets/post/requestBody/required", True)], "request-body-made-required",
+         ["a pet without a body"]),
     ],
 )  # fmt: skip
 def test_a_finding_touches_the_interactions_that_use_what_changed(
@@ -173,3 +183,14 @@ def test_the_committed_pacts_are_read() -> None:
     interactions = read_pacts(Path(__file__).parents[2] / "contracts" / "pacts")
     assert len(interactions) == 52
     assert {i.consumer for i in interactions} == {"platform-web"}
+
+
+@pytest.mark.parametrize(
+    ("declared", "status", "matches"),
+    [("200", 200, True), ("200", 201, False), ("2XX", 204, True), ("2XX", 404, False),
+     ("DEFAULT", 503, True)],
+)  # fmt: skip
+def test_a_declared_status_answers_for_the_statuses_it_covers(
+    declared: str, status: int, matches: bool
+) -> None:
+    assert _status_matches(declared, status) is matches
