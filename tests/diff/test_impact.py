@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockserver.diff.impact import (
     Use,
@@ -194,3 +196,58 @@ def test_a_declared_status_answers_for_the_statuses_it_covers(
     declared: str, status: int, matches: bool
 ) -> None:
     assert _status_matches(declared, status) is matches
+
+
+_NAMES = st.sampled_from(["id", "name", "age", "children", "meow"])
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_NAMES, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    entries=st.lists(
+        st.fixed_dictionaries(
+            {
+                "description": st.text(max_size=5),
+                "request": st.fixed_dictionaries(
+                    {
+                        "method": st.sampled_from(["GET", "POST", "get", "PATCH"]),
+                        "path": st.sampled_from(["/users", "/users/1", "/pets", "/", "x"]),
+                    },
+                    optional={
+                        "query": st.dictionaries(st.sampled_from(["limit", "q"]), st.just(["1"])),
+                        "body": st.fixed_dictionaries({"content": _JSON}),
+                        "headers": _JSON,
+                    },
+                ),
+                "response": st.fixed_dictionaries(
+                    {"status": st.sampled_from([200, 201, 400, "oops", None])},
+                    optional={"body": st.fixed_dictionaries({"content": _JSON})},
+                ),
+            }
+        ),
+        max_size=4,
+    ),
+    change=st.sampled_from(
+        [
+            drop(f"{USERS}/get"),
+            drop(f"{SCHEMAS}/User/properties/status"),
+            put(f"{SCHEMAS}/NewUser/required", ["name", "age"]),
+            put(f"{USERS}/get/parameters/0/required", True),
+            put(f"{SCHEMAS}/Cat/properties/meow/type", "string"),
+        ]
+    ),
+)
+def test_any_pact_interactions_are_matched_without_error(
+    tmp_path_factory: pytest.TempPathFactory, entries: list[dict[str, Any]], change: Edit
+) -> None:
+    pacts = write_pacts(tmp_path_factory.mktemp("pacts"), interactions=entries)
+    old = edited([])
+    findings = diff(old, edited([change]))
+    impact = consumer_impact(findings, load_spec(old), read_pacts(pacts))
+    described = {str(entry["description"]) for entry in entries}
+    for uses in impact.values():
+        assert all(use.consumer == "web" and use.interaction in described for use in uses)
