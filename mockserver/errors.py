@@ -13,7 +13,7 @@ The hierarchy::
     ├── InvalidTokenError           a token the mock did not issue, expired or revoked (401)
     ├── ProviderStateError          a Pact provider-state change the mock refuses (400)
     ├── ConformError                ``mockserver conform`` cannot run (spec, provider unreachable)
-    └── DiffError                   ``mockserver diff`` cannot read a side (file, git revision)
+    └── DiffError                   ``mockserver diff`` cannot read a side, a pact, the ignore file
 
 Every message says what failed, where (file, JSON pointer, operation) and how to fix it.
 """
@@ -116,5 +116,6 @@ class ConformError(MockServerError):
 
 
 class DiffError(MockServerError):
-    """Raised when ``mockserver diff`` cannot read one side: a missing or invalid file, a git
-    revision or path that does not exist (the message names the side and how to fix it)."""
+    """Raised when ``mockserver diff`` cannot read one side (a missing or invalid file, a git
+    revision or path that does not exist), a pact file or the ignore file (a malformed entry);
+    the message names the file or entry and how to fix it."""

@@ -2,22 +2,31 @@
 
 Kept apart from ``main.py`` like the other commands; ``main.py`` registers it and hands the
 parsed arguments back here. Exit 0: nothing breaking (nothing possibly breaking either with
-``--fail-on possibly``); 1: breaking changes; 2: a usage error (a side that cannot be read).
+``--fail-on possibly``) but what the ignore file accepts; 1: breaking changes; 2: a usage error
+(a side, a pact or the ignore file that cannot be read).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mockserver.errors import DiffError
 
-__all__ = ["add_diff_command", "run_diff_command"]
+if TYPE_CHECKING:  # the diff package is imported when the command runs, not when it is listed
+    from mockserver.diff.ignore import Ignore
+    from mockserver.diff.impact import Interaction
+
+__all__ = ["DEFAULT_PACTS", "add_diff_command", "run_diff_command"]
+
+DEFAULT_PACTS = "contracts/pacts"
 
 
 def add_diff_command(commands: Any) -> None:
     """Add ``diff`` to the ``mockserver`` subcommands."""
+    from mockserver.diff.ignore import DEFAULT_IGNORE_FILE
     from mockserver.diff.report import FORMATS
 
     diff = commands.add_parser(
@@ -44,19 +53,82 @@ def add_diff_command(commands: Any) -> None:
         default="breaking",
         help="exit 1 on breaking changes, or also on possibly-breaking ones (default: %(default)s)",
     )
+    pacts = diff.add_mutually_exclusive_group()
+    pacts.add_argument(
+        "--pacts",
+        metavar="DIR",
+        help=f"list the pact interactions each change touches (default: {DEFAULT_PACTS}/ "
+        "when it exists)",
+    )
+    pacts.add_argument(
+        "--no-pacts", action="store_true", help="do not read pacts, even the default ones"
+    )
+    diff.add_argument(
+        "--ignore",
+        metavar="FILE",
+        help=f"accepted changes, a YAML list of {{rule, location, reason, expires}} "
+        f"(default: {DEFAULT_IGNORE_FILE} when it exists)",
+    )
 
 
 def run_diff_command(args: argparse.Namespace) -> int:
     """Run ``diff``; answer the exit code."""
+    from mockserver.diff.ignore import triage
+    from mockserver.diff.impact import consumer_impact
     from mockserver.diff.load import load_side
     from mockserver.diff.operations import diff_specs
-    from mockserver.diff.report import exit_code, render
+    from mockserver.diff.report import Report, exit_code, render
 
     try:
         old, new = load_side(args.old), load_side(args.new)
+        interactions = _interactions(args)
+        ignores = _ignores(args)
     except DiffError as exc:
         print(f"mockserver diff: {exc}", file=sys.stderr)
         return 2
     findings = diff_specs(old, new)
-    print(render(findings, old=args.old, new=args.new, format=args.format), flush=True)
-    return exit_code(findings, fail_on=args.fail_on)
+    sorted_out = triage(findings, ignores)
+    consumers = None
+    if interactions is not None:
+        consumers = consumer_impact(findings, old, interactions)
+    report = Report(
+        findings,
+        old=args.old,
+        new=args.new,
+        consumers=consumers,
+        ignored=sorted_out.ignored,
+        expired=sorted_out.expired,
+        fail_on=args.fail_on,
+        new_file=args.new if Path(args.new).is_file() else None,
+    )
+    print(render(report, format=args.format), flush=True)
+    return exit_code(report)
+
+
+def _interactions(args: argparse.Namespace) -> list[Interaction] | None:
+    """The pacts' interactions: ``--pacts``, else the default directory when it exists."""
+    from mockserver.diff.impact import read_pacts
+
+    if args.no_pacts:
+        return None
+    if args.pacts is None:
+        default = Path(DEFAULT_PACTS)
+        return read_pacts(default) if default.is_dir() else None
+    where = Path(args.pacts)
+    if not where.exists():
+        raise DiffError(f"--pacts {args.pacts}: no such file or directory")
+    if where.is_dir() and not any(where.glob("*.json")):
+        raise DiffError(f"--pacts {args.pacts}: no *.json pact files there")
+    return read_pacts(where)
+
+
+def _ignores(args: argparse.Namespace) -> list[Ignore]:
+    """The ignore file's entries: ``--ignore``, else the default file when it exists."""
+    from mockserver.diff.ignore import DEFAULT_IGNORE_FILE, read_ignores
+
+    if args.ignore is None:
+        default = Path(DEFAULT_IGNORE_FILE)
+        return read_ignores(default) if default.is_file() else []
+    if not Path(args.ignore).is_file():
+        raise DiffError(f"--ignore {args.ignore}: no such file")
+    return read_ignores(Path(args.ignore))

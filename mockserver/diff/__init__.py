@@ -5,10 +5,23 @@
 and request body, `responses` its statuses, headers and bodies, both through `schemas`, which
 compares two schemas on the request or the response side, reading them through `views`
 (`$ref`s followed, ``allOf`` merged). `model` names the rules and holds the findings;
-`report` prints them as text, JSON or Markdown.
+`impact` finds the pact interactions each finding touches, `ignore` sets aside the accepted
+ones; `report` prints them as text, JSON or Markdown, `ci` as JUnit XML or GitHub annotations.
 """
 
 from __future__ import annotations
 
 # The modules of this package, one concept each (see the docstring).
-__all__ = ["load", "model", "operations", "report", "requests", "responses", "schemas", "views"]
+__all__ = [
+    "ci",
+    "ignore",
+    "impact",
+    "load",
+    "model",
+    "operations",
+    "report",
+    "requests",
+    "responses",
+    "schemas",
+    "views",
+]

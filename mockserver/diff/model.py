@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["RULES", "SEVERITIES", "Finding", "Findings", "Rule", "Severity"]
+__all__ = ["RULES", "SEVERITIES", "Finding", "Findings", "Part", "Rule", "Severity", "Subject"]
 
 Severity = Literal["breaking", "possibly-breaking", "safe"]
+# Which part of an operation's exchange a finding is about.
+Part = Literal["operation", "parameter", "request-body", "response", "response-header", "security"]
 # Most severe first: the order reports list findings in.
 SEVERITIES: tuple[Severity, ...] = ("breaking", "possibly-breaking", "safe")
 
@@ -98,6 +100,21 @@ RULES: dict[str, Rule] = {
 
 
 @dataclass(frozen=True, slots=True, order=True)
+class Subject:
+    """What a finding is about, in the terms a recorded interaction uses (`mockserver.diff.impact`).
+
+    ``place`` is a parameter's location (``query``, ``header``, ``path``, ``cookie``) or a
+    response's status; ``name`` a parameter's or a response header's name; ``field`` the trail
+    of property names in a body (``"[]"`` for an array's items), empty for the body itself.
+    """
+
+    part: Part = "operation"
+    place: str = ""
+    name: str = ""
+    field: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, order=True)
 class Finding:
     """One change between the documents: the rule, where it is in each (JSON pointers, None on
     the side it is absent from), the operation it concerns and one sentence saying it."""
@@ -107,6 +124,7 @@ class Finding:
     old: str | None
     new: str | None
     message: str
+    subject: Subject = Subject()
 
     @property
     def severity(self) -> Severity:
@@ -120,9 +138,16 @@ class Findings:
     items: list[Finding] = field(default_factory=list)
     operation: str = ""
 
-    def add(self, rule: str, old: str | None, new: str | None, message: str) -> None:
+    def add(
+        self,
+        rule: str,
+        old: str | None,
+        new: str | None,
+        message: str,
+        subject: Subject = Subject(),
+    ) -> None:
         assert rule in RULES, rule  # every id is declared once, in RULES
-        self.items.append(Finding(self.operation, rule, old, new, message))
+        self.items.append(Finding(self.operation, rule, old, new, message, subject))
 
     def result(self) -> list[Finding]:
         """Each finding once, the most severe first, then by operation and rule."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mockserver.diff.model import Finding, Findings
+from mockserver.diff.model import Finding, Findings, Subject
 from mockserver.diff.requests import Endpoint, compare_parameters, compare_request_bodies
 from mockserver.diff.responses import compare_responses
 from mockserver.spec import pointer as jp
@@ -77,10 +77,10 @@ def _compare_security(
     after, new_at = _security(documents[1], *new)
     if _anonymous(before) and not _anonymous(after):
         message = "the operation was open to anyone and now needs credentials"
-        out.add("security-requirement-added", old_at, new_at, message)
+        out.add("security-requirement-added", old_at, new_at, message, Subject("security"))
     elif _anonymous(after) and not _anonymous(before):
         message = "the operation no longer needs credentials"
-        out.add("security-requirement-removed", old_at, new_at, message)
+        out.add("security-requirement-removed", old_at, new_at, message, Subject("security"))
 
 
 def _security(document: Any, operation: dict[str, Any], at: str) -> tuple[Any, str]:

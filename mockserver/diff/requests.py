@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mockserver.diff.model import Findings
+from mockserver.diff.model import Findings, Subject
 from mockserver.diff.schemas import compare_contents, compare_schemas
 from mockserver.diff.views import Located, resolve
 from mockserver.spec import pointer as jp
@@ -42,6 +42,7 @@ def compare_parameters(
     moved_to: set[_Key] = set()
     for key in sorted(before.keys() - after.keys()):
         (node, at), name = before[key], _name(before[key][0])
+        subject = Subject("parameter", key[0], name)
         where = next(
             (k for k in after.keys() - before.keys() - moved_to if k[1].lower() == key[1].lower()),
             None,
@@ -49,29 +50,36 @@ def compare_parameters(
         if where is not None and key[0] != "path" and where[0] != "path":
             moved_to.add(where)
             message = f"parameter '{name}' moved from the {key[0]} to the {where[0]}"
-            out.add("request-parameter-location-changed", at, after[where][1], message)
+            out.add("request-parameter-location-changed", at, after[where][1], message, subject)
         else:
             message = f"{key[0]} parameter '{name}' was removed; clients still send it"
-            out.add("request-parameter-removed", at, new[0][1], message)
+            out.add("request-parameter-removed", at, new[0][1], message, subject)
     for key in sorted(after.keys() - before.keys() - moved_to):
         node, at = after[key]
         label = f"{key[0]} parameter '{_name(node)}'"
+        subject = Subject("parameter", key[0], _name(node))
         if node.get("required") is True:
             message = f"{label} was added and is required; clients do not send it"
-            out.add("request-parameter-added-required", old[0][1], at, message)
+            out.add("request-parameter-added-required", old[0][1], at, message, subject)
         else:
-            out.add("request-parameter-added", old[0][1], at, f"{label} was added (optional)")
+            message = f"{label} was added (optional)"
+            out.add("request-parameter-added", old[0][1], at, message, subject)
     for key in sorted(before.keys() & after.keys()):
         (o, o_at), (n, n_at) = before[key], after[key]
         label = f"{key[0]} parameter '{_name(n)}'"
+        subject = Subject("parameter", key[0], _name(o))
         if n.get("required") is True and o.get("required") is not True:
             message = f"{label} became required; clients that leave it out are refused"
-            out.add("request-parameter-made-required", o_at, n_at, message)
+            out.add("request-parameter-made-required", o_at, n_at, message, subject)
         elif o.get("required") is True and n.get("required") is not True:
-            out.add("request-parameter-made-optional", o_at, n_at, f"{label} became optional")
+            message = f"{label} became optional"
+            out.add("request-parameter-made-optional", o_at, n_at, message, subject)
         o_schema, n_schema = _schema(o, o_at), _schema(n, n_at)
         if o_schema is not None and n_schema is not None:
-            compare_schemas(documents, out, o_schema, n_schema, direction="request", what=label)
+            compare_schemas(
+                documents, out, o_schema, n_schema,
+                direction="request", what=label, subject=subject,
+            )  # fmt: skip
 
 
 def _parameters(document: Any, endpoint: Endpoint) -> dict[_Key, Located]:
@@ -117,28 +125,32 @@ def compare_request_bodies(
     n, n_at = _body(documents[1], new_op, new_at)
     if o is None and n is None:
         return
+    body = Subject("request-body")
     if n is None:
         message = "the request body was removed; clients still send one"
-        out.add("request-body-removed", o_at, new_at, message)
+        out.add("request-body-removed", o_at, new_at, message, body)
         return
     if n.get("required") is True and (o is None or o.get("required") is not True):
         change = "was added, required" if o is None else "became required"
         message = f"the request body {change}; clients that send none are refused"
-        out.add("request-body-made-required", o_at or old_at, n_at, message)
+        out.add("request-body-made-required", o_at or old_at, n_at, message, body)
     if o is None:
         if n.get("required") is not True:
-            out.add("request-body-added", old_at, n_at, "an optional request body was added")
+            message = "an optional request body was added"
+            out.add("request-body-added", old_at, n_at, message, body)
         return
     before, after = media_types(o), media_types(n)
     for media in before.keys() - after.keys():
         message = f"the request body no longer accepts {media}"
-        out.add("request-media-type-removed", f"{o_at}/content/{jp.escape(media)}", n_at, message)
+        gone = f"{o_at}/content/{jp.escape(media)}"
+        out.add("request-media-type-removed", gone, n_at, message, body)
     for media in sorted(after.keys() - before.keys()):
         message = f"the request body now also accepts {media}"
-        out.add("request-media-type-added", o_at, f"{n_at}/content/{jp.escape(media)}", message)
+        added = f"{n_at}/content/{jp.escape(media)}"
+        out.add("request-media-type-added", o_at, added, message, body)
     compare_contents(
         documents, out, (before, o_at), (after, n_at),
-        direction="request", what=lambda media: f"the request body ({media})",
+        direction="request", what=lambda media: f"the request body ({media})", subject=body,
     )  # fmt: skip
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.diff.model import Findings
+from mockserver.diff.model import Findings, Subject
 from mockserver.diff.requests import media_types
 from mockserver.diff.schemas import compare_contents
 from mockserver.diff.views import Located, resolve
@@ -24,17 +24,29 @@ def compare_responses(
     for status in sorted(before.keys() - after.keys()):
         if _success(status):
             message = f"status {status} was removed; clients expecting it get another"
-            out.add("response-success-status-removed", before[status][1], new_at, message)
+            out.add(
+                "response-success-status-removed", before[status][1], new_at, message,
+                Subject("response", status),
+            )  # fmt: skip
         elif _error(status):
             message = f"error status {status} was removed"
-            out.add("response-error-status-removed", before[status][1], new_at, message)
+            out.add(
+                "response-error-status-removed", before[status][1], new_at, message,
+                Subject("response", status),
+            )  # fmt: skip
     for status in sorted(after.keys() - before.keys()):
         if _success(status):
             message = f"success status {status} was added; clients may not expect it"
-            out.add("response-success-status-added", old_at, after[status][1], message)
+            out.add(
+                "response-success-status-added", old_at, after[status][1], message,
+                Subject("response", status),
+            )  # fmt: skip
         elif _error(status):
             message = f"error status {status} was added; clients may not handle it"
-            out.add("response-error-status-added", old_at, after[status][1], message)
+            out.add(
+                "response-error-status-added", old_at, after[status][1], message,
+                Subject("response", status),
+            )  # fmt: skip
     for status in sorted(before.keys() & after.keys()):
         if _success(status):
             _compare_answer(documents, out, status, before[status], after[status])
@@ -65,23 +77,29 @@ def _compare_answer(
 ) -> None:
     (o, o_at), (n, n_at) = old, new
     before, after = media_types(o), media_types(n)
+    answer = Subject("response", status)
     for media in sorted(before.keys() - after.keys()):
         message = f"the {status} response no longer comes as {media}"
-        out.add("response-media-type-removed", f"{o_at}/content/{jp.escape(media)}", n_at, message)
+        gone = f"{o_at}/content/{jp.escape(media)}"
+        out.add("response-media-type-removed", gone, n_at, message, answer)
     for media in sorted(after.keys() - before.keys()):
         message = f"the {status} response may now come as {media}"
-        out.add("response-media-type-added", o_at, f"{n_at}/content/{jp.escape(media)}", message)
+        added = f"{n_at}/content/{jp.escape(media)}"
+        out.add("response-media-type-added", o_at, added, message, answer)
     compare_contents(
         documents, out, (before, o_at), (after, n_at),
         direction="response", what=lambda media: f"the {status} response body ({media})",
+        subject=answer,
     )  # fmt: skip
     old_headers, new_headers = _headers(o, o_at), _headers(n, n_at)
     for name in sorted(old_headers.keys() - new_headers.keys()):
         message = f"the {status} response no longer declares header {name}; clients may read it"
-        out.add("response-header-removed", old_headers[name], n_at, message)
+        header = Subject("response-header", status, name)
+        out.add("response-header-removed", old_headers[name], n_at, message, header)
     for name in sorted(new_headers.keys() - old_headers.keys()):
         message = f"the {status} response declares a new header {name}"
-        out.add("response-header-added", o_at, new_headers[name], message)
+        header = Subject("response-header", status, name)
+        out.add("response-header-added", o_at, new_headers[name], message, header)
 
 
 def _headers(response: dict[str, Any], at: str) -> dict[str, str]:

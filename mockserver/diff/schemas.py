@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from mockserver.diff.model import Findings
+from mockserver.diff.model import Findings, Subject
 from mockserver.diff.views import Located, SchemaView, fingerprint, view
 from mockserver.spec import pointer as jp
 
@@ -32,13 +32,15 @@ def compare_schemas(
     *,
     direction: Direction,
     what: str,
+    subject: Subject,
 ) -> None:
     """Add to ``out`` what changed from the ``old`` schema to the ``new`` one.
 
     ``documents`` are the old and new documents the schemas' `$ref`s point into; ``what``
-    names the place for messages ("the request body (application/json)").
+    names the place for messages ("the request body (application/json)"); each finding's
+    subject is ``subject`` with the trail of properties to the value that changed.
     """
-    _Comparison(documents[0], documents[1], out, direction, what).run(old, new, "")
+    _Comparison(documents[0], documents[1], out, direction, what, subject).run(old, new, "", ())
 
 
 @dataclass(slots=True)
@@ -48,32 +50,43 @@ class _Comparison:
     out: Findings
     direction: Direction
     what: str
+    subject: Subject
     seen: set[tuple[str, str]] = field(default_factory=set)
 
-    def run(self, old: Located, new: Located, path: str) -> None:
+    def run(self, old: Located, new: Located, path: str, trail: tuple[str, ...]) -> None:
         o, n = view(self.old_doc, *old), view(self.new_doc, *new)
         if (o.pointer, n.pointer) in self.seen:
             return  # compared already: a recursive schema, or one component used twice
         self.seen.add((o.pointer, n.pointer))
         where = f"{self.what} at {path}" if path else self.what
         if self.direction == "request":
-            self._request_values(o, n, where)
-            self._request_properties(o, n, path)
+            self._request_values(o, n, where, trail)
+            self._request_properties(o, n, path, trail)
         else:
-            self._response_values(o, n, where)
-            self._response_properties(o, n, path)
+            self._response_values(o, n, where, trail)
+            self._response_properties(o, n, path, trail)
         if o.items is not None and n.items is not None:
-            self.run(o.items, n.items, f"{path}[]")
-        self._branches(o, n, path, where)
+            self.run(o.items, n.items, f"{path}[]", (*trail, "[]"))
+        self._branches(o, n, path, where, trail)
 
-    def _add(self, rule: str, o: SchemaView | str, n: SchemaView | str, message: str) -> None:
+    def _add(
+        self,
+        rule: str,
+        o: SchemaView | str,
+        n: SchemaView | str,
+        message: str,
+        trail: tuple[str, ...],
+    ) -> None:
         old = o if isinstance(o, str) else o.pointer
         new = n if isinstance(n, str) else n.pointer
-        self.out.add(f"{self.direction}-{rule}", old, new, message)
+        subject = replace(self.subject, field=trail)
+        self.out.add(f"{self.direction}-{rule}", old, new, message, subject)
 
     # values: types, null, enums, bounds, patterns
 
-    def _request_values(self, o: SchemaView, n: SchemaView, where: str) -> None:
+    def _request_values(
+        self, o: SchemaView, n: SchemaView, where: str, trail: tuple[str, ...]
+    ) -> None:
         if o.types is not None and n.types is not None:
             lost = _missing(o.types, n.types)
             if lost:
@@ -83,15 +96,20 @@ class _Comparison:
                     n,
                     f"{where} accepted {_types(o.types)}, now {_types(n.types)}: "
                     f"clients sending {_types(lost)} are refused",
+                    trail,
                 )
         if o.nullable and not n.nullable:
-            self._add("type-changed", o, n, f"{where} accepted null and no longer does")
+            self._add("type-changed", o, n, f"{where} accepted null and no longer does", trail)
         if n.enum is not None:
             kept = {_key(value) for value in n.enum}
             if o.enum is None:
                 listed = ", ".join(map(_key, n.enum))
                 self._add(
-                    "enum-value-removed", o, n, f"{where} is now restricted to the values {listed}"
+                    "enum-value-removed",
+                    o,
+                    n,
+                    f"{where} is now restricted to the values {listed}",
+                    trail,
                 )
             for value in o.enum or ():
                 if _key(value) not in kept:
@@ -101,11 +119,14 @@ class _Comparison:
                         n,
                         f"{where}: enum value {_key(value)} was removed; "
                         "clients sending it are refused",
+                        trail,
                     )
             listed_before = {_key(value) for value in o.enum or ()}
             for value in n.enum if o.enum is not None else ():
                 if _key(value) not in listed_before:
-                    self._add("enum-value-added", o, n, f"{where}: enum value {_key(value)} added")
+                    self._add(
+                        "enum-value-added", o, n, f"{where}: enum value {_key(value)} added", trail
+                    )
         for keyword, limit in n.bounds.items():
             was = o.bounds.get(keyword)
             lower_is_tighter = keyword.startswith(("max", "exclusiveMax"))
@@ -117,6 +138,7 @@ class _Comparison:
                     n,
                     f"{where}: {keyword} changed from {before} to {_number(limit)}; "
                     "values valid before are refused",
+                    trail,
                 )
         if n.pattern is not None and n.pattern != o.pattern:
             before = "no pattern" if o.pattern is None else f"pattern {o.pattern!r}"
@@ -125,9 +147,12 @@ class _Comparison:
                 o,
                 n,
                 f"{where}: {before} became pattern {n.pattern!r}; some values may be refused",
+                trail,
             )
 
-    def _response_values(self, o: SchemaView, n: SchemaView, where: str) -> None:
+    def _response_values(
+        self, o: SchemaView, n: SchemaView, where: str, trail: tuple[str, ...]
+    ) -> None:
         if o.types is not None and n.types is not None:
             gained = _missing(n.types, o.types)
             if gained:
@@ -137,14 +162,19 @@ class _Comparison:
                     n,
                     f"{where} was {_types(o.types)}, now {_types(n.types)}: "
                     f"clients may receive {_types(gained)}",
+                    trail,
                 )
         if n.nullable and not o.nullable:
-            self._add("made-nullable", o, n, f"{where} may now be null")
+            self._add("made-nullable", o, n, f"{where} may now be null", trail)
         if o.enum is None:
             return
         if n.enum is None:
             self._add(
-                "enum-value-added", o, n, f"{where} is no longer restricted to an enum of values"
+                "enum-value-added",
+                o,
+                n,
+                f"{where} is no longer restricted to an enum of values",
+                trail,
             )
             return
         before, after = {_key(v) for v in o.enum}, {_key(v) for v in n.enum}
@@ -155,70 +185,91 @@ class _Comparison:
                     o,
                     n,
                     f"{where}: enum value {_key(value)} added; clients may not handle it",
+                    trail,
                 )
         for value in o.enum:
             if _key(value) not in after:
-                self._add("enum-value-removed", o, n, f"{where}: enum value {_key(value)} removed")
+                self._add(
+                    "enum-value-removed", o, n, f"{where}: enum value {_key(value)} removed", trail
+                )
 
     # properties
 
-    def _request_properties(self, o: SchemaView, n: SchemaView, path: str) -> None:
+    def _request_properties(
+        self, o: SchemaView, n: SchemaView, path: str, trail: tuple[str, ...]
+    ) -> None:
         for name, (sub, at) in n.properties.items():
             if name in o.properties or view(self.new_doc, sub, at).read_only:
                 continue
             label = _label(self.what, path, name)
             if name in n.required:
                 message = f"{label} was added and is required; clients do not send it"
-                self._add("property-added-required", o, at, message)
+                self._add("property-added-required", o, at, message, (*trail, name))
             else:
-                self._add("property-added", o, at, f"{label} was added (optional)")
+                self._add("property-added", o, at, f"{label} was added (optional)", (*trail, name))
         for name, (sub, at) in o.properties.items():
             if name in n.properties or view(self.old_doc, sub, at).read_only:
                 continue
             label = _label(self.what, path, name)
             if n.closed:
                 message = f"{label} was removed and the schema refuses unknown properties"
-                self._add("property-removed", at, n, message)
+                self._add("property-removed", at, n, message, (*trail, name))
             else:
                 message = f"{label} was removed; clients still send it and it may be ignored"
-                self._add("property-removed-open", at, n, message)
+                self._add("property-removed-open", at, n, message, (*trail, name))
         for name in o.properties.keys() & n.properties.keys():
             old, new = o.properties[name], n.properties[name]
             newly = name in n.required and name not in o.required
             if newly and not view(self.new_doc, *new).read_only:
                 label = _label(self.what, path, name)
                 message = f"{label} became required; clients that leave it out are refused"
-                self._add("property-made-required", old[1], new[1], message)
-            self.run(old, new, _join(path, name))
+                self._add("property-made-required", old[1], new[1], message, (*trail, name))
+            self.run(old, new, _join(path, name), (*trail, name))
 
-    def _response_properties(self, o: SchemaView, n: SchemaView, path: str) -> None:
+    def _response_properties(
+        self, o: SchemaView, n: SchemaView, path: str, trail: tuple[str, ...]
+    ) -> None:
         for name, (sub, at) in o.properties.items():
             if name in n.properties or view(self.old_doc, sub, at).write_only:
                 continue
             label = _label(self.what, path, name)
-            self._add("property-removed", at, n, f"{label} was removed; clients may read it")
+            self._add(
+                "property-removed",
+                at,
+                n,
+                f"{label} was removed; clients may read it",
+                (*trail, name),
+            )
         for name, (sub, at) in n.properties.items():
             if name in o.properties or view(self.new_doc, sub, at).write_only:
                 continue
-            self._add("property-added", o, at, f"{_label(self.what, path, name)} was added")
+            self._add(
+                "property-added",
+                o,
+                at,
+                f"{_label(self.what, path, name)} was added",
+                (*trail, name),
+            )
         for name in o.properties.keys() & n.properties.keys():
             old, new = o.properties[name], n.properties[name]
             optional = name in o.required and name not in n.required
             if optional and not view(self.old_doc, *old).write_only:
                 label = _label(self.what, path, name)
                 message = f"{label} is no longer required: clients may not find it"
-                self._add("property-made-optional", old[1], new[1], message)
-            self.run(old, new, _join(path, name))
+                self._add("property-made-optional", old[1], new[1], message, (*trail, name))
+            self.run(old, new, _join(path, name), (*trail, name))
 
     # oneOf / anyOf
 
-    def _branches(self, o: SchemaView, n: SchemaView, path: str, where: str) -> None:
+    def _branches(
+        self, o: SchemaView, n: SchemaView, path: str, where: str, trail: tuple[str, ...]
+    ) -> None:
         if self.direction == "request" and n.branches and not o.branches:
             message = (
                 f"{where} must now match oneOf/anyOf alternatives ({len(n.branches)}); "
                 "values valid before may be refused"
             )
-            self._add("composition-added", o, n, message)
+            self._add("composition-added", o, n, message, trail)
         if not (o.branches and n.branches):
             return
         new_prints = [fingerprint(self.new_doc, node) for node, _ in n.branches]
@@ -238,18 +289,20 @@ class _Comparison:
             if match is not None and at.startswith("/components/"):
                 unmatched_old.remove(i)
                 unmatched_new.remove(match)
-                self.run(o.branches[i], n.branches[match], f"{path}({_branch(at, match)})")
+                branch = f"{path}({_branch(at, match)})"
+                self.run(o.branches[i], n.branches[match], branch, trail)
         if len(unmatched_old) == len(unmatched_new):
             # As many changed as before: each one edited in place, compared branch by branch.
             for i, j in zip(unmatched_old, unmatched_new, strict=True):
-                self.run(o.branches[i], n.branches[j], f"{path}({_branch(n.branches[j][1], j)})")
+                branch = f"{path}({_branch(n.branches[j][1], j)})"
+                self.run(o.branches[i], n.branches[j], branch, trail)
             return
         for i in unmatched_old:
             message = f"{where}: oneOf/anyOf {_branch(o.branches[i][1], i)} was removed"
-            self._add("branch-removed", o.branches[i][1], n, message)
+            self._add("branch-removed", o.branches[i][1], n, message, trail)
         for j in unmatched_new:
             message = f"{where}: oneOf/anyOf {_branch(n.branches[j][1], j)} was added"
-            self._add("branch-added", o, n.branches[j][1], message)
+            self._add("branch-added", o, n.branches[j][1], message, trail)
 
 
 def compare_contents(
@@ -260,10 +313,11 @@ def compare_contents(
     *,
     direction: Direction,
     what: Callable[[str], str],
+    subject: Subject,
 ) -> None:
     """Compare the schema of each media type both sides declare: ``old`` and ``new`` are
     (media type -> Media Type Object, the pointer of the object holding ``content``);
-    ``what(media)`` names the body in messages."""
+    ``what(media)`` names the body in messages; ``subject`` is the findings' subject."""
     (before, old_at), (after, new_at) = old, new
     for media in sorted(before.keys() & after.keys()):
         o_schema, n_schema = before[media].get("schema"), after[media].get("schema")
@@ -276,6 +330,7 @@ def compare_contents(
                 (n_schema, f"{new_at}/content/{escaped}/schema"),
                 direction=direction,
                 what=what(media),
+                subject=subject,
             )
 
 

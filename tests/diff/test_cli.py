@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tests.cli.test_main import _exit
 from tests.conftest import SPEC
 from tests.diff.builders import base, drop, edited, put
+from tests.diff.test_impact import write_pacts
 from tests.diff.test_load import make_repo
 
 USERS = "/paths/~1users"
@@ -103,6 +104,10 @@ def test_diff_reads_git_revisions(
         (["diff", "old.yaml"], "the following arguments are required: new"),
         (["diff", "old.yaml", "old.yaml", "--format", "xml"], "invalid choice: 'xml'"),
         (["diff", "old.yaml", "old.yaml", "--fail-on", "safe"], "invalid choice: 'safe'"),
+        (["diff", "old.yaml", "old.yaml", "--pacts", "nowhere"], "--pacts nowhere: no such"),
+        (["diff", "old.yaml", "old.yaml", "--pacts", "."], "--pacts .: no *.json pact files"),
+        (["diff", "old.yaml", "old.yaml", "--pacts", "x", "--no-pacts"], "not allowed with"),
+        (["diff", "old.yaml", "old.yaml", "--ignore", "none.yaml"], "--ignore none.yaml: no such"),
     ],
 )
 def test_diff_usage_errors_exit_2_and_say_why(
@@ -116,8 +121,11 @@ def test_diff_usage_errors_exit_2_and_say_why(
 def test_diff_help_names_the_formats_and_fail_on(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _exit(["diff", "--help"], capsys)
     assert code == 0
-    assert "{text,json,markdown}" in out
+    assert "{text,json,markdown,junit,github}" in out
     assert "--fail-on {breaking,possibly}" in out
+    assert "--pacts DIR" in out
+    assert "--no-pacts" in out
+    assert "--ignore FILE" in out
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +142,11 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     for name, changes in edits.items():
         paths[name] = folder / f"{name}.yaml"
         paths[name].write_text(yaml.safe_dump(edited(changes)))
+    paths["pacts"] = write_pacts(folder / "pacts")
+    paths["ignore"] = folder / "ignore.yaml"
+    paths["ignore"].write_text(
+        "- {rule: operation-removed, location: GET /users, reason: accepted}\n"
+    )
     return paths
 
 
@@ -143,8 +156,10 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @given(
     old=st.sampled_from(["old", "breaking", "possibly", "safe"]),
     new=st.sampled_from(["old", "breaking", "possibly", "safe"]),
-    format=st.sampled_from([None, "text", "json", "markdown"]),
+    format=st.sampled_from([None, "text", "json", "markdown", "junit", "github"]),
     fail_on=st.sampled_from([None, "breaking", "possibly"]),
+    pacts=st.sampled_from([None, "--pacts", "--no-pacts"]),
+    ignore=st.booleans(),
 )
 def test_no_combination_of_sides_and_options_crashes(
     documents: dict[str, Path],
@@ -153,15 +168,20 @@ def test_no_combination_of_sides_and_options_crashes(
     new: str,
     format: str | None,
     fail_on: str | None,
+    pacts: str | None,
+    ignore: bool,
 ) -> None:
     options = [
         *(["--format", format] if format else []),
         *(["--fail-on", fail_on] if fail_on else []),
+        *(["--pacts", str(documents["pacts"])] if pacts == "--pacts" else []),
+        *(["--no-pacts"] if pacts == "--no-pacts" else []),
+        *(["--ignore", str(documents["ignore"])] if ignore else []),
     ]
     code, out, err = _exit(["diff", str(documents[old]), str(documents[new]), *options], capsys)
     assert code in (0, 1)
     assert err == ""
-    if format == "json":
+    if format == "json" and not ignore:
         report = json.loads(out)
         failing = report["summary"]["breaking"] + (
             report["summary"]["possibly-breaking"] if fail_on == "possibly" else 0
@@ -169,3 +189,67 @@ def test_no_combination_of_sides_and_options_crashes(
         assert code == (1 if failing else 0)
     if old == new:
         assert code == 0
+
+
+def test_diff_reads_the_default_pacts_and_names_the_consumers(
+    sides: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_pacts(sides / "contracts" / "pacts")
+    code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml"], capsys)
+    assert code == 1
+    assert "consumers: breaks 1 consumer(s): web (3 interactions)" in out
+    assert '    consumer web: "a list" (GET /users)' in out
+    code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml", "--no-pacts"], capsys)
+    assert "consumer" not in out
+
+
+def test_diff_with_pacts_says_when_no_pact_exercises_a_breaking_change(
+    sides: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pacts = write_pacts(sides / "elsewhere", interactions=[])
+    code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml", "--pacts", str(pacts)], capsys)
+    assert code == 1
+    assert "    consumers: no pact exercises it" in out
+    assert "consumers: breaks no consumer" in out
+
+
+def test_diff_ignores_what_the_default_ignore_file_accepts(
+    sides: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (sides / ".mockserver-diff-ignore.yaml").write_text(
+        "- rule: operation-removed\n  location: GET /users\n  reason: moved to /people\n"
+    )
+    code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml"], capsys)
+    assert code == 0
+    assert "    reason: moved to /people (ignore entry 1)" in out
+
+
+def test_diff_fails_again_when_the_ignore_entry_expired(
+    sides: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (sides / "accepted.yaml").write_text(
+        "- {rule: operation-removed, location: GET /users, reason: r, expires: 2020-01-01}\n"
+    )
+    code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml", "--ignore", "accepted.yaml"], capsys)
+    assert code == 1
+    assert "expired: ignore entry 1 (operation-removed at GET /users) expired 2020-01-01" in out
+
+
+def test_a_malformed_ignore_file_exits_2_naming_the_entry(
+    sides: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (sides / ".mockserver-diff-ignore.yaml").write_text("- {rule: operation-removed}\n")
+    code, out, err = _exit(["diff", "old.yaml", "breaking.yaml"], capsys)
+    assert (code, out) == (2, "")
+    assert ".mockserver-diff-ignore.yaml: entry 1: expected location" in err
+
+
+def test_diff_annotates_for_github_and_writes_junit(
+    sides: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml", "--format", "github"], capsys)
+    assert code == 1
+    assert out.startswith("::error file=breaking.yaml,title=operation-removed%3A GET /users::")
+    code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml", "--format", "junit"], capsys)
+    assert code == 1
+    assert '<testsuite name="mockserver diff old.yaml -&gt; breaking.yaml" tests="1"' in out
