@@ -391,6 +391,17 @@ def _lint(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code."""
+    try:
+        return _run(argv)
+    except BrokenPipeError:
+        # The reader went away (`mockserver diff OLD NEW | head`): stop quietly, as Unix tools
+        # do, instead of a traceback; stdout goes to /dev/null so the final flush cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = _build_parser().parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.command == "serve":

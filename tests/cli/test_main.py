@@ -13,6 +13,8 @@ import gc
 import json
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -321,3 +323,17 @@ def test_serving_app_collects_and_freezes_once_the_lifespan_starts(
     asyncio.run(run())
     assert frozen == [True]
     assert seen == ["http", "lifespan"]
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    # `mockserver lint SPEC | head -0`: the pipe is closed before the command writes.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserver", "lint", str(SPEC)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1, err
+    assert b"Traceback" not in err
