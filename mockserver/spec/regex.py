@@ -64,10 +64,12 @@ def is_ecma_regex(pattern: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _compiles(pattern: str) -> bool:
+    # The validator's engine decides: a pattern it cannot compile (``\S{1,8192}`` is over the
+    # Rust regex size limit) would fail every schema around it, even where Python reads it.
     try:
         jsonschema_rs.validator_for({"pattern": pattern})
     except (jsonschema_rs.ValidationError, ValueError):
-        return python_pattern(pattern) is not None
+        return False
     return True
 
 
