@@ -135,6 +135,10 @@ async def _probe_all(
             except Unprobeable:
                 report.skipped += 1
                 continue
+            except Exception as exc:  # one document must not end the whole corpus run
+                report.probed += 1
+                report.failures.append(f"{compiled.operation.label}: cannot build: {exc!r}"[:300])
+                continue
             report.probed += 1
             try:
                 body = build_body(engine, compiled)
