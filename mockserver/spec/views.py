@@ -75,6 +75,8 @@ def _apply(
     copied = {id(view)}
     for pointer, flagged in changes:
         schema = _writable(view, pointer, copied)
+        if schema is None:
+            continue  # inside a property an earlier change dropped: gone from this view
         if drop_properties and isinstance(schema.get("properties"), dict):
             schema["properties"] = {
                 name: sub for name, sub in schema["properties"].items() if name not in flagged
@@ -93,11 +95,14 @@ def _apply(
     return view
 
 
-def _writable(root: dict[str, Any], pointer: str, copied: set[int]) -> dict[str, Any]:
-    """The node at ``pointer`` in ``root``, copied (with its containers) if not copied yet."""
+def _writable(root: dict[str, Any], pointer: str, copied: set[int]) -> dict[str, Any] | None:
+    """The node at ``pointer`` in ``root``, copied (with its containers) if not copied yet;
+    None when it is no longer there (a writeOnly property holding it was dropped)."""
     node: Any = root
     for token in jp.split(pointer):
         key: Any = int(token) if isinstance(node, list) else token
+        if isinstance(node, dict) and key not in node:
+            return None
         child = node[key]
         if id(child) not in copied:
             child = dict(child) if isinstance(child, dict) else list(child)

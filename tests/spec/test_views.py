@@ -81,3 +81,22 @@ def test_views_never_change_the_document(drawn: tuple[dict[str, Any], dict[str, 
     before = copy.deepcopy(loaded)
     views(loaded)
     assert loaded == before
+
+
+def test_a_write_only_property_holding_more_write_only_properties_is_dropped_once() -> None:
+    # Found by the full corpus (Jira's `screens`): the inner schema's own writeOnly flags were
+    # applied after the property holding it had left the response view, and start-up crashed.
+    inner = {"type": "object", "properties": {"id": {"type": "string", "writeOnly": True}}}
+    outer = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "screens": {"type": "array", "writeOnly": True, "items": inner},
+        },
+    }
+    document = {"openapi": "3.1.0", "components": {"schemas": {"Scheme": outer}}}
+    _, response = views(document)
+    assert response["components"]["schemas"]["Scheme"]["properties"] == {
+        "name": {"type": "string"}
+    }
+    assert document["components"]["schemas"]["Scheme"] is outer  # the document is untouched
