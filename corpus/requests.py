@@ -10,6 +10,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from mockserver.errors import GenerationError
 from mockserver.server.compiler import CompiledOperation
 from mockserver.server.engine import Engine
 
@@ -23,7 +24,13 @@ class Unprobeable(Exception):
 def _value(engine: Engine, schema: Any, key: str) -> Any:
     if schema in (None, {}, True):
         return "x"
-    return engine.generator.generate(schema, key=key, direction="request")
+    try:
+        return engine.generator.generate(schema, key=key, direction="request")
+    except GenerationError as exc:
+        # No value satisfies the parameter's schema (an enum its own pattern refuses, anyOf
+        # branches that all contradict themselves): no request exists that the operation must
+        # accept. `mockserver lint` names the schema.
+        raise Unprobeable(str(exc).splitlines()[0]) from exc
 
 
 def _text(value: Any) -> str:

@@ -7,7 +7,9 @@ failure). The documents are fetched when the test runs, never at collection.
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +46,29 @@ def test_a_sample_of_real_world_specs_is_served_validly() -> None:
 @pytest.mark.corpus
 def test_every_real_world_spec_is_served_validly() -> None:
     _run(None)
+
+
+def test_a_document_with_an_unsatisfiable_parameter_skips_that_operation(tmp_path: Path) -> None:
+    # No value satisfies `verse` (an enum its own pattern refuses): no request exists that the
+    # operation must accept, so it is skipped; the harness neither fails it nor stops the run.
+    verse = {"type": "string", "enum": ["1"], "pattern": "^[a-z]+$"}
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/verses/{verse}": {
+                "get": {
+                    "parameters": [
+                        {"name": "verse", "in": "path", "required": True, "schema": verse}
+                    ],
+                    "responses": {"200": {"description": "ok"}},
+                }
+            },
+            "/health": {"get": {"responses": {"200": {"description": "ok"}}}},
+        },
+    }
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document))
+    report = probe(path, stateful=True)
+    assert report.passed, report.failures
+    assert (report.probed, report.skipped) == (1, 1)
