@@ -73,6 +73,16 @@ def property_attribute(schema: Any, document: Mapping[str, Any], key: str) -> An
     return None
 
 
+def _arrays_of_one_of(schema: Any, document: Mapping[str, Any]) -> bool:
+    """Whether ``schema`` is a ``oneOf`` with several array branches: the mock cannot tell
+    which kind of list it holds, and an empty one matches each branch, which oneOf refuses."""
+    branches = property_attribute(schema, document, "oneOf")
+    if not isinstance(branches, list):
+        return False
+    arrays = [b for b in branches if "array" in (schema_types(b, document) or frozenset())]
+    return len(arrays) > 1
+
+
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
@@ -260,7 +270,7 @@ class ResourceModel:
             offset_param=pick(OFFSET_PARAMS),
             search_param=pick(SEARCH_PARAMS),
             filters=filters,
-            opaque=not bare and data is None,
+            opaque=(not bare and data is None) or _arrays_of_one_of(array, self.document),
             counts=tuple(counts),
             min_items=max(
                 (_int(m.get("minItems")) for m in schema_members(array, self.document)),
