@@ -96,7 +96,5 @@ def test_a_write_only_property_holding_more_write_only_properties_is_dropped_onc
     }
     document = {"openapi": "3.1.0", "components": {"schemas": {"Scheme": outer}}}
     _, response = views(document)
-    assert response["components"]["schemas"]["Scheme"]["properties"] == {
-        "name": {"type": "string"}
-    }
+    assert response["components"]["schemas"]["Scheme"]["properties"] == {"name": {"type": "string"}}
     assert document["components"]["schemas"]["Scheme"] is outer  # the document is untouched
