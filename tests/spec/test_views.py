@@ -94,7 +94,7 @@ def test_a_write_only_property_holding_more_write_only_properties_is_dropped_onc
             "screens": {"type": "array", "writeOnly": True, "items": inner},
         },
     }
-    document = {"openapi": "3.1.0", "components": {"schemas": {"Scheme": outer}}}
+    document: dict[str, Any] = {"openapi": "3.1.0", "components": {"schemas": {"Scheme": outer}}}
     _, response = views(document)
     assert response["components"]["schemas"]["Scheme"]["properties"] == {"name": {"type": "string"}}
     assert document["components"]["schemas"]["Scheme"] is outer  # the document is untouched
