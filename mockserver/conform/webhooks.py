@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
-import re
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -27,51 +26,81 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockserver.conform.compare import Divergence, IdMap, compare_answers
+from mockserver.conform.compare import Divergence, IdMap, compare_answers, value_format
 from mockserver.conform.model import ApiModel, Endpoint, resolve
 from mockserver.conform.sides import Answer
 from mockserver.errors import ConformError, SpecError
-from mockserver.events.webhooks import Webhook, sign
+from mockserver.events.webhooks import EVENTS_FIELD, SECRET_FIELD, URL_FIELD, Webhook, sign
 
-__all__ = ["FLAKY", "STEADY", "Delivery", "Receiver", "WebhookRun", "subscription_endpoint"]
+__all__ = [
+    "EVENTS_FIELD",
+    "FLAKY",
+    "STEADY",
+    "URL_FIELD",
+    "Delivery",
+    "Receiver",
+    "WebhookRun",
+    "check_signature",
+    "subscription_endpoint",
+]
 
 STEADY = "steady"  # answers 204 to every try
 FLAKY = "flaky"  # answers 503 to the first try of each event, then 204
-URL_FIELD = "url"
-EVENTS_FIELD = "events"
-SECRET_FIELD = "secret"
 SETTLE = 2.0  # seconds with no new try on either side before the tries are checked
 DEADLINE = 12.0  # the longest a collect waits for the provider
 TOLERANCE = 300  # seconds a signature's ``t`` may be off (the spec: 5 minutes)
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _SIDES = ("mock", "provider")
+
+
+_UNREAD: Any = object()  # `Delivery.event` before the body is read
 
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """One try as the receiver got it: path, headers (lower-case names), raw body, answer."""
+    """One try as the receiver got it: path, headers (lower-case names), raw body, answer,
+    and the body read as JSON once (``event``: None when it is not JSON)."""
 
     path: str
     headers: Mapping[str, str]
     body: bytes
     received: float  # unix seconds
     answered: int
+    event: Any = _UNREAD
+
+    def __post_init__(self) -> None:
+        if self.event is _UNREAD:
+            object.__setattr__(self, "event", _read(self.body))
 
     @property
     def endpoint(self) -> str:
         """The subscription it was sent to (the last path segment: ``steady0``, ``flaky0``)."""
-        return self.path.rstrip("/").rsplit("/", 1)[-1]
+        return _endpoint_of(self.path)
 
-    def event(self) -> Any:
-        try:
-            return json.loads(self.body)
-        except ValueError:
-            return None
-
+    @property
     def event_id(self) -> str:
-        event = self.event()
-        value = event.get("id") if isinstance(event, dict) else None
-        return str(value) if value is not None else "(no id) " + repr(self.body[:60])
+        return _event_id(self.event, self.body)
+
+    @property
+    def kind(self) -> str | None:
+        """The event's ``type`` (None when it has none)."""
+        kind = self.event.get("type") if isinstance(self.event, dict) else None
+        return kind if isinstance(kind, str) else None
+
+
+def _endpoint_of(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _read(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _event_id(event: Any, body: bytes) -> str:
+    value = event.get("id") if isinstance(event, dict) else None
+    return str(value) if value is not None else "(no id) " + repr(body[:60])
 
 
 class Receiver:
@@ -122,14 +151,13 @@ class Receiver:
 
     def record(self, path: str, headers: Mapping[str, str], body: bytes) -> int:
         """Keep one try; answer the status to send back."""
-        status = 204
-        delivery = Delivery(path, headers, body, time.time(), status)
+        status, received, event = 204, time.time(), _read(body)
         with self._lock:
-            key = (path, delivery.event_id())
-            if delivery.endpoint.startswith(FLAKY) and key not in self._failed:
+            key = (path, _event_id(event, body))
+            if _endpoint_of(path).startswith(FLAKY) and key not in self._failed:
                 self._failed.add(key)
                 status = 503
-            self._tries.append(Delivery(path, headers, body, delivery.received, status))
+            self._tries.append(Delivery(path, headers, body, received, status, event))
         return status
 
 
@@ -230,9 +258,7 @@ class WebhookRun:
         return self.receiver.tries(prefixes[0]), self.receiver.tries(prefixes[1])
 
     def _webhook(self, delivery: Delivery) -> Webhook | None:
-        event = delivery.event()
-        kind = event.get("type") if isinstance(event, dict) else None
-        return self.model.webhooks.get(kind) if isinstance(kind, str) else None
+        return self.model.webhooks.get(delivery.kind) if delivery.kind is not None else None
 
     def _op(self, delivery: Delivery) -> str:
         """What a divergence of ``delivery`` is named after: its webhook's operationId."""
@@ -242,13 +268,13 @@ class WebhookRun:
     def _check_try(self, delivery: Delivery) -> list[Divergence]:
         webhook, op = self._webhook(delivery), self._op(delivery)
         media = delivery.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media != "application/json" or delivery.event() is None:
+        if media != "application/json" or delivery.event is None:
             shown = f"{media or 'no media type'}: {delivery.body[:80]!r}"
             return [Divergence("webhook media type", op, "", "a JSON body", shown)]
         if webhook is None:
-            kind = delivery.event().get("type") if isinstance(delivery.event(), dict) else None
             declared = ", ".join(sorted(self.model.webhooks))
-            return [Divergence("webhook type", op, "type", f"one of {declared}", repr(kind))]
+            shown = repr(delivery.kind)
+            return [Divergence("webhook type", op, "type", f"one of {declared}", shown)]
         found = self._check_schema(webhook, op, delivery)
         secret = self.secrets.get(("provider", delivery.endpoint))
         problem = check_signature(delivery, webhook.header, secret) if secret else None
@@ -263,7 +289,7 @@ class WebhookRun:
             validator = self.model.registry.compile(webhook.schema, pointer=pointer)
         except SpecError:
             return []  # the spec's own schema is broken: nothing to hold the provider to
-        error = next(iter(validator.iter_errors(delivery.event())), None)
+        error = next(iter(validator.iter_errors(delivery.event)), None)
         if error is None:
             return []
         where = "body" + "".join(f".{part}" for part in error.instance_path)
@@ -271,7 +297,7 @@ class WebhookRun:
 
     def _check_retries(self, tries: list[Delivery]) -> list[Divergence]:
         op = self._op(tries[0])
-        kind = repr(tries[0].event().get("type")) if isinstance(tries[0].event(), dict) else ""
+        kind = repr(tries[0].kind) if tries[0].kind is not None else ""
         if tries[-1].answered >= 300:
             return [
                 Divergence(
@@ -332,8 +358,8 @@ class WebhookRun:
                 continue
             other = left.pop(match)
             mock_answer, provider_answer = (
-                Answer(200, {}, first.event()),
-                Answer(200, {}, other.event()),
+                Answer(200, {}, first.event),
+                Answer(200, {}, other.event),
             )
             found += compare_answers(op, mock_answer, provider_answer, ids)
         for (endpoint, _), first in left.items():
@@ -375,25 +401,36 @@ def _events(tries: list[Delivery]) -> dict[tuple[str, str], list[Delivery]]:
     """Tries grouped per (endpoint, event id), in order of arrival."""
     grouped: dict[tuple[str, str], list[Delivery]] = {}
     for delivery in tries:
-        grouped.setdefault((delivery.endpoint, delivery.event_id()), []).append(delivery)
+        grouped.setdefault((delivery.endpoint, delivery.event_id), []).append(delivery)
     return grouped
 
 
 def _type(delivery: Delivery) -> str:
-    event = delivery.event()
-    return str(event.get("type")) if isinstance(event, dict) else "?"
+    return delivery.kind if delivery.kind is not None else "?"
 
 
 def _about(delivery: Delivery, ids: IdMap, *, mock: bool) -> frozenset[str]:
     """The ids an event names (its own apart) that both servers have answered, each as the
     provider knows it: two events are about the same records when these are equal. Ids only
     a webhook showed (a declined payment's) are left out, and paired when the bodies are."""
-    event = delivery.event()
+    event = delivery.event
     own = event.get("id") if isinstance(event, dict) else None
-    named = set(_UUID.findall(delivery.body.decode(errors="replace"))) - {own}
+    named = {value for value in _strings(event) if value_format(value) == "uuid"} - {own}
     if mock:
         return frozenset(ids.provider_of[value] for value in named if value in ids.provider_of)
     return frozenset(value for value in named if value in ids.mock_of)
+
+
+def _strings(node: Any) -> Iterator[str]:
+    """Every string value in a parsed JSON value."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
 
 
 def _summary(delivery: Delivery) -> str:

@@ -51,7 +51,10 @@ if TYPE_CHECKING:
     from mockserver.store.journal import Journal
 
 __all__ = [
+    "EVENTS_FIELD",
+    "SECRET_FIELD",
     "SIGNATURE_HEADER",
+    "URL_FIELD",
     "DeliveryPolicy",
     "Webhook",
     "WebhookDispatcher",
@@ -64,9 +67,10 @@ logger = logging.getLogger("mockserver")
 SIGNATURE_HEADER = "Webhook-Signature"
 USER_AGENT = "mockserver-webhooks"
 _SCHEMES = ("http", "https")
-_URL_FIELD = "url"
-_EVENTS_FIELD = "events"
-_SECRET_FIELD = "secret"
+# The fields of a registered endpoint (a record of the resource that has a url and events).
+URL_FIELD = "url"
+EVENTS_FIELD = "events"
+SECRET_FIELD = "secret"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,13 +161,13 @@ class WebhookDispatcher:
         """Refuse an endpoint whose ``url`` is not an absolute http(s) URL."""
         if self.endpoints is None or resource.name != self.endpoints.name:
             return None
-        url = body.get(_URL_FIELD) if isinstance(body, Mapping) else None
+        url = body.get(URL_FIELD) if isinstance(body, Mapping) else None
         if url is None:
             return None  # the request schema decides whether a url is required
         parts = urlsplit(str(url))
         if parts.scheme.lower() in _SCHEMES and parts.hostname:
             return None
-        where = f"body.{_URL_FIELD}"
+        where = f"body.{URL_FIELD}"
         message = f"expected an absolute http or https URL, got {str(url)[:100]!r}"
         return Problem(
             400, "validation_failed", "Request validation failed", f"{where}: {message}",
@@ -185,7 +189,7 @@ class WebhookDispatcher:
             return
         body: dict[str, Any] | None = None  # one event, one id, to every endpoint
         for endpoint in await self.state.store.values(self.endpoints.name):
-            events = endpoint.get(_EVENTS_FIELD) or []
+            events = endpoint.get(EVENTS_FIELD) or []
             if endpoint.get(OWNER) != owner or event_type not in events:
                 continue
             if body is None:
@@ -195,7 +199,7 @@ class WebhookDispatcher:
                     record_id=change.record.get(change.resource.id_field), now=change.now,
                 )  # fmt: skip
             delivery = _Delivery(
-                webhook, event_type, body, str(endpoint.get(_URL_FIELD)),
+                webhook, event_type, body, str(endpoint.get(URL_FIELD)),
                 endpoint.get(self.endpoints.id_field),
             )  # fmt: skip
             task = asyncio.create_task(self._deliver(delivery, endpoint))
@@ -252,7 +256,7 @@ class WebhookDispatcher:
             await self._journal(delivery, reason="host_not_allowed", log=False)
             return
         body = orjson.dumps(delivery.event)
-        secret = str(endpoint.get(_SECRET_FIELD) or "")
+        secret = str(endpoint.get(SECRET_FIELD) or "")
         reason = "exhausted"
         for attempt in range(1, self.policy.attempts + 1):
             headers = {
@@ -369,7 +373,7 @@ def _signature_header(document: Mapping[str, Any], parameters: list[Any]) -> str
 def _endpoint_resource(state: StateContext) -> Resource | None:
     return next(
         (r for r in state.model.resources.values()
-         if _URL_FIELD in r.properties and _EVENTS_FIELD in r.properties),
+         if URL_FIELD in r.properties and EVENTS_FIELD in r.properties),
         None,
     )  # fmt: skip
 

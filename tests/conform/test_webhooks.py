@@ -84,7 +84,7 @@ def test_the_receiver_reads_a_chunked_body(receiver: Receiver) -> None:
     response = httpx.post(f"{receiver.url}/mock/n2/steady0", content=chunks(), timeout=5)
     assert response.status_code == 204
     [delivery] = receiver.tries("/mock/n2/")
-    assert delivery.event() == {"id": "e3", "type": "payment.failed"}
+    assert delivery.event == {"id": "e3", "type": "payment.failed"}
 
 
 def test_a_receiver_that_cannot_listen_says_where() -> None:
@@ -206,7 +206,7 @@ def test_the_correct_provider_delivers_what_the_mock_does(
     # Both sides delivered every kind of event, to both endpoints, retried after the 503s.
     for side in ("mock", "provider"):
         tries = [t for t in receiver.tries("/") if t.path.startswith(f"/{side}/")]
-        kinds = {(t.endpoint, t.event()["type"]) for t in tries}
+        kinds = {(t.endpoint, t.event["type"]) for t in tries}
         assert kinds == {
             (endpoint, kind)
             for endpoint in ("steady0", "flaky0")
