@@ -170,11 +170,15 @@ class Execution:
         found += self.ledger.check(endpoint, provider_request.path, provider, caller)
         if 200 <= mock.status < 300 and mock.status == provider.status:
             found += self.unchanged.check(endpoint, mock.body, provider.body)
-        where = len(self.exchanges) - 1
-        self.divergences += [dataclasses.replace(d, step=self.step, request=where) for d in found]
+        self._found(found)
         if mock.status != provider.status and endpoint.method != "GET":
             raise _Halt  # a write took effect on one side only: the states have parted
         return mock, provider
+
+    def _found(self, found: list[Divergence]) -> None:
+        """Keep ``found``, placed at this step and the latest request."""
+        where = len(self.exchanges) - 1
+        self.divergences += [dataclasses.replace(d, step=self.step, request=where) for d in found]
 
     # -- calls -----------------------------------------------------------------------------------
 
@@ -241,11 +245,7 @@ class Execution:
 
     async def _webhooks(self, step: WebhookStep, hooks: WebhookRun) -> None:
         if step.kind == "collect":
-            found = await hooks.collect(self.ids)
-            where = len(self.exchanges) - 1
-            self.divergences += [
-                dataclasses.replace(d, step=self.step, request=where) for d in found
-            ]
+            self._found(await hooks.collect(self.ids))
             return
         endpoint = subscription_endpoint(self.model)
         if endpoint is None:

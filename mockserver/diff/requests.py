@@ -140,7 +140,7 @@ def compare_request_bodies(
             out.add("request-body-added", old_at, n_at, message, body)
         return
     before, after = media_types(o), media_types(n)
-    for media in before.keys() - after.keys():
+    for media in sorted(before.keys() - after.keys()):
         message = f"the request body no longer accepts {media}"
         gone = f"{o_at}/content/{jp.escape(media)}"
         out.add("request-media-type-removed", gone, n_at, message, body)
