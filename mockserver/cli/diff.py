@@ -108,6 +108,7 @@ def run_diff_command(args: argparse.Namespace) -> int:
 def _interactions(args: argparse.Namespace) -> list[Interaction] | None:
     """The pacts' interactions: ``--pacts``, else the default directory when it exists."""
     from mockserver.diff.impact import read_pacts
+    from mockserver.pact.files import pact_files
 
     if args.no_pacts:
         return None
@@ -117,7 +118,7 @@ def _interactions(args: argparse.Namespace) -> list[Interaction] | None:
     where = Path(args.pacts)
     if not where.exists():
         raise DiffError(f"--pacts {args.pacts}: no such file or directory")
-    if where.is_dir() and not any(where.glob("*.json")):
+    if where.is_dir() and not pact_files(where):
         raise DiffError(f"--pacts {args.pacts}: no *.json pact files there")
     return read_pacts(where)
 

@@ -7,13 +7,12 @@ touches an interaction of its operation when the interaction uses what changed, 
 the finding's `Subject`: a removed operation every interaction of it; a parameter or request
 body property the interactions that send it (a newly required one those that do not); a
 response status or property the interactions expecting that status (and holding that
-property in their expected body). `mockserver.pact.check` reads pacts too, but inline and
-privately, to validate them; only the few fields matched here are read, so it is not shared.
+property in their expected body). Pact files are read as `mockserver.pact.check` reads them
+(`mockserver.pact.files`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,10 @@ from typing import Any
 
 from mockserver.compile.routing import RouteClash, Router
 from mockserver.diff.model import Finding, Subject
-from mockserver.errors import DiffError
+from mockserver.errors import ConfigError, DiffError
+from mockserver.pact.files import body as pact_body
+from mockserver.pact.files import headers as pact_headers
+from mockserver.pact.files import http_interactions, pact_files, read_pact
 from mockserver.spec.loader import Spec
 from mockserver.spec.normalize import HTTP_METHODS
 
@@ -34,7 +36,6 @@ __all__ = [
     "read_pacts",
 ]
 
-_HTTP = "Synchronous/HTTP"
 _EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
 # Rules whose subject is something clients do not send yet: they break those leaving it out.
 _LEFT_OUT = {
@@ -72,20 +73,19 @@ class Use:
 
 def read_pacts(directory: Path) -> list[Interaction]:
     """The HTTP interactions of every ``*.json`` pact in ``directory`` (or of one file)."""
-    files = [directory] if directory.is_file() else sorted(directory.glob("*.json"))
     found: list[Interaction] = []
-    for file in files:
+    for file in pact_files(directory):
         try:
-            pact = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DiffError(f"{file}: cannot read this pact: {exc}; fix or remove it") from None
+            pact = read_pact(file)
+        except ConfigError as exc:
+            why = exc.__cause__
+            raise DiffError(f"{file}: cannot read this pact: {why}; fix or remove it") from None
         if not isinstance(pact, dict):
             raise DiffError(f"{file}: expected a Pact JSON object, got {type(pact).__name__}")
         consumer = pact.get("consumer")
         name = consumer.get("name") if isinstance(consumer, dict) else None
-        for entry in pact.get("interactions") or ():
-            if isinstance(entry, dict) and entry.get("type", _HTTP) == _HTTP:
-                found.append(_interaction(str(name or file.stem), entry))
+        for entry in http_interactions(pact):
+            found.append(_interaction(str(name or file.stem), entry))
     return found
 
 
@@ -107,10 +107,10 @@ def _interaction(consumer: str, entry: Mapping[str, Any]) -> Interaction:
         method=str(request.get("method", "GET")).upper(),
         paths=tuple(paths),
         query=frozenset(map(str, query)) if isinstance(query, dict) else frozenset(),
-        headers=_headers(request),
+        headers=pact_headers(request),
         body=_body(request),
         status=status,
-        response_headers=frozenset(_headers(response)),
+        response_headers=frozenset(pact_headers(response)),
         response_body=_body(response),
     )
 
@@ -120,19 +120,9 @@ def _part(entry: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return part if isinstance(part, dict) else {}
 
 
-def _headers(part: Mapping[str, Any]) -> dict[str, str]:
-    headers = part.get("headers")
-    if not isinstance(headers, dict):
-        return {}
-    return {
-        str(k).lower(): ", ".join(map(str, v)) if isinstance(v, list) else str(v)
-        for k, v in headers.items()
-    }
-
-
 def _body(part: Mapping[str, Any]) -> Any:
-    body = part.get("body")
-    return body["content"] if isinstance(body, dict) and "content" in body else _ABSENT
+    present, content, _ = pact_body(part)
+    return content if present else _ABSENT
 
 
 def consumer_impact(

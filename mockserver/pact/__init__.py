@@ -1,11 +1,11 @@
 """Pact: verify pacts against a running provider, check them against the spec, set up states.
 
-`verify` replays pact files against a provider with Pact's verifier; `check` checks every
-interaction against the OpenAPI document without a server; `states` runs the shared provider-
-state definitions against the mock's own state.
+`files` reads pact files; `verify` replays them against a provider with Pact's verifier;
+`check` checks every interaction against the OpenAPI document without a server; `states` runs
+the shared provider-state definitions against the mock's own state.
 """
 
 from __future__ import annotations
 
 # The modules of this package, one concept each (see the docstring).
-__all__ = ["check", "states", "verify"]
+__all__ = ["check", "files", "states", "verify"]

@@ -23,6 +23,9 @@ from mockserver.compile.routing import Router
 from mockserver.compile.schemas import object_properties, schema_members
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import ConfigError
+from mockserver.pact.files import body as pact_body
+from mockserver.pact.files import headers as pact_headers
+from mockserver.pact.files import http_interactions, pact_files, read_pact
 from mockserver.spec.loader import load_spec
 from mockserver.spec.views import views
 from mockserver.validation.request import RequestValidator
@@ -74,19 +77,13 @@ class _Spec:
 
 def check_pacts(pacts: Path, spec: Path) -> list[InteractionCheck]:
     """Check every interaction of the pact files in ``pacts`` against ``spec``."""
-    files = [pacts] if pacts.is_file() else sorted(pacts.glob("*.json"))
+    files = pact_files(pacts)
     if not files:
         raise ConfigError(f"no pact files at {pacts}: run `make pacts` or pass --pacts DIR")
     compiled = _Spec(spec)
     checks: list[InteractionCheck] = []
     for file in files:
-        try:
-            pact = json.loads(file.read_text())
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot read pact file {file}: {exc}") from exc
-        for interaction in pact.get("interactions") or ():
-            if interaction.get("type", "Synchronous/HTTP") != "Synchronous/HTTP":
-                continue
+        for interaction in http_interactions(read_pact(file)):
             checks.append(_check(compiled, file.name, interaction))
     return checks
 
@@ -116,26 +113,11 @@ def _check(spec: _Spec, pact: str, interaction: Mapping[str, Any]) -> Interactio
     return InteractionCheck(pact, description, label, operation, tuple(violations))
 
 
-def _headers(part: Mapping[str, Any]) -> dict[str, str]:
-    headers = {}
-    for name, value in (part.get("headers") or {}).items():
-        headers[str(name).lower()] = ", ".join(value) if isinstance(value, list) else str(value)
-    return headers
-
-
-def _body(part: Mapping[str, Any]) -> tuple[bool, Any, str | None]:
-    """``(present, value, content type)`` of a pact request or response body."""
-    body = part.get("body")
-    if not isinstance(body, Mapping) or "content" not in body:
-        return False, None, None
-    return True, body["content"], body.get("contentType")
-
-
 def _request_violations(
     op: _Compiled, params: Mapping[str, str], request: Mapping[str, Any], status: int
 ) -> Iterator[str]:
-    headers = _headers(request)
-    present, content, content_type = _body(request)
+    headers = pact_headers(request)
+    present, content, content_type = pact_body(request)
     raw = b""
     if present:
         raw = content.encode() if isinstance(content, str) else json.dumps(content).encode()
@@ -165,8 +147,8 @@ def _request_violations(
 def _response_violations(
     spec: _Spec, op: _Compiled, response: Mapping[str, Any], status: int
 ) -> list[str]:
-    headers = _headers(response)
-    present, content, content_type = _body(response)
+    headers = pact_headers(response)
+    present, content, content_type = pact_body(response)
     found = op.responses.validate(
         status=status,
         headers=headers,

@@ -13,7 +13,6 @@ this mock (it answers ``/__mock/health``), else to ``/_pact/provider-states``.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from xml.etree import ElementTree as ET
 import httpx
 
 from mockserver.errors import ConfigError
+from mockserver.pact.files import pact_files, read_pact
 
 __all__ = [
     "InteractionResult",
@@ -80,13 +80,9 @@ class VerificationReport:
 
 def provider_names(pacts: Path) -> list[str]:
     """The provider names of the pact files in ``pacts`` (a directory or one file)."""
-    files = [pacts] if pacts.is_file() else sorted(pacts.glob("*.json"))
     names: dict[str, None] = {}
-    for file in files:
-        try:
-            data = json.loads(file.read_text())
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot read pact file {file}: {exc}") from exc
+    for file in pact_files(pacts):
+        data = read_pact(file)
         name = (data.get("provider") or {}).get("name") if isinstance(data, dict) else None
         if not isinstance(name, str):
             raise ConfigError(f"{file}: not a pact file (no provider.name)")
