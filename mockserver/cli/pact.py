@@ -17,6 +17,7 @@ from mockserver.errors import MockServerError
 __all__ = ["DEFAULT_PACTS", "add_contract_commands", "run_contract_command"]
 
 DEFAULT_PACTS = Path("contracts") / "pacts"
+DEFAULT_STATES_FILE = Path("contracts") / "states.yaml"
 
 
 def _default(path: Path) -> Path:
@@ -62,14 +63,22 @@ def add_contract_commands(commands: Any) -> None:
         "check",
         help="check every interaction of the pacts against an OpenAPI document",
         description=(
-            "Check statically that each interaction's request is valid for its operation and "
-            "its response is declared and fits the response schema. Exit 1 on any failure."
+            "Check statically that each interaction's request is valid for its operation, "
+            "its response is declared and fits the response schema, its matching rules agree "
+            "with the schema and its provider states are defined. Reads pact specification "
+            "V2, V3 and V4. Exit 1 on any failure."
         ),
     )
     check.add_argument(
         "--pacts", type=Path, help="directory of pact files or one file (default: contracts/pacts)"
     )
     check.add_argument("--spec", type=Path, help="OpenAPI file (default: the bundled spec)")
+    check.add_argument(
+        "--states",
+        type=Path,
+        help="provider-state definitions the pacts' states are checked against "
+        "(default: contracts/states.yaml)",
+    )
 
 
 def run_contract_command(args: argparse.Namespace) -> int:
@@ -116,8 +125,9 @@ def _check(args: argparse.Namespace) -> int:
 
     pacts = args.pacts or _default(DEFAULT_PACTS)
     spec = args.spec or _default(Path("openapi") / "openapi.yaml")
+    states = args.states or _default(DEFAULT_STATES_FILE)
     try:
-        checks = check_pacts(pacts, spec)
+        checks = check_pacts(pacts, spec, states=states)
     except MockServerError as exc:
         return _usage("contracts check", str(exc))
     print(format_checks(checks), flush=True)
