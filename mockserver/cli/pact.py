@@ -56,6 +56,20 @@ def add_contract_commands(commands: Any) -> None:
     verify.add_argument(
         "--publish", action="store_true", help="publish the results to --broker-url"
     )
+    verify.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME:VALUE",
+        help="set this header on every replayed request (repeatable), e.g. X-Tenant:acme",
+    )
+    verify.add_argument(
+        "--token-from-state",
+        metavar="NAME",
+        help="replace each literal Authorization of the pacts (no provider-state generator, "
+        "not a 401 interaction) by 'Bearer <NAME>', NAME a value the interaction's provider "
+        "state answers (e.g. accessToken): a fresh token per interaction",
+    )
 
     contracts = commands.add_parser("contracts", help="check pact files without a server")
     actions = contracts.add_subparsers(dest="contracts_command", required=True, metavar="ACTION")
@@ -97,6 +111,12 @@ def _verify(args: argparse.Namespace) -> int:
         return _usage("verify", "--publish needs --broker-url (where results are published)")
     if (args.provider_version or args.branch) and not args.publish:
         return _usage("verify", "--provider-version and --branch only apply with --publish")
+    headers: list[tuple[str, str]] = []
+    for given in args.header:
+        name, colon, value = given.partition(":")
+        if not colon or not name.strip() or any(c in name for c in " \t\r\n"):
+            return _usage("verify", f"expected --header NAME:VALUE, got {given!r}")
+        headers.append((name.strip(), value.strip()))
     pacts = args.pacts
     if pacts is None and args.broker_url is None:
         pacts = _default(DEFAULT_PACTS)
@@ -110,6 +130,8 @@ def _verify(args: argparse.Namespace) -> int:
             provider_version=args.provider_version,
             branch=args.branch,
             publish=args.publish,
+            headers=headers,
+            token_from_state=args.token_from_state,
         )
     except MockServerError as exc:
         return _usage("verify", str(exc))
