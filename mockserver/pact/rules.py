@@ -6,7 +6,7 @@ conflict there passes the example check but fails verification. Each rule is loc
 JSONPath (``$.body.amount``) in the schema of the operation's body, header or query parameter:
 
 - ``integer`` on a property that is not an integer (a response may answer 12.5), ``decimal``
-  on an integer property (the provider answers 12900, never 12.5), ``number`` / ``boolean``
+  on an integer property (the provider answers 12900, which it fails), ``number`` / ``boolean``
   / ``type`` against the property's type;
 - ``regex``: its example must match the regex and the property's ``pattern``; against a
   ``format`` (uuid, date-time, date) the regex must match the format's ordinary values (else
@@ -32,6 +32,7 @@ __all__ = ["RuleTarget", "rule_conflicts"]
 _STEP = re.compile(r"\.([^.\[\]]+)|\['([^']*)'\]|\[(\*|\d+)\]")
 _MISSING: Any = object()
 _SAMPLES = 24  # values drawn from a regex to see whether any fits a format
+_OTHER_TYPE = "; use a matcher of the schema's type (like(), regex())"
 
 # Ordinary values of each format: a regex that matches none of them rejects what a provider
 # answers; checked as Pact's verifier does (search, not a full match).
@@ -158,22 +159,20 @@ def _conflicts(
     response = target.side == "response"
     if kind == "integer" and types is not None:
         if "integer" not in types and ("number" not in types or response):
-            yield (
-                f"an integer matcher, but the schema's type is {shown}"
-                + (" (the provider may answer 12.5)" if "number" in types else "")
-                + "; use a decimal or number matcher, or like()"
+            advice = (
+                " (the provider may answer 12.5); use a number matcher or like()"
+                if "number" in types
+                else _OTHER_TYPE
             )
+            yield f"an integer matcher, but the schema's type is {shown}{advice}"
     elif kind == "decimal" and types is not None and "number" not in types:
-        yield (
-            f"a decimal matcher, but the schema's type is {shown}"
-            + (
-                ": the provider answers whole numbers (12900), never 12.5"
-                if "integer" in types
-                else ""
-            )
-            + "; use an integer matcher"
-            + (" or like()" if "integer" in types else "")
+        advice = (
+            ": the provider answers whole numbers, which Pact's decimal matcher fails (it wants "
+            "a fraction, 12.5); use an integer matcher or like()"
+            if "integer" in types
+            else _OTHER_TYPE
         )
+        yield f"a decimal matcher, but the schema's type is {shown}{advice}"
     elif kind == "number" and types is not None and not types & {"integer", "number"}:
         yield f"a number matcher, but the schema's type is {shown}"
     elif kind == "boolean" and types is not None and "boolean" not in types:
