@@ -26,6 +26,7 @@ from typing import Any
 from mockserver.compile.schemas import json_type, schema_members, schema_types
 from mockserver.generation.patterns import random_match
 from mockserver.pact.files import Rule
+from mockserver.spec.regex import python_pattern
 
 __all__ = ["RuleTarget", "rule_conflicts"]
 
@@ -191,16 +192,20 @@ def _regex_conflicts(
     matcher: Mapping[str, Any], schema: Any, value: Any, target: RuleTarget
 ) -> Iterator[str]:
     raw = matcher.get("regex")
-    try:
-        regex = re.compile(str(raw))
-    except re.error:
-        yield f"the regex {raw!r} does not compile"
+    if not isinstance(raw, str):
+        yield "a regex matcher without a regex"
         return
+    # Pact's verifier reads Rust's syntax, pact-js writes ECMA's: what Python cannot read
+    # even translated is left to the verifier rather than guessed at.
+    translated = python_pattern(raw)
+    if translated is None:
+        return
+    regex = re.compile(translated)
     if isinstance(value, str) and not regex.search(value):
         yield f"the regex {raw!r} does not match its own example {value!r}"
     pattern = _keyword(schema, target.document, "pattern")
     if isinstance(pattern, str):
-        yield from _pattern_conflicts(str(raw), value, pattern)
+        yield from _pattern_conflicts(raw, value, pattern)
     form = _keyword(schema, target.document, "format")
     ordinary = _FORMAT_VALUES.get(form) if isinstance(form, str) else None
     if ordinary is None:
@@ -212,7 +217,7 @@ def _regex_conflicts(
         )
         return
     rng = random.Random(0)
-    samples = [random_match(str(raw), rng, 0, None) for _ in range(_SAMPLES)]
+    samples = [random_match(raw, rng, 0, None) for _ in range(_SAMPLES)]
     drawn = [s for s in samples if s is not None]
     if drawn and not any(_is_format(form, s) for s in drawn):
         yield (
@@ -222,10 +227,10 @@ def _regex_conflicts(
 
 
 def _pattern_conflicts(raw: str, value: Any, pattern: str) -> Iterator[str]:
-    try:
-        schema_pattern = re.compile(pattern)
-    except re.error:
+    python = python_pattern(pattern)
+    if python is None:
         return
+    schema_pattern = re.compile(python)
     if isinstance(value, str) and not schema_pattern.search(value):
         yield f"the regex's example {value!r} does not match the schema's pattern {pattern!r}"
         return

@@ -209,7 +209,7 @@ def verify_pacts(
     results = verifier.results
     output = verifier.output(strip_ansi=True)
     parsed = tuple(
-        _explained(_interaction(r), interactions, calls)
+        _explained(_interaction(r), interactions, calls, token_from_state)
         for r in results.get("interactionResults") or ()
     )
     if not parsed:
@@ -256,6 +256,7 @@ def _explained(
     result: InteractionResult,
     interactions: Mapping[tuple[str, str], _Pacted],
     calls: Sequence[StateCall],
+    token_from_state: str | None = None,
 ) -> InteractionResult:
     """``result`` with what the state changes tell about it."""
     pacted = interactions.get((result.consumer, result.description))
@@ -289,6 +290,13 @@ def _explained(
                         f"${{{name}}}, which {names} did not answer (the example value was "
                         f"sent); it answered {', '.join(sorted(answered)) or 'nothing'}"
                     )
+    literal = pacted is not None and bool(pacted.literal_credentials)
+    if token_from_state and literal and not refused and token_from_state not in answered:
+        problems.append(
+            f"--token-from-state {token_from_state}: {names or 'no state'} answered no "
+            f"{token_from_state}, so the literal Authorization was sent; it answered "
+            f"{', '.join(sorted(answered)) or 'nothing'}"
+        )
     if problems == list(result.problems):
         return result
     return replace(result, problems=tuple(problems))

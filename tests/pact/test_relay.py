@@ -215,3 +215,16 @@ def test_the_relay_answers_an_unreachable_endpoint_without_a_5xx() -> None:
         [call] = relay.calls()
     assert call.status == 0
     assert "cannot reach the state endpoint" in call.detail
+
+
+def test_a_token_name_the_state_does_not_answer_is_reported(
+    mock: RunningServer, tmp_path: Path
+) -> None:
+    pacts = _pact(tmp_path, "a request for a project", _literal_credentials)
+    report = verify_pacts(mock.url, pacts=pacts, token_from_state="token")
+    [result] = report.results
+    assert not result.passed
+    assert (
+        "--token-from-state token: 'a project exists' answered no token, so the literal "
+        "Authorization was sent; it answered accessToken, projectId, refreshToken, userId"
+    ) in result.problems
