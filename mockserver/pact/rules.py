@@ -12,6 +12,7 @@ JSONPath (``$.body.amount``) in the schema of the operation's body, header or qu
   ``format`` (uuid, date-time, date) the regex must match the format's ordinary values (else
   the provider's values fail it) and produce some value of the format (else the consumer's
   values are not of it) — only what is plainly incompatible, nothing a provider could meet;
+- ``date`` / ``time`` / ``datetime`` / ``timestamp`` against a string's ``format``;
 - ``min`` / ``max`` (``eachLike``) against ``minItems`` / ``maxItems``.
 """
 
@@ -33,6 +34,9 @@ __all__ = ["RuleTarget", "rule_conflicts"]
 _STEP = re.compile(r"\.([^.\[\]]+)|\['([^']*)'\]|\[(\*|\d+)\]")
 _MISSING: Any = object()
 _SAMPLES = 24  # values drawn from a regex to see whether any fits a format
+# Pact's time matchers and the format each one reads; the formats among them.
+_TIME_MATCHERS = {"date": "date", "time": "time", "datetime": "date-time", "timestamp": "date-time"}
+_TIME_FORMATS = frozenset(_TIME_MATCHERS.values())
 _OTHER_TYPE = "; use a matcher of the schema's type (like(), regex())"
 
 # Ordinary values of each format: a regex that matches none of them rejects what a provider
@@ -185,7 +189,32 @@ def _conflicts(
             yield f"a type matcher on a {found} ({value!r}), but the schema's type is {shown}"
     elif kind == "regex":
         yield from _regex_conflicts(matcher, schema, value, target)
+    elif kind in _TIME_MATCHERS:
+        yield from _time_conflicts(kind, matcher, schema, types, target)
     yield from _size_conflicts(matcher, schema, target)
+
+
+def _time_conflicts(
+    kind: str,
+    matcher: Mapping[str, Any],
+    schema: Any,
+    types: frozenset[str] | None,
+    target: RuleTarget,
+) -> Iterator[str]:
+    """A date, time or datetime matcher (pact-js ``datetime(format)``) against the schema."""
+    if types is not None and "string" not in types:
+        shown = "/".join(sorted(types))
+        yield f"a {kind} matcher, but the schema's type is {shown}"
+        return
+    form = _keyword(schema, target.document, "format")
+    wanted = _TIME_MATCHERS[kind]
+    if isinstance(form, str) and form in _TIME_FORMATS and form != wanted:
+        pattern = matcher.get("format") or matcher.get(kind)
+        shown = f" ({pattern})" if pattern else ""
+        yield (
+            f"a {kind} matcher{shown}, but the schema's format is {form}; "
+            f"use a {'datetime' if form == 'date-time' else form} matcher"
+        )
 
 
 def _regex_conflicts(

@@ -28,6 +28,7 @@ SCHEMA: dict[str, Any] = {
         "tags": {"type": "array", "minItems": 1, "maxItems": 3, "items": {"type": "string"}},
         "meta": {"type": "object", "additionalProperties": {"type": "boolean"}},
         "any": {},
+        "day": {"type": "string", "format": "date"},
     },
 }
 VALUE = {
@@ -66,10 +67,28 @@ def _conflicts(side: str, where: str, *matchers: dict[str, Any]) -> list[str]:
             {"match": "regex", "regex": "^[0-9a-f-]{36}\\z"},
         ),  # Rust's \z: the verifier's call
         ("$.id", {"match": "equality"}),
+        ("$.at", {"match": "datetime", "format": "yyyy-MM-dd'T'HH:mm:ss.SSSX"}),
+        ("$.at", {"match": "timestamp", "timestamp": "yyyy-MM-dd'T'HH:mm:ssXXX"}),
+        ("$.day", {"match": "date", "format": "yyyy-MM-dd"}),
+        ("$.code", {"match": "time", "format": "HH:mm"}),
     ],
 )
 def test_a_matcher_the_schema_allows_stays_quiet(where: str, matcher: dict[str, Any]) -> None:
     assert _conflicts("response", where, matcher) == []
+
+
+def test_a_time_matcher_against_another_format_or_type_fails() -> None:
+    assert _conflicts("response", "$.day", {"match": "datetime", "format": "yyyy-MM-dd'T'HH"}) == [
+        "response $.body.day: a datetime matcher (yyyy-MM-dd'T'HH), but the schema's format is "
+        "date; use a date matcher"
+    ]
+    assert _conflicts("response", "$.at", {"match": "date"}) == [
+        "response $.body.at: a date matcher, but the schema's format is date-time; use a "
+        "datetime matcher"
+    ]
+    assert _conflicts("response", "$.amount", {"match": "timestamp"}) == [
+        "response $.body.amount: a timestamp matcher, but the schema's type is integer"
+    ]
 
 
 def test_an_integer_matcher_on_a_number_fails_in_a_response_only() -> None:
@@ -120,7 +139,11 @@ PATHS = st.lists(
     max_size=4,
 ).map(lambda steps: "$" + "".join(steps))
 MATCHERS = st.fixed_dictionaries(
-    {"match": st.sampled_from(["type", "regex", "integer", "decimal", "number", "boolean", "x"])},
+    {
+        "match": st.sampled_from(
+            ["type", "regex", "integer", "decimal", "number", "boolean", "date", "datetime", "x"]
+        )
+    },
     optional={"regex": st.text(max_size=6), "min": JSON, "max": JSON},
 )
 
