@@ -35,19 +35,9 @@ from xml.etree import ElementTree as ET
 import httpx
 
 from mockserver.errors import ConfigError
-from mockserver.pact.files import (
-    Generator,
-    State,
-    generators,
-    http_interactions,
-    pact_files,
-    provider_states,
-    read_pact,
-)
-from mockserver.pact.files import (
-    headers as pact_headers,
-)
-from mockserver.pact.relay import Relay, StateCall, state_key
+from mockserver.pact.explain import PactedInteraction, explanations, pacted_interactions
+from mockserver.pact.files import pact_files, read_pact
+from mockserver.pact.relay import Relay, StateCall
 
 __all__ = [
     "InteractionResult",
@@ -174,7 +164,7 @@ def verify_pacts(
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"expected --provider-url http(s)://host:port, got {provider_url!r}")
 
-    interactions = _interactions(pacts) if pacts is not None else {}
+    interactions = pacted_interactions(pacts) if pacts is not None else {}
     literal = (
         frozenset(c for i in interactions.values() for c in i.literal_credentials)
         if pacts is not None
@@ -217,95 +207,23 @@ def verify_pacts(
     return VerificationReport(provider, parsed, output, tuple(errors))
 
 
-@dataclass(frozen=True, slots=True)
-class _Pacted:
-    """What the pact files say of one interaction that its result does not."""
-
-    states: tuple[State, ...]
-    generators: tuple[tuple[str, Generator], ...]
-    literal_credentials: tuple[str, ...]
-
-
-def _interactions(pacts: Path) -> dict[tuple[str, str], _Pacted]:
-    """The interactions of the pact files by (consumer, description)."""
-    out: dict[tuple[str, str], _Pacted] = {}
-    for file in pact_files(pacts):
-        pact = read_pact(file)
-        consumer = str((pact.get("consumer") or {}).get("name", ""))
-        for interaction in http_interactions(pact):
-            request = interaction.get("request") or {}
-            response = interaction.get("response") or {}
-            given = [("request", g) for g in generators(request)]
-            given += [("response", g) for g in generators(response)]
-            generated = any(
-                side == "request" and g.category == "header" and g.where.lower() == "authorization"
-                for side, g in given
-            )
-            credential = pact_headers(request).get("authorization")
-            literal = (
-                (credential,)
-                if credential and not generated and response.get("status") != 401
-                else ()
-            )
-            key = (consumer, str(interaction.get("description", "")))
-            out[key] = _Pacted(tuple(provider_states(interaction)), tuple(given), literal)
-    return out
-
-
 def _explained(
     result: InteractionResult,
-    interactions: Mapping[tuple[str, str], _Pacted],
+    interactions: Mapping[tuple[str, str], PactedInteraction],
     calls: Sequence[StateCall],
-    token_from_state: str | None = None,
+    token_from_state: str | None,
 ) -> InteractionResult:
-    """``result`` with what the state changes tell about it."""
-    pacted = interactions.get((result.consumer, result.description))
-    states = pacted.states if pacted is not None else tuple(State(s, {}) for s in result.states)
-    problems = list(result.problems)
-    answered: dict[str, Any] = {}
-    names = ", ".join(repr(s.name) for s in states)
-    refused = False
-    for state in states:
-        setups = [c for c in calls if c.action == "setup" and _same(c, state, pacted is not None)]
-        failed = [c for c in setups if c.failed]
-        if failed and not result.passed:
-            refused = True
-            call = failed[-1]
-            answer = f"answered {call.status}" if call.status else "failed"
-            problems.append(
-                f"provider state {state.name!r} setup {answer}: {call.detail or 'no detail'}"
-            )
-        kept = [c for c in setups if not c.failed and isinstance(c.answer, Mapping)]
-        if kept:
-            answered.update(kept[-1].answer)
-    if pacted is not None and states and not refused:
-        for side, generator in pacted.generators:
-            for name in generator.names:
-                if name not in answered:
-                    where = f"{side} {generator.category}" + (
-                        f" {generator.where}" if generator.where else ""
-                    )
-                    problems.append(
-                        f"{where}: the provider-state generator {generator.expression!r} names "
-                        f"${{{name}}}, which {names} did not answer (the example value was "
-                        f"sent); it answered {', '.join(sorted(answered)) or 'nothing'}"
-                    )
-    literal = pacted is not None and bool(pacted.literal_credentials)
-    if token_from_state and literal and not refused and token_from_state not in answered:
-        problems.append(
-            f"--token-from-state {token_from_state}: {names or 'no state'} answered no "
-            f"{token_from_state}, so the literal Authorization was sent; it answered "
-            f"{', '.join(sorted(answered)) or 'nothing'}"
-        )
-    if problems == list(result.problems):
-        return result
-    return replace(result, problems=tuple(problems))
-
-
-def _same(call: StateCall, state: State, with_params: bool) -> bool:
-    if with_params:
-        return call.key == state_key(state.name, state.params)
-    return call.state == state.name
+    """``result`` with what the state changes tell about it (`explain`)."""
+    more = explanations(
+        result.consumer,
+        result.description,
+        result.states,
+        passed=result.passed,
+        interactions=interactions,
+        calls=calls,
+        token_from_state=token_from_state,
+    )
+    return replace(result, problems=result.problems + tuple(more)) if more else result
 
 
 @contextlib.contextmanager
