@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
@@ -144,8 +145,15 @@ class Engine:
                 # Best effort always: a schema no value satisfies gets the closest value (the
                 # responder says so in a Warning header), never a 500.
                 noted: list[str] = [] if notes is None else notes
+                # The responder's key ends in the request's query: a page honours page/limit.
+                _, mark, query = key.partition("?")
                 value = self.generator.generate(
-                    schema, key=key, direction="response", notes=noted, pointer=pointer
+                    schema,
+                    key=key,
+                    direction="response",
+                    notes=noted,
+                    pointer=pointer,
+                    query=dict(parse_qsl(query)) if mark and query else None,
                 )
                 for where in noted:
                     if where not in self.unsatisfied:
