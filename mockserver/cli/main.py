@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
     from mockserver.server.engine import Engine
+    from mockserver.server.latency import Delay
 
 __all__ = ["main"]
 
@@ -50,13 +51,25 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _latency(text: str) -> tuple[float, float]:
-    from mockserver.server.faults import parse_latency
+def _latency(text: str) -> tuple[str | None, Delay]:
+    from mockserver.server.latency import parse_operation_delay
 
     try:
-        return parse_latency(text)
+        return parse_operation_delay(text)
     except ConfigError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _latencies(args: argparse.Namespace) -> tuple[Delay | None, dict[str, Delay]]:
+    """``--latency`` given as often as wanted: the global delay (the last) and per operation."""
+    overall: Delay | None = None
+    per_operation: dict[str, Delay] = {}
+    for target, delay in args.latency or ():
+        if target is None:
+            overall = delay
+        else:
+            per_operation[target] = delay
+    return overall, per_operation
 
 
 def _rate(text: str) -> float:
@@ -204,12 +217,14 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
     from mockserver.server.app import create_app
     from mockserver.spec.loader import load_spec
 
+    latency, operation_latency = _latencies(args)
     return create_app(
         load_spec(args.spec or _default_spec(), strict=args.strict),
         seed=args.seed,
         stateful=not args.stateless,
         cors=not args.no_cors,
-        latency=args.latency,
+        latency=latency,
+        operation_latency=operation_latency,
         chaos=args.chaos,
         fixtures=fixtures,
         admin_token=args.admin_token,
@@ -258,7 +273,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-cors", action="store_true", help="do not answer CORS requests")
     serve.add_argument("--reload", action="store_true", help="reload when the spec changes")
-    serve.add_argument("--latency", type=_latency, help="delay answers: MS or MIN-MAX (ms)")
+    serve.add_argument(
+        "--latency", type=_latency, action="append", metavar="[OPERATION=]DELAY",
+        help="delay answers (repeatable): 120ms, 50ms..200ms, lognormal(median=80ms,p99=400ms); "
+        "OPERATION= (operationId or 'METHOD /path') for one operation",
+    )  # fmt: skip
     serve.add_argument("--chaos", type=_rate, default=0.0, help="share of requests that fail (0-1)")
     serve.add_argument("--fixtures", type=Path, help="JSON state to start from")
     serve.add_argument(

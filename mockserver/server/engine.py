@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -30,6 +30,7 @@ from mockserver.render.responses import Rendered
 from mockserver.server.compiler import CompiledOperation, compile_spec
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
+from mockserver.server.latency import Delay, operation_delays
 from mockserver.spec.loader import Spec, paused_gc
 from mockserver.spec.views import views
 from mockserver.state.context import Request
@@ -117,6 +118,7 @@ class Engine:
         journal: Journal | None = None,
         limits: Limits | None = None,
         strict: bool = False,
+        operation_latency: Mapping[str, Delay | str] | None = None,
     ) -> None:
         # The walk's list of schemas serves the views once; kept, it would cost megabytes.
         self.spec = dataclasses.replace(spec, schemas=None) if spec.schemas else spec
@@ -124,6 +126,7 @@ class Engine:
         # too for the engine served on its own.
         self.max_body_bytes = (limits or DEFAULT_LIMITS).max_body_bytes
         self.faults = faults or Faults(seed=seed)
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests read the delays
         self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None
         # Schemas generation could not satisfy (each logged once).
@@ -199,6 +202,14 @@ class Engine:
         self.operations = compiled.operations
         # Operations left out for a defect of their own, each with its place and reason.
         self.degraded = compiled.degraded
+        # Each operation's own latency: x-mock-latency, overridden by --latency OPERATION=...
+        delays = operation_delays(
+            (c.operation for c in self.operations),
+            operation_latency or {},
+            base_path=spec.base_path,
+        )
+        if delays:
+            self.faults.per_operation = {**self.faults.per_operation, **delays}
 
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
@@ -339,9 +350,11 @@ class Engine:
             except PreferenceError as exc:
                 return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
         if prefs.delay is not None or prefs.fault is not None or self.faults.active:
-            plan = self.faults.plan(delay=prefs.delay, fault=prefs.fault)
+            plan = self.faults.plan(
+                delay=prefs.delay, fault=prefs.fault, operation=compiled.operation.pointer
+            )
             if plan.delay_ms:
-                await asyncio.sleep(plan.delay_ms / 1000)
+                await self.sleep(plan.delay_ms / 1000)
             if plan.fault is not None:
                 outcome.fault = plan.fault
                 if plan.fault == "drop":

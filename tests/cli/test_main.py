@@ -80,6 +80,13 @@ def test_cli_help_exits_0_and_names_what_there_is(
         ("--body-timeout", "-1", "expected a positive float, got '-1'"),
         ("--shutdown-timeout", "soon", "expected a positive float, got 'soon'"),
         ("--chaos", "1.5", "expected a share between 0 and 1, got '1.5'"),
+        ("--latency", "soon", "expected a latency like 120ms, 1.5s, 50ms..200ms or lognormal("),
+        (
+            "--latency",
+            "getHealth=lognormal(median=9ms)",
+            "expected a latency like 120ms, 1.5s, 50ms..200ms or lognormal(median=80ms,p99=400ms),"
+            " got 'lognormal(median=9ms)': lognormal needs both median= and p99=",
+        ),
     ],
 )
 def test_cli_serve_refuses_a_bad_value_with_a_usage_error(
@@ -100,6 +107,7 @@ def test_cli_serve_refuses_a_bad_value_with_a_usage_error(
         (["--state-url", "memcached://127.0.0.1/0"], "expected redis://host:port/db"),
         (["--fixtures", MISSING], f"cannot read fixtures {MISSING}"),
         (["--webhook-hosts", "private,hooks/*"], "webhook host pattern 'hooks/*' is neither"),
+        (["--latency", "getHelth=5ms"], "no operation is called 'getHelth'"),
     ],
 )
 def test_cli_serve_refuses_options_that_cannot_work_together(
@@ -125,7 +133,16 @@ def test_cli_serve_finds_the_bundled_spec_from_any_directory(
 OPTIONS: dict[str, tuple[str, ...]] = {
     "--port": ("0", "4010", "-1", "port"),
     "--seed": ("7", "seven"),
-    "--latency": ("50", "10-20", "fast", "20-10"),
+    "--latency": (
+        "50",
+        "10-20",
+        "fast",
+        "20-10",
+        "getHealth=5ms..9ms",
+        "nope=5ms",
+        "lognormal(median=8ms,p99=40ms)",
+        "lognormal(p99=1ms)",
+    ),
     "--chaos": ("0", "0.5", "2", "often"),
     "--workers": ("1", "2", "0"),
     "--state-url": ("redis://127.0.0.1:1/0", "memcached://h/0"),
