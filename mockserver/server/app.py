@@ -61,6 +61,7 @@ def create_app(
     asyncapi: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     webhooks: DeliveryPolicy | None = None,
     strict: bool = False,
+    journal: Journal | None = None,
 ) -> Starlette:
     """Build a Starlette application that mocks ``spec``.
 
@@ -101,6 +102,8 @@ def create_app(
         strict: refuse a document with any defect. By default a defect confined to one
             place degrades that place (an operation left out, a pattern not enforced) and the
             rest is served; ``app.state.engine.degraded`` and the `Spec`'s ``issues`` name them.
+        journal: where requests are journaled; a fresh `MemoryJournal` by default (several
+            specs on one port share one, `mounts`).
 
     Raises:
         SpecError: the document cannot be loaded or mocked; the message names the file, the
@@ -114,11 +117,12 @@ def create_app(
         chaos=chaos,
         seed=seed,
     )
-    journal: Journal | None = None
     owned: Store | None = None  # opened here, so closed here
     if state_url is not None:
         if store is not None:
             raise ConfigError("create_app: pass store or state_url, not both")
+        if journal is not None:
+            raise ConfigError("create_app: pass journal or state_url, not both")
         from mockserver.store.redis_store import open_state
 
         owned, journal, jwt_secret = open_state(

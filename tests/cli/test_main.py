@@ -354,3 +354,42 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1, err
     assert b"Traceback" not in err
+
+
+SHOP = Path(__file__).resolve().parent.parent / "specs" / "engine" / "shop.yaml"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([str(SHOP), str(SHOP)], "are both served at base path '/v2': give one another with"),
+        ([str(SPEC), str(SHOP), "--reload"], "--reload serves one spec"),
+        ([str(SHOP), "--mount", f"/v2={SPEC}"], "are both served at base path '/v2'"),
+    ],
+)
+def test_cli_serve_refuses_specs_that_cannot_share_a_port(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _exit(["serve", *argv], capsys)
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+@pytest.mark.parametrize("value", ["v2=a.yaml", "/v2", "/v2="])
+def test_cli_serve_refuses_a_mount_that_does_not_read(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _exit(["serve", "--mount", value], capsys)
+    assert code == 2
+    assert f"argument --mount: expected PREFIX=FILE with PREFIX like /billing, got {value!r}" in err
+
+
+def test_cli_serve_builds_one_app_for_several_specs() -> None:
+    args = cli._build_parser().parse_args(
+        ["serve", str(SPEC), str(SHOP), "--mount", f"/billing={SHOP}", "--latency", "5ms"]
+    )
+    app = cli._create_app(args, fixtures=None)
+    assert [e.spec.base_path for e in app.state.engines] == ["/api/v1", "/v2", "/billing"]
+    single = cli._create_app(cli._build_parser().parse_args(["serve", str(SHOP)]), fixtures=None)
+    assert single.state.engine.spec.base_path == "/v2"
+    assert not hasattr(single.state, "engines")  # one spec: the app as before
