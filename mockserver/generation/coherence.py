@@ -244,11 +244,12 @@ def _before(first: Any, second: Any) -> bool | None:
     return None
 
 
-def order_dates(obj: dict[str, Any]) -> bool:
-    """Swap values of ordered pairs (``createdAt`` after ``updatedAt``); whether any moved."""
-    by_tokens = {_tokens(k): k for k in obj}
+@lru_cache(maxsize=1024)
+def _ordered_pairs(keys: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The ``(earlier, later)`` pairs among ``keys``: one object shape, worked out once."""
+    by_tokens = {_tokens(k): k for k in keys}
     pairs: list[tuple[str, str]] = []
-    for key in obj:
+    for key in keys:
         tokens = _tokens(key)
         for early, late in _ORDERED:
             for i, token in enumerate(tokens):
@@ -256,6 +257,14 @@ def order_dates(obj: dict[str, Any]) -> bool:
                     other = by_tokens.get((*tokens[:i], late, *tokens[i + 1 :]))
                     if other is not None and other != key:
                         pairs.append((key, other))
+    return tuple(pairs)
+
+
+def order_dates(obj: dict[str, Any]) -> bool:
+    """Swap values of ordered pairs (``createdAt`` after ``updatedAt``); whether any moved."""
+    pairs = _ordered_pairs(tuple(obj))
+    if not pairs:
+        return False
     moved = False
     for _ in range(3):  # chains (created <= updated <= deleted) settle in a few passes
         swapped = False

@@ -536,12 +536,16 @@ class ValueBuilder:
         )
         items = out[page.items]
         if len(items) > plan.count:
-            del items[plan.count :]
+            out[page.items] = items[: plan.count]  # a new list: the caller keeps the old one
         elif len(items) < plan.count:
-            self.items_wanted = plan.count
+            # The rest of the page: an array of the missing items, appended (the bounds of the
+            # whole array are checked with the object).
+            self.items_wanted = plan.count - len(items)
             item_ptr = f"{ptr}/properties/{escape(page.items)}"
-            out[page.items] = self.value(array, item_ptr, page.items)
+            more = self.value(array, item_ptr, page.items)
             self.items_wanted = None
+            if isinstance(more, list):
+                out[page.items] = [*items, *more][: plan.count]
         coherence.apply_page(out, page, plan)
 
     def limit_schema(
