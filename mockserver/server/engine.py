@@ -207,6 +207,7 @@ class Engine:
             (c.operation for c in self.operations),
             operation_latency or {},
             base_path=spec.base_path,
+            issues=None if strict else self.degraded,
         )
         if delays:
             self.faults.per_operation = {**self.faults.per_operation, **delays}

@@ -21,6 +21,7 @@ from typing import Final, Literal
 from mockserver.compile.operations import Operation
 from mockserver.errors import ConfigError
 from mockserver.render.prefer import MAX_DELAY_MS
+from mockserver.spec.meta_validation import LintIssue
 
 __all__ = [
     "LATENCY_EXTENSION",
@@ -122,11 +123,13 @@ def operation_delays(
     configured: Mapping[str, Delay | str],
     *,
     base_path: str = "",
+    issues: list[LintIssue] | None = None,
 ) -> dict[str, Delay]:
     """Each operation's delay by its pointer: ``configured`` (by name) over ``x-mock-latency``.
 
     Raises `ConfigError` for a name no operation has (listing what names exist) and for an
-    ``x-mock-latency`` that does not read (naming the operation).
+    ``x-mock-latency`` that does not read (naming the operation); with ``issues`` (a lenient
+    load), such an extension is ignored and reported there instead.
     """
     by_name: dict[str, Operation] = {}
     delays: dict[str, Delay] = {}
@@ -138,7 +141,12 @@ def operation_delays(
             try:
                 delays[operation.pointer] = parse_delay(declared)
             except ConfigError as exc:
-                raise ConfigError(f"{operation.label}: {LATENCY_EXTENSION}: {exc}") from exc
+                message = f"{operation.label}: {LATENCY_EXTENSION}: {exc}"
+                if issues is None:
+                    raise ConfigError(message) from exc
+                hint = f"write {LATENCY_EXTENSION} like {_FORMS}; it is ignored until then"
+                pointer = f"{operation.pointer}/{LATENCY_EXTENSION}"
+                issues.append(LintIssue("warning", pointer, message, hint))
     for name, delay in configured.items():
         method, space, path = name.strip().partition(" ")
         found = by_name.get(f"{method.upper()} {path.strip()}" if space else name.strip())

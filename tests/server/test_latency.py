@@ -14,6 +14,7 @@ import pytest
 from mockserver import create_app
 from mockserver.compile.operations import Operation
 from mockserver.errors import ConfigError
+from mockserver.server.diagnose import diagnose
 from mockserver.server.faults import Faults
 from mockserver.server.latency import (
     Delay,
@@ -150,9 +151,18 @@ def test_operation_delays_read_x_mock_latency_and_let_the_option_win() -> None:
     assert operation_delays(operations, {"getHealth": "3ms"})[health] == Delay("fixed", 3, 3)
 
 
-def test_create_app_refuses_an_x_mock_latency_that_does_not_read() -> None:
+def test_create_app_strict_refuses_an_x_mock_latency_that_does_not_read() -> None:
     with pytest.raises(ConfigError, match=r"getHealth \(GET /health\): x-mock-latency: .*'soon'"):
-        create_app(_with_latency("soon"), stateful=False)
+        create_app(_with_latency("soon"), stateful=False, strict=True)
+
+
+def test_create_app_ignores_an_x_mock_latency_that_does_not_read_and_lint_says_so() -> None:
+    engine = create_app(_with_latency("soon"), stateful=False).state.engine
+    assert engine.faults.per_operation == {}
+    issue = next(i for i in diagnose(_with_latency("soon")) if "x-mock-latency" in i.pointer)
+    assert issue.pointer == "/paths/~1health/get/x-mock-latency"
+    assert "'soon' is not a duration" in issue.message
+    assert issue.severity == "warning"
 
 
 def test_faults_plan_an_operations_delay_over_the_global_one() -> None:
