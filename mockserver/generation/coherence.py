@@ -31,7 +31,7 @@ __all__ = [
     "plan_page",
 ]
 
-PAGE_CAP: Final = 10
+PAGE_CAP: Final = 20
 """The most items a generated page holds: a page asked to hold more is its list's last page."""
 
 _MAX_PAGES: Final = 8

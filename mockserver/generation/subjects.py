@@ -69,7 +69,7 @@ _PETS: Final = (
 )  # fmt: skip
 _NAMES: Final = frozenset({"name", "displayname", "label"})
 _SPLIT: Final = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|[^A-Za-z0-9]+")
-_PATH: Final = re.compile(r"^[A-Z]+ (/[^?\s]*)")
+_PATH: Final = re.compile(r"(?:^|\|)[A-Z]+ (/[^?\s|]*)")
 _WORD: Final = re.compile(r"^[A-Za-z][A-Za-z_-]*$")
 
 
@@ -102,8 +102,8 @@ def component_name(pointer: str) -> str | None:
 
 
 def resource_of_key(key: str) -> str | None:
-    """The category of the request a generate key names (``GET /api/projects/7?x=1``)."""
-    match = _PATH.match(key)
+    """The category of the request a generate key names (``<pointer>|GET /api/projects?x=1``)."""
+    match = _PATH.search(key)
     if match is None:
         return None
     for segment in reversed(match.group(1).split("/")):

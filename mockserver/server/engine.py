@@ -129,6 +129,8 @@ class Engine:
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests read the delays
         self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None
+        # Each operation's query parameter defaults, by pointer, worked out at first use.
+        self._query_defaults: dict[str, dict[str, str]] = {}
         # Schemas generation could not satisfy (each logged once).
         self.unsatisfied: set[str] = set()
         # Schemas no validator could be compiled for (their answers unchecked, each logged once).
@@ -148,15 +150,13 @@ class Engine:
                 # Best effort always: a schema no value satisfies gets the closest value (the
                 # responder says so in a Warning header), never a 500.
                 noted: list[str] = [] if notes is None else notes
-                # The responder's key ends in the request's query: a page honours page/limit.
-                _, mark, query = key.partition("?")
                 value = self.generator.generate(
                     schema,
                     key=key,
                     direction="response",
                     notes=noted,
                     pointer=pointer,
-                    query=dict(parse_qsl(query)) if mark and query else None,
+                    query=self._query_of(key),
                 )
                 for where in noted:
                     if where not in self.unsatisfied:
@@ -211,6 +211,29 @@ class Engine:
         )
         if delays:
             self.faults.per_operation = {**self.faults.per_operation, **delays}
+
+    def _query_of(self, key: str) -> dict[str, str] | None:
+        """The query of the request a responder's key names (``<pointer>|GET /p?limit=5``),
+        with the operation's declared query defaults filled in: a generated page honours both."""
+        method, _, rest = key.rpartition("|")[2].partition(" ")
+        path, _, query = rest.partition("?")
+        asked = dict(parse_qsl(query)) if query else {}
+        match = self.router.match(path) if path.startswith("/") else None
+        compiled = match.methods.get(method) if match is not None else None
+        if compiled is not None:
+            operation = compiled.operation
+            defaults = self._query_defaults.get(operation.pointer)
+            if defaults is None:
+                defaults = self._query_defaults[operation.pointer] = {
+                    p.name: str(p.schema["default"])
+                    for p in operation.parameters
+                    if p.location == "query"
+                    and isinstance(p.schema, Mapping)
+                    and isinstance(p.schema.get("default"), int | str)
+                }
+            for name, value in defaults.items():
+                asked.setdefault(name, value)
+        return asked or None
 
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""

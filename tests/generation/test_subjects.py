@@ -29,6 +29,7 @@ def test_resource_of_reads_the_first_known_word(name: str, expected: str | None)
 @pytest.mark.parametrize(
     ("key", "expected"),
     [("GET /api/v1/projects?page=2", "project"), ("GET /users/42", "person"),
+     ("/paths/~1c/get/responses/200/content/application~1json|GET /cities?", "city"),
      ("POST /pets/{petId}", "pet"), ("GET /", None), ("record 7", None)],
 )  # fmt: skip
 def test_resource_of_key_reads_the_last_word_of_the_path(key: str, expected: str | None) -> None:
