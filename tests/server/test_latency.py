@@ -10,6 +10,8 @@ import statistics
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from mockserver import create_app
 from mockserver.compile.operations import Operation
@@ -213,3 +215,48 @@ def test_engine_without_latency_never_sleeps() -> None:
     slept = _recorded(app)
     assert request(app, "GET", "/api/v1/health").status_code == 200
     assert slept == []
+
+
+_MS = st.integers(0, 60_000)
+
+
+@st.composite
+def delays(draw: st.DrawFn) -> tuple[str, Delay]:
+    """A delay written in one of its forms, and what it reads as."""
+    kind = draw(st.sampled_from(["fixed", "uniform", "lognormal"]))
+    if kind == "fixed":
+        value = draw(_MS)
+        return draw(st.sampled_from([f"{value}ms", f"{value}", f" {value} ms "])), Delay(
+            "fixed", value, value
+        )
+    pair = st.lists(st.integers(1, 60_000), min_size=2, max_size=2, unique=True)
+    low, high = sorted(draw(pair))
+    if kind == "uniform":
+        return f"{low}ms..{high}ms", Delay("uniform", low, high)
+    return f"lognormal(median={low}ms,p99={high}ms)", Delay("lognormal", low, high)
+
+
+@given(case=delays(), seed=st.integers(0, 2**32))
+def test_parse_delay_reads_what_it_is_written_as_and_samples_within_reach(
+    case: tuple[str, Delay], seed: int
+) -> None:
+    text, expected = case
+    delay = parse_delay(text)
+    assert delay == expected
+    drawn = delay.sample(random.Random(seed))
+    assert 0 <= drawn <= 60_000
+    if delay.kind != "lognormal":
+        assert delay.low <= drawn <= delay.high
+
+
+@given(text=st.text(max_size=40))
+@example(text="lognormal(")
+@example(text="5..")
+def test_parse_delay_refuses_anything_else_with_a_config_error(text: str) -> None:
+    try:
+        parse_operation_delay(text)
+    except ConfigError as exc:
+        message = str(exc)
+    else:
+        return  # it read as a delay
+    assert "expected a latency like" in message
