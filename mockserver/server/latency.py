@@ -14,7 +14,7 @@ import difflib
 import math
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -27,8 +27,10 @@ __all__ = [
     "LATENCY_EXTENSION",
     "Delay",
     "operation_delays",
+    "operation_names",
     "parse_delay",
     "parse_operation_delay",
+    "split_by_spec",
 ]
 
 LATENCY_EXTENSION: Final = "x-mock-latency"
@@ -110,6 +112,52 @@ def parse_operation_delay(text: str) -> tuple[str | None, Delay]:
     return target.strip(), parse_delay(spec)
 
 
+_METHODS: Final = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def _normal_name(name: str) -> str:
+    method, space, path = name.strip().partition(" ")
+    return f"{method.upper()} {path.strip()}" if space else name.strip()
+
+
+def operation_names(document: Mapping[str, object], base_path: str = "") -> set[str]:
+    """Every name ``--latency`` may give an operation of ``document`` (ids, METHOD /path)."""
+    names: set[str] = set()
+    paths = document.get("paths")
+    for path, item in paths.items() if isinstance(paths, Mapping) else ():
+        for method, operation in item.items() if isinstance(item, Mapping) else ():
+            if method in _METHODS and isinstance(operation, Mapping):
+                names.add(f"{method.upper()} {path}")
+                if base_path:
+                    names.add(f"{method.upper()} {base_path.rstrip('/')}{path}")
+                if isinstance(operation.get("operationId"), str):
+                    names.add(operation["operationId"])
+    return names
+
+
+def split_by_spec(
+    configured: Mapping[str, Delay | str], documents: Sequence[tuple[Mapping[str, object], str]]
+) -> list[dict[str, Delay | str]]:
+    """``configured`` shared out among several ``(document, base_path)``: each its own names.
+
+    A name no document has raises `ConfigError` saying so; one several have applies to each.
+    """
+    known = [operation_names(document, base) for document, base in documents]
+    shares: list[dict[str, Delay | str]] = [{} for _ in documents]
+    for name, delay in configured.items():
+        owners = [i for i, names in enumerate(known) if _normal_name(name) in names]
+        if not owners:
+            everything = sorted(set().union(*known))
+            close = difflib.get_close_matches(name, everything, n=3)
+            raise ConfigError(
+                f"--latency {name}=...: no operation of any mounted spec is called {name!r}"
+                + (f"; did you mean {', '.join(close)}?" if close else "")
+            )
+        for owner in owners:
+            shares[owner][name] = delay
+    return shares
+
+
 def _names(operation: Operation, base_path: str) -> Iterable[str]:
     if operation.operation_id:
         yield operation.operation_id
@@ -148,8 +196,7 @@ def operation_delays(
                 pointer = f"{operation.pointer}/{LATENCY_EXTENSION}"
                 issues.append(LintIssue("warning", pointer, message, hint))
     for name, delay in configured.items():
-        method, space, path = name.strip().partition(" ")
-        found = by_name.get(f"{method.upper()} {path.strip()}" if space else name.strip())
+        found = by_name.get(_normal_name(name))
         if found is None:
             close = difflib.get_close_matches(name, list(by_name), n=3)
             known = close or sorted(n for n in by_name if " " not in n)[:8]

@@ -24,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 from mockserver.errors import ConfigError
 from mockserver.server.admin import ADMIN_PREFIX, PROBLEM_JSON, admin_routes
 from mockserver.server.app import create_app
+from mockserver.server.latency import split_by_spec
 from mockserver.spec.loader import Spec, load_spec
 from mockserver.store.journal import MemoryJournal
 
@@ -145,13 +146,20 @@ def create_mounted_app(
         )
     journal = MemoryJournal()
     apps: list[tuple[str, Starlette]] = []
-    for index, mount in enumerate(mounts(entries, strict=strict)):
+    found = mounts(entries, strict=strict)
+    # Each mock gets the --latency OPERATION=... its own spec names (a name none has: refused).
+    latencies = split_by_spec(
+        options.pop("operation_latency", None) or {},
+        [(mount.spec.document, mount.base_path) for mount in found],
+    )
+    for index, mount in enumerate(found):
         app = create_app(
             mount.spec,
             journal=journal,
             admin_token=admin_token,
             fixtures=fixtures if index == 0 else None,
             strict=strict,
+            operation_latency=latencies[index],
             **options,
         )
         apps.append((mount.base_path, app))

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from mockserver.errors import ConfigError
+from mockserver.server.latency import Delay
 from mockserver.server.mounts import MountedApp, create_mounted_app, mounts
 from tests.inprocess import BUNDLED, InProcess
 
@@ -117,3 +118,23 @@ def test_mounted_app_keeps_each_mocks_state_apart(mounted: InProcess) -> None:
     api = mounted.admin("GET", "/state?mount=/api/v1").json()["collections"]
     assert any(records for records in shop.values())
     assert not any(records for records in api.values())
+
+
+def test_create_mounted_app_gives_each_mock_the_latencies_its_spec_names() -> None:
+    app = create_mounted_app(
+        [(None, BUNDLED), (None, SHOP), ("/ping", _document(None))],
+        operation_latency={"getHealth": "5ms", "GET /v2/items/featured": "7ms", "ping": "9ms"},
+    )
+    api, shop, ping = (list(e.faults.per_operation.values()) for e in app.state.engines)
+    assert (api, shop, ping) == (
+        [Delay("fixed", 5, 5)],
+        [Delay("fixed", 7, 7)],
+        [Delay("fixed", 9, 9)],
+    )
+
+
+def test_create_mounted_app_refuses_a_latency_no_mounted_spec_names() -> None:
+    with pytest.raises(ConfigError, match="no operation of any mounted spec is called 'pnig'"):
+        create_mounted_app(
+            [(None, SHOP), ("/ping", _document(None))], operation_latency={"pnig": "1ms"}
+        )
