@@ -5,11 +5,23 @@ state or example, render, journal, send); `compiler` builds each operation's
 `CompiledOperation` once, leaving out an operation with a defect of its own; `app`
 (`create_app`) wraps the engine with CORS, limits (`guard`: the mock's settings of httpguard),
 the admin API, channels and webhooks; `admin` is ``/__mock/``; `faults` injects latency and
-errors; `reload` rebuilds the mock when the spec changes; `diagnose` is what `mockserver lint`
-reports beyond the document.
+errors, `latency` reads delays (fixed, uniform, log-normal; per operation); `mounts` serves
+several specs on one port; `reload` rebuilds the mock when the spec changes; `diagnose` is what
+`mockserver lint` reports beyond the document.
 """
 
 from __future__ import annotations
 
 # The modules of this package, one concept each (see the docstring).
-__all__ = ["admin", "app", "compiler", "diagnose", "engine", "faults", "guard", "reload"]
+__all__ = [
+    "admin",
+    "app",
+    "compiler",
+    "diagnose",
+    "engine",
+    "faults",
+    "guard",
+    "latency",
+    "mounts",
+    "reload",
+]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -86,31 +86,66 @@ def _guard(endpoint: Endpoint, token: str | None) -> Endpoint:
     return guarded
 
 
-def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
-    """The ``/__mock/`` routes controlling ``engine``."""
+def admin_routes(engine: Engine | Sequence[Engine], *, token: str | None = None) -> list[Route]:
+    """The ``/__mock/`` routes controlling ``engine``, or several sharing one journal.
+
+    With several engines (several specs on one port, `mounts`), the state endpoints and
+    provider states take ``?mount=BASE_PATH`` to say whose state they mean.
+    """
     started = time.time()
+    engines = [engine] if isinstance(engine, Engine) else list(engine)
+    first = engines[0]
+    by_mount = {e.spec.base_path or "/": e for e in engines}
+
+    def chosen(request: Request) -> Engine | Response:
+        if len(engines) == 1:
+            return first
+        mount = request.query_params.get("mount", "")
+        found = by_mount.get("/" + mount.strip("/") if mount.strip("/") else "/")
+        if found is None:
+            return _problem(
+                400,
+                "mount_required",
+                "Which mount?",
+                f"Several specs are mounted: add ?mount= with one of {', '.join(by_mount)}.",
+            )
+        return found
 
     async def health(request: Request) -> Response:
-        return _json({
+        body: dict[str, Any] = {
             "status": "ok",
-            "operations": len(engine.operations),
-            "stateful": engine.state is not None,
+            "operations": sum(len(e.operations) for e in engines),
+            "stateful": any(e.state is not None for e in engines),
             "uptimeSeconds": round(time.time() - started, 3),
-            "journalEntries": await engine.journal.count(),
-        })  # fmt: skip
+            "journalEntries": await first.journal.count(),
+        }
+        if len(engines) > 1:
+            body["mounts"] = [
+                {"basePath": e.spec.base_path or "/", "source": e.spec.source,
+                 "operations": len(e.operations)}
+                for e in engines
+            ]  # fmt: skip
+        return _json(body)
 
     async def reset(request: Request) -> Response:
-        if engine.state is not None:
-            await engine.state.reset()
-        await engine.journal.clear()
+        for each in engines:
+            if each.state is not None:
+                await each.state.reset()
+        await first.journal.clear()  # one journal for all
         return Response(status_code=204)
 
     async def get_state(request: Request) -> Response:
+        engine = chosen(request)
+        if isinstance(engine, Response):
+            return engine
         if engine.state is None:
             return _stateless()
         return _json(await engine.state.export_state())
 
     async def put_state(request: Request) -> Response:
+        engine = chosen(request)
+        if isinstance(engine, Response):
+            return engine
         if engine.state is None:
             return _stateless()
         try:
@@ -133,7 +168,7 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
         except ValueError:
             return _problem(400, "invalid_filter", "Invalid journal filter",
                             "status, since and limit must be integers.")  # fmt: skip
-        entries = await engine.journal.query(
+        entries = await first.journal.query(
             method=params.get("method"),
             path=params.get("path"),
             status=status,
@@ -144,7 +179,7 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
         return _json({"entries": [e.to_json() for e in entries]})
 
     async def clear_journal(request: Request) -> Response:
-        await engine.journal.clear()
+        await first.journal.clear()
         return Response(status_code=204)
 
     async def provider_states(request: Request) -> Response:
@@ -152,6 +187,9 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
         from mockserver.errors import ProviderStateError
         from mockserver.pact.states import change_state
 
+        engine = chosen(request)
+        if isinstance(engine, Response):
+            return engine
         try:
             body = orjson.loads(await request.body())
             return _json(await change_state(engine.state, engine, engine.spec.base_path, body))

@@ -11,9 +11,10 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
@@ -29,6 +30,7 @@ from mockserver.render.responses import Rendered
 from mockserver.server.compiler import CompiledOperation, compile_spec
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
+from mockserver.server.latency import Delay, operation_delays
 from mockserver.spec.loader import Spec, paused_gc
 from mockserver.spec.views import views
 from mockserver.state.context import Request
@@ -116,6 +118,7 @@ class Engine:
         journal: Journal | None = None,
         limits: Limits | None = None,
         strict: bool = False,
+        operation_latency: Mapping[str, Delay | str] | None = None,
     ) -> None:
         # The walk's list of schemas serves the views once; kept, it would cost megabytes.
         self.spec = dataclasses.replace(spec, schemas=None) if spec.schemas else spec
@@ -123,8 +126,11 @@ class Engine:
         # too for the engine served on its own.
         self.max_body_bytes = (limits or DEFAULT_LIMITS).max_body_bytes
         self.faults = faults or Faults(seed=seed)
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests read the delays
         self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None
+        # Each operation's query parameter defaults, by pointer, worked out at first use.
+        self._query_defaults: dict[str, dict[str, str]] = {}
         # Schemas generation could not satisfy (each logged once).
         self.unsatisfied: set[str] = set()
         # Schemas no validator could be compiled for (their answers unchecked, each logged once).
@@ -145,7 +151,12 @@ class Engine:
                 # responder says so in a Warning header), never a 500.
                 noted: list[str] = [] if notes is None else notes
                 value = self.generator.generate(
-                    schema, key=key, direction="response", notes=noted, pointer=pointer
+                    schema,
+                    key=key,
+                    direction="response",
+                    notes=noted,
+                    pointer=pointer,
+                    query=self._query_of(key),
                 )
                 for where in noted:
                     if where not in self.unsatisfied:
@@ -191,6 +202,38 @@ class Engine:
         self.operations = compiled.operations
         # Operations left out for a defect of their own, each with its place and reason.
         self.degraded = compiled.degraded
+        # Each operation's own latency: x-mock-latency, overridden by --latency OPERATION=...
+        delays = operation_delays(
+            (c.operation for c in self.operations),
+            operation_latency or {},
+            base_path=spec.base_path,
+            issues=None if strict else self.degraded,
+        )
+        if delays:
+            self.faults.per_operation = {**self.faults.per_operation, **delays}
+
+    def _query_of(self, key: str) -> dict[str, str] | None:
+        """The query of the request a responder's key names (``<pointer>|GET /p?limit=5``),
+        with the operation's declared query defaults filled in: a generated page honours both."""
+        method, _, rest = key.rpartition("|")[2].partition(" ")
+        path, _, query = rest.partition("?")
+        asked = dict(parse_qsl(query)) if query else {}
+        match = self.router.match(path) if path.startswith("/") else None
+        compiled = match.methods.get(method) if match is not None else None
+        if compiled is not None:
+            operation = compiled.operation
+            defaults = self._query_defaults.get(operation.pointer)
+            if defaults is None:
+                defaults = self._query_defaults[operation.pointer] = {
+                    p.name: str(p.schema["default"])
+                    for p in operation.parameters
+                    if p.location == "query"
+                    and isinstance(p.schema, Mapping)
+                    and isinstance(p.schema.get("default"), int | str)
+                }
+            for name, value in defaults.items():
+                asked.setdefault(name, value)
+        return asked or None
 
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
@@ -331,9 +374,11 @@ class Engine:
             except PreferenceError as exc:
                 return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
         if prefs.delay is not None or prefs.fault is not None or self.faults.active:
-            plan = self.faults.plan(delay=prefs.delay, fault=prefs.fault)
+            plan = self.faults.plan(
+                delay=prefs.delay, fault=prefs.fault, operation=compiled.operation.pointer
+            )
             if plan.delay_ms:
-                await asyncio.sleep(plan.delay_ms / 1000)
+                await self.sleep(plan.delay_ms / 1000)
             if plan.fault is not None:
                 outcome.fault = plan.fault
                 if plan.fault == "drop":

@@ -821,6 +821,7 @@ def test_generate_modules_export_exactly_these_names() -> None:
     assert generator.__all__ == ["DataGenerator"]
     assert sorted(realistic.__all__) == [
         "FIXED_EPOCH",
+        "cut",
         "format_value",
         "name_value",
         "text",
