@@ -23,6 +23,7 @@ from mockserver.server.engine import VARY_ORIGIN, Engine, add_vary_origin
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
 from mockserver.spec.loader import Spec, load_spec
+from mockserver.state.seeding import MISSING_CHOICES, Missing
 from mockserver.store.journal import Journal
 from mockserver.store.memory import Store
 
@@ -59,6 +60,8 @@ def create_app(
     asyncapi: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     webhooks: DeliveryPolicy | None = None,
     strict: bool = False,
+    missing: Missing | None = None,
+    seed_examples: bool | None = None,
 ) -> Starlette:
     """Build a Starlette application that mocks ``spec``.
 
@@ -95,13 +98,22 @@ def create_app(
         strict: refuse a document with any defect. By default a defect confined to one
             place degrades that place (an operation left out, a pattern not enforced) and the
             rest is served; ``app.state.engine.degraded`` and the `Spec`'s ``issues`` name them.
+        missing: what a stateful read of an id nothing holds answers: ``"404"``, or
+            ``"materialize"`` (a record generated for that id, stored, deterministic under
+            ``seed``). None: materialize for a document without ``x-mock-*`` extensions,
+            404 for one written for this mock.
+        seed_examples: load the records the document shows (list and item examples, objects
+            of property examples) at start, owned by nobody. None: on for a document
+            without ``x-mock-*`` extensions, off for one written for this mock.
 
     Raises:
         SpecError: the document cannot be loaded or mocked; the message names the file, the
             JSON pointer and the fix.
         ConfigError: ``state_url`` is not a Redis URL, Redis cannot be reached there, or
-            ``store`` is given too.
+            ``store`` is given too, or ``missing`` is neither "404" nor "materialize".
     """
+    if missing is not None and missing not in MISSING_CHOICES:
+        raise ConfigError(f"create_app: expected missing='404' or 'materialize', got {missing=}")
     loaded = spec if isinstance(spec, Spec) else load_spec(spec, strict=strict)
     faults = Faults(latency=latency, chaos=chaos, seed=seed)
     journal: Journal | None = None
@@ -125,6 +137,8 @@ def create_app(
         journal=journal,
         limits=limits,
         strict=strict,
+        missing=missing,
+        seed_examples=seed_examples,
     )
     if fixtures is not None:
         engine.preload(fixtures)

@@ -34,6 +34,7 @@ from mockserver.spec.views import views
 from mockserver.state.context import Request
 from mockserver.state.mock import StatefulMock, utcnow
 from mockserver.state.records import RecordBuilder
+from mockserver.state.seeding import Missing, has_mock_extensions
 from mockserver.store.journal import Journal, MemoryJournal
 from mockserver.store.memory import MemoryStore, Store
 from mockserver.validation.violations import Violation
@@ -116,6 +117,8 @@ class Engine:
         journal: Journal | None = None,
         limits: Limits | None = None,
         strict: bool = False,
+        missing: Missing | None = None,
+        seed_examples: bool | None = None,
     ) -> None:
         # The walk's list of schemas serves the views once; kept, it would cost megabytes.
         self.spec = dataclasses.replace(spec, schemas=None) if spec.schemas else spec
@@ -125,6 +128,8 @@ class Engine:
         self.faults = faults or Faults(seed=seed)
         self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None
+        # Work before the first answer: the spec's example records, then the fixtures.
+        self._pending = False
         # Schemas generation could not satisfy (each logged once).
         self.unsatisfied: set[str] = set()
         # Schemas no validator could be compiled for (their answers unchecked, each logged once).
@@ -166,6 +171,14 @@ class Engine:
 
             self.problems = ProblemRenderer(response_doc, validate, generate)
 
+            if stateful and (missing is None or seed_examples is None):
+                # A document written for this mock says what it holds itself (x-mock-*);
+                # another gets records to read from the start.
+                plain = not has_mock_extensions(spec.document)
+                missing = missing or ("materialize" if plain else "404")
+                seed_examples = plain if seed_examples is None else seed_examples
+            self._pending = bool(stateful and seed_examples)
+
             def make_state(operations: list[Operation]) -> StatefulMock:
                 return StatefulMock(
                     response_doc,
@@ -174,6 +187,9 @@ class Engine:
                     store or MemoryStore(),
                     base_path=spec.base_path,
                     jwt_secret=jwt_secret,
+                    missing=missing or "404",
+                    seed_examples=bool(seed_examples),
+                    check=validate,
                 )
 
             compiled, self.state = compile_spec(
@@ -195,18 +211,23 @@ class Engine:
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
         self._fixtures = fixtures
+        self._pending = True
 
     async def import_fixtures(self) -> None:
-        """Import what `preload` was given, once; every entry point calls it first."""
-        if self._fixtures is not None:
+        """Seed the spec's records and import what `preload` was given, once; every entry
+        point calls it first."""
+        if self._pending:
+            self._pending = False
             fixtures, self._fixtures = self._fixtures, None
             if self.state is not None:  # a stateless mock has nowhere to put them
-                await self.state.import_state(fixtures)
+                await self.state.seed()
+                if fixtures is not None:
+                    await self.state.import_state(fixtures)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        if self._fixtures is not None:
+        if self._pending:
             await self.import_fixtures()
         started = time.perf_counter()
         raw_path = scope.get("raw_path")

@@ -89,8 +89,11 @@ class StateContext:
         tokens: TokenService,
         *,
         base_path: str = "",
+        materialize: bool = False,
     ) -> None:
         self.document = document
+        # Whether a read of an id nothing holds makes a record for it (`--missing`).
+        self.materialize = materialize
         self.model = model
         self.builder = builder
         self.store = store

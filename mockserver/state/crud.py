@@ -9,6 +9,7 @@ to a record in a listed state with 409.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +19,7 @@ from mockserver.render.problems import Problem, title_of
 from mockserver.render.responses import Rendered
 from mockserver.state.changes import Change
 from mockserver.state.context import Request, StateContext
+from mockserver.state.seeding import forget, materialize
 
 __all__ = ["run_role"]
 
@@ -32,7 +34,16 @@ async def run_role(state: StateContext, request: Request) -> Rendered | Problem 
         return await state.create(resource, request)
     if op.role == "list":
         return await _list(state, resource, request)
+    if op.operation.path == resource.collection:  # PUT /pets with the id in the body
+        record_id = request.body.get(resource.id_field)
+        if record_id is None:
+            return None  # nothing names the record: the stateless answer
+        request = dataclasses.replace(
+            request, params={**request.params, resource.id_param: str(record_id)}
+        )
     loaded = await state.load(resource, request)
+    if isinstance(loaded, Problem) and loaded.status == 404 and op.role == "read":
+        loaded = await _missing(state, resource, request, loaded)
     if isinstance(loaded, Problem):
         return loaded
     if op.guard is not None:
@@ -43,6 +54,8 @@ async def run_role(state: StateContext, request: Request) -> Rendered | Problem 
         return state.answer(request, loaded)
     if op.role == "delete":
         await state.delete_cascade(resource, loaded)
+        if state.materialize:  # what was deleted stays deleted, not materialized again
+            await forget(state, resource, request.params)
         return state.answer(request, loaded)
     if op.role == "replace":
         record = state.builder.replace(resource, loaded, request.body, now=request.now)
@@ -82,6 +95,18 @@ async def _list(
     if len(shown) < shape.min_items:
         return None  # the schema admits no page this short: the stateless answer fits it
     return state.answer(request, page)
+
+
+async def _missing(
+    state: StateContext, resource: Resource, request: Request, problem: Problem
+) -> dict[str, Any] | Problem:
+    """A read of an id nothing holds: the record materialized for it (``--missing``)."""
+    if not state.materialize:
+        return problem
+    record = await materialize(state, resource, request.params, now=request.now)
+    if record is None:
+        return problem
+    return await state.load(resource, request)  # what a read of a stored record checks
 
 
 def _page(records: list[dict[str, Any]], shape: ListShape, query: Mapping[str, Any]) -> Any:

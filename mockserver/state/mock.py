@@ -20,12 +20,13 @@ from mockserver.compile.operations import Operation
 from mockserver.compile.resources import ResourceModel
 from mockserver.render.problems import Problem
 from mockserver.render.responses import Rendered
-from mockserver.state import fixtures
+from mockserver.state import fixtures, seeding
 from mockserver.state.accounts import Accounts
 from mockserver.state.context import Request, StateContext, StatefulOperation
 from mockserver.state.crud import run_role
 from mockserver.state.idempotency import once
 from mockserver.state.records import RecordBuilder
+from mockserver.state.seeding import Missing
 from mockserver.state.transitions import Transitions
 from mockserver.store.memory import Store
 
@@ -47,6 +48,9 @@ class StatefulMock:
         *,
         base_path: str = "",
         jwt_secret: str | None = None,
+        missing: Missing = "404",
+        seed_examples: bool = False,
+        check: seeding.Check | None = None,
     ) -> None:
         tokens = TokenService(store, secret=jwt_secret)
         self.context = StateContext(
@@ -56,7 +60,10 @@ class StatefulMock:
             store,
             tokens,
             base_path=base_path,
+            materialize=missing == "materialize",
         )
+        self.seed_examples = seed_examples
+        self._check = check
         self.accounts = Accounts(self.context)
         self.transitions = Transitions(self.context)
         has_login = any(
@@ -98,8 +105,15 @@ class StatefulMock:
     # -- control ----------------------------------------------------------------------------
 
     async def reset(self) -> None:
-        """Forget everything: records, users, tokens, counters."""
+        """Forget everything (records, users, tokens, counters) but the spec's own records."""
         await self.context.store.reset()
+        await self.seed()
+
+    async def seed(self) -> int:
+        """Load the spec's example records, once per store (``--seed-examples``)."""
+        if not self.seed_examples:
+            return 0
+        return await seeding.seed(self.context, now=utcnow(), check=self._check)
 
     async def export_state(self) -> dict[str, Any]:
         """Every record, as `import_state` takes it back."""

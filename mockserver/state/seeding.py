@@ -1,0 +1,284 @@
+"""State seeded from the spec: example records loaded at start, missing ids materialized.
+
+A fresh mock of a third-party document has records to read before anything is created:
+
+- `example_records` gathers, per inferred resource, the objects the document itself shows:
+  the items of its list operations' examples, its item reads' examples, the item schema's
+  own ``examples``, and (when none of those exist) one object built from property examples
+  (``name: {example: doggie}``). They are stored by `seed`, owned by nobody: every user reads
+  them, and they change only through the API.
+- `materialize` answers a read of an id nothing holds yet: a record generated for that id
+  (deterministic under ``--seed``), stored, so the next read, update or delete sees it.
+
+Workers sharing a store (``--state-url``) seed it once: under the store's lock, the first
+sets `SEEDED_KEY` and the others find it set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+import orjson
+
+from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, Resource, property_attribute
+from mockserver.compile.schemas import object_properties, schema_members, schema_types
+from mockserver.state.context import SEQUENCE_KEY, StateContext
+from mockserver.store.memory import copy_json
+
+__all__ = [
+    "MISSING_CHOICES",
+    "SEEDED_KEY",
+    "Missing",
+    "example_records",
+    "forget",
+    "has_mock_extensions",
+    "materialize",
+    "seed",
+]
+
+# A validator factory (the engine's): schema and where it is -> whether a value fits.
+Check = Callable[[Any, str], Callable[[Any], bool]]
+
+SEEDED_KEY = "seeded"  # set once the store holds the spec's example records
+
+Missing = Literal["404", "materialize"]
+MISSING_CHOICES: tuple[Missing, ...] = ("404", "materialize")
+
+# Integer ids below this move the id counter past them, so a later create cannot reuse one.
+# Above it (an int64 a client made up) the counter stays: it would leave no room to count on.
+_COUNTER_CEILING = 1_000_000_000
+_MAX_DEPTH = 8
+
+
+def has_mock_extensions(document: Mapping[str, Any]) -> bool:
+    """Whether the document uses any ``x-mock-*`` extension (written for this mock)."""
+    try:
+        return b'"x-mock-' in orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):  # a YAML value JSON cannot hold: walk it
+        return any(key.startswith("x-mock-") for key in _keys(document))
+
+
+def _keys(node: Any) -> Iterator[str]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Mapping):
+            for key, value in current.items():
+                if isinstance(key, str):
+                    yield key
+                stack.append(value)
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+# -- gathering -------------------------------------------------------------------------------
+
+
+def example_records(state: StateContext) -> dict[str, list[dict[str, Any]]]:
+    """Per resource, the example objects the document shows for it, in document order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for resource in state.model.resources.values():
+        found = list(_shown(state, resource))
+        if not found:
+            built = _from_property_examples(state.document, resource.schema, 0)
+            if isinstance(built, dict) and built:
+                found.append(built)
+        if found:
+            out[resource.name] = [copy_json(value) for value in found]
+    return out
+
+
+def _shown(state: StateContext, resource: Resource) -> Iterator[dict[str, Any]]:
+    """The examples of the resource's list and read answers, then its schema's examples."""
+    for op in state.model.operations:
+        assigned = state.model.roles.get((op.method, op.path))
+        if assigned is None or assigned[1] is not resource or assigned[0] not in ("list", "read"):
+            continue
+        shape = state.model.list_shapes.get((op.method, op.path))
+        for status, response in sorted(op.responses.items()):
+            if not status.startswith("2"):
+                continue
+            for name, media in response.content.items():
+                if "json" not in name:
+                    continue
+                for value in media.examples.values():
+                    if assigned[0] == "read":
+                        if isinstance(value, dict):
+                            yield value
+                        continue
+                    items = value if shape is None or shape.data is None else None
+                    if items is None and isinstance(value, Mapping) and shape is not None:
+                        items = value.get(shape.data or "")
+                    for item in items if isinstance(items, list) else ():
+                        if isinstance(item, dict):
+                            yield item
+    for member in schema_members(resource.schema, state.document):
+        examples = member.get("examples")
+        if isinstance(examples, list):
+            yield from (value for value in examples if isinstance(value, dict))
+        elif isinstance(member.get("example"), dict):
+            yield member["example"]
+
+
+def _example_of(schema: Any, document: Mapping[str, Any]) -> tuple[bool, Any]:
+    examples = property_attribute(schema, document, "examples")
+    if isinstance(examples, list) and examples:
+        return True, examples[0]
+    example = property_attribute(schema, document, "example")
+    if example is not None:
+        return True, example
+    return False, None
+
+
+def _from_property_examples(document: Mapping[str, Any], schema: Any, depth: int) -> Any:
+    """An object of the property examples below ``schema``; None when it shows none."""
+    if depth > _MAX_DEPTH:
+        return None
+    found, value = _example_of(schema, document)
+    if found:
+        return value
+    types = schema_types(schema, document) or frozenset()
+    if "array" in types:
+        item = _from_property_examples(
+            document, property_attribute(schema, document, "items"), depth + 1
+        )
+        return None if item is None else [item]
+    if "object" not in types:
+        return None
+    built = {}
+    for name, sub in object_properties(schema, document).items():
+        value = _from_property_examples(document, sub, depth + 1)
+        if value is not None:
+            built[name] = value
+    return built or None
+
+
+# -- storing ---------------------------------------------------------------------------------
+
+
+async def seed(state: StateContext, *, now: datetime, check: Check | None = None) -> int:
+    """Store the document's example records once per store; how many this call stored.
+
+    With ``check``, an example its item schema refuses is left out: a read would answer it.
+    """
+    store = state.store
+    async with store.lock(SEEDED_KEY):
+        if await store.get_value(SEEDED_KEY):
+            return 0
+        stored = 0
+        for name, values in example_records(state).items():
+            resource = state.model.resources[name]
+            valid = check(resource.schema, resource.item) if check is not None else None
+            for value in values:
+                if valid is not None and resource.schema is not None and not valid(value):
+                    continue
+                record = await _adopt(state, resource, value, now=now)
+                if record is None:
+                    continue
+                key = str(record[resource.id_field])
+                if await store.get(name, key) is None:  # the first example of an id wins
+                    await store.put(name, key, record)
+                    stored += 1
+        await store.set_value(SEEDED_KEY, True)
+    return stored
+
+
+async def _adopt(
+    state: StateContext, resource: Resource, value: dict[str, Any], *, now: datetime
+) -> dict[str, Any] | None:
+    """``value`` as a stored record owned by nobody; None when its parents are not shown."""
+    parents = {param: value.get(field) for param, field in resource.parent_fields.items()}
+    if len(parents) < len(resource.parent_params) or None in parents.values():
+        return None  # a child record that names no parent cannot be addressed by any path
+    record = dict(value)
+    sequence = await state.next_sequence()
+    if resource.id_field not in record:
+        record[resource.id_field] = state.builder.new_id(resource, sequence)
+    record[OWNER] = None
+    record[PARENT] = parents
+    record[SEQUENCE] = sequence
+    state.builder.compute(record, resource.schema, now=now)
+    await _count_past(state, record[resource.id_field])
+    return record
+
+
+async def materialize(
+    state: StateContext, resource: Resource, params: Mapping[str, str], *, now: datetime
+) -> dict[str, Any] | None:
+    """The record ``params`` address, generated and stored if nothing holds it yet.
+
+    None when the id is held under other parents (a task of another project) or was deleted:
+    that stays 404.
+    """
+    # A task of a project nobody made: the project is materialized too.
+    if resource.parent is not None and (
+        await materialize(state, resource.parent, params, now=now) is None
+    ):
+        return None
+    parents = {p: params.get(p) for p in resource.parent_params}
+    raw = params.get(resource.id_param, "")
+    key = str(raw)
+    store = state.store
+    if await store.get_value(_deleted(resource, key)):
+        return None
+    existing = await store.get(resource.name, key)
+    if existing is not None:
+        return existing if _under(existing, parents) else None
+    async with store.lock(f"materialize|{resource.name}|{key}"):
+        existing = await store.get(resource.name, key)  # another worker's, meanwhile
+        if existing is not None:
+            return existing if _under(existing, parents) else None
+        where = "/".join(str(v) for v in parents.values())
+        generated = state.builder.generate(
+            resource.schema, f"materialize|{resource.name}|{where}|{key}"
+        )
+        record: dict[str, Any] = generated if isinstance(generated, dict) else {}
+        record_id: Any = int(raw) if resource.id_is_integer and _integer(raw) else raw
+        record[resource.id_field] = record_id
+        for param, field in resource.parent_fields.items():
+            record[field] = _typed_like(record.get(field), parents.get(param))
+        record[OWNER] = None
+        record[PARENT] = parents
+        record[SEQUENCE] = await state.next_sequence()
+        state.builder.compute(record, resource.schema, now=now)
+        await store.put(resource.name, key, record)
+    await _count_past(state, record_id)
+    return record
+
+
+async def forget(state: StateContext, resource: Resource, params: Mapping[str, str]) -> None:
+    """Mark the id ``params`` address deleted, so a later read does not materialize it."""
+    await state.store.set_value(_deleted(resource, str(params.get(resource.id_param))), True)
+
+
+def _deleted(resource: Resource, key: str) -> str:
+    return f"deleted|{resource.name}|{key}"
+
+
+def _under(record: Mapping[str, Any], parents: Mapping[str, Any]) -> bool:
+    held = record.get(PARENT) or {}
+    return all(str(held.get(p)) == str(v) for p, v in parents.items())
+
+
+def _integer(text: str) -> bool:
+    return text.lstrip("-").isdigit()
+
+
+def _typed_like(generated: Any, value: Any) -> Any:
+    """``value`` (a path parameter) typed as the field's generated value was."""
+    if isinstance(generated, int) and not isinstance(generated, bool) and isinstance(value, str):
+        return int(value) if _integer(value) else value
+    return value
+
+
+async def _count_past(state: StateContext, record_id: Any) -> None:
+    """Move the id counter past an integer id the spec or a client chose."""
+    if not isinstance(record_id, int) or isinstance(record_id, bool):
+        return
+    if not 0 < record_id < _COUNTER_CEILING:
+        return
+    async with state.store.lock(SEQUENCE_KEY):
+        if record_id > (await state.store.get_value(SEQUENCE_KEY) or 0):
+            await state.store.set_value(SEQUENCE_KEY, record_id)
