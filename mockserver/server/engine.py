@@ -30,6 +30,7 @@ from mockserver.server.compiler import CompiledOperation, compile_spec
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
 from mockserver.spec.loader import Spec, paused_gc
+from mockserver.spec.matching import MatchFacts
 from mockserver.spec.views import views
 from mockserver.state.context import Request
 from mockserver.state.mock import StatefulMock, utcnow
@@ -409,7 +410,12 @@ class Engine:
             if answer is not None:
                 return answer
         key = f"{scope['method']} {scope['path']}?{query}"
-        return compiled.responder.respond(prefs, headers.get("accept"), key)
+        facts = None
+        if compiled.responder.matches:  # some example is chosen by the request
+            facts = MatchFacts(
+                {**params, **validated.path}, validated.query, headers, validated.body
+            )
+        return compiled.responder.respond(prefs, headers.get("accept"), key, facts)
 
     def _render_problem(self, problem: Problem, operation: Operation | None, path: str) -> Rendered:
         status, media_type, body, headers = self.problems.render(problem, operation, path)

@@ -24,7 +24,7 @@ from mockserver.compile.answers import AnswerPlan, plan_answers
 from mockserver.compile.operations import Operation
 from mockserver.compile.resources import PARENT, ListShape, Resource, ResourceModel, Role
 from mockserver.render.problems import Problem
-from mockserver.render.responses import Rendered
+from mockserver.render.responses import Rendered, Responder
 from mockserver.state.changes import Change, ChangeFeed
 from mockserver.state.records import RecordBuilder
 from mockserver.store.memory import Store
@@ -47,6 +47,8 @@ class StatefulOperation:
     resource: Resource | None  # the resource of that role
     target: Resource | None  # the resource whose item path prefixes the path (for actions)
     list_shape: ListShape | None
+    # The stateless answers: a read of a missing record may match an example's x-mock-match.
+    responder: Responder | None = None
 
 
 # Not frozen: one is made per request, and a frozen dataclass sets each field through
@@ -101,7 +103,9 @@ class StateContext:
         self.base_path = base_path
         self.changes = ChangeFeed()
 
-    def plan(self, operation: Operation) -> StatefulOperation:
+    def plan(
+        self, operation: Operation, *, responder: Responder | None = None
+    ) -> StatefulOperation:
         """Decide `StatefulOperation` for ``operation`` (of the response view)."""
         action = operation.extensions.get("x-mock-action")
         guard = operation.extensions.get("x-mock-guard")
@@ -115,6 +119,7 @@ class StateContext:
             resource=role[1] if role else None,
             target=self.model.resource_for_path(operation.path),
             list_shape=self.model.list_shapes.get((operation.method, operation.path)),
+            responder=responder,
         )
 
     async def next_sequence(self) -> int:

@@ -3,8 +3,9 @@
 POST on a collection creates (201, ``Location``); GET lists one's own records, newest first,
 filtered by query parameters named like a field, searched by ``q``, paged by ``page``/``limit``
 or ``offset``; GET, PUT, PATCH and DELETE on an item read, replace (fields left out take their
-``default``), merge and delete (with everything below it). ``x-mock-guard`` refuses a change
-to a record in a listed state with 409.
+``default``), merge and delete (with everything below it). A read of an id nothing holds
+answers the example its ``x-mock-match`` selects, or a record materialized for it, or 404.
+``x-mock-guard`` refuses a change to a record in a listed state with 409.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, ListShape, Resource
 from mockserver.render.problems import Problem, title_of
 from mockserver.render.responses import Rendered
+from mockserver.spec.matching import MatchFacts
 from mockserver.state.changes import Change
 from mockserver.state.context import Request, StateContext
 from mockserver.state.seeding import forget, materialize
@@ -41,10 +43,10 @@ async def run_role(state: StateContext, request: Request) -> Rendered | Problem 
         request = dataclasses.replace(
             request, params={**request.params, resource.id_param: str(record_id)}
         )
-    loaded = await state.load(resource, request)
+    loaded: dict[str, Any] | Rendered | Problem = await state.load(resource, request)
     if isinstance(loaded, Problem) and loaded.status == 404 and op.role == "read":
         loaded = await _missing(state, resource, request, loaded)
-    if isinstance(loaded, Problem):
+    if isinstance(loaded, Problem | Rendered):
         return loaded
     if op.guard is not None:
         refused = _guard(op.guard, loaded)
@@ -99,11 +101,28 @@ async def _list(
 
 async def _missing(
     state: StateContext, resource: Resource, request: Request, problem: Problem
-) -> dict[str, Any] | Problem:
-    """A read of an id nothing holds: the record materialized for it (``--missing``)."""
+) -> dict[str, Any] | Rendered | Problem:
+    """A read of an id nothing holds: the example its ``x-mock-match`` selects, else the
+    record materialized for it (``--missing``), else the 404."""
+    responder = request.op.responder
+    found = None
+    if responder is not None and responder.matches:
+        facts = MatchFacts(
+            {**request.params, **request.validated.path},
+            request.validated.query,
+            request.headers,
+            request.validated.body,
+        )
+        key = f"{resource.name}|{request.params.get(resource.id_param)}"
+        found = responder.matched(facts, request.headers.get("accept"), key)
     if not state.materialize:
-        return problem
-    record = await materialize(state, resource, request.params, now=request.now)
+        return problem if found is None else found.rendered
+    if found is not None and not (
+        200 <= found.rendered.status < 300 and isinstance(found.value, dict)
+    ):
+        return found.rendered  # a matched error or a body that is no record: as declared
+    value = found.value if found is not None else None
+    record = await materialize(state, resource, request.params, now=request.now, value=value)
     if record is None:
         return problem
     return await state.load(resource, request)  # what a read of a stored record checks

@@ -19,7 +19,7 @@ from mockserver.auth.tokens import TokenService
 from mockserver.compile.operations import Operation
 from mockserver.compile.resources import ResourceModel
 from mockserver.render.problems import Problem
-from mockserver.render.responses import Rendered
+from mockserver.render.responses import Rendered, Responder
 from mockserver.state import fixtures, seeding
 from mockserver.state.accounts import Accounts
 from mockserver.state.context import Request, StateContext, StatefulOperation
@@ -82,9 +82,11 @@ class StatefulMock:
             "charge": self.transitions.charge,
         }
 
-    def plan(self, operation: Operation) -> StatefulOperation:
+    def plan(
+        self, operation: Operation, *, responder: Responder | None = None
+    ) -> StatefulOperation:
         """What this mock does with ``operation`` (of the response view), decided once."""
-        return self.context.plan(operation)
+        return self.context.plan(operation, responder=responder)
 
     async def handle(self, request: Request) -> Answer:
         """Answer ``request`` from state, or None to let the stateless responder answer."""

@@ -205,9 +205,15 @@ async def _adopt(
 
 
 async def materialize(
-    state: StateContext, resource: Resource, params: Mapping[str, str], *, now: datetime
+    state: StateContext,
+    resource: Resource,
+    params: Mapping[str, str],
+    *,
+    now: datetime,
+    value: Mapping[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """The record ``params`` address, generated and stored if nothing holds it yet.
+    """The record ``params`` address, made (from ``value``, else generated) and stored if
+    nothing holds it yet.
 
     None when the id is held under other parents (a task of another project) or was deleted:
     that stays 404.
@@ -231,8 +237,12 @@ async def materialize(
         if existing is not None:
             return existing if _under(existing, parents) else None
         where = "/".join(str(v) for v in parents.values())
-        generated = state.builder.generate(
-            resource.schema, f"materialize|{resource.name}|{where}|{key}"
+        generated = (
+            copy_json(dict(value))
+            if value is not None
+            else state.builder.generate(
+                resource.schema, f"materialize|{resource.name}|{where}|{key}"
+            )
         )
         record: dict[str, Any] = generated if isinstance(generated, dict) else {}
         record_id: Any = int(raw) if resource.id_is_integer and _integer(raw) else raw
