@@ -84,6 +84,13 @@ def _arrays_of_one_of(schema: Any, document: Mapping[str, Any]) -> bool:
     return len(arrays) > 1
 
 
+def _holds_objects(array: Any, document: Mapping[str, Any]) -> bool:
+    """Whether the list's items may be records: an array of names (strings) holds none."""
+    items = property_attribute(array, document, "items")
+    types = schema_types(items, document)
+    return types is None or "object" in types
+
+
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
@@ -276,7 +283,9 @@ class ResourceModel:
             offset_param=pick(OFFSET_PARAMS),
             search_param=pick(SEARCH_PARAMS),
             filters=filters,
-            opaque=(not bare and data is None) or _arrays_of_one_of(array, self.document),
+            opaque=(not bare and data is None)
+            or _arrays_of_one_of(array, self.document)
+            or not _holds_objects(array, self.document),
             counts=tuple(counts),
             min_items=max(
                 (_int(m.get("minItems")) for m in schema_members(array, self.document)),

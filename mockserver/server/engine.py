@@ -172,15 +172,14 @@ class Engine:
 
             self.problems = ProblemRenderer(response_doc, validate, generate)
 
-            if stateful and (missing is None or seed_examples is None):
+            def make_state(operations: list[Operation]) -> StatefulMock:
                 # A document written for this mock says what it holds itself (x-mock-*);
                 # another gets records to read from the start.
-                plain = not has_mock_extensions(spec.document)
-                missing = missing or ("materialize" if plain else "404")
-                seed_examples = plain if seed_examples is None else seed_examples
-            self._pending = bool(stateful and seed_examples)
-
-            def make_state(operations: list[Operation]) -> StatefulMock:
+                plain = (missing is None or seed_examples is None) and not has_mock_extensions(
+                    response_doc, operations
+                )
+                seeds = plain if seed_examples is None else seed_examples
+                self._pending = self._pending or seeds
                 return StatefulMock(
                     response_doc,
                     operations,
@@ -188,8 +187,8 @@ class Engine:
                     store or MemoryStore(),
                     base_path=spec.base_path,
                     jwt_secret=jwt_secret,
-                    missing=missing or "404",
-                    seed_examples=bool(seed_examples),
+                    missing=missing or ("materialize" if plain else "404"),
+                    seed_examples=seeds,
                     check=validate,
                 )
 

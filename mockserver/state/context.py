@@ -10,7 +10,7 @@ mock decided about one operation at start-up, so a request looks nothing up by n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -96,6 +96,9 @@ class StateContext:
         self.document = document
         # Whether a read of an id nothing holds makes a record for it (`--missing`).
         self.materialize = materialize
+        # Schema and where it is -> whether a value fits (the engine's validators); records
+        # made from the spec (seeded, materialized) are kept only when their schema agrees.
+        self.check: Callable[[Any, str], Callable[[Any], bool]] | None = None
         self.model = model
         self.builder = builder
         self.store = store

@@ -63,7 +63,7 @@ class StatefulMock:
             materialize=missing == "materialize",
         )
         self.seed_examples = seed_examples
-        self._check = check
+        self.context.check = check
         self.accounts = Accounts(self.context)
         self.transitions = Transitions(self.context)
         has_login = any(
@@ -115,7 +115,7 @@ class StatefulMock:
         """Load the spec's example records, once per store (``--seed-examples``)."""
         if not self.seed_examples:
             return 0
-        return await seeding.seed(self.context, now=utcnow(), check=self._check)
+        return await seeding.seed(self.context, now=utcnow())
 
     async def export_state(self) -> dict[str, Any]:
         """Every record, as `import_state` takes it back."""

@@ -16,12 +16,11 @@ sets `SEEDED_KEY` and the others find it set.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-import orjson
-
+from mockserver.compile.operations import Operation
 from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, Resource, property_attribute
 from mockserver.compile.schemas import object_properties, schema_members, schema_types
 from mockserver.state.context import SEQUENCE_KEY, StateContext
@@ -52,25 +51,37 @@ _COUNTER_CEILING = 1_000_000_000
 _MAX_DEPTH = 8
 
 
-def has_mock_extensions(document: Mapping[str, Any]) -> bool:
-    """Whether the document uses any ``x-mock-*`` extension (written for this mock)."""
-    try:
-        return b'"x-mock-' in orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
-    except (TypeError, orjson.JSONEncodeError):  # a YAML value JSON cannot hold: walk it
-        return any(key.startswith("x-mock-") for key in _keys(document))
+def has_mock_extensions(document: Mapping[str, Any], operations: Sequence[Operation]) -> bool:
+    """Whether the document was written for this mock: ``x-mock-*`` at its top, on a path
+    item or an operation, on a named example, or on a component schema or its properties.
+
+    Only where the extensions mean something is looked at: a walk of all of GitHub's
+    description would cost a tenth of its start-up.
+    """
+    if _marked(document) or any(_marked(op.extensions) for op in operations):
+        return True
+    paths = document.get("paths")
+    if isinstance(paths, Mapping) and any(_marked(item) for item in paths.values()):
+        return True
+    for op in operations:
+        for response in op.responses.values():
+            if any(media.matches for media in response.content.values()):
+                return True
+    components = document.get("components")
+    schemas = components.get("schemas") if isinstance(components, Mapping) else None
+    for schema in schemas.values() if isinstance(schemas, Mapping) else ():
+        if _marked(schema):
+            return True
+        properties = schema.get("properties") if isinstance(schema, Mapping) else None
+        if isinstance(properties, Mapping) and any(_marked(p) for p in properties.values()):
+            return True
+    return False
 
 
-def _keys(node: Any) -> Iterator[str]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, Mapping):
-            for key, value in current.items():
-                if isinstance(key, str):
-                    yield key
-                stack.append(value)
-        elif isinstance(current, list):
-            stack.extend(current)
+def _marked(node: Any) -> bool:
+    return isinstance(node, Mapping) and any(
+        isinstance(key, str) and key.startswith("x-mock-") for key in node
+    )
 
 
 # -- gathering -------------------------------------------------------------------------------
@@ -158,10 +169,10 @@ def _from_property_examples(document: Mapping[str, Any], schema: Any, depth: int
 # -- storing ---------------------------------------------------------------------------------
 
 
-async def seed(state: StateContext, *, now: datetime, check: Check | None = None) -> int:
+async def seed(state: StateContext, *, now: datetime) -> int:
     """Store the document's example records once per store; how many this call stored.
 
-    With ``check``, an example its item schema refuses is left out: a read would answer it.
+    An example its item schema refuses is left out (`StateContext.check`): reads answer it.
     """
     store = state.store
     async with store.lock(SEEDED_KEY):
@@ -170,9 +181,8 @@ async def seed(state: StateContext, *, now: datetime, check: Check | None = None
         stored = 0
         for name, values in example_records(state).items():
             resource = state.model.resources[name]
-            valid = check(resource.schema, resource.item) if check is not None else None
             for value in values:
-                if valid is not None and resource.schema is not None and not valid(value):
+                if not _fits(state, resource, value):
                     continue
                 record = await _adopt(state, resource, value, now=now)
                 if record is None:
@@ -248,11 +258,16 @@ async def materialize(
         record_id: Any = int(raw) if resource.id_is_integer and _integer(raw) else raw
         record[resource.id_field] = record_id
         for param, field in resource.parent_fields.items():
-            record[field] = _typed_like(record.get(field), parents.get(param))
+            if not isinstance(record.get(field), dict | list):  # an object stays as generated
+                record[field] = _typed_like(record.get(field), parents.get(param))
         record[OWNER] = None
         record[PARENT] = parents
-        record[SEQUENCE] = await state.next_sequence()
         state.builder.compute(record, resource.schema, now=now)
+        if not _fits(state, resource, record):
+            # The path's value is no id the schema admits (a name where it wants a number):
+            # no record answers for it, so the read stays 404 rather than answer invalidly.
+            return None
+        record[SEQUENCE] = await state.next_sequence()
         await store.put(resource.name, key, record)
     await _count_past(state, record_id)
     return record
@@ -265,6 +280,14 @@ async def forget(state: StateContext, resource: Resource, params: Mapping[str, s
 
 def _deleted(resource: Resource, key: str) -> str:
     return f"deleted|{resource.name}|{key}"
+
+
+def _fits(state: StateContext, resource: Resource, record: Mapping[str, Any]) -> bool:
+    """Whether a read would answer ``record`` as its schema says (`StateContext.check`)."""
+    if state.check is None or resource.schema is None:
+        return True
+    shown = state.builder.project(dict(record), resource.schema)
+    return state.check(resource.schema, resource.item)(shown)
 
 
 def _under(record: Mapping[str, Any], parents: Mapping[str, Any]) -> bool:

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-import yaml
 
 from mockserver import create_app
 from mockserver.errors import ConfigError
 from mockserver.spec.loader import load_spec
-from mockserver.state.seeding import has_mock_extensions
 from tests.inprocess import BUNDLED, InProcess
 from tests.public_specs import CorpusUnavailable, corpus_dir
 
 MakeMock = Callable[..., InProcess]
 PET_HEADERS = {"api_key": "k", "Authorization": "Bearer t"}
 
-PET = {
+PET: dict[str, Any] = {
     "type": "object",
     "required": ["id", "name"],
     "properties": {
@@ -28,7 +27,7 @@ PET = {
         "tag": {"type": "string"},
     },
 }
-TASK = {
+TASK: dict[str, Any] = {
     "type": "object",
     "required": ["id", "title"],
     "properties": {
@@ -86,7 +85,7 @@ def _document(**extra: Any) -> dict[str, Any]:
         "components": {"schemas": {"Pet": PET, "Task": TASK}},
     }
     document.update(extra)
-    return document
+    return copy.deepcopy(document)
 
 
 def _mock(make_mock: MakeMock, document: Any = None, **options: Any) -> InProcess:
@@ -172,11 +171,51 @@ def test_no_seed_examples_starts_empty(make_mock: MakeMock) -> None:
     assert mock.request("GET", "/pets").json() == []
 
 
+def _written_for_this_mock(document: dict[str, Any]) -> bool:
+    engine = create_app(document).state.engine
+    return not (engine.state.seed_examples or engine.state.context.materialize)
+
+
+def _mark_operation(document: dict[str, Any]) -> None:
+    document["paths"]["/pets"]["get"]["x-mock-guard"] = {}
+
+
+def _mark_path_item(document: dict[str, Any]) -> None:
+    document["paths"]["/pets"]["x-mock-note"] = "ours"
+
+
+def _mark_example(document: dict[str, Any]) -> None:
+    media = document["paths"]["/pets"]["get"]["responses"]["200"]["content"]["application/json"]
+    media["examples"]["two"]["x-mock-match"] = {"query": {"a": 1}}
+
+
+def _mark_schema(document: dict[str, Any]) -> None:
+    document["components"]["schemas"]["Task"]["x-mock-note"] = "ours"
+
+
+def _mark_property(document: dict[str, Any]) -> None:
+    pet = dict(PET, properties={**PET["properties"], "n": {"x-mock-compute": "1"}})
+    document["components"]["schemas"]["Pet"] = pet
+
+
+def _mark_top(document: dict[str, Any]) -> None:
+    document["x-mock-note"] = "ours"
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [_mark_top, _mark_path_item, _mark_operation, _mark_example, _mark_schema, _mark_property],
+)
+def test_x_mock_extensions_where_they_mean_something_mark_a_document_as_ours(
+    mark: Callable[[dict[str, Any]], None],
+) -> None:
+    assert not _written_for_this_mock(_document())
+    document = _document()
+    mark(document)
+    assert _written_for_this_mock(document)
+
+
 def test_a_document_written_for_this_mock_is_neither_seeded_nor_materialized() -> None:
-    bundled = yaml.safe_load(BUNDLED.read_text())
-    assert has_mock_extensions(bundled)
-    assert not has_mock_extensions(_document())
-    assert has_mock_extensions(_document(**{"x-mock-anything": 1}))
     engine = create_app(load_spec(BUNDLED)).state.engine
     assert engine.state is not None
     assert not engine.state.seed_examples
