@@ -129,8 +129,7 @@ class Engine:
         self.faults = faults or Faults(seed=seed)
         self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None
-        # Work before the first answer: the spec's example records, then the fixtures.
-        self._pending = False
+        self._pending = False  # fixtures to import before the first answer
         # Schemas generation could not satisfy (each logged once).
         self.unsatisfied: set[str] = set()
         # Schemas no validator could be compiled for (their answers unchecked, each logged once).
@@ -179,7 +178,6 @@ class Engine:
                     response_doc, operations
                 )
                 seeds = plain if seed_examples is None else seed_examples
-                self._pending = self._pending or seeds
                 return StatefulMock(
                     response_doc,
                     operations,
@@ -214,15 +212,12 @@ class Engine:
         self._pending = True
 
     async def import_fixtures(self) -> None:
-        """Seed the spec's records and import what `preload` was given, once; every entry
-        point calls it first."""
+        """Import what `preload` was given, once; every entry point calls it first."""
         if self._pending:
             self._pending = False
             fixtures, self._fixtures = self._fixtures, None
-            if self.state is not None:  # a stateless mock has nowhere to put them
-                await self.state.seed()
-                if fixtures is not None:
-                    await self.state.import_state(fixtures)
+            if self.state is not None and fixtures is not None:  # stateless: nowhere to go
+                await self.state.import_state(fixtures)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

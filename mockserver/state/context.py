@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from starlette.datastructures import Headers
@@ -30,9 +30,15 @@ from mockserver.state.records import RecordBuilder
 from mockserver.store.memory import Store
 from mockserver.validation.request import ValidatedRequest
 
-__all__ = ["SEQUENCE_KEY", "Request", "StateContext", "StatefulOperation"]
+__all__ = ["SEQUENCE_KEY", "Request", "Seeder", "StateContext", "StatefulOperation"]
 
 SEQUENCE_KEY = "sequence"
+
+
+class Seeder(Protocol):
+    """Stores the spec's example records of a collection before its first use."""
+
+    async def ensure(self, resource: Resource) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,8 @@ class StateContext:
         # Schema and where it is -> whether a value fits (the engine's validators); records
         # made from the spec (seeded, materialized) are kept only when their schema agrees.
         self.check: Callable[[Any, str], Callable[[Any], bool]] | None = None
+        # The spec's example records, stored at each collection's first use (None: not seeded).
+        self.seeds: Seeder | None = None
         self.model = model
         self.builder = builder
         self.store = store

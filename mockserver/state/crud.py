@@ -32,6 +32,8 @@ async def run_role(state: StateContext, request: Request) -> Rendered | Problem 
     resource = op.resource
     if op.role is None or resource is None:
         return None
+    if state.seeds is not None:
+        await state.seeds.ensure(resource)
     if op.role == "create":
         return await state.create(resource, request)
     if op.role == "list":

@@ -64,6 +64,8 @@ class StatefulMock:
         )
         self.seed_examples = seed_examples
         self.context.check = check
+        self._seeds = seeding.Seeds(self.context) if seed_examples else None
+        self.context.seeds = self._seeds
         self.accounts = Accounts(self.context)
         self.transitions = Transitions(self.context)
         has_login = any(
@@ -107,18 +109,20 @@ class StatefulMock:
     # -- control ----------------------------------------------------------------------------
 
     async def reset(self) -> None:
-        """Forget everything (records, users, tokens, counters) but the spec's own records."""
+        """Forget everything (records, users, tokens, counters); the spec's own records are
+        seeded again at each collection's next use."""
         await self.context.store.reset()
-        await self.seed()
+        if self._seeds is not None:
+            self._seeds.forget()
 
     async def seed(self) -> int:
-        """Load the spec's example records, once per store (``--seed-examples``)."""
-        if not self.seed_examples:
-            return 0
-        return await seeding.seed(self.context, now=utcnow())
+        """Store every collection's example records now (``--seed-examples``; otherwise each
+        collection is seeded at its first use); how many this call stored."""
+        return 0 if self._seeds is None else await self._seeds.everything()
 
     async def export_state(self) -> dict[str, Any]:
         """Every record, as `import_state` takes it back."""
+        await self.seed()  # the spec's records are state too, used or not yet
         return await self.context.store.export()
 
     async def import_state(self, data: Mapping[str, Any]) -> None:

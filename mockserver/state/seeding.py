@@ -5,36 +5,37 @@ A fresh mock of a third-party document has records to read before anything is cr
 - `example_records` gathers, per inferred resource, the objects the document itself shows:
   the items of its list operations' examples, its item reads' examples, the item schema's
   own ``examples``, and (when none of those exist) one object built from property examples
-  (``name: {example: doggie}``). They are stored by `seed`, owned by nobody: every user reads
-  them, and they change only through the API.
+  (``name: {example: doggie}``). `Seeds` stores them at the collection's first use, owned by
+  nobody: every user reads them, and they change only through the API.
 - `materialize` answers a read of an id nothing holds yet: a record generated for that id
   (deterministic under ``--seed``), stored, so the next read, update or delete sees it.
 
-Workers sharing a store (``--state-url``) seed it once: under the store's lock, the first
-sets `SEEDED_KEY` and the others find it set.
+Workers sharing a store (``--state-url``) seed each collection once: under the store's lock,
+the first sets its `SEEDED_KEY` marker and the others find it set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mockserver.compile.operations import Operation
 from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, Resource, property_attribute
 from mockserver.compile.schemas import object_properties, schema_members, schema_types
 from mockserver.state.context import SEQUENCE_KEY, StateContext
+from mockserver.state.records import hidden
 from mockserver.store.memory import copy_json
 
 __all__ = [
     "MISSING_CHOICES",
     "SEEDED_KEY",
     "Missing",
+    "Seeds",
     "example_records",
     "forget",
     "has_mock_extensions",
     "materialize",
-    "seed",
 ]
 
 # A validator factory (the engine's): schema and where it is -> whether a value fits.
@@ -87,18 +88,14 @@ def _marked(node: Any) -> bool:
 # -- gathering -------------------------------------------------------------------------------
 
 
-def example_records(state: StateContext) -> dict[str, list[dict[str, Any]]]:
-    """Per resource, the example objects the document shows for it, in document order."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for resource in state.model.resources.values():
-        found = list(_shown(state, resource))
-        if not found:
-            built = _from_property_examples(state.document, resource.schema, 0)
-            if isinstance(built, dict) and built:
-                found.append(built)
-        if found:
-            out[resource.name] = [copy_json(value) for value in found]
-    return out
+def example_records(state: StateContext, resource: Resource) -> list[dict[str, Any]]:
+    """The example objects the document shows for ``resource``, in document order."""
+    found = list(_shown(state, resource))
+    if not found:
+        built = _from_property_examples(state.document, resource.schema, 0)
+        if isinstance(built, dict) and built:
+            found.append(built)
+    return found
 
 
 def _shown(state: StateContext, resource: Resource) -> Iterator[dict[str, Any]]:
@@ -169,30 +166,61 @@ def _from_property_examples(document: Mapping[str, Any], schema: Any, depth: int
 # -- storing ---------------------------------------------------------------------------------
 
 
-async def seed(state: StateContext, *, now: datetime) -> int:
-    """Store the document's example records once per store; how many this call stored.
+class Seeds:
+    """The spec's example records of each collection, stored at the collection's first use.
 
-    An example its item schema refuses is left out (`StateContext.check`): reads answer it.
+    Lazily, collection by collection: a document of a thousand operations (GitHub's) starts
+    and answers its first request without checking every example it holds. Each collection
+    is seeded once per store (`SEEDED_KEY` set under the store's lock, for every worker
+    sharing it) and once per process (`seen`: one set lookup per request afterwards).
     """
-    store = state.store
-    async with store.lock(SEEDED_KEY):
-        if await store.get_value(SEEDED_KEY):
-            return 0
+
+    def __init__(self, state: StateContext) -> None:
+        self._state = state
+        self._seen: set[str] = set()
+
+    async def ensure(self, resource: Resource) -> None:
+        """Seed ``resource`` and its parents, if nothing did yet."""
+        if resource.name in self._seen:
+            return
+        self._seen.add(resource.name)
+        if resource.parent is not None:
+            await self.ensure(resource.parent)
+        await self._seed(resource, now=datetime.now(UTC))
+
+    async def everything(self) -> int:
+        """Seed every collection now (an export wants them all); how many records were stored."""
         stored = 0
-        for name, values in example_records(state).items():
-            resource = state.model.resources[name]
-            for value in values:
-                if not _fits(state, resource, value):
+        for resource in self._state.model.resources.values():
+            if resource.name not in self._seen:
+                self._seen.add(resource.name)
+                stored += await self._seed(resource, now=datetime.now(UTC))
+        return stored
+
+    def forget(self) -> None:
+        """After a reset: seed each collection again at its next use."""
+        self._seen.clear()
+
+    async def _seed(self, resource: Resource, *, now: datetime) -> int:
+        state, store = self._state, self._state.store
+        marker = f"{SEEDED_KEY}|{resource.name}"
+        async with store.lock(marker):
+            if await store.get_value(marker):
+                return 0
+            stored = 0
+            for value in example_records(state, resource):
+                # An example its item schema refuses is left out: a read would answer it.
+                if not _fits(state, resource, value, projected=False):
                     continue
                 record = await _adopt(state, resource, value, now=now)
                 if record is None:
                     continue
                 key = str(record[resource.id_field])
-                if await store.get(name, key) is None:  # the first example of an id wins
-                    await store.put(name, key, record)
+                if await store.get(resource.name, key) is None:  # the first of an id wins
+                    await store.put(resource.name, key, record)
                     stored += 1
-        await store.set_value(SEEDED_KEY, True)
-    return stored
+            await store.set_value(marker, True)
+        return stored
 
 
 async def _adopt(
@@ -263,7 +291,7 @@ async def materialize(
         record[OWNER] = None
         record[PARENT] = parents
         state.builder.compute(record, resource.schema, now=now)
-        if not _fits(state, resource, record):
+        if not _fits(state, resource, record, projected=True):
             # The path's value is no id the schema admits (a name where it wants a number):
             # no record answers for it, so the read stays 404 rather than answer invalidly.
             return None
@@ -282,11 +310,17 @@ def _deleted(resource: Resource, key: str) -> str:
     return f"deleted|{resource.name}|{key}"
 
 
-def _fits(state: StateContext, resource: Resource, record: Mapping[str, Any]) -> bool:
-    """Whether a read would answer ``record`` as its schema says (`StateContext.check`)."""
+def _fits(
+    state: StateContext, resource: Resource, record: Mapping[str, Any], *, projected: bool
+) -> bool:
+    """Whether the item schema admits ``record`` (`StateContext.check`); ``projected``: as a
+    read answers it, required fields it lacks generated (costly: for one record at a time)."""
     if state.check is None or resource.schema is None:
         return True
-    shown = state.builder.project(dict(record), resource.schema)
+    if projected:
+        shown = state.builder.project(dict(record), resource.schema)
+    else:
+        shown = {k: v for k, v in record.items() if not hidden(k)}
     return state.check(resource.schema, resource.item)(shown)
 
 
