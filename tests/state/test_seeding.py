@@ -12,8 +12,10 @@ import pytest
 from mockserver import create_app
 from mockserver.errors import ConfigError
 from mockserver.spec.loader import load_spec
+from mockserver.state.mock import StatefulMock
 from tests.inprocess import BUNDLED, InProcess
 from tests.public_specs import CorpusUnavailable, corpus_dir
+from tests.redis_server import redis_server
 
 MakeMock = Callable[..., InProcess]
 PET_HEADERS = {"api_key": "k", "Authorization": "Bearer t"}
@@ -301,3 +303,34 @@ def test_the_petstore_answers_a_pet_for_any_id_and_takes_writes_on_it(
     assert mock.request("GET", "/pet/1", headers=PET_HEADERS).json() == replaced
     assert mock.request("DELETE", "/pet/1", headers=PET_HEADERS).status_code == 200
     assert mock.request("GET", "/pet/1", headers=PET_HEADERS).status_code == 404
+
+
+# -- workers sharing Redis seed once -----------------------------------------------------------
+
+
+def _state(mock: InProcess) -> StatefulMock:
+    app: Any = mock.app
+    state: StatefulMock = app.state.engine.state
+    return state
+
+
+@pytest.mark.slow
+def test_workers_sharing_redis_seed_each_collection_once(make_mock: MakeMock) -> None:
+    with redis_server() as server:
+        url = server.url()
+        first = _mock(make_mock, state_url=url)
+        second = _mock(make_mock, state_url=url)
+        # One worker stores the two examples; the other finds them there (each on its own
+        # loop, as workers are; the store's lock orders them when they overlap).
+        assert first.run(_state(first).seed()) == 2
+        assert second.run(_state(second).seed()) == 0
+        assert first.request("GET", "/pets/7").json() == {"id": 7, "name": "Rex"}
+        assert second.request("DELETE", "/pets/7").status_code == 204
+        # Neither worker seeds it again: deleted through the API, it stays deleted.
+        assert first.request("GET", "/pets/7").status_code == 404
+        assert second.request("GET", "/pets/7").status_code == 404
+        third = _mock(make_mock, state_url=url)  # a worker started later
+        assert third.request("GET", "/pets/7").status_code == 404
+        assert third.request("GET", "/pets/8").json()["name"] == "Tom"
+        for mock in (first, second, third):
+            mock.close()
