@@ -334,3 +334,27 @@ def test_workers_sharing_redis_seed_each_collection_once(make_mock: MakeMock) ->
         assert third.request("GET", "/pets/8").json()["name"] == "Tom"
         for mock in (first, second, third):
             mock.close()
+
+
+def test_an_id_the_schema_cannot_hold_stays_404_and_a_list_of_names_holds_no_records(
+    make_mock: MakeMock,
+) -> None:
+    user = {
+        "type": "object",
+        "required": ["id", "login"],
+        "properties": {"id": {"type": "integer"}, "login": {"type": "string"}},
+    }
+    names = {"type": "array", "items": {"type": "string"}}
+    document = _document()
+    document["paths"]["/users/{username}"] = {
+        "parameters": [_param("username")],
+        "get": {"responses": {"200": _json(user)}},
+    }
+    document["paths"]["/users"] = {
+        "get": {"responses": {"200": _json(names, example=["octocat", "hubot"])}}
+    }
+    mock = _mock(make_mock, document)
+    # The path's value is a name, the record's id a number: no record answers validly.
+    assert mock.request("GET", "/users/octocat").status_code == 404
+    # The list shows names, not records: it keeps the spec's answer.
+    assert mock.request("GET", "/users").json() == ["octocat", "hubot"]
