@@ -1,4 +1,4 @@
-"""State seeded from the spec: example records loaded at start, missing ids materialized.
+"""State seeded from the spec: the spec's example records, and records for ids read first.
 
 A fresh mock of a third-party document has records to read before anything is created:
 
@@ -41,7 +41,7 @@ __all__ = [
 # A validator factory (the engine's): schema and where it is -> whether a value fits.
 Check = Callable[[Any, str], Callable[[Any], bool]]
 
-SEEDED_KEY = "seeded"  # set once the store holds the spec's example records
+SEEDED_KEY = "seeded"  # "seeded|<collection>" is set once the store holds its examples
 
 Missing = Literal["404", "materialize"]
 MISSING_CHOICES: tuple[Missing, ...] = ("404", "materialize")
@@ -183,18 +183,19 @@ class Seeds:
         """Seed ``resource`` and its parents, if nothing did yet."""
         if resource.name in self._seen:
             return
-        self._seen.add(resource.name)
         if resource.parent is not None:
             await self.ensure(resource.parent)
         await self._seed(resource, now=datetime.now(UTC))
+        # Only once stored: a store that failed (Redis away) is tried again next time.
+        self._seen.add(resource.name)
 
     async def everything(self) -> int:
         """Seed every collection now (an export wants them all); how many records were stored."""
         stored = 0
         for resource in self._state.model.resources.values():
             if resource.name not in self._seen:
-                self._seen.add(resource.name)
                 stored += await self._seed(resource, now=datetime.now(UTC))
+                self._seen.add(resource.name)
         return stored
 
     def forget(self) -> None:

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from mockserver import create_app
-from mockserver.errors import ConfigError
+from mockserver.errors import ConfigError, StateUnavailableError
 from mockserver.spec.loader import load_spec
 from mockserver.state.mock import StatefulMock
+from mockserver.store.memory import MemoryStore
 from tests.inprocess import BUNDLED, InProcess
 from tests.public_specs import CorpusUnavailable, corpus_dir
 from tests.redis_server import redis_server
@@ -358,3 +359,23 @@ def test_an_id_the_schema_cannot_hold_stays_404_and_a_list_of_names_holds_no_rec
     assert mock.request("GET", "/users/octocat").status_code == 404
     # The list shows names, not records: it keeps the spec's answer.
     assert mock.request("GET", "/users").json() == ["octocat", "hubot"]
+
+
+class _FlakyStore(MemoryStore):
+    """A store that cannot be reached the first time seeding asks it anything."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.away = True
+
+    async def get_value(self, key: str) -> Any:
+        if self.away and key.startswith("seeded|"):
+            self.away = False
+            raise StateUnavailableError("the shared state cannot be reached")
+        return await super().get_value(key)
+
+
+def test_a_collection_whose_seeding_failed_is_seeded_at_the_next_use(make_mock: MakeMock) -> None:
+    mock = _mock(make_mock, store=_FlakyStore())
+    assert mock.request("GET", "/pets/7").status_code == 503
+    assert mock.request("GET", "/pets/7").json() == {"id": 7, "name": "Rex"}
