@@ -24,7 +24,6 @@ from mockserver.compile.operations import Operation
 from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, Resource, property_attribute
 from mockserver.compile.schemas import object_properties, schema_members, schema_types
 from mockserver.state.context import SEQUENCE_KEY, StateContext
-from mockserver.state.records import hidden
 from mockserver.store.memory import copy_json
 
 __all__ = [
@@ -211,7 +210,7 @@ class Seeds:
             stored = 0
             for value in example_records(state, resource):
                 # An example its item schema refuses is left out: a read would answer it.
-                if not _fits(state, resource, value, projected=False):
+                if not _fits(state, resource, value):
                     continue
                 record = await _adopt(state, resource, value, now=now)
                 if record is None:
@@ -292,7 +291,7 @@ async def materialize(
         record[OWNER] = None
         record[PARENT] = parents
         state.builder.compute(record, resource.schema, now=now)
-        if not _fits(state, resource, record, projected=True):
+        if not _fits(state, resource, record):
             # The path's value is no id the schema admits (a name where it wants a number):
             # no record answers for it, so the read stays 404 rather than answer invalidly.
             return None
@@ -311,17 +310,15 @@ def _deleted(resource: Resource, key: str) -> str:
     return f"deleted|{resource.name}|{key}"
 
 
-def _fits(
-    state: StateContext, resource: Resource, record: Mapping[str, Any], *, projected: bool
-) -> bool:
-    """Whether the item schema admits ``record`` (`StateContext.check`); ``projected``: as a
-    read answers it, required fields it lacks generated (costly: for one record at a time)."""
+def _fits(state: StateContext, resource: Resource, record: Mapping[str, Any]) -> bool:
+    """Whether a read would answer ``record`` as its schema says (`StateContext.check`).
+
+    Projected as a read answers it: the required fields it lacks are generated then, and may
+    make it invalid (a oneOf branch filled with another branch's fields).
+    """
     if state.check is None or resource.schema is None:
         return True
-    if projected:
-        shown = state.builder.project(dict(record), resource.schema)
-    else:
-        shown = {k: v for k, v in record.items() if not hidden(k)}
+    shown = state.builder.project(dict(record), resource.schema)
     return state.check(resource.schema, resource.item)(shown)
 
 
