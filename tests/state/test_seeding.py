@@ -8,13 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockserver import create_app
 from mockserver.errors import ConfigError, StateUnavailableError
 from mockserver.spec.loader import load_spec
 from mockserver.state.mock import StatefulMock
 from mockserver.store.memory import MemoryStore
-from tests.inprocess import BUNDLED, InProcess
+from tests.inprocess import BUNDLED, InProcess, request
 from tests.public_specs import CorpusUnavailable, corpus_dir
 from tests.redis_server import redis_server
 
@@ -379,3 +381,16 @@ def test_a_collection_whose_seeding_failed_is_seeded_at_the_next_use(make_mock: 
     mock = _mock(make_mock, store=_FlakyStore())
     assert mock.request("GET", "/pets/7").status_code == 503
     assert mock.request("GET", "/pets/7").json() == {"id": 7, "name": "Rex"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(pet_id=st.integers(min_value=1, max_value=2**53), seed=st.integers(0, 3))
+def test_any_id_read_first_is_materialized_valid_and_kept(pet_id: int, seed: int) -> None:
+    app = create_app(_document(), seed=seed)
+    first = request(app, "GET", f"/pets/{pet_id}")
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["id"] == pet_id
+    assert isinstance(body["name"], str)
+    assert len(body["name"]) <= 20  # the schema's bound
+    assert request(app, "GET", f"/pets/{pet_id}").json() == body
