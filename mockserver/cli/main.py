@@ -284,6 +284,8 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette | Mount
             hosts=HostPolicy(args.webhook_hosts.split(",")),
         ),
         strict=args.strict,
+        missing=args.missing,
+        seed_examples=args.seed_examples,
     )
 
 
@@ -332,6 +334,20 @@ def _build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     serve.add_argument("--chaos", type=_rate, default=0.0, help="share of requests that fail (0-1)")
     serve.add_argument("--fixtures", type=Path, help="JSON state to start from")
+    serve.add_argument(
+        "--missing",
+        choices=("404", "materialize"),
+        default=None,
+        help="a read of an id nothing holds: 404, or materialize a record for it (default: "
+        "materialize unless the spec uses x-mock-* extensions)",
+    )
+    serve.add_argument(
+        "--seed-examples",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="load the spec's example records at start (default: on unless the spec uses "
+        "x-mock-* extensions)",
+    )
     serve.add_argument(
         "--admin-token",
         default=os.environ.get("MOCKSERVER_ADMIN_TOKEN"),

@@ -1,12 +1,15 @@
 """Chooses and renders the response to a valid request: status, media type, body, headers.
 
-Order for the body: the example the client named, then the media type's named examples,
-its ``example``, the schema's own ``examples``, and generated data last. Static bodies are
+Order for the body: the example the client named, then the first named example whose
+``x-mock-match`` the request satisfies (of any declared status: `mockserver.spec.matching`),
+then the media type's named examples without one, its ``example``, the schema's own
+``examples``, and generated data last. Static bodies are
 serialized once and reused; only generated ones cost work per request.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,9 +28,12 @@ from mockserver.errors import SpecError
 from mockserver.render.hooks import Generate, Validate
 from mockserver.render.prefer import Preferences
 from mockserver.render.problems import Problem
+from mockserver.spec.matching import MatchFacts, MatchRule, parse_match
 from mockserver.spec.pointer import resolve
 
-__all__ = ["Rendered", "Responder", "negotiate"]
+__all__ = ["Matched", "Rendered", "Responder", "negotiate"]
+
+logger = logging.getLogger("mockserver")
 
 
 # Headers that describe how the bytes travel, which the server sets: a spec's example value
@@ -51,6 +57,25 @@ class Rendered:
     media_type: str | None
     body: bytes
     headers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Selectable:
+    """A named example with ``x-mock-match``, and where it is declared."""
+
+    status: int
+    response: Response
+    media: MediaType
+    name: str
+    rule: MatchRule
+
+
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """The example a request's ``x-mock-match`` selected, rendered, and its value."""
+
+    rendered: Rendered
+    value: Any
 
 
 def _parse_accept(accept: str) -> list[tuple[str, float]]:
@@ -135,6 +160,8 @@ class Responder:
         self.default_status = self._default_status()
         self._static: dict[tuple[str, str, str], bytes] = {}
         self._static_headers: dict[str, dict[str, Any]] = {}
+        # Examples chosen by the request, the default status's first (empty: none declared).
+        self.matches = self._selectable()
 
     @property
     def operation(self) -> Operation:
@@ -151,8 +178,60 @@ class Responder:
             return 200
         return codes[0] if codes else NO_RESPONSE_STATUS
 
-    def respond(self, prefs: Preferences, accept: str | None, key: str) -> Rendered | Problem:
-        """Render the response for a valid request; ``key`` seeds generated data."""
+    def _selectable(self) -> tuple[_Selectable, ...]:
+        found: list[_Selectable] = []
+        for status_key, response in self._operation.responses.items():
+            if not status_key.isdigit():
+                continue  # a range or default names no status to answer with
+            for media in response.content.values():
+                for name, raw in media.matches.items():
+                    where = f"{media.pointer}/examples/{name}/x-mock-match"
+                    try:
+                        rule = parse_match(raw, pointer=where)
+                    except SpecError as exc:  # the example stays answerable by name
+                        logger.warning("%s", str(exc).splitlines()[0])
+                        continue
+                    found.append(_Selectable(int(status_key), response, media, name, rule))
+        found.sort(key=lambda s: (s.status != self.default_status, s.status))
+        return tuple(found)
+
+    def matched(
+        self, facts: MatchFacts, accept: str | None, key: str, *, code: int | None = None
+    ) -> Matched | None:
+        """The first example whose ``x-mock-match`` the request satisfies, rendered."""
+        for candidate in self.matches:
+            if code is not None and candidate.status != code:
+                continue
+            if negotiate(accept, [candidate.media.name]) is None:
+                continue
+            if candidate.rule.accepts(facts):
+                value = candidate.media.examples[candidate.name]
+                body = self._cached(candidate.response, candidate.media, candidate.name, value)
+                rendered = Rendered(
+                    candidate.status,
+                    _content_type(candidate.media.name),
+                    body,
+                    self._headers(candidate.response, key),
+                )
+                return Matched(rendered, value)
+        return None
+
+    def respond(
+        self,
+        prefs: Preferences,
+        accept: str | None,
+        key: str,
+        facts: MatchFacts | None = None,
+    ) -> Rendered | Problem:
+        """Render the response for a valid request; ``key`` seeds generated data.
+
+        ``facts`` (the request's parameters and body) select an example by its
+        ``x-mock-match``, unless the client named an example or asked for generated data.
+        """
+        if facts is not None and prefs.example is None and not prefs.dynamic:
+            found = self.matched(facts, accept, key, code=prefs.code)
+            if found is not None:
+                return found.rendered
         status = prefs.code if prefs.code is not None else self.default_status
         if status < 200:
             return Problem(
@@ -228,7 +307,8 @@ class Responder:
         cache_key = (response.status, media.name)
         known = self._default_example.get(cache_key)
         if known is None:
-            candidates = list(media.examples.items())
+            # An example with x-mock-match answers only the requests it matches.
+            candidates = [(n, v) for n, v in media.examples.items() if n not in media.matches]
             schema_example = self._schema_example(media)
             if schema_example is not _MISSING:
                 candidates.append(("schema", schema_example))

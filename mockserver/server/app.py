@@ -24,6 +24,7 @@ from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
 from mockserver.server.latency import Delay, parse_delay
 from mockserver.spec.loader import Spec, load_spec
+from mockserver.state.seeding import MISSING_CHOICES, Missing
 from mockserver.store.journal import Journal
 from mockserver.store.memory import Store
 
@@ -62,6 +63,8 @@ def create_app(
     webhooks: DeliveryPolicy | None = None,
     strict: bool = False,
     journal: Journal | None = None,
+    missing: Missing | None = None,
+    seed_examples: bool | None = None,
 ) -> Starlette:
     """Build a Starlette application that mocks ``spec``.
 
@@ -104,13 +107,23 @@ def create_app(
             rest is served; ``app.state.engine.degraded`` and the `Spec`'s ``issues`` name them.
         journal: where requests are journaled; a fresh `MemoryJournal` by default (several
             specs on one port share one, `mounts`).
+        missing: what a stateful read of an id nothing holds answers: ``"404"``, or
+            ``"materialize"`` (a record generated for that id, stored, deterministic under
+            ``seed``). None: materialize for a document without ``x-mock-*`` extensions,
+            404 for one written for this mock.
+        seed_examples: load the records the document shows (list and item examples, objects
+            of property examples) at start, owned by nobody. None: on for a document
+            without ``x-mock-*`` extensions, off for one written for this mock.
 
     Raises:
         SpecError: the document cannot be loaded or mocked; the message names the file, the
             JSON pointer and the fix.
         ConfigError: ``state_url`` is not a Redis URL, Redis cannot be reached there, or
-            ``store`` is given too; a latency does not read or names no operation.
+            ``store`` is given too; a latency does not read or names no operation;
+            ``missing`` is neither "404" nor "materialize".
     """
+    if missing is not None and missing not in MISSING_CHOICES:
+        raise ConfigError(f"create_app: expected missing='404' or 'materialize', got {missing=}")
     loaded = spec if isinstance(spec, Spec) else load_spec(spec, strict=strict)
     faults = Faults(
         latency=parse_delay(latency) if isinstance(latency, str) else latency,
@@ -140,6 +153,8 @@ def create_app(
         limits=limits,
         strict=strict,
         operation_latency=operation_latency,
+        missing=missing,
+        seed_examples=seed_examples,
     )
     if fixtures is not None:
         engine.preload(fixtures)

@@ -81,14 +81,15 @@ def compile_spec(
     requests = SchemaRegistry(request_doc)
     for req_op, resp_op in pairs:
         try:
+            responder = Responder(response_doc, resp_op, generate, validate)
             operation = CompiledOperation(
                 operation=req_op,
                 security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
                 validator=RequestValidator(req_op, requests),
-                responder=Responder(response_doc, resp_op, generate, validate),
+                responder=responder,
                 invalid_status=_invalid_status(req_op),
                 # Records are answered with the response view's operation (no writeOnly).
-                state=state.plan(resp_op) if state is not None else None,
+                state=state.plan(resp_op, responder=responder) if state is not None else None,
             )
             if strict:
                 operation.validator.compile()  # strictly, every schema is compiled up front

@@ -32,10 +32,12 @@ from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
 from mockserver.server.latency import Delay, operation_delays
 from mockserver.spec.loader import Spec, paused_gc
+from mockserver.spec.matching import MatchFacts
 from mockserver.spec.views import views
 from mockserver.state.context import Request
 from mockserver.state.mock import StatefulMock, utcnow
 from mockserver.state.records import RecordBuilder
+from mockserver.state.seeding import Missing, has_mock_extensions
 from mockserver.store.journal import Journal, MemoryJournal
 from mockserver.store.memory import MemoryStore, Store
 from mockserver.validation.violations import Violation
@@ -119,6 +121,8 @@ class Engine:
         limits: Limits | None = None,
         strict: bool = False,
         operation_latency: Mapping[str, Delay | str] | None = None,
+        missing: Missing | None = None,
+        seed_examples: bool | None = None,
     ) -> None:
         # The walk's list of schemas serves the views once; kept, it would cost megabytes.
         self.spec = dataclasses.replace(spec, schemas=None) if spec.schemas else spec
@@ -131,6 +135,7 @@ class Engine:
         self._fixtures: Mapping[str, Any] | None = None
         # Each operation's query parameter defaults, by pointer, worked out at first use.
         self._query_defaults: dict[str, dict[str, str]] = {}
+        self._pending = False  # fixtures to import before the first answer
         # Schemas generation could not satisfy (each logged once).
         self.unsatisfied: set[str] = set()
         # Schemas no validator could be compiled for (their answers unchecked, each logged once).
@@ -178,6 +183,12 @@ class Engine:
             self.problems = ProblemRenderer(response_doc, validate, generate)
 
             def make_state(operations: list[Operation]) -> StatefulMock:
+                # A document written for this mock says what it holds itself (x-mock-*);
+                # another gets records to read from the start.
+                plain = (missing is None or seed_examples is None) and not has_mock_extensions(
+                    response_doc, operations
+                )
+                seeds = plain if seed_examples is None else seed_examples
                 return StatefulMock(
                     response_doc,
                     operations,
@@ -185,6 +196,9 @@ class Engine:
                     store or MemoryStore(),
                     base_path=spec.base_path,
                     jwt_secret=jwt_secret,
+                    missing=missing or ("materialize" if plain else "404"),
+                    seed_examples=seeds,
+                    check=validate,
                 )
 
             compiled, self.state = compile_spec(
@@ -238,18 +252,20 @@ class Engine:
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
         self._fixtures = fixtures
+        self._pending = True
 
     async def import_fixtures(self) -> None:
         """Import what `preload` was given, once; every entry point calls it first."""
-        if self._fixtures is not None:
+        if self._pending:
+            self._pending = False
             fixtures, self._fixtures = self._fixtures, None
-            if self.state is not None:  # a stateless mock has nowhere to put them
+            if self.state is not None and fixtures is not None:  # stateless: nowhere to go
                 await self.state.import_state(fixtures)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        if self._fixtures is not None:
+        if self._pending:
             await self.import_fixtures()
         started = time.perf_counter()
         raw_path = scope.get("raw_path")
@@ -433,7 +449,12 @@ class Engine:
             if answer is not None:
                 return answer
         key = f"{scope['method']} {scope['path']}?{query}"
-        return compiled.responder.respond(prefs, headers.get("accept"), key)
+        facts = None
+        if compiled.responder.matches:  # some example is chosen by the request
+            facts = MatchFacts(
+                {**params, **validated.path}, validated.query, headers, validated.body
+            )
+        return compiled.responder.respond(prefs, headers.get("accept"), key, facts)
 
     def _render_problem(self, problem: Problem, operation: Operation | None, path: str) -> Rendered:
         status, media_type, body, headers = self.problems.render(problem, operation, path)

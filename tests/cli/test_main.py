@@ -155,8 +155,9 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "--webhook-attempts": ("3", "0"),
     "--webhook-backoff": ("0.1", "-1"),
     "--webhook-hosts": ("private", "*", "10.0.0.0/8", "bad/host"),
+    "--missing": ("404", "materialize", "410"),
 }
-FLAGS = ("--stateless", "--no-cors", "--reload")
+FLAGS = ("--stateless", "--no-cors", "--reload", "--seed-examples", "--no-seed-examples")
 options = st.lists(
     st.one_of(
         st.sampled_from(sorted(OPTIONS)).flatmap(
@@ -234,6 +235,25 @@ def test_cli_worker_builds_its_app_from_the_parents_arguments(
     answer = mock.request("GET", "/health", headers={"Origin": "http://localhost:5173"})
     assert answer.json() == {"status": "ok", "version": "1.0.0"}
     assert "access-control-allow-origin" not in answer.headers
+
+
+@pytest.mark.parametrize(
+    ("argv", "materialize", "seeds"),
+    [
+        ([], False, False),  # the bundled spec uses x-mock-*: neither, by default
+        (["--missing", "materialize", "--seed-examples"], True, True),
+        (["--missing", "404", "--no-seed-examples"], False, False),
+    ],
+)
+def test_cli_serve_passes_missing_and_seed_examples_to_the_app(
+    worker_environment: Callable[[list[str]], None],
+    argv: list[str],
+    materialize: bool,
+    seeds: bool,
+) -> None:
+    worker_environment(["serve", str(SPEC), *argv])
+    state = cli.worker_app().state.engine.state
+    assert (state.context.materialize, state.seed_examples) == (materialize, seeds)
 
 
 # -- what serve hands to uvicorn ----------------------------------------------------------------
