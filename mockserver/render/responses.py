@@ -198,6 +198,29 @@ class Responder:
             headers = {**headers, "Warning": _unsatisfied(notes)}
         return Rendered(status, _content_type(name), body, headers)
 
+    def explain(self, prefs: Preferences, accept: str | None) -> str:
+        """Why `respond` answers what it does: the status and where the body comes from."""
+        asked = prefs.code is not None
+        status = prefs.code if prefs.code is not None else self.default_status
+        why = f"status {status} ({'asked for' if asked else 'the first success declared'})"
+        response = declared_response(self._operation, status)
+        if response is None and asked:
+            return f"status {status} asked for, which the operation does not declare"
+        if response is None or not response.content:
+            return f"{why}, no body"
+        name = negotiate(accept, list(response.content))
+        if name is None:
+            return f"{why}, no media type fits Accept"
+        media = response.content[name]
+        if prefs.example is not None:
+            return f"{why}, example {prefs.example!r} (asked for)"
+        if not prefs.dynamic:
+            example, value = self._example(response, media)
+            if value is not _MISSING:
+                which = "the schema's example" if example == "schema" else f"example {example!r}"
+                return f"{why}, {which} of {name} (the first that fits the schema)"
+        return f"{why}, body generated from the schema of {name}"
+
     def _body(
         self, response: Response, media: MediaType, prefs: Preferences, key: str, notes: list[str]
     ) -> bytes | Problem:

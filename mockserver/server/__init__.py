@@ -12,4 +12,15 @@ reports beyond the document.
 from __future__ import annotations
 
 # The modules of this package, one concept each (see the docstring).
-__all__ = ["admin", "app", "compiler", "diagnose", "engine", "faults", "guard", "reload"]
+__all__ = [
+    "admin",
+    "app",
+    "compiler",
+    "console_api",
+    "diagnose",
+    "engine",
+    "faults",
+    "guard",
+    "reload",
+    "scenarios",
+]

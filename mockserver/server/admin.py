@@ -1,5 +1,5 @@
 """The control API under ``/__mock/``: reset, state export and import, journal, health,
-Pact provider states.
+Pact provider states, and the console's endpoints (`console_api`).
 
 Reachable from loopback only, unless an admin token is configured: then a client elsewhere
 must send it as ``Authorization: Bearer <token>`` (or ``X-Mock-Admin-Token``).
@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mockserver.errors import StateUnavailableError
+from mockserver.server.console_api import console_routes
 from mockserver.server.engine import Engine
 
 __all__ = ["ADMIN_PREFIX", "admin_routes"]
@@ -171,6 +172,7 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
         route("/journal", journal, ["GET"]),
         route("/journal", clear_journal, ["DELETE"]),
         route("/provider-states", provider_states, ["POST"]),
+        *(route(path, endpoint, methods) for path, endpoint, methods in console_routes(engine)),
     ]
 
 

@@ -23,12 +23,13 @@ from mockserver.compile.operations import Operation
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import MockServerError, PreferenceError, SpecError, StateUnavailableError
 from mockserver.generation.generator import DataGenerator
-from mockserver.render.prefer import NO_PREFERENCES, parse_preferences
+from mockserver.render.prefer import NO_PREFERENCES, Preferences, parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
 from mockserver.render.responses import Rendered
 from mockserver.server.compiler import CompiledOperation, compile_spec
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
+from mockserver.server.scenarios import Scenarios
 from mockserver.spec.loader import Spec, paused_gc
 from mockserver.spec.views import views
 from mockserver.state.context import Request
@@ -47,6 +48,8 @@ VARY_ORIGIN = "mockserver.vary_origin"
 logger = logging.getLogger("mockserver")
 _UNSATISFIED = "no value satisfies the schema at %s; answering the closest value (see lint)"
 _UNCHECKED = "answers for the schema at %s are not checked: %s"
+# How much of each request and response body the journal keeps (the console shows it).
+JOURNAL_BODY_CHARS = 4096
 
 
 class _BodyTooLarge(MockServerError):
@@ -80,10 +83,13 @@ class _RequestHeaders(Headers):
 
 @dataclass(slots=True)
 class _Outcome:
-    """What the journal records beyond the status: violations and injected faults."""
+    """What the journal records beyond the status: violations, injected faults, the body
+    read and why the answer is what it is."""
 
     violations: list[dict[str, str]] = field(default_factory=list)
     fault: str | None = None
+    body: bytes = b""
+    why: str | None = None
 
 
 def _violations_problem(status: int, violations: list[Violation]) -> Problem:
@@ -191,6 +197,11 @@ class Engine:
         self.operations = compiled.operations
         # Operations left out for a defect of their own, each with its place and reason.
         self.degraded = compiled.degraded
+        # Run-time switches (the console's Scenarios, ``/__mock/scenarios``), shared through
+        # the store when there is one.
+        self.scenarios = Scenarios(
+            self.faults, self.state.context.store if self.state is not None else None
+        )
 
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
@@ -217,6 +228,7 @@ class Engine:
         match = self.router.match(path)
         operation: Operation | None = None
         if match is None:
+            outcome.why = "no operation of the spec matches the path"
             rendered: Rendered | Problem = Problem(
                 404,
                 "no_such_path",
@@ -231,6 +243,7 @@ class Engine:
             )
         ) is None:
             allowed = sorted(set(match.methods) | ({"HEAD"} if "GET" in match.methods else set()))
+            outcome.why = "the path exists but declares no operation for the method"
             rendered = Problem(
                 405,
                 "method_not_allowed",
@@ -261,6 +274,7 @@ class Engine:
                 operation_id=operation.operation_id if operation else None,
                 violations=outcome.violations,
                 fault=outcome.fault,
+                detail=_exchange(scope, outcome, rendered, answer),
             )
         except StateUnavailableError as exc:  # the journal shares Redis: answer unjournaled
             logger.warning("journal not written: %s", exc)
@@ -329,13 +343,21 @@ class Engine:
             try:
                 prefs, query = parse_preferences(prefer, query)
             except PreferenceError as exc:
+                outcome.why = "the Prefer header cannot be understood"
                 return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
+        asked = prefs
+        scenarios = self.scenarios
+        await scenarios.refresh()
+        if scenarios.forced:
+            prefs = scenarios.preferences(compiled.operation.operation_id, prefs)
         if prefs.delay is not None or prefs.fault is not None or self.faults.active:
             plan = self.faults.plan(delay=prefs.delay, fault=prefs.fault)
             if plan.delay_ms:
                 await asyncio.sleep(plan.delay_ms / 1000)
             if plan.fault is not None:
                 outcome.fault = plan.fault
+                cause = "Prefer: fault" if prefs.fault is not None else "chaos (a scenario)"
+                outcome.why = f"fault {plan.fault} injected by {cause}"
                 if plan.fault == "drop":
                     return Problem(503, "dropped", "Dropped", "The connection was dropped.")
                 status = int(plan.fault)
@@ -353,9 +375,11 @@ class Engine:
                 headers, anonymous=compiled.security.anonymous
             )
             if isinstance(authenticated, Problem):
+                outcome.why = f"the bearer token was refused: {authenticated.detail}"
                 return authenticated
             user = authenticated
         if failure is not None:
+            outcome.why = f"the credentials the operation requires are missing: {failure.detail}"
             # The renderer shapes the body by the operation's declared 401 when there is one.
             return Problem(
                 401,
@@ -364,7 +388,7 @@ class Engine:
                 failure.detail,
                 headers={"WWW-Authenticate": ", ".join(failure.challenges)},
             )
-        body = await _read_body(receive, self.max_body_bytes)
+        body = outcome.body = await _read_body(receive, self.max_body_bytes)
         validated, violations = compiled.validator.validate(
             path_params=params, query_string=query, headers=headers, body=body
         )
@@ -372,6 +396,7 @@ class Engine:
             outcome.violations = [
                 {"field": v.location, "code": v.code, "message": v.message} for v in violations
             ]
+            outcome.why = f"the request breaks the spec in {len(violations)} place(s)"
             return _violations_problem(compiled.invalid_status, violations)
         if compiled.state is not None and self.state is not None and not prefs.wants_example:
             answer = await self.state.handle(
@@ -386,13 +411,60 @@ class Engine:
                 )
             )
             if answer is not None:
+                outcome.why = _from_state(compiled)
                 return answer
         key = f"{scope['method']} {scope['path']}?{query}"
-        return compiled.responder.respond(prefs, headers.get("accept"), key)
+        accept = headers.get("accept")
+        outcome.why = compiled.responder.explain(prefs, accept) + _asked_by(asked, prefs)
+        return compiled.responder.respond(prefs, accept, key)
 
     def _render_problem(self, problem: Problem, operation: Operation | None, path: str) -> Rendered:
         status, media_type, body, headers = self.problems.render(problem, operation, path)
         return Rendered(status, media_type, body, headers)
+
+
+def _from_state(compiled: CompiledOperation) -> str:
+    plan = compiled.state
+    assert plan is not None
+    if plan.action is not None:
+        return f"answered from state: the x-mock-action {plan.action.get('type')!r}"
+    if plan.role is not None and plan.resource is not None:
+        return f"answered from state: {plan.role} of {plan.resource.collection}"
+    return "answered from state"
+
+
+def _asked_by(asked: Preferences, prefs: Preferences) -> str:
+    """Who chose the answer, when not the mock: the client's ``Prefer`` or a scenario."""
+    if prefs == asked:
+        return " by Prefer" if asked.wants_example else ""
+    return " by a scenario (/__mock/scenarios)"
+
+
+def _text(body: bytes) -> str:
+    return body[:JOURNAL_BODY_CHARS].decode("utf-8", "replace")
+
+
+def _exchange(
+    scope: Scope, outcome: _Outcome, rendered: Rendered | Problem, answer: Rendered | None
+) -> dict[str, Any]:
+    """The request and the answer as the journal keeps them, with why it was chosen."""
+    why = outcome.why
+    if why is None:  # an error of the mock's own (state unavailable, a bug, a body too large)
+        why = f"{rendered.code}: {rendered.detail}" if isinstance(rendered, Problem) else ""
+    return {
+        "why": why,
+        "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+        "body": _text(outcome.body),
+        "response": None
+        if answer is None
+        else {
+            "headers": {
+                **({"content-type": answer.media_type} if answer.media_type else {}),
+                **answer.headers,
+            },
+            "body": _text(answer.body),
+        },
+    }
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:
