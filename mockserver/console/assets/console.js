@@ -294,7 +294,10 @@ async function startJournal() {
     addEntry(entry);
     if (entry.path.startsWith(`${catalogue.basePath}/auth/`)) loadUsers();
   });
-  for (const id of ["journal-op", "journal-status", "journal-text"]) $(id).addEventListener("input", refilter);
+  for (const id of ["journal-op", "journal-status", "journal-text"]) {
+    $(id).addEventListener("input", refilter);
+    $(id).addEventListener("change", refilter);
+  }
   $("journal-clear").addEventListener("click", async () => {
     await admin("DELETE", "/journal");
     entries.length = 0;
@@ -309,7 +312,7 @@ const USERS = "__users__";
 
 function recordRow(collection, record) {
   const id = nextId("record");
-  const editor = h("textarea", { id, rows: 4, spellcheck: "false", class: "record-fields" }, pretty(record.fields));
+  const editor = h("textarea", { id, rows: 6, spellcheck: "false", class: "record-fields" }, pretty(record.fields));
   const save = h("button", { type: "button", onclick: async () => {
     try {
       await admin("PUT", `/records?collection=${encodeURIComponent(collection)}&id=${encodeURIComponent(record.id)}`, editor.value);
@@ -350,7 +353,7 @@ async function loadState() {
     const { records } = await admin("GET", `/records?collection=${encodeURIComponent(name)}`);
     return h("details", { class: "collection", open: true, dataset: { collection: name } },
       h("summary", {}, h("code", {}, name), ` ${records.length} record(s)`),
-      h("table", { class: "grid" },
+      h("table", { class: "grid records" },
         h("thead", {}, h("tr", {}, ["Id", "Owner", "Fields", "Actions"].map((c) => h("th", { scope: "col" }, c)))),
         h("tbody", {}, records.map((record) => recordRow(name, record)))));
   }));
