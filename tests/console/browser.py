@@ -90,7 +90,7 @@ class Browser:
 
     def console_errors(self) -> list[dict[str, Any]]:
         """What the page logged at SEVERE level (errors, failed loads) since the last call."""
-        logs: list[dict[str, Any]] = self.driver.get_log("browser")
+        logs: list[dict[str, Any]] = self.driver.get_log("browser")  # type: ignore[no-untyped-call]
         return [entry for entry in logs if entry["level"] == "SEVERE"]
 
     def screenshot(self, name: str) -> None:

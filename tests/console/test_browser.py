@@ -76,7 +76,8 @@ def test_console_loads_each_view_with_no_console_errors(
     page.screenshot("operations")
     for view in ("journal", "state", "scenarios"):
         page.click(f"#tab-{view}")
-        page.wait(lambda view=view: page.find(f"#view-{view}").is_displayed())
+        panel = page.find(f"#view-{view}")
+        page.wait(panel.is_displayed)
         if view == "journal":
             page.wait(lambda: len(page.find_all("li.entry")) >= 4)
             page.find("li.entry.kind-request summary").click()
@@ -98,7 +99,8 @@ def test_console_journal_shows_a_request_live_with_its_validation_problems(
     before = len(page.find_all("li.entry"))
     bad = api.post(f"{API}/projects", json={"name": 42, "extra": True}, headers=auth)
     assert bad.status_code == 400
-    newest = page.wait(lambda: len(page.find_all("li.entry")) > before and page.find("li.entry"))
+    page.wait(lambda: len(page.find_all("li.entry")) > before)
+    newest = page.find("li.entry")
     assert "/api/v1/projects" in newest.text
     assert "400" in newest.text
     newest.find_element("css selector", "summary").click()
@@ -144,7 +146,7 @@ def test_console_state_edit_changes_what_the_api_answers(
     page.open_console("state")
     row = page.wait(lambda: page.find(f'tr[data-id="{project["id"]}"]'))
     editor = row.find_element("css selector", "textarea")
-    edited = editor.get_attribute("value").replace('"Before"', '"Edited in the console"')
+    edited = (editor.get_attribute("value") or "").replace('"Before"', '"Edited in the console"')
     editor.clear()
     editor.send_keys(edited)
     row.find_element("css selector", "button").click()  # Save
