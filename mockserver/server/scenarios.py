@@ -75,7 +75,8 @@ def parse_scenarios(data: Any, operations: Mapping[str, Operation]) -> dict[str,
     if isinstance(chaos, bool) or not isinstance(chaos, int | float) or not 0 <= chaos <= 1:
         raise ConfigError(f"chaos: expected a share of requests between 0 and 1, got {chaos!r}")
     forced: dict[str, Any] = {}
-    given = data.get("operations") or {}
+    given = data.get("operations")
+    given = {} if given is None else given
     if not isinstance(given, Mapping):
         raise ConfigError("operations: expected an object keyed by operationId")
     for name, setting in given.items():
