@@ -103,6 +103,7 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
     async def reset(request: Request) -> Response:
         if engine.state is not None:
             await engine.state.reset()
+        await engine.scenarios.update(None)  # the start-up latency and chaos, nothing forced
         await engine.journal.clear()
         return Response(status_code=204)
 

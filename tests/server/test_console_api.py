@@ -245,6 +245,18 @@ def test_scenario_forces_a_status_until_cleared(mock: InProcess, ada: User) -> N
     assert ada.get(f"/projects/{project['id']}").status_code == 200
 
 
+def test_reset_returns_scenarios_to_the_start_up_settings(make_mock: MakeMock) -> None:
+    mock = make_mock(latency=(1.0, 1.0))
+    mock.admin("PUT", "/scenarios", json={"chaos": 1, "operations": {"getHealth": {"status": 200}}})
+    assert mock.admin("POST", "/reset").status_code == 204
+    assert mock.admin("GET", "/scenarios").json() == {
+        "latency": [1.0, 1.0],
+        "chaos": 0.0,
+        "operations": {},
+    }
+    assert mock.request("GET", "/health").status_code == 200
+
+
 def test_scenario_forces_an_example(mock: InProcess) -> None:
     settings = {"operations": {"getSession": {"example": "ended"}}}
     assert mock.admin("PUT", "/scenarios", json=settings).status_code == 200
