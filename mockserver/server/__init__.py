@@ -6,8 +6,8 @@ state or example, render, journal, send); `compiler` builds each operation's
 (`create_app`) wraps the engine with CORS, limits (`guard`: the mock's settings of httpguard),
 the admin API, channels and webhooks; `admin` is ``/__mock/``, `console_api` the endpoints of
 the mock console under it; `scenarios` are the switches set at run time (latency, chaos, a
-forced status or example); `faults` injects latency and errors; `reload` rebuilds the mock when the spec changes; `diagnose` is what `mockserver lint`
-reports beyond the document.
+forced status or example); `faults` injects latency and errors; `reload` rebuilds the mock
+when the spec changes; `diagnose` is what `mockserver lint` reports beyond the document.
 """
 
 from __future__ import annotations
