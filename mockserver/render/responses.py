@@ -115,6 +115,9 @@ def _content_type(media_type: str) -> str:
     return media_type
 
 
+_EXPLAINED_CACHE_SIZE = 64
+
+
 class Responder:
     """The compiled responses of one operation."""
 
@@ -132,6 +135,7 @@ class Responder:
         # Per (status, media type): the first example that validates against the schema
         # (`_MISSING`: none does, so the body is generated). Worked out at first use.
         self._default_example: dict[tuple[str, str], tuple[str, Any]] = {}
+        self._explained: dict[tuple[Preferences, str | None], str] = {}
         self.default_status = self._default_status()
         self._static: dict[tuple[str, str, str], bytes] = {}
         self._static_headers: dict[str, dict[str, Any]] = {}
@@ -199,7 +203,20 @@ class Responder:
         return Rendered(status, _content_type(name), body, headers)
 
     def explain(self, prefs: Preferences, accept: str | None) -> str:
-        """Why `respond` answers what it does: the status and where the body comes from."""
+        """Why `respond` answers what it does: the status and where the body comes from.
+
+        Asked for every answer the journal records: the few (preferences, Accept) pairs a
+        client sends are worked out once (a bounded number: Accept is the client's to vary).
+        """
+        key = (prefs, accept)
+        known = self._explained.get(key)
+        if known is None:
+            known = self._explain(prefs, accept)
+            if len(self._explained) < _EXPLAINED_CACHE_SIZE:
+                self._explained[key] = known
+        return known
+
+    def _explain(self, prefs: Preferences, accept: str | None) -> str:
         asked = prefs.code is not None
         status = prefs.code if prefs.code is not None else self.default_status
         why = f"status {status} ({'asked for' if asked else 'the first success declared'})"

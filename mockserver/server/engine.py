@@ -69,16 +69,16 @@ class _RequestHeaders(Headers):
         first: dict[str, str] = {}
         for key, value in self.raw:
             first.setdefault(key.decode("latin-1"), value.decode("latin-1"))
-        self._first = first
+        self.first = first
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._first.get(key.lower(), default)
+        return self.first.get(key.lower(), default)
 
     def __getitem__(self, key: str) -> str:
-        return self._first[key.lower()]
+        return self.first[key.lower()]
 
     def __contains__(self, key: Any) -> bool:
-        return isinstance(key, str) and key.lower() in self._first
+        return isinstance(key, str) and key.lower() in self.first
 
 
 @dataclass(slots=True)
@@ -90,6 +90,7 @@ class _Outcome:
     fault: str | None = None
     body: bytes = b""
     why: str | None = None
+    headers: dict[str, str] | None = None  # the request's, once decoded for the stages
 
 
 def _violations_problem(status: int, violations: list[Violation]) -> Problem:
@@ -336,6 +337,7 @@ class Engine:
         outcome: _Outcome,
     ) -> Rendered | Problem:
         headers = _RequestHeaders(scope)
+        outcome.headers = headers.first
         query = scope.get("query_string", b"").decode("latin-1")
         prefer = headers.get("prefer")
         prefs = NO_PREFERENCES
@@ -453,7 +455,9 @@ def _exchange(
         why = f"{rendered.code}: {rendered.detail}" if isinstance(rendered, Problem) else ""
     return {
         "why": why,
-        "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+        "headers": outcome.headers
+        if outcome.headers is not None
+        else {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
         "body": _text(outcome.body),
         "response": None
         if answer is None
