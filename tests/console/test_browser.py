@@ -89,6 +89,20 @@ def test_console_loads_each_view_with_no_console_errors(
     assert page.console_errors() == []
 
 
+def test_console_of_a_stateless_mock_shows_every_view_with_no_console_errors(
+    make_server: Callable[..., RunningServer], make_browser: MakeBrowser
+) -> None:
+    server = make_server(create_app(SPEC, seed=1, stateful=False))
+    page = make_browser(server.url)
+    page.open_console()
+    for view in ("journal", "state", "scenarios", "operations"):
+        page.click(f"#tab-{view}")
+        panel = page.find(f"#view-{view}")
+        page.wait(panel.is_displayed)
+    assert "--stateless" in (page.find("#collections").get_attribute("textContent") or "")
+    assert page.console_errors() == []
+
+
 def test_console_journal_shows_a_request_live_with_its_validation_problems(
     server: RunningServer, api: httpx.Client, make_browser: MakeBrowser
 ) -> None:

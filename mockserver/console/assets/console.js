@@ -80,6 +80,7 @@ function setUpTabs() {
 
 let catalogue = { operations: [], tags: [], basePath: "" };
 let users = [];
+let stateful = true; // a --stateless mock has no records or users: the console asks for none
 
 function schemaBlock(label, schema) {
   return h("details", { class: "schema" }, h("summary", {}, label), h("pre", {}, pretty(schema)));
@@ -192,11 +193,7 @@ function renderOperations() {
 }
 
 async function loadUsers() {
-  try {
-    users = (await admin("GET", "/users")).users;
-  } catch {
-    users = []; // a stateless mock has none
-  }
+  users = stateful ? (await admin("GET", "/users")).users : [];
   document.querySelectorAll(".user-select").forEach(fillUserSelect);
 }
 
@@ -332,13 +329,11 @@ function recordRow(collection, record) {
 }
 
 async function loadState() {
-  let state;
-  try {
-    state = await admin("GET", "/state");
-  } catch (error) {
-    $("collections").replaceChildren(h("p", {}, error.message));
+  if (!stateful) {
+    $("collections").replaceChildren(h("p", {}, "This mock was started with --stateless: it keeps no records or users."));
     return;
   }
+  const state = await admin("GET", "/state");
   await loadUsers();
   $("users").tBodies[0].replaceChildren(...users.map((user) => h("tr", {},
     h("td", {}, h("code", {}, user.id)), h("td", {}, user.fields.email || ""), h("td", {}, user.fields.name || ""),
@@ -445,6 +440,7 @@ function setUpScenarios() {
 // -- start --------------------------------------------------------------------------------
 
 async function start() {
+  stateful = (await admin("GET", "/health")).stateful;
   catalogue = await admin("GET", "/operations");
   $("title").textContent = catalogue.title || "Mock";
   document.title = `${catalogue.title || "Mock"} — mock console`;
