@@ -7,6 +7,7 @@ changed, the API answers. ``UPDATE_SCREENSHOTS=1`` refreshes the README's screen
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -236,3 +237,24 @@ def test_console_live_journal_shows_another_workers_exchanges(
         assert other.get(f"{API}/health", params={"from": "second"}).status_code == 200
     entry = page.wait(lambda: page.find("li.entry"))
     assert "from=second" in entry.text
+
+
+def test_console_imports_a_state_file_and_resets_everything(
+    server: RunningServer, api: httpx.Client, make_browser: MakeBrowser, tmp_path: Path
+) -> None:
+    auth = login(api)
+    project = api.post(f"{API}/projects", json={"name": "Exported"}, headers=auth).json()
+    exported = api.get("/__mock/state").json()
+    api.delete(f"{API}/projects/{project['id']}", headers=auth)
+    saved = tmp_path / "state.json"
+    saved.write_text(json.dumps(exported))
+    page = make_browser(server.url)
+    page.open_console("state")
+    page.find("#state-import").send_keys(str(saved))
+    page.wait(lambda: page.find_all(f'tr[data-id="{project["id"]}"]'))
+    assert api.get(f"{API}/projects/{project['id']}", headers=auth).json()["name"] == "Exported"
+    page.click("#state-reset")
+    page.driver.switch_to.alert.accept()  # "Forget every record, user and login?"
+    page.wait(lambda: "No records yet." in page.find("#collections").text)
+    assert api.get("/__mock/state").json() == {"collections": {}}
+    assert page.console_errors() == []
