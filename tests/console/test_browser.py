@@ -19,6 +19,8 @@ from selenium.webdriver.support.ui import Select
 from mockserver import create_app
 from tests.conftest import SPEC, RunningServer
 from tests.console.browser import Browser, browser
+from tests.events.test_webhooks import FAST, Receiver
+from tests.events.test_webhooks import Mock as WebhookUser
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.slow
@@ -258,3 +260,28 @@ def test_console_imports_a_state_file_and_resets_everything(
     page.wait(lambda: "No records yet." in page.find("#collections").text)
     assert api.get("/__mock/state").json() == {"collections": {}}
     assert page.console_errors() == []
+
+
+def test_console_timeline_shows_webhook_deliveries_and_websocket_events(
+    make_server: Callable[..., RunningServer], make_browser: MakeBrowser
+) -> None:
+    receiver = Receiver()
+    receiver.url = make_server(receiver.app()).url
+    server = make_server(create_app(SPEC, seed=3, webhooks=FAST))
+    user = WebhookUser(server.url)
+    page = make_browser(server.url)
+    page.open_console("journal")
+    page.wait(lambda: page.find("#live").text == "live")
+    user.endpoint(f"{receiver.url}/hooks/paid", ["payment.succeeded"])
+    assert user.pay().status_code == 201
+    receiver.wait_for(1, "/hooks/paid")
+    hook = page.wait(lambda: page.find("li.entry.kind-webhook"))
+    assert "/hooks/paid" in hook.text
+    assert "paymentSucceededWebhook" in hook.text
+    session = user.http.post("/sessions", json={"name": "Tab"}).json()
+    user.http.patch(f"/sessions/{session['id']}", json={"status": "idle"})
+    event = page.wait(lambda: page.find("li.entry.kind-websocket"))
+    assert f"/api/v1/sessions/{session['id']}/events" in event.text
+    event.find_element("css selector", "summary").click()
+    assert "session.updated" in page.wait(lambda: event.find_element("css selector", "pre").text)
+    user.http.close()
