@@ -10,7 +10,9 @@ import orjson
 import pytest
 
 from mockserver.console.page import CONTENT_SECURITY_POLICY
+from mockserver.server import scenarios as scenarios_module
 from tests.inprocess import InProcess, User
+from tests.redis_server import RedisServer
 
 MakeMock = Callable[..., InProcess]
 ELSEWHERE = ("203.0.113.9", 40000)
@@ -334,3 +336,28 @@ def test_journal_says_a_status_without_a_body_was_asked_for(mock: InProcess, ada
     body = {"refreshToken": ada.refresh_token}
     ada.post("/auth/logout", json=body, headers={"Prefer": "code=204"})
     assert why(mock) == "status 204 (asked for), no body by Prefer"
+
+
+def test_scenarios_set_on_one_worker_apply_on_another(
+    shared_redis: RedisServer, make_mock: MakeMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scenarios_module, "REFRESH_SECONDS", 0.0)  # reread at every request
+    url = shared_redis.url()
+    first, second = make_mock(state_url=url), make_mock(state_url=url)
+    ada = first.user()
+    project = ada.post("/projects", json={"name": "Shared"}).json()
+    settings = {"operations": {"getProject": {"status": 404}}}
+    assert first.admin("PUT", "/scenarios", json=settings).status_code == 200
+    assert second.admin("GET", "/scenarios").json()["operations"]["getProject"]["status"] == 404
+    read = second.request("GET", f"/projects/{project['id']}", token=ada.token)
+    assert read.status_code == 404
+    # The record edited through the first worker is what the second answers.
+    edited = {**project, "name": "Edited on the first"}
+    first.admin("PUT", records_url("/projects", project["id"]), json=edited)
+    second.admin("DELETE", "/scenarios")
+    read = second.request("GET", f"/projects/{project['id']}", token=ada.token)
+    assert read.json()["name"] == "Edited on the first"
+    # And the second worker's exchanges are in the journal the first streams.
+    since = str(second.admin("GET", "/journal").json()["entries"][-1]["id"] - 1)
+    stream = first.admin("GET", "/journal/stream", params={"since": since, "limit": "1"})
+    assert f"/projects/{project['id']}" in stream.text
