@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from mockserver import create_app
@@ -103,6 +104,9 @@ def test_console_of_a_stateless_mock_shows_every_view_with_no_console_errors(
         panel = page.find(f"#view-{view}")
         page.wait(panel.is_displayed)
     assert "--stateless" in (page.find("#collections").get_attribute("textContent") or "")
+    page.find("#tab-operations").send_keys(Keys.ARROW_RIGHT)  # tabs follow the arrow keys
+    page.wait(page.find("#view-journal").is_displayed)
+    assert page.driver.switch_to.active_element == page.find("#tab-journal")
     assert page.console_errors() == []
 
 
@@ -141,6 +145,8 @@ def test_console_journal_filters_by_operation_status_and_text(
     def shown() -> list[str]:
         return [e.text for e in page.find_all("li.entry") if e.is_displayed()]
 
+    page.find("body").send_keys("/")  # the keyboard way to the search box
+    assert page.driver.switch_to.active_element == page.find("#journal-text")
     Select(page.find("#journal-op")).select_by_value("getHealth")
     assert page.wait(lambda: len(shown()) == 1)
     assert "/api/v1/health" in shown()[0]

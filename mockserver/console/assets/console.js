@@ -74,6 +74,14 @@ function setUpTabs() {
   });
   const first = location.hash.slice(1);
   show(TABS.includes(first) ? first : "operations");
+  // "/" jumps to the search box of the view shown (as on GitHub), unless typing already.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "/" || event.target.closest("input, textarea, select")) return;
+    const search = document.querySelector("section:not([hidden]) input[type=search]");
+    if (!search) return;
+    event.preventDefault();
+    search.focus();
+  });
 }
 
 // -- operations ---------------------------------------------------------------------------
