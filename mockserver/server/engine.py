@@ -50,6 +50,7 @@ _UNSATISFIED = "no value satisfies the schema at %s; answering the closest value
 _UNCHECKED = "answers for the schema at %s are not checked: %s"
 # How much of each request and response body the journal keeps (the console shows it).
 JOURNAL_BODY_CHARS = 4096
+_CHAOS = "chaos (--chaos or a scenario)"
 
 
 class _BodyTooLarge(MockServerError):
@@ -358,7 +359,7 @@ class Engine:
                 await asyncio.sleep(plan.delay_ms / 1000)
             if plan.fault is not None:
                 outcome.fault = plan.fault
-                cause = "Prefer: fault" if prefs.fault is not None else "chaos (a scenario)"
+                cause = "Prefer: fault" if prefs.fault is not None else _CHAOS
                 outcome.why = f"fault {plan.fault} injected by {cause}"
                 if plan.fault == "drop":
                     return Problem(503, "dropped", "Dropped", "The connection was dropped.")

@@ -150,7 +150,8 @@ function tryForm(operation) {
       headers["content-type"] = "application/json";
       init.body = body.value;
     }
-    const url = catalogue.basePath + path + (query.size ? `?${query}` : "");
+    const search = query.toString();
+    const url = catalogue.basePath + path + (search ? `?${search}` : "");
     const response = await fetch(url, init);
     result.textContent = `${response.status} ${response.statusText}\n${prettyText(await response.text())}`;
   });
