@@ -69,6 +69,31 @@ def test_console_is_loopback_only_like_the_rest_of_the_admin_api(make_mock: Make
     assert remote.admin("GET", "/scenarios").status_code == 403
 
 
+def test_console_from_elsewhere_trades_the_admin_token_for_a_cookie(make_mock: MakeMock) -> None:
+    outside = make_mock(admin_token="s3cret", client=ELSEWHERE)
+    refused = outside.admin("GET", "/ui")
+    assert refused.status_code == 401
+    assert "/__mock/ui?admin_token=<token>" in refused.json()["detail"]
+    wrong = outside.admin("GET", "/ui", params={"admin_token": "guess"})
+    assert (wrong.status_code, wrong.json()["code"]) == (401, "admin_token_required")
+    assert "mockserver_admin_token" not in outside.http.cookies
+    traded = outside.admin("GET", "/ui", params={"admin_token": "s3cret"})
+    assert (traded.status_code, traded.headers["location"]) == (303, "/__mock/ui")
+    cookie = traded.headers["set-cookie"]
+    assert all(part in cookie for part in ("HttpOnly", "SameSite=strict", "Path=/__mock"))
+    # The client keeps the cookie: the page, its calls and its stream get in with it.
+    assert outside.admin("GET", "/ui").status_code == 200
+    assert outside.admin("GET", "/scenarios").status_code == 200
+    outside.http.cookies.clear()
+    assert outside.admin("GET", "/scenarios").status_code == 401
+
+
+def test_admin_token_query_parameter_opens_nothing_but_the_console(make_mock: MakeMock) -> None:
+    outside = make_mock(admin_token="s3cret", client=ELSEWHERE)
+    answer = outside.admin("GET", "/state", params={"admin_token": "s3cret"})
+    assert answer.status_code == 401
+
+
 def test_operations_describe_the_served_spec(mock: InProcess) -> None:
     first = mock.admin("GET", "/operations").json()
     assert first["basePath"] == "/api/v1"
