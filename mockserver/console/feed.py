@@ -17,12 +17,14 @@ import orjson
 
 from mockserver.store.journal import Journal
 
-__all__ = ["MAX_STREAM_SECONDS", "POLL_SECONDS", "events", "start_after"]
+__all__ = ["MAX_STREAM_SECONDS", "POLL_SECONDS", "RETRY_MS", "events", "start_after"]
 
 POLL_SECONDS = 0.2
 # A stream ends after this long and the browser's EventSource reconnects (after the last id
-# it saw), so no response stays open for ever: a server shutting down waits for open ones.
-MAX_STREAM_SECONDS = 30.0
+# it saw, `RETRY_MS` later), so no response stays open for long: a server shutting down waits
+# for the responses in flight (uvicorn does not tell a streaming app it is stopping).
+MAX_STREAM_SECONDS = 5.0
+RETRY_MS = 250
 # A comment line now and then keeps proxies from closing an idle stream.
 _KEEPALIVE_POLLS = 75
 _BATCH = 500
@@ -35,17 +37,17 @@ async def events(
     disconnected: Callable[[], Awaitable[bool]],
     limit: int | None = None,
     poll: float = POLL_SECONDS,
-    duration: float = MAX_STREAM_SECONDS,
+    duration: float | None = None,
 ) -> AsyncIterator[bytes]:
     """Server-sent events of the entries after ``since``, until the client goes or ``limit``.
 
     ``limit`` ends the stream after that many events (for scripts and tests; a browser
-    streams until it leaves).
+    streams until it leaves); ``duration`` is `MAX_STREAM_SECONDS` unless given.
     """
     sent = 0
     idle = 0
-    ends = time.monotonic() + duration
-    yield b"retry: 1000\n\n"
+    ends = time.monotonic() + (MAX_STREAM_SECONDS if duration is None else duration)
+    yield b"retry: %d\n\n" % RETRY_MS
     while time.monotonic() < ends and not await disconnected():
         entries = await journal.query(since=since, limit=_BATCH)
         for entry in entries:

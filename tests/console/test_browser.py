@@ -18,6 +18,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from mockserver import create_app
+from mockserver.console import feed
 from tests.conftest import SPEC, RunningServer
 from tests.console.browser import Browser, browser
 from tests.events.test_webhooks import FAST, Receiver
@@ -132,6 +133,23 @@ def test_console_journal_shows_a_request_live_with_its_validation_problems(
     assert page.console_errors() == []
 
 
+def test_console_journal_loses_nothing_when_its_stream_reconnects(
+    server: RunningServer,
+    api: httpx.Client,
+    make_browser: MakeBrowser,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(feed, "MAX_STREAM_SECONDS", 0.3)  # a reconnect every 0.3 s
+    page = make_browser(server.url)
+    page.open_console("journal")
+    for number in range(5):
+        assert api.get(f"{API}/health", params={"n": str(number)}).status_code == 200
+        wanted = f"n={number}"
+        page.wait(lambda: wanted in page.find("li.entry").text)  # noqa: B023 (waited for here)
+    assert len(page.find_all("li.entry")) == 5  # each once, none twice after a reconnect
+    assert page.console_errors() == []
+
+
 def test_console_journal_filters_by_operation_status_and_text(
     server: RunningServer, api: httpx.Client, make_browser: MakeBrowser
 ) -> None:
@@ -173,7 +191,7 @@ def test_console_state_edit_changes_what_the_api_answers(
     editor.clear()
     editor.send_keys(edited)
     row.find_element("css selector", "button").click()  # Save
-    page.wait(lambda: page.find("#live").text.startswith("saved"))
+    page.wait(lambda: page.find("#message").text.startswith("saved"))
     answered = api.get(f"{API}/projects/{project['id']}", headers=auth).json()
     assert answered["name"] == "Edited in the console"
     # Delete, and the API no longer has it.
@@ -190,7 +208,7 @@ def test_console_revoking_a_users_logins_refuses_its_tokens(
     page = make_browser(server.url)
     page.open_console("state")
     page.wait(lambda: page.find("#users tbody tr button")).click()
-    page.wait(lambda: "revoked" in page.find("#live").text)
+    page.wait(lambda: "revoked" in page.find("#message").text)
     assert api.get(f"{API}/auth/me", headers=auth).status_code == 401
 
 

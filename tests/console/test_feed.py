@@ -47,7 +47,7 @@ def test_events_stream_the_entries_after_since_in_order() -> None:
         return await _collect(journal, since=1, limit=2)
 
     chunks = asyncio.run(scenario())
-    assert chunks[0] == b"retry: 1000\n\n"
+    assert chunks[0] == b"retry: 250\n\n"
     assert [e["path"] for e in _parse(chunks)] == ["/b", "/c"]
 
 
@@ -75,7 +75,7 @@ def test_events_end_when_the_client_goes() -> None:
         journal = MemoryJournal()
         return [c async for c in events(journal, since=0, disconnected=gone, poll=0.001)]
 
-    assert asyncio.run(scenario()) == [b"retry: 1000\n\n"]
+    assert asyncio.run(scenario()) == [b"retry: 250\n\n"]
 
 
 def test_events_end_after_their_duration_and_keep_idle_streams_alive() -> None:

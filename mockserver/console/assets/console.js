@@ -40,8 +40,9 @@ async function admin(method, path, body) {
   return data;
 }
 
+// What the last action did, read out by screen readers; the stream's state is in #live.
 function say(message) {
-  $("live").textContent = message;
+  $("message").textContent = message;
 }
 
 // -- tabs ---------------------------------------------------------------------------------
@@ -293,8 +294,9 @@ async function startJournal() {
   recent.forEach(addEntry);
   const since = recent.length ? recent[recent.length - 1].id : 0;
   const source = new EventSource(`${ADMIN}/journal/stream?since=${since}`);
-  source.addEventListener("open", () => say("live"));
-  source.addEventListener("error", () => say("reconnecting…"));
+  // A stream ends every few seconds and the browser reconnects after the last entry it saw.
+  source.addEventListener("open", () => { $("live").textContent = "live"; });
+  source.addEventListener("error", () => { $("live").textContent = "reconnecting…"; });
   source.addEventListener("entry", (event) => {
     const entry = JSON.parse(event.data);
     addEntry(entry);
