@@ -139,10 +139,14 @@ def console_routes(engine: Engine) -> list[tuple[str, Endpoint, list[str]]]:
         if not isinstance(fields, dict):
             return problem(400, "invalid_record", "Invalid record",
                            "body: expected the record's fields as a JSON object.")  # fmt: skip
+        if "id" in fields and str(fields["id"]) != key:
+            return problem(400, "invalid_record", "Invalid record",
+                           f"body.id: {fields['id']!r} is not the id in the URL, {key!r}; "
+                           "a record keeps its id (add a new one under the new id).")  # fmt: skip
         previous = await store.get(collection, key) or {}
         # Bookkeeping (owner, parent, sequence, secrets) is kept: the console edits fields.
         record = {**{k: v for k, v in previous.items() if k.startswith("__")}, **fields}
-        record["id"] = previous.get("id", key) if "id" not in fields else fields["id"]
+        record.setdefault("id", previous.get("id", key))
         if collection == USERS:
             await state.accounts.adopt_user(record)
         else:

@@ -178,6 +178,7 @@ def test_record_added_is_created_and_deleted_is_gone(mock: InProcess, ada: User)
         ("PUT", records_url("/projects"), b"{}", 400, "record_id_required"),
         ("PUT", records_url("/projects", "x"), b"{", 400, "malformed_body"),
         ("PUT", records_url("/projects", "x"), b"[1]", 400, "invalid_record"),
+        ("PUT", records_url("/projects", "x"), b'{"id": "y"}', 400, "invalid_record"),
     ],
 )
 def test_records_refuse_what_they_cannot_do_with_a_problem(
