@@ -125,7 +125,10 @@ class ScalarBuilder:
             hint = realistic.name_value(name, "string", rng, now=self.now, max_length=high)
             if isinstance(hint, str) and check(hint):
                 return hint
-        if fmt is not None and pattern is None:
+        if fmt is not None:
+            # With a pattern too, a realistic value of the format usually fits it (Microsoft
+            # Graph spells out ISO 8601 as a regex beside `format: date-time`); drawing from
+            # the pattern alone mostly builds impossible dates.
             for _ in range(3):
                 text = realistic.format_value(
                     fmt, rng, now=self.now, min_length=low, max_length=high
@@ -135,11 +138,12 @@ class ScalarBuilder:
                 if check(text):
                     return text
             else:
-                raise self.fail(
-                    E_STRING.format(fmt=fmt, pattern=pattern),
-                    ptr,
-                    "relax minLength/maxLength for this format",
-                )
+                if pattern is None:  # with one, its own matches are tried below
+                    raise self.fail(
+                        E_STRING.format(fmt=fmt, pattern=pattern),
+                        ptr,
+                        "relax minLength/maxLength for this format",
+                    )
         # allOf can leave several patterns (the rest sit in the residual); try a match for each
         # and, for prefix/suffix or "contains" patterns, their concatenation.
         patterns = [str(pattern)] if pattern is not None else []
