@@ -23,7 +23,7 @@ from mockserver.compile.operations import (
 )
 from mockserver.errors import SpecError
 from mockserver.render.hooks import Generate, Validate
-from mockserver.render.prefer import Preferences
+from mockserver.render.prefer import NO_PREFERENCES, Preferences
 from mockserver.render.problems import Problem
 from mockserver.spec.pointer import resolve
 
@@ -135,7 +135,7 @@ class Responder:
         # Per (status, media type): the first example that validates against the schema
         # (`_MISSING`: none does, so the body is generated). Worked out at first use.
         self._default_example: dict[tuple[str, str], tuple[str, Any]] = {}
-        self._explained: dict[tuple[Preferences, str | None], str] = {}
+        self._explained: dict[tuple[Preferences, str | None] | str | None, str] = {}
         self.default_status = self._default_status()
         self._static: dict[tuple[str, str, str], bytes] = {}
         self._static_headers: dict[str, dict[str, Any]] = {}
@@ -208,7 +208,8 @@ class Responder:
         Asked for every answer the journal records: the few (preferences, Accept) pairs a
         client sends are worked out once (a bounded number: Accept is the client's to vary).
         """
-        key = (prefs, accept)
+        # The common case, no preferences, is keyed by Accept alone (no dataclass to hash).
+        key = accept if prefs is NO_PREFERENCES else (prefs, accept)
         known = self._explained.get(key)
         if known is None:
             known = self._explain(prefs, accept)

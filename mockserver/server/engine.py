@@ -350,7 +350,8 @@ class Engine:
                 return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
         asked = prefs
         scenarios = self.scenarios
-        await scenarios.refresh()
+        if scenarios.due():
+            await scenarios.refresh()
         if scenarios.forced:
             prefs = scenarios.preferences(compiled.operation.operation_id, prefs)
         if prefs.delay is not None or prefs.fault is not None or self.faults.active:
@@ -418,7 +419,9 @@ class Engine:
                 return answer
         key = f"{scope['method']} {scope['path']}?{query}"
         accept = headers.get("accept")
-        outcome.why = compiled.responder.explain(prefs, accept) + _asked_by(asked, prefs)
+        why = compiled.responder.explain(prefs, accept)
+        # Nearly every request asks for nothing and gets what the mock chose.
+        outcome.why = why if prefs is NO_PREFERENCES else why + _asked_by(asked, prefs)
         return compiled.responder.respond(prefs, accept, key)
 
     def _render_problem(self, problem: Problem, operation: Operation | None, path: str) -> Rendered:
@@ -443,10 +446,6 @@ def _asked_by(asked: Preferences, prefs: Preferences) -> str:
     return " by a scenario (/__mock/scenarios)"
 
 
-def _text(body: bytes) -> str:
-    return body[:JOURNAL_BODY_CHARS].decode("utf-8", "replace")
-
-
 def _exchange(
     scope: Scope, outcome: _Outcome, rendered: Rendered | Problem, answer: Rendered | None
 ) -> dict[str, Any]:
@@ -459,15 +458,14 @@ def _exchange(
         "headers": outcome.headers
         if outcome.headers is not None
         else {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
-        "body": _text(outcome.body),
+        "body": outcome.body[:JOURNAL_BODY_CHARS].decode("utf-8", "replace"),
         "response": None
         if answer is None
         else {
-            "headers": {
-                **({"content-type": answer.media_type} if answer.media_type else {}),
-                **answer.headers,
-            },
-            "body": _text(answer.body),
+            "headers": {"content-type": answer.media_type, **answer.headers}
+            if answer.media_type
+            else answer.headers,
+            "body": answer.body[:JOURNAL_BODY_CHARS].decode("utf-8", "replace"),
         },
     }
 

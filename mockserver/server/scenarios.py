@@ -144,14 +144,16 @@ class Scenarios:
             "operations": {name: f.to_json() for name, f in sorted(current.forced.items())},
         }
 
+    def due(self) -> bool:
+        """Whether `refresh` would read the store now (a cheap check for every request)."""
+        return self._store is not None and time.monotonic() - self._read_at >= REFRESH_SECONDS
+
     async def refresh(self) -> None:
         """Read the shared settings again, at most every `REFRESH_SECONDS`."""
-        if self._store is None:
+        if not self.due():
             return
-        now = time.monotonic()
-        if now - self._read_at < REFRESH_SECONDS:
-            return
-        self._read_at = now
+        assert self._store is not None
+        self._read_at = time.monotonic()
         self._apply(await self._store.get_value(_KEY))
 
     async def update(self, checked: Mapping[str, Any] | None) -> None:
