@@ -26,7 +26,7 @@ from mockserver.compile.operations import (
 )
 from mockserver.errors import SpecError
 from mockserver.render.hooks import Generate, Validate
-from mockserver.render.prefer import Preferences
+from mockserver.render.prefer import NO_PREFERENCES, Preferences
 from mockserver.render.problems import Problem
 from mockserver.spec.matching import MatchFacts, MatchRule, parse_match
 from mockserver.spec.pointer import resolve
@@ -140,6 +140,9 @@ def _content_type(media_type: str) -> str:
     return media_type
 
 
+_EXPLAINED_CACHE_SIZE = 64
+
+
 class Responder:
     """The compiled responses of one operation."""
 
@@ -157,6 +160,7 @@ class Responder:
         # Per (status, media type): the first example that validates against the schema
         # (`_MISSING`: none does, so the body is generated). Worked out at first use.
         self._default_example: dict[tuple[str, str], tuple[str, Any]] = {}
+        self._explained: dict[tuple[Preferences, str | None] | str | None, str] = {}
         self.default_status = self._default_status()
         self._static: dict[tuple[str, str, str], bytes] = {}
         self._static_headers: dict[str, dict[str, Any]] = {}
@@ -276,6 +280,43 @@ class Responder:
         if notes:
             headers = {**headers, "Warning": _unsatisfied(notes)}
         return Rendered(status, _content_type(name), body, headers)
+
+    def explain(self, prefs: Preferences, accept: str | None) -> str:
+        """Why `respond` answers what it does: the status and where the body comes from.
+
+        Asked for every answer the journal records: the few (preferences, Accept) pairs a
+        client sends are worked out once (a bounded number: Accept is the client's to vary).
+        """
+        # The common case, no preferences, is keyed by Accept alone (no dataclass to hash).
+        key = accept if prefs is NO_PREFERENCES else (prefs, accept)
+        known = self._explained.get(key)
+        if known is None:
+            known = self._explain(prefs, accept)
+            if len(self._explained) < _EXPLAINED_CACHE_SIZE:
+                self._explained[key] = known
+        return known
+
+    def _explain(self, prefs: Preferences, accept: str | None) -> str:
+        asked = prefs.code is not None
+        status = prefs.code if prefs.code is not None else self.default_status
+        why = f"status {status} ({'asked for' if asked else 'the first success declared'})"
+        response = declared_response(self._operation, status)
+        if response is None and asked:
+            return f"status {status} asked for, which the operation does not declare"
+        if response is None or not response.content:
+            return f"{why}, no body"
+        name = negotiate(accept, list(response.content))
+        if name is None:
+            return f"{why}, no media type fits Accept"
+        media = response.content[name]
+        if prefs.example is not None:
+            return f"{why}, example {prefs.example!r} (asked for)"
+        if not prefs.dynamic:
+            example, value = self._example(response, media)
+            if value is not _MISSING:
+                which = "the schema's example" if example == "schema" else f"example {example!r}"
+                return f"{why}, {which} of {name} (the first that fits the schema)"
+        return f"{why}, body generated from the schema of {name}"
 
     def _body(
         self, response: Response, media: MediaType, prefs: Preferences, key: str, notes: list[str]

@@ -1,8 +1,10 @@
 """The control API under ``/__mock/``: reset, state export and import, journal, health,
-Pact provider states.
+Pact provider states, and the console's endpoints (`console_api`).
 
 Reachable from loopback only, unless an admin token is configured: then a client elsewhere
-must send it as ``Authorization: Bearer <token>`` (or ``X-Mock-Admin-Token``).
+must send it as ``Authorization: Bearer <token>`` (or ``X-Mock-Admin-Token``). A browser
+cannot send a header when it opens a page, so ``/__mock/ui?admin_token=<token>`` trades the
+token for a cookie (HttpOnly, SameSite=Strict, path ``/__mock``) and redirects to the console.
 """
 
 from __future__ import annotations
@@ -15,16 +17,20 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mockserver.errors import StateUnavailableError
+from mockserver.server.console_api import console_routes
 from mockserver.server.engine import Engine
 
 __all__ = ["ADMIN_PREFIX", "admin_routes"]
 
 ADMIN_PREFIX = "/__mock"
 PROBLEM_JSON = "application/problem+json"
+# The console's way in from elsewhere: the token as a query parameter once, then a cookie.
+TOKEN_PARAMETER = "admin_token"
+TOKEN_COOKIE = "mockserver_admin_token"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -74,13 +80,26 @@ def _guard(endpoint: Endpoint, token: str | None) -> Endpoint:
                 "Admin API is loopback only",
                 "Start the mock with --admin-token to reach /__mock/ from elsewhere.",
             )
+        given = request.query_params.get(TOKEN_PARAMETER)
+        if given is not None and request.url.path == ADMIN_PREFIX + "/ui":
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                detail = f"The {TOKEN_PARAMETER} given is not the mock's admin token."
+                return _problem(401, "admin_token_required", "Admin token required", detail)
+            # Out of the address bar (and history) at once; the cookie carries it from here.
+            redirect = RedirectResponse(ADMIN_PREFIX + "/ui", status_code=303)
+            redirect.set_cookie(
+                TOKEN_COOKIE, token, path=ADMIN_PREFIX, httponly=True, samesite="strict"
+            )
+            return redirect
         sent = request.headers.get("x-mock-admin-token") or ""
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer":
             sent = sent or credentials.strip()
+        sent = sent or request.cookies.get(TOKEN_COOKIE, "")
         if not hmac.compare_digest(sent.encode(), token.encode()):
             return _problem(401, "admin_token_required", "Admin token required",
-                            "Send the admin token as Authorization: Bearer <token>.")  # fmt: skip
+                            "Send the admin token as Authorization: Bearer <token> (a browser: "
+                            f"open {ADMIN_PREFIX}/ui?{TOKEN_PARAMETER}=<token>).")  # fmt: skip
         return await endpoint(request)
 
     return guarded
@@ -131,6 +150,7 @@ def admin_routes(engine: Engine | Sequence[Engine], *, token: str | None = None)
         for each in engines:
             if each.state is not None:
                 await each.state.reset()
+            await each.scenarios.update(None)  # the start-up latency and chaos, nothing forced
         await first.journal.clear()  # one journal for all
         return Response(status_code=204)
 
@@ -209,6 +229,8 @@ def admin_routes(engine: Engine | Sequence[Engine], *, token: str | None = None)
         route("/journal", journal, ["GET"]),
         route("/journal", clear_journal, ["DELETE"]),
         route("/provider-states", provider_states, ["POST"]),
+        # With several specs mounted, the console shows the first (its journal is everyone's).
+        *(route(path, endpoint, methods) for path, endpoint, methods in console_routes(first)),
     ]
 
 

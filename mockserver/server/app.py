@@ -185,6 +185,7 @@ def create_app(
                 engine.state.context,
                 engine.state.authenticator,
                 base_path=loaded.base_path,
+                journal=engine.journal,
             )
             routes += [channel.route() for channel in channels]
         dispatcher = WebhookDispatcher(engine.state.context, engine.journal, policy=webhooks)

@@ -24,13 +24,14 @@ from mockserver.compile.operations import Operation
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import MockServerError, PreferenceError, SpecError, StateUnavailableError
 from mockserver.generation.generator import DataGenerator
-from mockserver.render.prefer import NO_PREFERENCES, parse_preferences
+from mockserver.render.prefer import NO_PREFERENCES, Preferences, parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
 from mockserver.render.responses import Rendered
 from mockserver.server.compiler import CompiledOperation, compile_spec
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
 from mockserver.server.latency import Delay, operation_delays
+from mockserver.server.scenarios import Scenarios
 from mockserver.spec.loader import Spec, paused_gc
 from mockserver.spec.matching import MatchFacts
 from mockserver.spec.views import views
@@ -51,6 +52,9 @@ VARY_ORIGIN = "mockserver.vary_origin"
 logger = logging.getLogger("mockserver")
 _UNSATISFIED = "no value satisfies the schema at %s; answering the closest value (see lint)"
 _UNCHECKED = "answers for the schema at %s are not checked: %s"
+# How much of each request and response body the journal keeps (the console shows it).
+JOURNAL_BODY_CHARS = 4096
+_CHAOS = "chaos (--chaos or a scenario)"
 
 
 class _BodyTooLarge(MockServerError):
@@ -70,24 +74,28 @@ class _RequestHeaders(Headers):
         first: dict[str, str] = {}
         for key, value in self.raw:
             first.setdefault(key.decode("latin-1"), value.decode("latin-1"))
-        self._first = first
+        self.first = first
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._first.get(key.lower(), default)
+        return self.first.get(key.lower(), default)
 
     def __getitem__(self, key: str) -> str:
-        return self._first[key.lower()]
+        return self.first[key.lower()]
 
     def __contains__(self, key: Any) -> bool:
-        return isinstance(key, str) and key.lower() in self._first
+        return isinstance(key, str) and key.lower() in self.first
 
 
 @dataclass(slots=True)
 class _Outcome:
-    """What the journal records beyond the status: violations and injected faults."""
+    """What the journal records beyond the status: violations, injected faults, the body
+    read and why the answer is what it is."""
 
     violations: list[dict[str, str]] = field(default_factory=list)
     fault: str | None = None
+    body: bytes = b""
+    why: str | None = None
+    headers: dict[str, str] | None = None  # the request's, once decoded for the stages
 
 
 def _violations_problem(status: int, violations: list[Violation]) -> Problem:
@@ -225,6 +233,11 @@ class Engine:
         )
         if delays:
             self.faults.per_operation = {**self.faults.per_operation, **delays}
+        # Run-time switches (the console's Scenarios, ``/__mock/scenarios``), shared through
+        # the store when there is one.
+        self.scenarios = Scenarios(
+            self.faults, self.state.context.store if self.state is not None else None
+        )
 
     def _query_of(self, key: str) -> dict[str, str] | None:
         """The query of the request a responder's key names (``<pointer>|GET /p?limit=5``),
@@ -276,6 +289,7 @@ class Engine:
         match = self.router.match(path)
         operation: Operation | None = None
         if match is None:
+            outcome.why = "no operation of the spec matches the path"
             rendered: Rendered | Problem = Problem(
                 404,
                 "no_such_path",
@@ -290,6 +304,7 @@ class Engine:
             )
         ) is None:
             allowed = sorted(set(match.methods) | ({"HEAD"} if "GET" in match.methods else set()))
+            outcome.why = "the path exists but declares no operation for the method"
             rendered = Problem(
                 405,
                 "method_not_allowed",
@@ -320,6 +335,7 @@ class Engine:
                 operation_id=operation.operation_id if operation else None,
                 violations=outcome.violations,
                 fault=outcome.fault,
+                detail=_exchange(scope, outcome, rendered, answer),
             )
         except StateUnavailableError as exc:  # the journal shares Redis: answer unjournaled
             logger.warning("journal not written: %s", exc)
@@ -381,6 +397,7 @@ class Engine:
         outcome: _Outcome,
     ) -> Rendered | Problem:
         headers = _RequestHeaders(scope)
+        outcome.headers = headers.first
         query = scope.get("query_string", b"").decode("latin-1")
         prefer = headers.get("prefer")
         prefs = NO_PREFERENCES
@@ -388,7 +405,14 @@ class Engine:
             try:
                 prefs, query = parse_preferences(prefer, query)
             except PreferenceError as exc:
+                outcome.why = "the Prefer header cannot be understood"
                 return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
+        asked = prefs
+        scenarios = self.scenarios
+        if scenarios.due():
+            await scenarios.refresh()
+        if scenarios.forced:
+            prefs = scenarios.preferences(compiled.operation.operation_id, prefs)
         if prefs.delay is not None or prefs.fault is not None or self.faults.active:
             plan = self.faults.plan(
                 delay=prefs.delay, fault=prefs.fault, operation=compiled.operation.pointer
@@ -397,6 +421,8 @@ class Engine:
                 await self.sleep(plan.delay_ms / 1000)
             if plan.fault is not None:
                 outcome.fault = plan.fault
+                cause = "Prefer: fault" if prefs.fault is not None else _CHAOS
+                outcome.why = f"fault {plan.fault} injected by {cause}"
                 if plan.fault == "drop":
                     return Problem(503, "dropped", "Dropped", "The connection was dropped.")
                 status = int(plan.fault)
@@ -414,9 +440,11 @@ class Engine:
                 headers, anonymous=compiled.security.anonymous
             )
             if isinstance(authenticated, Problem):
+                outcome.why = f"the bearer token was refused: {authenticated.detail}"
                 return authenticated
             user = authenticated
         if failure is not None:
+            outcome.why = f"the credentials the operation requires are missing: {failure.detail}"
             # The renderer shapes the body by the operation's declared 401 when there is one.
             return Problem(
                 401,
@@ -425,7 +453,7 @@ class Engine:
                 failure.detail,
                 headers={"WWW-Authenticate": ", ".join(failure.challenges)},
             )
-        body = await _read_body(receive, self.max_body_bytes)
+        body = outcome.body = await _read_body(receive, self.max_body_bytes)
         validated, violations = compiled.validator.validate(
             path_params=params, query_string=query, headers=headers, body=body
         )
@@ -433,6 +461,7 @@ class Engine:
             outcome.violations = [
                 {"field": v.location, "code": v.code, "message": v.message} for v in violations
             ]
+            outcome.why = f"the request breaks the spec in {len(violations)} place(s)"
             return _violations_problem(compiled.invalid_status, violations)
         if compiled.state is not None and self.state is not None and not prefs.wants_example:
             answer = await self.state.handle(
@@ -447,18 +476,64 @@ class Engine:
                 )
             )
             if answer is not None:
+                outcome.why = _from_state(compiled)
                 return answer
         key = f"{scope['method']} {scope['path']}?{query}"
+        accept = headers.get("accept")
+        why = compiled.responder.explain(prefs, accept)
+        # Nearly every request asks for nothing and gets what the mock chose.
+        outcome.why = why if prefs is NO_PREFERENCES else why + _asked_by(asked, prefs)
         facts = None
         if compiled.responder.matches:  # some example is chosen by the request
             facts = MatchFacts(
                 {**params, **validated.path}, validated.query, headers, validated.body
             )
-        return compiled.responder.respond(prefs, headers.get("accept"), key, facts)
+        return compiled.responder.respond(prefs, accept, key, facts)
 
     def _render_problem(self, problem: Problem, operation: Operation | None, path: str) -> Rendered:
         status, media_type, body, headers = self.problems.render(problem, operation, path)
         return Rendered(status, media_type, body, headers)
+
+
+def _from_state(compiled: CompiledOperation) -> str:
+    plan = compiled.state
+    assert plan is not None
+    if plan.action is not None:
+        return f"answered from state: the x-mock-action {plan.action.get('type')!r}"
+    if plan.role is not None and plan.resource is not None:
+        return f"answered from state: {plan.role} of {plan.resource.collection}"
+    return "answered from state"
+
+
+def _asked_by(asked: Preferences, prefs: Preferences) -> str:
+    """Who chose the answer, when not the mock: the client's ``Prefer`` or a scenario."""
+    if prefs == asked:
+        return " by Prefer" if asked.wants_example else ""
+    return " by a scenario (/__mock/scenarios)"
+
+
+def _exchange(
+    scope: Scope, outcome: _Outcome, rendered: Rendered | Problem, answer: Rendered | None
+) -> dict[str, Any]:
+    """The request and the answer as the journal keeps them, with why it was chosen."""
+    why = outcome.why
+    if why is None:  # an error of the mock's own (state unavailable, a bug, a body too large)
+        why = f"{rendered.code}: {rendered.detail}" if isinstance(rendered, Problem) else ""
+    return {
+        "why": why,
+        "headers": outcome.headers
+        if outcome.headers is not None
+        else {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+        "body": outcome.body[:JOURNAL_BODY_CHARS].decode("utf-8", "replace"),
+        "response": None
+        if answer is None
+        else {
+            "headers": {"content-type": answer.media_type, **answer.headers}
+            if answer.media_type
+            else answer.headers,
+            "body": answer.body[:JOURNAL_BODY_CHARS].decode("utf-8", "replace"),
+        },
+    }
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:
