@@ -1,9 +1,9 @@
 """The served spec's own problem vocabulary: which ``type``, ``title`` and ``code`` its errors use.
 
-Read once at start-up from the document's problem examples (any ``example`` / ``examples``
-value shaped like RFC 9457: a string ``type`` and an error ``status``) and from the problem
-schema's ``type`` ``enum`` or ``const``. `ProblemTypes.naming` then names each problem the mock
-answers the way the spec does:
+Read once at start-up from the examples of the document's error responses (4xx, 5xx,
+``default``, reusable responses and examples; those shaped like RFC 9457: a string ``type`` and
+an error ``status``) and from their schema's ``type`` ``enum`` or ``const``.
+`ProblemTypes.naming` then names each problem the mock answers the way the spec does:
 
 1. a code the examples show: that example's ``type`` and ``title``;
 2. a generic code of the mock (``not_found``, ``unauthorized``, ...) the spec does not use, for
@@ -21,6 +21,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.compile.operations import follow
+from mockserver.errors import MockServerError
+
 __all__ = ["GENERIC_CODES", "Naming", "ProblemTypes", "collect_problem_types"]
 
 # The mock's codes for what any API answers (no route, no credentials, not yours, invalid
@@ -31,7 +34,6 @@ GENERIC_CODES = frozenset(
      "method_not_allowed", "too_many_attempts", "not_acceptable", "unsupported_media_type"}
 )  # fmt: skip
 _CODE_KEYS = ("code", "error_code", "errorCode")
-_DEPTH = 64
 
 Transform = Callable[[str], str]
 _TRANSFORMS: dict[str, Transform] = {
@@ -111,8 +113,13 @@ class ProblemTypes:
 
 def collect_problem_types(document: Mapping[str, Any]) -> ProblemTypes:
     """The problem vocabulary of ``document`` (bundled: local ``$ref``s only)."""
-    examples = list(_problem_examples(document))
-    enumerated = tuple(dict.fromkeys(_enumerated_types(document)))
+    examples: list[_Example] = []
+    enumerated: list[str] = []
+    for value, listed_here in _error_answers(document):
+        example = _as_problem(value)
+        if example is not None:
+            examples.append(example)
+        enumerated.extend(listed_here)
     by_code: dict[str, _Example] = {}
     statuses: dict[int, list[_Example]] = {}
     for example in examples:
@@ -124,12 +131,13 @@ def collect_problem_types(document: Mapping[str, Any]) -> ProblemTypes:
         for status, group in statuses.items()
         if len({(e.type, e.code) for e in group}) == 1
     }
-    types = {e.type for e in examples} | set(enumerated)
+    listed = tuple(dict.fromkeys(enumerated))
+    types = {e.type for e in examples} | set(listed)
     return ProblemTypes(
         by_code=by_code,
         by_status=by_status,
         rule=_rule([(e.code, e.type) for e in examples if e.code is not None]),
-        enumerated=enumerated,
+        enumerated=listed,
         constant=types.pop() if len(types) == 1 else None,
     )
 
@@ -153,31 +161,93 @@ def _rule(pairs: list[tuple[str, str]]) -> _Rule | None:
     return best if count * 2 > len(distinct) and len(distinct) >= 2 else None
 
 
-def _problem_examples(document: Mapping[str, Any]) -> Iterator[_Example]:
-    for value in _example_values(document, 0):
-        example = _as_problem(value)
-        if example is not None:
-            yield example
+def _error_answers(document: Mapping[str, Any]) -> Iterator[tuple[Any, list[str]]]:
+    """Each example value of an error response, or of a reusable one, with its schema's types.
+
+    Only responses are read (not the whole document, which for a large API is costly at
+    start-up): each operation's 4xx, 5xx and default responses, every reusable response and
+    every reusable example; of each, the media types' examples and their schema's.
+    """
+    components = document.get("components")
+    components = components if isinstance(components, Mapping) else {}
+    responses: list[tuple[Any, str]] = []
+    paths = document.get("paths")
+    for path, item in paths.items() if isinstance(paths, Mapping) else ():
+        item, item_pointer = _follow(document, item, f"/paths/{path}")
+        for method, operation in item.items() if isinstance(item, Mapping) else ():
+            declared = operation.get("responses") if isinstance(operation, Mapping) else None
+            for status, response in declared.items() if isinstance(declared, Mapping) else ():
+                if _is_error(str(status)):
+                    responses.append((response, f"{item_pointer}/{method}/responses/{status}"))
+    reusable = components.get("responses")
+    for name, response in reusable.items() if isinstance(reusable, Mapping) else ():
+        responses.append((response, f"/components/responses/{name}"))
+    seen: set[str] = set()
+    for response, pointer in responses:
+        response, pointer = _follow(document, response, pointer)
+        content = response.get("content") if isinstance(response, Mapping) else None
+        if pointer in seen or not isinstance(content, Mapping):
+            continue
+        seen.add(pointer)
+        for media in content.values():
+            if isinstance(media, Mapping):
+                yield from _media_answers(document, media, pointer)
+    shared = components.get("examples")
+    for example in shared.values() if isinstance(shared, Mapping) else ():
+        if isinstance(example, Mapping) and "value" in example:
+            yield example["value"], []
 
 
-def _example_values(node: Any, depth: int) -> Iterator[Any]:
-    """Every ``example`` and ``examples`` value of the document, in document order."""
-    if depth > _DEPTH:
-        return
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            if key == "example":
-                yield value
-            elif key == "examples" and isinstance(value, Mapping):
-                for entry in value.values():
-                    if isinstance(entry, Mapping) and "value" in entry:
-                        yield entry["value"]
-            elif key == "examples" and isinstance(value, list):
-                yield from value
-            yield from _example_values(value, depth + 1)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _example_values(item, depth + 1)
+def _media_answers(
+    document: Mapping[str, Any], media: Mapping[str, Any], pointer: str
+) -> Iterator[tuple[Any, list[str]]]:
+    schema, schema_pointer = _follow(document, media.get("schema"), pointer + "/schema")
+    yield None, _enumerated_types(document, schema, schema_pointer)  # the schema's types alone
+    if "example" in media:
+        yield media["example"], []
+    examples = media.get("examples")
+    for example in examples.values() if isinstance(examples, Mapping) else ():
+        example, _ = _follow(document, example, pointer)
+        if isinstance(example, Mapping) and "value" in example:
+            yield example["value"], []
+    if isinstance(schema, Mapping):
+        if "example" in schema:
+            yield schema["example"], []
+        if isinstance(schema.get("examples"), list):
+            yield from ((value, []) for value in schema["examples"])
+
+
+def _enumerated_types(document: Mapping[str, Any], schema: Any, pointer: str) -> list[str]:
+    """The ``enum`` / ``const`` strings of a problem schema's ``type`` (through ``allOf``)."""
+    found: list[str] = []
+    parts = [schema]
+    if isinstance(schema, Mapping) and isinstance(schema.get("allOf"), list):
+        parts += [_follow(document, part, pointer)[0] for part in schema["allOf"]]
+    for part in parts:
+        properties = part.get("properties") if isinstance(part, Mapping) else None
+        if not isinstance(properties, Mapping):
+            continue
+        declared, _ = _follow(document, properties.get("type"), pointer)
+        if not isinstance(declared, Mapping):
+            continue
+        if isinstance(declared.get("enum"), list):
+            found += [value for value in declared["enum"] if isinstance(value, str)]
+        if isinstance(declared.get("const"), str):
+            found.append(declared["const"])
+    return found
+
+
+def _is_error(status: str) -> bool:
+    status = status.upper()
+    return status == "DEFAULT" or status[:1] in ("4", "5")
+
+
+def _follow(document: Mapping[str, Any], node: Any, pointer: str) -> tuple[Any, str]:
+    """``node`` with its local ``$ref``s followed; None where they lead nowhere (lenient)."""
+    try:
+        return follow(document, node, pointer)
+    except MockServerError:
+        return None, pointer
 
 
 def _as_problem(value: Any) -> _Example | None:
@@ -190,24 +260,3 @@ def _as_problem(value: Any) -> _Example | None:
         return None
     code = next((value[k] for k in _CODE_KEYS if isinstance(value.get(k), str)), None)
     return _Example(uri, title if isinstance(title, str) else None, status, code)
-
-
-def _enumerated_types(node: Any, depth: int = 0) -> Iterator[str]:
-    """The ``enum`` / ``const`` strings of a problem-like schema's ``type`` property."""
-    if depth > _DEPTH:
-        return
-    if isinstance(node, Mapping):
-        properties = node.get("properties")
-        if isinstance(properties, Mapping) and "status" in properties:
-            declared = properties.get("type")
-            if isinstance(declared, Mapping):
-                values = declared.get("enum")
-                if isinstance(values, list):
-                    yield from (v for v in values if isinstance(v, str))
-                if isinstance(declared.get("const"), str):
-                    yield declared["const"]
-        for value in node.values():
-            yield from _enumerated_types(value, depth + 1)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _enumerated_types(item, depth + 1)

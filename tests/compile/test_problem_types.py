@@ -27,6 +27,9 @@ def _document(*problems: Any, schema: Any = None) -> dict[str, Any]:
     document: dict[str, Any] = {"openapi": "3.1.0", "components": {"examples": examples}}
     if schema is not None:
         document["components"]["schemas"] = {"Problem": schema}
+        media = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        refused = {"description": "refused", "content": {"application/problem+json": media}}
+        document["paths"] = {"/a": {"get": {"responses": {"4XX": refused}}}}
     return document
 
 
@@ -57,18 +60,42 @@ def test_a_spec_with_no_problem_examples_names_nothing() -> None:
     assert types.naming(404, "not_found") == Naming(None, None, "not_found")
 
 
+GONE = _problem("gone", 410)
+
+
 @pytest.mark.parametrize(
-    ("where", "value"),
+    "media",
     [
-        ("example", _problem("gone", 410)),
-        ("examples", {"a": {"value": _problem("gone", 410)}}),
-        ("examples", [_problem("gone", 410)]),  # a schema's 3.1 examples
+        {"example": GONE},
+        {"examples": {"a": {"value": GONE}}},
+        {"examples": {"a": {"$ref": "#/components/examples/gone"}}},
+        {"schema": {"type": "object", "examples": [GONE]}},  # a schema's 3.1 examples
+        {"schema": {"$ref": "#/components/schemas/Gone"}},
     ],
 )
-def test_examples_are_read_wherever_the_document_puts_them(where: str, value: Any) -> None:
-    response = {"content": {"application/problem+json": {where: value}}}
-    document = {"paths": {"/a": {"get": {"responses": {"410": response}}}}}
+@pytest.mark.parametrize("status", ["410", "4XX", "default"])
+def test_error_responses_examples_are_read_wherever_they_are(
+    media: dict[str, Any], status: str
+) -> None:
+    response = {"description": "gone", "content": {"application/problem+json": media}}
+    document = {
+        "paths": {"/a": {"get": {"responses": {status: {"$ref": "#/components/responses/R"}}}}},
+        "components": {
+            "responses": {"R": response},
+            "schemas": {"Gone": {"type": "object", "example": GONE}},
+            "examples": {"unused": {"summary": "not a problem"}},
+        },
+    }
+    if "#/components/examples/" in str(media):  # reusable examples are read as they are
+        document["components"]["examples"]["gone"] = {"value": GONE}
     assert collect_problem_types(document).naming(410, "gone").type == BASE + "gone"
+
+
+def test_a_success_response_s_examples_are_no_problem_vocabulary() -> None:
+    media = {"example": _problem("gone", 410), "schema": {"$ref": "#/nowhere"}}
+    ok = {"description": "ok", "content": {"application/json": media}}
+    document = {"paths": {"/a": {"get": {"responses": {"200": ok}}}}}
+    assert collect_problem_types(document).empty
 
 
 def test_the_rule_most_examples_follow_names_an_unknown_code() -> None:
@@ -128,11 +155,10 @@ def test_one_type_for_every_example_is_every_problem_s_type() -> None:
 
 def test_the_schema_s_enumerated_types_name_the_codes_they_end_in() -> None:
     schema = {
-        "type": "object",
-        "properties": {
-            "type": {"enum": ["urn:acme:err:not-found", "urn:acme:err:conflict"]},
-            "status": {"type": "integer"},
-        },
+        "allOf": [
+            {"properties": {"status": {"type": "integer"}}},
+            {"properties": {"type": {"enum": ["urn:acme:err:not-found", "urn:acme:err:conflict"]}}},
+        ]
     }
     types = collect_problem_types(_document(schema=schema))
     assert types.naming(404, "not_found").type == "urn:acme:err:not-found"
