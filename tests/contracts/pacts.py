@@ -1,6 +1,7 @@
 """Generate the platform pact from the consumer scenarios; compare pact files.
 
-``python -m tests.contracts.pacts`` (``make pacts``) rewrites ``contracts/pacts/``. Each
+``python -m tests.contracts.pacts`` (``make pacts``) rewrites this consumer's file in
+``contracts/pacts/`` (the JavaScript consumer's, ``contracts/js/``, is left alone). Each
 scenario runs on its own Pact mock server (several share a request line, so one server
 could not tell them apart) and is merged into the one pact file of the consumer.
 """
