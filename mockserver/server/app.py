@@ -21,7 +21,7 @@ from mockserver.events.webhooks import DeliveryPolicy, WebhookDispatcher
 from mockserver.server.admin import admin_routes
 from mockserver.server.engine import VARY_ORIGIN, Engine, add_vary_origin
 from mockserver.server.faults import Faults
-from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
+from mockserver.server.guard import DEFAULT_LIMITS, refusals_for
 from mockserver.server.latency import Delay, parse_delay
 from mockserver.spec.loader import Spec, load_spec
 from mockserver.state.seeding import MISSING_CHOICES, Missing
@@ -172,8 +172,9 @@ def create_app(
                 max_age=600,
             )
         )
-    # Inside CORS, so a browser can read a refusal too.
-    middleware.append(Middleware(RequestLimits, limits=limits or DEFAULT_LIMITS, refusals=REFUSALS))
+    # Inside CORS, so a browser can read a refusal too; named as the spec names its problems.
+    refusals = refusals_for(engine.problems.types)
+    middleware.append(Middleware(RequestLimits, limits=limits or DEFAULT_LIMITS, refusals=refusals))
     routes: list[BaseRoute] = list(admin_routes(engine, token=admin_token))
     dispatcher = None
     if engine.state is not None:
@@ -195,7 +196,7 @@ def create_app(
     app = _MockApp(routes=routes, middleware=middleware, lifespan=_lifespan(dispatcher, owned))
     app.vary_origin = cors
     app.fast = _EngineFirst(
-        RequestLimits(engine, limits=limits or DEFAULT_LIMITS, refusals=REFUSALS),
+        RequestLimits(engine, limits=limits or DEFAULT_LIMITS, refusals=refusals),
         engine=engine,
         routes=routes,
     )

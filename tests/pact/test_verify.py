@@ -27,7 +27,8 @@ from tests.contracts.pacts import PACTS
 pytestmark = pytest.mark.slow
 
 PACT = PACTS / "platform-web-platform-api.json"
-INTERACTIONS = len(json.loads(PACT.read_text())["interactions"])
+# Every committed pact: the Python consumer's and the JavaScript one's (contracts/js/).
+INTERACTIONS = sum(len(json.loads(p.read_text())["interactions"]) for p in PACTS.glob("*.json"))
 Serve = Callable[..., RunningServer]
 
 

@@ -51,7 +51,7 @@ def _asgi(app: Any, method: str, path: str, *, headers: dict[str, str] | None = 
 
 def test_engine_answers_an_unknown_path_404_naming_the_base_path(mock: InProcess) -> None:
     answer = mock.request("GET", "/nowhere", check=False)
-    assert (answer.status_code, answer.json()["code"]) == (404, "no_such_path")
+    assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
     assert answer.json()["detail"] == (
         "No operation of this API matches /api/v1/nowhere (the base path is /api/v1)."
     )
