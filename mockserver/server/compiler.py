@@ -71,6 +71,9 @@ def compile_spec(
     request_ops = compile_operations(request_doc, failed=failed)
     response_ops = {op.pointer: op for op in compile_operations(response_doc, failed=failed)}
     pairs = [(op, response_ops[op.pointer]) for op in request_ops if op.pointer in response_ops]
+    # A path with a #fragment or ?query routes as the path without it; where both are
+    # declared, the plain one keeps the route and the other is reported (`RouteClash`).
+    pairs.sort(key=lambda pair: "#" in pair[0].path or "?" in pair[0].path)
     seen: set[str] = set()
     for problem in failed or ():
         if problem.pointer not in seen:  # both views fail the same way
