@@ -41,6 +41,7 @@ from mockserver.state.records import RecordBuilder
 from mockserver.state.seeding import Missing, has_mock_extensions
 from mockserver.store.journal import Journal, MemoryJournal
 from mockserver.store.memory import MemoryStore, Store
+from mockserver.store.redaction import redacted_headers, redacted_text
 from mockserver.validation.violations import Violation
 
 __all__ = ["VARY_ORIGIN", "Engine", "add_vary_origin"]
@@ -521,17 +522,21 @@ def _exchange(
         why = f"{rendered.code}: {rendered.detail}" if isinstance(rendered, Problem) else ""
     return {
         "why": why,
-        "headers": outcome.headers
-        if outcome.headers is not None
-        else {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
-        "body": outcome.body[:JOURNAL_BODY_CHARS].decode("utf-8", "replace"),
+        "headers": redacted_headers(
+            outcome.headers.items()
+            if outcome.headers is not None
+            else ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        ),
+        "body": redacted_text(outcome.body, JOURNAL_BODY_CHARS) if outcome.body else "",
         "response": None
         if answer is None
         else {
-            "headers": {"content-type": answer.media_type, **answer.headers}
-            if answer.media_type
-            else answer.headers,
-            "body": answer.body[:JOURNAL_BODY_CHARS].decode("utf-8", "replace"),
+            "headers": redacted_headers(
+                [("content-type", answer.media_type), *answer.headers.items()]
+                if answer.media_type
+                else answer.headers.items()
+            ),
+            "body": redacted_text(answer.body, JOURNAL_BODY_CHARS) if answer.body else "",
         },
     }
 

@@ -11,7 +11,7 @@ import pytest
 
 from mockserver.console.page import CONTENT_SECURITY_POLICY
 from mockserver.server import scenarios as scenarios_module
-from tests.inprocess import InProcess, User
+from tests.inprocess import PASSWORD, InProcess, User
 from tests.redis_server import RedisServer
 
 MakeMock = Callable[..., InProcess]
@@ -317,10 +317,20 @@ def test_journal_keeps_the_request_and_the_answer(mock: InProcess, ada: User) ->
     ada.post("/projects", json={"name": "Kept"})
     exchange = last_entry(mock)["request"]
     assert exchange["why"] == "answered from state: create of /projects"
-    assert exchange["headers"]["authorization"] == f"Bearer {ada.token}"
+    assert exchange["headers"]["authorization"] == "[redacted]"  # never the token itself
     assert orjson.loads(exchange["body"]) == {"name": "Kept"}
     assert exchange["response"]["headers"]["content-type"] == "application/json"
     assert orjson.loads(exchange["response"]["body"])["name"] == "Kept"
+
+
+def test_journal_keeps_no_password_and_no_token(mock: InProcess) -> None:
+    user = mock.user("kept@example.com")  # registers and logs in with PASSWORD
+
+    journal = mock.admin("GET", "/journal").text
+
+    assert PASSWORD not in journal
+    assert user.token not in journal
+    assert "kept@example.com" in journal  # what is no secret is kept
 
 
 @pytest.mark.parametrize(
