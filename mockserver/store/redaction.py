@@ -9,6 +9,7 @@ lives beside the state; neither should hold a user's password.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode
@@ -32,6 +33,14 @@ _SECRET_PARTS: Final = (
     "signature",
     "privatekey",
 )
+
+# Any spelling of a secret part in a body: only a body this finds is parsed to be redacted
+# (the journal records every exchange, before the answer is sent).
+_MAYBE_SECRET: Final = re.compile(
+    rb"(?i)pass_?wd|password|secret|token|api[-_]?key|authorization|cookie|session[-_]?id"
+    rb"|credential|signature|private[-_]?key"
+)
+_PARSED_AT_MOST: Final = 256 * 1024
 
 
 @functools.lru_cache(maxsize=4096)
@@ -72,6 +81,10 @@ def redacted_text(body: bytes, limit: int) -> str:
     JSON and form bodies are read and written again with their secrets replaced; a body that
     is neither is kept as it is (its start).
     """
+    if _MAYBE_SECRET.search(body) is None:  # most bodies: nothing to parse, cheap
+        return body[: limit * 4].decode("utf-8", "replace")[:limit]
+    if len(body) > _PARSED_AT_MOST:
+        return f"[a body of {len(body)} bytes with secret-looking fields, not kept]"
     stripped = body.lstrip()[:1]
     if stripped in (b"{", b"["):
         try:

@@ -63,3 +63,15 @@ def test_text_that_is_neither_json_nor_a_form_is_kept_cut_to_the_limit() -> None
 ))  # fmt: skip
 def test_a_body_without_secret_names_is_unchanged(value: object) -> None:
     assert redacted_body(value) == value
+
+
+def test_a_big_body_with_secret_looking_fields_is_not_kept() -> None:
+    body = orjson.dumps({"password": "p", "filler": "x" * 300_000})
+    kept = redacted_text(body, 4096)
+    assert kept == f"[a body of {len(body)} bytes with secret-looking fields, not kept]"
+
+
+@given(st.dictionaries(st.sampled_from(["password", "apiKey", "sessionId", "x"]), st.text()))
+def test_no_secret_value_survives_in_a_json_body(value: dict[str, str]) -> None:
+    kept = orjson.loads(redacted_text(orjson.dumps(value), 10_000))
+    assert all(kept[k] == REDACTED for k in value if k != "x")
