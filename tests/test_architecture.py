@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("events",),
     ("pact",),
     ("server",),
-    ("conform", "diff"),
+    ("conform", "diff", "proxy"),
     ("cli",),
     ("__init__", "__main__"),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -86,8 +86,14 @@ def _guard(endpoint: Endpoint, token: str | None) -> Endpoint:
     return guarded
 
 
-def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
-    """The ``/__mock/`` routes controlling ``engine``."""
+def admin_routes(
+    engine: Engine,
+    *,
+    token: str | None = None,
+    extra: Mapping[str, tuple[Endpoint, Sequence[str]]] | None = None,
+) -> list[Route]:
+    """The ``/__mock/`` routes controlling ``engine``; ``extra``: more, ``{path: (endpoint,
+    methods)}``, behind the same guard (the proxy's ``/report``)."""
     started = time.time()
 
     async def health(request: Request) -> Response:
@@ -171,6 +177,10 @@ def admin_routes(engine: Engine, *, token: str | None = None) -> list[Route]:
         route("/journal", journal, ["GET"]),
         route("/journal", clear_journal, ["DELETE"]),
         route("/provider-states", provider_states, ["POST"]),
+        *(
+            route(path, endpoint, list(methods))
+            for path, (endpoint, methods) in (extra or {}).items()
+        ),
     ]
 
 

@@ -1,0 +1,195 @@
+"""Check one proxied exchange against the spec, and keep secrets out of what is kept of it.
+
+`Checker` finds the operation of a request with the engine's router and checks the request
+with the operation's compiled `RequestValidator` (the one the mock uses) and the answer with a
+`ResponseValidator` of the response view (status declared, headers, body against the schema of
+that status and media type), compiled per operation at its first use. Each violation says
+which side broke the rule: ``{"in": "request" | "response", "field", "code", "message"}``.
+
+`redacted_headers` and `redacted_body` are what the journal and the recordings keep: the values
+of secret-looking headers and fields (passwords, tokens, keys, cookies) replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.datastructures import Headers
+
+from mockserver.compile.operations import Operation, compile_operations, declared_response
+from mockserver.compile.validators import SchemaRegistry
+from mockserver.server.compiler import CompiledOperation
+from mockserver.server.engine import Engine
+from mockserver.validation.response import ResponseValidator
+from mockserver.validation.violations import Violation
+
+__all__ = [
+    "REDACTED",
+    "Checker",
+    "Route",
+    "is_secret",
+    "kept_body",
+    "redacted_body",
+    "redacted_headers",
+    "violation_json",
+]
+
+REDACTED = "[redacted]"
+# Lower-cased names with "-" and "_" removed that hold secrets wherever they occur in a name.
+_SECRET_PARTS = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "authorization",
+    "cookie",
+    "sessionid",
+    "credential",
+    "signature",
+    "privatekey",
+)
+# What the journal keeps of a body: parsed JSON up to this size, else the start of the text.
+_KEPT_JSON = 64 * 1024
+_KEPT_TEXT = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a request went in the spec: its operation and path parameters, or why none."""
+
+    compiled: CompiledOperation | None
+    params: dict[str, str]
+    miss: Violation | None = None
+
+    @property
+    def operation(self) -> Operation | None:
+        """The operation matched, or None."""
+        return self.compiled.operation if self.compiled is not None else None
+
+
+def violation_json(side: str, violation: Violation) -> dict[str, str]:
+    """One violation as the journal and the report show it."""
+    return {
+        "in": side,
+        "field": violation.location,
+        "code": violation.code,
+        "message": violation.message,
+    }
+
+
+class Checker:
+    """The spec's rules for both sides of an exchange, compiled once per operation."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._registry = SchemaRegistry(engine.responses_document)
+        self._response_ops = {
+            op.pointer: op for op in compile_operations(engine.responses_document, failed=[])
+        }
+        self._validators: dict[str, ResponseValidator] = {}
+
+    def route(self, method: str, path: str) -> Route:
+        """The operation ``method path`` calls, as the mock would route it."""
+        match = self.engine.router.match(path)
+        if match is None:
+            base = self.engine.spec.base_path
+            return Route(None, {}, Violation(
+                "path", "no_such_path",
+                f"no operation of the spec matches {method} {path}"
+                + (f" (the base path is {base})" if base else ""),
+            ))  # fmt: skip
+        answered = "GET" if method == "HEAD" and method not in match.methods else method
+        compiled = match.methods.get(answered)
+        if compiled is None:
+            allowed = ", ".join(sorted(match.methods))
+            return Route(None, {}, Violation(
+                "method", "method_not_allowed",
+                f"{match.template} declares no {method}; it declares {allowed}",
+            ))  # fmt: skip
+        return Route(compiled, match.params_for(answered))
+
+    def check_request(
+        self, route: Route, query: str, headers: Headers, body: bytes
+    ) -> list[dict[str, str]]:
+        """The request's violations (the route's miss when it matched no operation)."""
+        if route.compiled is None:
+            return [violation_json("request", route.miss)] if route.miss is not None else []
+        _, violations = route.compiled.validator.validate(
+            path_params=route.params, query_string=query, headers=headers, body=body
+        )
+        return [violation_json("request", v) for v in violations]
+
+    def check_response(
+        self, operation: Operation, status: int, headers: Iterable[tuple[str, str]], body: bytes
+    ) -> list[dict[str, str]]:
+        """The answer's violations: status declared, headers, body against its schema."""
+        validator = self._validator(operation)
+        pairs = list(headers)
+        content_type = next((v for k, v in pairs if k.lower() == "content-type"), None)
+        found = validator.validate(
+            status=status, headers=dict(pairs), body=body, content_type=content_type
+        )
+        return [violation_json("response", v) for v in found]
+
+    def declares(self, operation: Operation, status: int) -> bool:
+        """Whether ``operation`` declares an answer with ``status`` (exactly, nXX or default)."""
+        return declared_response(operation, status) is not None
+
+    def _validator(self, operation: Operation) -> ResponseValidator:
+        validator = self._validators.get(operation.pointer)
+        if validator is None:
+            response_op = self._response_ops.get(operation.pointer, operation)
+            validator = ResponseValidator(response_op, self._registry)
+            self._validators[operation.pointer] = validator
+        return validator
+
+
+def is_secret(name: str) -> bool:
+    """Whether a header or field called ``name`` holds a secret (a password, a token...)."""
+    folded = name.lower().replace("-", "").replace("_", "")
+    return any(part in folded for part in _SECRET_PARTS)
+
+
+def redacted_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Headers as a mapping (repeated ones joined), secret values replaced."""
+    out: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        shown = REDACTED if is_secret(key) else value
+        out[key] = f"{out[key]}, {shown}" if key in out else shown
+    return out
+
+
+def redacted_body(value: Any) -> Any:
+    """A parsed JSON value with the values of secret-looking fields replaced, at any depth."""
+    if isinstance(value, Mapping):
+        # A secret-looking name over an object or a list ("tokens") is looked into instead.
+        return {
+            key: redacted_body(item)
+            if isinstance(item, Mapping | list) or not is_secret(str(key))
+            else REDACTED
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [redacted_body(item) for item in value]
+    return value
+
+
+def kept_body(body: bytes, content_type: str | None) -> Any:
+    """What the journal keeps of a body: redacted JSON, the start of a text, or its size."""
+    if not body:
+        return None
+    bare = (content_type or "").split(";", 1)[0].strip().lower()
+    if bare.endswith("json") and len(body) <= _KEPT_JSON:
+        try:
+            return redacted_body(orjson.loads(body))
+        except orjson.JSONDecodeError:
+            pass
+    if bare.startswith("text/") or bare.endswith(("json", "xml")):
+        text = body[:_KEPT_TEXT].decode("utf-8", "replace")
+        return text + (f"... ({len(body)} bytes)" if len(body) > _KEPT_TEXT else "")
+    return f"<{len(body)} bytes of {bare or 'unknown type'}>"
