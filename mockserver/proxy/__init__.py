@@ -11,4 +11,4 @@ CORS and admin API, answering chosen or missing operations from the mock engine.
 from __future__ import annotations
 
 # The modules of this package, one concept each (see the docstring).
-__all__ = ["app", "exchange", "forward", "record", "report"]
+__all__ = ["app", "client", "exchange", "forward", "record", "report"]

@@ -27,17 +27,17 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from httpguard import Limits, RequestLimits
 from mockserver.errors import ConfigError, StateUnavailableError
-from mockserver.proxy.exchange import Checker, Route, kept_body, redacted_headers
+from mockserver.proxy.exchange import Checker, KeptExchange, Route
 from mockserver.proxy.forward import Upstream, UpstreamAnswer, UpstreamFailure
 from mockserver.proxy.record import Recorder
 from mockserver.proxy.report import ViolationReport
 from mockserver.render.problems import Problem
-from mockserver.server.admin import admin_routes
-from mockserver.server.engine import Engine
+from mockserver.server.admin import ADMIN_PREFIX, admin_routes
+from mockserver.server.engine import VARY_ORIGIN, Engine
 from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
 from mockserver.spec.loader import Spec, load_spec
 from mockserver.store.journal import MemoryJournal
@@ -116,7 +116,7 @@ class Proxy:
         try:
             body = await _read_body(receive, self.max_body_bytes)
         except _TooLarge:
-            await self._problem(send, route, path, Problem(
+            await self._problem(scope, send, route, path, Problem(
                 413, "body_too_large", "Request body too large",
                 f"The body exceeds {self.max_body_bytes} bytes.",
             ), {})  # fmt: skip
@@ -130,10 +130,7 @@ class Proxy:
             self.report.add_mocked(name, label)
             await self._mocked(scope, _replay(body), send)
             return
-        request_kept = {
-            "headers": redacted_headers(headers.items()),
-            "body": kept_body(body, headers.get("content-type")),
-        }
+        sent = (headers.items(), body)
         if isinstance(answer, UpstreamFailure):
             self.report.add_failure(name, label, answer.cause)
             problem = Problem(
@@ -143,13 +140,13 @@ class Proxy:
                 f"The upstream {self.upstream.url} failed: {answer.detail}."
                 + ("" if answer.sent else " The request was not sent; it is safe to retry."),
             )
-            status = await self._problem(send, route, path, problem, {
+            status = await self._problem(scope, send, route, path, problem, {
                 VIOLATIONS_HEADER: str(len(violations)), SOURCE_HEADER: "proxy",
             })  # fmt: skip
             await self._journal(
                 scope, path, query, status, started, operation, violations,
-                {"source": "proxy", "upstream": self.upstream.url, "failure": answer.cause,
-                 "detail": answer.detail, "request": request_kept},
+                KeptExchange({"source": "proxy", "upstream": self.upstream.url,
+                              "failure": answer.cause, "detail": answer.detail}, sent),
             )  # fmt: skip
             return
         if operation is not None:
@@ -158,16 +155,21 @@ class Proxy:
             )
         entry = await self._journal(
             scope, path, query, answer.status, started, operation, violations,
-            {"source": "upstream", "upstream": self.upstream.url, "request": request_kept,
-             "response": {"status": answer.status, "headers": redacted_headers(answer.headers),
-                          "body": kept_body(answer.body, answer.header("content-type"))}},
+            KeptExchange({"source": "upstream", "upstream": self.upstream.url}, sent,
+                         (answer.status, answer.headers, answer.body)),
         )  # fmt: skip
         self.report.add(name, label, violations, entry)
         if self.recorder is not None and name is not None and operation is not None:
             self.recorder.record(
                 name, answer.status, answer.header("content-type"), answer.body, violations
             )
-        await _send(send, answer, violations=len(violations), head=method == "HEAD")
+        await _send(
+            send,
+            answer,
+            violations=len(violations),
+            head=method == "HEAD",
+            vary_origin=VARY_ORIGIN in scope,
+        )
 
     def _missing(self, operation: Any, answer: UpstreamAnswer | UpstreamFailure) -> bool:
         """Whether the upstream has no such route (or cannot be reached): the mock answers."""
@@ -194,17 +196,25 @@ class Proxy:
         await self.engine(scope, receive, marked)
 
     async def _problem(
-        self, send: Send, route: Route, path: str, problem: Problem, extra: Mapping[str, str]
+        self,
+        scope: Scope,
+        send: Send,
+        route: Route,
+        path: str,
+        problem: Problem,
+        extra: Mapping[str, str],
     ) -> int:
         status, media_type, body, headers = self.engine.problems.render(
             problem, route.operation, path
         )
-        raw = [
+        raw: list[tuple[bytes, bytes]] = [
             (b"content-type", media_type.encode()),
             (b"content-length", str(len(body)).encode()),
             *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
             *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()),
         ]
+        if VARY_ORIGIN in scope:
+            _add_vary_origin(raw)
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body})
         return status
@@ -218,7 +228,7 @@ class Proxy:
         started: float,
         operation: Any,
         violations: list[dict[str, str]],
-        detail: dict[str, Any],
+        detail: KeptExchange,
     ) -> int:
         try:
             entry = await self.engine.journal.record(
@@ -335,7 +345,9 @@ def create_proxy_app(
             )
         )
     middleware.append(Middleware(RequestLimits, limits=limits, refusals=REFUSALS))
-    app = Starlette(routes=routes, middleware=middleware, lifespan=_lifespan(target, write_report))
+    app = _ProxyApp(routes=routes, middleware=middleware, lifespan=_lifespan(target, write_report))
+    app.fast = RequestLimits(proxy, limits=limits, refusals=REFUSALS)
+    app.vary_origin = cors
     app.router.default = proxy
     app.state.engine = engine
     app.state.proxy = proxy
@@ -396,10 +408,51 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-async def _send(send: Send, answer: UpstreamAnswer, *, violations: int, head: bool) -> None:
+async def _send(
+    send: Send, answer: UpstreamAnswer, *, violations: int, head: bool, vary_origin: bool
+) -> None:
     raw = [(k.lower().encode("latin-1"), v.encode("latin-1", "replace")) for k, v in answer.headers]
+    if vary_origin:
+        _add_vary_origin(raw)
     raw.append((b"content-length", str(len(answer.body)).encode()))
     raw.append((VIOLATIONS_HEADER.lower().encode(), str(violations).encode()))
     raw.append((SOURCE_HEADER.lower().encode(), b"upstream"))
     await send({"type": "http.response.start", "status": answer.status, "headers": raw})
     await send({"type": "http.response.body", "body": b"" if head else answer.body})
+
+
+def _add_vary_origin(raw: list[tuple[bytes, bytes]]) -> None:
+    """``Vary: Origin`` as the CORS middleware adds it, merged into the upstream's own Vary."""
+    for index, (name, value) in enumerate(raw):
+        if name == b"vary":
+            if b"origin" not in value.lower():
+                raw[index] = (name, value + b", Origin")
+            return
+    raw.append((b"vary", b"Origin"))
+
+
+class _ProxyApp(Starlette):
+    """The Starlette app, with one short way for the requests that are nearly all of them.
+
+    As the mock's app does (`mockserver.server.app`): an HTTP request with no ``Origin`` outside
+    ``/__mock/`` needs none of the middleware but the request limits (CORS would only add
+    ``Vary: Origin``, which the proxy and the engine add themselves), nor the router.
+    """
+
+    fast: ASGIApp | None = None
+    vary_origin = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fast = self.fast
+        if (
+            fast is not None
+            and scope["type"] == "http"
+            and not scope["path"].startswith(ADMIN_PREFIX)
+            and all(name != b"origin" for name, _ in scope["headers"])
+        ):
+            scope["app"] = self
+            if self.vary_origin:
+                scope[VARY_ORIGIN] = True
+            await fast(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

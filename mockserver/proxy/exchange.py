@@ -12,7 +12,9 @@ of secret-looking headers and fields (passwords, tokens, keys, cookies) replaced
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import copy
+import functools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,7 @@ from mockserver.validation.violations import Violation
 __all__ = [
     "REDACTED",
     "Checker",
+    "KeptExchange",
     "Route",
     "is_secret",
     "kept_body",
@@ -148,6 +151,7 @@ class Checker:
         return validator
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret(name: str) -> bool:
     """Whether a header or field called ``name`` holds a secret (a password, a token...)."""
     folded = name.lower().replace("-", "").replace("_", "")
@@ -179,17 +183,74 @@ def redacted_body(value: Any) -> Any:
     return value
 
 
-def kept_body(body: bytes, content_type: str | None) -> Any:
-    """What the journal keeps of a body: redacted JSON, the start of a text, or its size."""
+def kept_body(body: bytes, content_type: str | None, size: int | None = None) -> Any:
+    """What the journal keeps of a body: redacted JSON, the start of a text, or its size.
+
+    ``size``: the whole body's, when ``body`` is only its start (`KeptExchange` keeps that).
+    """
     if not body:
         return None
+    size = len(body) if size is None else size
     bare = (content_type or "").split(";", 1)[0].strip().lower()
-    if bare.endswith("json") and len(body) <= _KEPT_JSON:
+    if bare.endswith("json") and size <= _KEPT_JSON:
         try:
             return redacted_body(orjson.loads(body))
         except orjson.JSONDecodeError:
             pass
     if bare.startswith("text/") or bare.endswith(("json", "xml")):
         text = body[:_KEPT_TEXT].decode("utf-8", "replace")
-        return text + (f"... ({len(body)} bytes)" if len(body) > _KEPT_TEXT else "")
-    return f"<{len(body)} bytes of {bare or 'unknown type'}>"
+        return text + (f"... ({size} bytes)" if size > _KEPT_TEXT else "")
+    return f"<{size} bytes of {bare or 'unknown type'}>"
+
+
+class KeptExchange(Mapping[str, Any]):
+    """The journal's detail of one exchange, redacted when first read.
+
+    Most entries are never read: building each one's redacted copy up front cost a tenth of
+    the proxy's time per request. What is kept meanwhile is bounded (a body's first 64 KiB).
+    """
+
+    def __init__(
+        self,
+        fields: dict[str, Any],
+        request: tuple[list[tuple[str, str]], bytes],
+        response: tuple[int, list[tuple[str, str]], bytes] | None = None,
+    ) -> None:
+        self._fields = fields
+        self._request = _bounded(*request)
+        self._response = None if response is None else (response[0], *_bounded(*response[1:]))
+        self._resolved: dict[str, Any] | None = None
+
+    def _resolve(self) -> dict[str, Any]:
+        if self._resolved is None:
+            resolved = dict(self._fields)
+            headers, body, size = self._request
+            resolved["request"] = _side(headers, body, size)
+            if self._response is not None:
+                status, headers, body, size = self._response
+                resolved["response"] = {"status": status, **_side(headers, body, size)}
+            self._resolved = resolved
+        return self._resolved
+
+    def __getitem__(self, key: str) -> Any:
+        return self._resolve()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._resolve())
+
+    def __len__(self) -> int:
+        return len(self._resolve())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        return copy.deepcopy(self._resolve(), memo)
+
+
+def _bounded(
+    headers: list[tuple[str, str]], body: bytes
+) -> tuple[list[tuple[str, str]], bytes, int]:
+    return headers, body[: _KEPT_JSON + 1], len(body)
+
+
+def _side(headers: list[tuple[str, str]], body: bytes, size: int) -> dict[str, Any]:
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+    return {"headers": redacted_headers(headers), "body": kept_body(body, content_type, size)}

@@ -1,11 +1,12 @@
 """Forward one request to the upstream and read its answer, within limits.
 
-`Upstream` holds one pooled `httpx.AsyncClient` (TLS with the system trust store, or none
+`Upstream` holds one `client.ConnectionPool` (TLS with the system trust store, or unverified
 with ``insecure``). `Upstream.forward` sends the method, the path under the upstream's URL,
 the query, the headers but hop-by-hop ones and the body, and reads the answer whole (the
 validators need it) up to ``max_body_bytes`` and within ``timeout`` seconds from the first
 byte sent to the last byte read, so an endless or trickling stream ends too. Every failure is
-an `UpstreamFailure` naming the cause; nothing is retried, so a POST is never sent twice.
+an `UpstreamFailure` naming the cause. Nothing is retried but what never reached the upstream
+(see `client`), so a POST is never sent twice.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpx
-
-from mockserver.errors import ConfigError, MockServerError
+from mockserver.errors import ConfigError
+from mockserver.proxy.client import AnswerTooLarge, Broken, ConnectionPool, Unreachable
 
 __all__ = [
     "HOP_BY_HOP",
@@ -43,7 +43,7 @@ HOP_BY_HOP = frozenset(
     }
 )
 # Set by the proxy for the hop it makes (the host, the length of the body it sends).
-_REWRITTEN = frozenset({"host", "content-length", "accept-encoding"})
+_REWRITTEN = frozenset({"host", "content-length", "accept-encoding", "expect"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +101,9 @@ class Upstream:
         max_body_bytes: int = 10 * 1024 * 1024,
         insecure: bool = False,
         connections: int = 100,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(
                 f"--upstream: expected an http:// or https:// URL, got {url!r}; "
                 "pass the server the spec describes, e.g. https://staging.example.com/api/v1"
@@ -115,18 +114,22 @@ class Upstream:
                 f"max_body_bytes={max_body_bytes}"
             )
         self.url = url.rstrip("/")
+        self.path = parts.path.rstrip("/")
         self.timeout = timeout
         self.max_body_bytes = max_body_bytes
-        # The system's trust store (ssl's default paths), as curl on this machine would use.
-        verify: ssl.SSLContext | bool = False if insecure else ssl.create_default_context()
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        self._client = httpx.AsyncClient(
-            verify=verify,
-            limits=limits,
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            trust_env=False,  # a proxy of the environment would be a hop nobody asked for
-            transport=transport,
+        tls: ssl.SSLContext | None = None
+        if parts.scheme == "https":
+            # The system's trust store (OpenSSL's default paths), as curl on the machine uses.
+            tls = ssl.create_default_context()
+            if insecure:
+                tls.check_hostname = False
+                tls.verify_mode = ssl.CERT_NONE
+        self._pool = ConnectionPool(
+            parts.hostname,
+            parts.port or (443 if tls is not None else 80),
+            tls=tls,
+            max_body_bytes=max_body_bytes,
+            idle=connections,
         )
 
     def target(self, path: str, query: str) -> str:
@@ -138,69 +141,35 @@ class Upstream:
     ) -> UpstreamAnswer | UpstreamFailure:
         """Send one request and read the whole answer, or say why not."""
         sent = [(k, v) for k, v in end_to_end(headers) if k.lower() not in _REWRITTEN]
-        url = self.target(path, query)
+        # Identity only: the validators read the body as sent.
+        sent.append(("accept-encoding", "identity"))
+        target = self.path + path + (f"?{query}" if query else "")
         try:
             async with asyncio.timeout(self.timeout):
-                return await self._exchange(method, url, sent, body)
+                answer = await self._pool.request(method, target or "/", sent, body)
         except TimeoutError:
             return UpstreamFailure(
                 "timeout", f"{self.url} did not answer {method} {path} within {self.timeout:g} s"
             )
-        except httpx.TimeoutException:
+        except Unreachable as exc:
+            return UpstreamFailure("unreachable", f"cannot connect to {self.url}: {exc}")
+        except Broken as exc:
             return UpstreamFailure(
-                "timeout", f"{self.url} did not answer {method} {path} within {self.timeout:g} s"
+                "reset", f"{self.url} broke the connection during {method} {path}: {exc}"
             )
-        except httpx.ConnectError as exc:
-            return UpstreamFailure("unreachable", f"cannot connect to {self.url}: {_why(exc)}")
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-            return UpstreamFailure(
-                "reset", f"{self.url} broke the connection during {method} {path}: {_why(exc)}"
-            )
-        except _TooLarge:
+        except AnswerTooLarge:
             return UpstreamFailure(
                 "too_large",
                 f"the answer of {self.url} to {method} {path} exceeds "
                 f"{self.max_body_bytes} bytes (--upstream-max-body)",
             )
-        except httpx.HTTPError as exc:  # anything else httpx raises is a broken exchange too
-            return UpstreamFailure("reset", f"{self.url}: {type(exc).__name__}: {_why(exc)}")
-
-    async def _exchange(
-        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
-    ) -> UpstreamAnswer:
-        request = self._client.build_request(method, url, headers=headers, content=body)
-        # Identity only: the validators read the body, and the client gets it re-framed.
-        request.headers["accept-encoding"] = "identity"
-        response = await self._client.send(request, stream=True)
-        try:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_body_bytes:
-                raise _TooLarge
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self.max_body_bytes:
-                    raise _TooLarge
-                chunks.append(chunk)
-        finally:
-            await response.aclose()
         kept = [
             (k, v)
-            for k, v in end_to_end(response.headers.multi_items())
-            # Re-framed by the proxy; the body was decoded if the upstream encoded it anyway.
-            if k.lower() not in ("content-length", "content-encoding")
+            for k, v in end_to_end(answer.headers)
+            if k.lower() != "content-length"  # the proxy frames the body itself
         ]
-        return UpstreamAnswer(response.status_code, kept, b"".join(chunks))
+        return UpstreamAnswer(answer.status, kept, answer.body)
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
-        await self._client.aclose()
-
-
-class _TooLarge(MockServerError):
-    """The answer outgrew the limit (internal: it becomes an `UpstreamFailure`)."""
-
-
-def _why(exc: Exception) -> str:
-    return str(exc) or type(exc).__name__
+        self._pool.close()

@@ -1,14 +1,15 @@
-"""Forwarding: which headers travel, the upstream's URL, limits checked at the boundary."""
+"""Forwarding: which headers travel, the upstream's URL, each failure named, limits checked."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from mockserver.errors import ConfigError
 from mockserver.proxy.forward import Upstream, UpstreamAnswer, UpstreamFailure, end_to_end
+from tests.proxy.wire import Answer, Scripted, ok
 
 
 def test_end_to_end_drops_hop_by_hop_headers_and_those_connection_names() -> None:
@@ -44,71 +45,104 @@ def test_upstream_target_puts_the_path_under_its_url() -> None:
         "https://staging.example.com/api/v1/projects?page=2"
     )
     assert upstream.target("/health", "") == "https://staging.example.com/api/v1/health"
-    asyncio.run(upstream.aclose())
 
 
-def _forward(handler: httpx.MockTransport, **options: float) -> UpstreamAnswer | UpstreamFailure:
+@pytest.fixture
+def serve() -> Iterator[list[Scripted]]:
+    servers: list[Scripted] = []
+    yield servers
+    for server in servers:
+        server.close()
+
+
+def _forward(
+    servers: list[Scripted],
+    answer: Answer,
+    *,
+    scheme: str = "http",
+    greeting: bytes = b"",
+    options: dict[str, float] | None = None,
+) -> tuple[Scripted, UpstreamAnswer | UpstreamFailure]:
+    servers.append(Scripted(answer, greeting=greeting))
+    server = servers[-1]
+    url = f"{scheme}://127.0.0.1:{server.port}/api"
+
     async def run() -> UpstreamAnswer | UpstreamFailure:
-        upstream = Upstream("http://upstream.test/api", transport=handler, **options)  # type: ignore[arg-type]
+        upstream = Upstream(url, insecure=True, **(options or {}))  # type: ignore[arg-type]
         try:
             return await upstream.forward(
                 "POST", "/things", "a=1",
-                [("Host", "proxy"), ("Connection", "close"), ("X-Keep", "yes")], b"{}",
+                [("Host", "proxy"), ("Connection", "close"), ("X-Keep", "yes"),
+                 ("Expect", "100-continue"), ("Accept-Encoding", "gzip")], b"{}",
             )  # fmt: skip
         finally:
             await upstream.aclose()
 
-    return asyncio.run(run())
+    return server, asyncio.run(run())
 
 
-def test_forward_sends_end_to_end_headers_and_reframes_the_answer() -> None:
-    seen: list[httpx.Request] = []
-
-    def answer(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(
-            201, headers={"X-Out": "1", "Keep-Alive": "timeout=5"}, content=b'{"ok": true}'
-        )
-
-    result = _forward(httpx.MockTransport(answer))
+def test_forward_sends_end_to_end_headers_and_reframes_the_answer(
+    serve: list[Scripted],
+) -> None:
+    extra = b"x-out: 1\r\nkeep-alive: timeout=5\r\ncontent-encoding: identity\r\n"
+    server, result = _forward(serve, lambda n, r: (ok(b'{"ok": true}', extra=extra), False))
     assert isinstance(result, UpstreamAnswer)
-    assert result.status == 201
-    assert result.body == b'{"ok": true}'
-    assert result.header("x-out") == "1"
+    assert (result.status, result.body) == (200, b'{"ok": true}')
+    assert result.header("X-Out") == "1"
+    assert result.header("content-encoding") == "identity"
     assert result.header("keep-alive") is None
     assert result.header("content-length") is None  # the proxy frames the body itself
-    (request,) = seen
-    assert str(request.url) == "http://upstream.test/api/things?a=1"
-    assert request.headers["x-keep"] == "yes"
-    assert request.headers["host"] == "upstream.test"
-    assert request.headers["accept-encoding"] == "identity"
-    assert "connection" not in request.headers or request.headers["connection"] != "close"
-
-
-def test_forward_refuses_an_answer_that_declares_too_large_a_length() -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, headers={"Content-Length": "99999"}, content=b"x" * 99999)
-
-    result = _forward(httpx.MockTransport(answer), max_body_bytes=100)
-    assert isinstance(result, UpstreamFailure)
-    assert result.cause == "too_large"
-    assert result.status == 502
+    ((_, request),) = server.requests
+    head = request.decode().lower()
+    assert head.startswith("post /api/things?a=1 http/1.1\r\n")
+    assert f"host: 127.0.0.1:{server.port}\r\n" in head
+    assert "x-keep: yes\r\n" in head
+    assert "accept-encoding: identity\r\n" in head
+    for dropped in ("connection:", "expect:", "gzip", "host: proxy"):
+        assert dropped not in head
 
 
 @pytest.mark.parametrize(
-    ("error", "cause", "status", "sent"),
+    ("answer", "options", "cause", "detail"),
     [
-        (httpx.ConnectError("refused"), "unreachable", 502, False),
-        (httpx.ReadTimeout("slow"), "timeout", 504, True),
-        (httpx.RemoteProtocolError("reset"), "reset", 502, True),
-        (httpx.DecodingError("garbled"), "reset", 502, True),
+        (lambda n, r: None, {}, "reset", "broke the connection during POST /things"),
+        (lambda n, r: (b"HTTP/1.1 200 OK\r\ncontent-length: 5000\r\n\r\n" + b"x" * 5000, True),
+         {"max_body_bytes": 100}, "too_large", "exceeds 100 bytes (--upstream-max-body)"),
+        (lambda n, r: (b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n", False),
+         {"timeout": 0.3}, "timeout", "did not answer POST /things within 0.3 s"),
     ],
-)
-def test_forward_names_each_failure(error: Exception, cause: str, status: int, sent: bool) -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
-        raise error
-
-    result = _forward(httpx.MockTransport(answer))
+)  # fmt: skip
+def test_forward_names_each_failure(
+    answer: Answer,
+    options: dict[str, float],
+    cause: str,
+    detail: str,
+    serve: list[Scripted],
+) -> None:
+    server, result = _forward(serve, answer, options=options)
     assert isinstance(result, UpstreamFailure)
-    assert (result.cause, result.status, result.sent) == (cause, status, sent)
-    assert "http://upstream.test/api" in result.detail
+    assert (result.cause, result.status, result.sent) == (
+        cause, 504 if cause == "timeout" else 502, True,
+    )  # fmt: skip
+    assert f"http://127.0.0.1:{server.port}/api" in result.detail
+    assert detail in result.detail
+    assert len(server.requests) == 1  # never sent twice
+
+
+def test_forward_over_tls_to_a_plain_server_is_unreachable(serve: list[Scripted]) -> None:
+    plain = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n"
+    _, result = _forward(serve, lambda n, r: None, scheme="https", greeting=plain)
+    assert isinstance(result, UpstreamFailure)
+    assert (result.cause, result.sent) == ("unreachable", False)
+    assert "TLS handshake failed" in result.detail
+
+
+def test_forward_verifies_tls_with_the_system_trust_store_unless_insecure() -> None:
+    assert Upstream("https://example.com")._pool.tls is not None
+    checked = Upstream("https://example.com")._pool.tls
+    assert checked is not None
+    assert checked.check_hostname
+    unchecked = Upstream("https://example.com", insecure=True)._pool.tls
+    assert unchecked is not None
+    assert not unchecked.check_hostname
+    assert Upstream("http://example.com")._pool.tls is None
