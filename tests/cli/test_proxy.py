@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +65,7 @@ def test_cli_proxy_refuses_a_spec_it_cannot_read(
 
 
 @pytest.fixture
-def serving(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+def serving(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     """``uvicorn.run`` starts and stops the app's lifespan, after one violation if asked."""
     runs: list[dict[str, Any]] = []
 
@@ -75,7 +77,8 @@ def serving(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     monkeypatch.setattr(uvicorn, "run", run)
     monkeypatch.setattr(signal, "signal", lambda signum, handler: None)
-    return runs
+    yield runs
+    gc.unfreeze()  # the command froze what the test process had built
 
 
 @pytest.mark.parametrize(("port", "fail", "code"), [(1, True, 1), (1, False, 0), (2, True, 0)])
