@@ -480,7 +480,13 @@ def _proxy(run: _Run, prism: Contender | None) -> ProxyBench:
         log=run.log,
     )
     if prism is None and result.status == "ok":
-        why = "--no-prism" if not options.prism else "Prism is not available (see its contender)"
+        why = (
+            "smoke mode"
+            if options.mode == "smoke"
+            else "--no-prism"
+            if not options.prism
+            else "Prism is not available (see its contender)"
+        )
         run.notes.append(f"proxy: ours only, {why}")
     return result
 

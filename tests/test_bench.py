@@ -131,6 +131,8 @@ def test_smoke_run_completes_and_writes_results(tmp_path: Path) -> None:
     assert {r["contender"] for r in results["results"]} >= {"mockserver", "ceiling"}
     assert all(r["status"] in {"ok", "failed", "skipped"} for r in results["results"])
     assert {s["operations"] for s in results["startup"]} == {10, 100}
+    assert results["proxy"]["status"] == "ok"  # ours and its upstream, no Prism when smoking
+    assert [row["id"] for row in results["proxy"]["rows"]] == ["upstream", "mockserver-proxy"]
     assert all(t["verdict"] in {"PASS", "MISS", "N/A"} for t in results["targets"])
     assert "PASS" in done.stdout or "MISS" in done.stdout
 

@@ -151,7 +151,7 @@ class Proxy:
             return
         if operation is not None:
             violations += self.checker.check_response(
-                operation, answer.status, answer.headers, answer.body
+                operation, answer.status, answer.headers, answer.body, head=method == "HEAD"
             )
         entry = await self._journal(
             scope, path, query, answer.status, started, operation, violations,
@@ -414,7 +414,8 @@ async def _send(
     raw = [(k.lower().encode("latin-1"), v.encode("latin-1", "replace")) for k, v in answer.headers]
     if vary_origin:
         _add_vary_origin(raw)
-    raw.append((b"content-length", str(len(answer.body)).encode()))
+    if not (head and answer.header("content-length") is not None):
+        raw.append((b"content-length", str(len(answer.body)).encode()))
     raw.append((VIOLATIONS_HEADER.lower().encode(), str(violations).encode()))
     raw.append((SOURCE_HEADER.lower().encode(), b"upstream"))
     await send({"type": "http.response.start", "status": answer.status, "headers": raw})

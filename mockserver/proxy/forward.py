@@ -163,10 +163,11 @@ class Upstream:
                 f"the answer of {self.url} to {method} {path} exceeds "
                 f"{self.max_body_bytes} bytes (--upstream-max-body)",
             )
+        head = method == "HEAD"  # its Content-Length describes the body a GET would get
         kept = [
             (k, v)
             for k, v in end_to_end(answer.headers)
-            if k.lower() != "content-length"  # the proxy frames the body itself
+            if head or k.lower() != "content-length"  # else the proxy frames the body itself
         ]
         return UpstreamAnswer(answer.status, kept, answer.body)
 

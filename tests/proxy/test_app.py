@@ -377,3 +377,15 @@ def test_proxy_refuses_a_body_over_the_limit_with_413(
                            headers={"content-type": "application/json"}, check=False)  # fmt: skip
     assert answer.status_code == 413
     assert _journal(proxy) == []  # refused before anything was forwarded
+
+
+def test_proxy_answers_head_with_the_upstreams_length_and_no_body(
+    make_proxy: MakeProxy, provider_api: str
+) -> None:
+    proxy = make_proxy(provider_api)
+    got = proxy.request("GET", "/health")
+    head = proxy.request("HEAD", "/health", check=False)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == str(len(got.content))
+    assert head.headers["x-mock-violations"] == "0"
