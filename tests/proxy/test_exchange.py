@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from starlette.datastructures import Headers
 
 from mockserver.proxy.exchange import (
@@ -89,3 +94,31 @@ def test_kept_body_keeps_json_text_or_a_size() -> None:
     assert kept_body(b"{", "application/json") == "{"
     assert kept_body(b"x" * 3000, "text/plain").endswith("... (3000 bytes)")
     assert kept_body(b"\x89PNG", "image/png") == "<4 bytes of image/png>"
+
+
+_NAMES = st.sampled_from(["password", "accessToken", "name", "id", "x-api-key", "items", "note"])
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_NAMES, inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def _secret_scalars(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                yield from _secret_scalars(item)
+            elif is_secret(key):
+                yield item
+    elif isinstance(value, list):
+        for item in value:
+            yield from _secret_scalars(item)
+
+
+@given(_JSON)
+def test_redacted_body_leaves_no_secret_value_and_keeps_the_shape(value: Any) -> None:
+    redacted = redacted_body(value)
+    assert all(item == REDACTED for item in _secret_scalars(redacted))
+    assert redacted_body(redacted) == redacted  # redacting twice changes nothing more
+    assert type(redacted) is type(value)

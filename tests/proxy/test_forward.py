@@ -6,9 +6,17 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mockserver.errors import ConfigError
-from mockserver.proxy.forward import Upstream, UpstreamAnswer, UpstreamFailure, end_to_end
+from mockserver.proxy.forward import (
+    HOP_BY_HOP,
+    Upstream,
+    UpstreamAnswer,
+    UpstreamFailure,
+    end_to_end,
+)
 from tests.proxy.wire import Answer, Scripted, ok
 
 
@@ -146,3 +154,21 @@ def test_forward_verifies_tls_with_the_system_trust_store_unless_insecure() -> N
     assert unchecked is not None
     assert not unchecked.check_hostname
     assert Upstream("http://example.com")._pool.tls is None
+
+
+_HEADER = st.sampled_from(
+    ["Connection", "Keep-Alive", "TE", "Upgrade", "Accept", "X-Custom", "Authorization", "X-Hop"]
+)
+
+
+@given(st.lists(st.tuples(_HEADER, st.sampled_from(["1", "x-hop", "close, X-Custom"]))))
+def test_end_to_end_never_forwards_a_hop_by_hop_header(headers: list[tuple[str, str]]) -> None:
+    kept = end_to_end(headers)
+    named = {
+        token.strip().lower()
+        for name, value in headers
+        if name.lower() == "connection"
+        for token in value.split(",")
+    }
+    assert all(name.lower() not in HOP_BY_HOP | named for name, _ in kept)
+    assert [pair for pair in headers if pair in kept] == kept  # order and values kept
