@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import httpx
 import orjson
 import pytest
 from starlette.applications import Starlette
@@ -19,6 +20,7 @@ from starlette.routing import Route
 
 from mockserver.errors import ConfigError
 from tests.conform.faults import Exchange, Hook
+from tests.conftest import RunningServer
 from tests.inprocess import InProcess
 from tests.proxy.conftest import bundled_spec
 
@@ -389,3 +391,42 @@ def test_proxy_answers_head_with_the_upstreams_length_and_no_body(
     assert head.content == b""
     assert head.headers["content-length"] == str(len(got.content))
     assert head.headers["x-mock-violations"] == "0"
+
+
+def test_proxy_a_tour_of_the_api_through_the_typed_client_has_no_violations(
+    provider_api: str, make_server: Callable[..., RunningServer], tmp_path: Path
+) -> None:
+    from contracts.client import PlatformClient
+    from mockserver.proxy.app import create_proxy_app
+    from tests.contracts.resource_scenarios import ORDER_ITEMS
+
+    report = tmp_path / "violations.json"
+    app = create_proxy_app(bundled_spec(), upstream=provider_api, report=report)
+    proxy = make_server(app)
+    with PlatformClient(proxy.url + "/api/v1") as api:
+        api.register("tour@example.com", "passw0rd-long", "Tour")
+        tokens = api.login("tour@example.com", "passw0rd-long").tokens
+        api.me()
+        project = api.create_project("Apollo")
+        api.update_project(project.id, name="Gemini")
+        task = api.create_task(project.id, "Launch", priority="high")
+        api.get_task(project.id, task.id)
+        api.update_task(project.id, task.id, title="Land")
+        api.list_tasks(project.id)
+        api.delete_task(project.id, task.id)
+        api.list_projects(page=1, limit=5)
+        order = api.create_order("USD", ORDER_ITEMS)
+        api.pay_order(order.id, "pm_card_visa", idempotency_key="tour-1")
+        api.pay_order(order.id, "pm_card_visa", idempotency_key="tour-1")  # replayed
+        api.list_orders()
+        session = api.create_session("Tour", metadata={"k": "v"})
+        api.update_session(session.id, name="Tour 2")
+        api.end_session(session.id)
+        api.delete_project(project.id)
+        api.refresh(tokens.refresh_token)
+        api.logout(all_devices=True)
+    summary = httpx.post(proxy.url + "/__mock/report").json()
+    seen = {op["operation"]: op for op in summary["operations"] if op["exchanges"]}
+    assert summary["violations"] == 0, [op["violations"] for op in seen.values()]
+    assert len(seen) >= 20
+    assert orjson.loads(report.read_bytes()) == summary
