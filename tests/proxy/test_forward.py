@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import datetime
+import ipaddress
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from hypothesis import given
 from hypothesis import strategies as st
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
 
 from mockserver.errors import ConfigError
 from mockserver.proxy.forward import (
@@ -17,6 +28,7 @@ from mockserver.proxy.forward import (
     UpstreamFailure,
     end_to_end,
 )
+from tests.conftest import RunningServer
 from tests.proxy.wire import Answer, Scripted, ok
 
 
@@ -172,3 +184,64 @@ def test_end_to_end_never_forwards_a_hop_by_hop_header(headers: list[tuple[str, 
     }
     assert all(name.lower() not in HOP_BY_HOP | named for name, _ in kept)
     assert [pair for pair in headers if pair in kept] == kept  # order and values kept
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 signed by its own key (as a staging server may have)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "staging.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_forward_over_tls_verifies_the_certificate_unless_insecure(
+    tmp_path: Path, make_server: Callable[..., RunningServer]
+) -> None:
+    async def health(request: Any) -> Response:
+        return Response(b'{"status": "ok"}', media_type="application/json")
+
+    cert, key = _self_signed(tmp_path)
+    server = make_server(
+        Starlette(routes=[Route("/api/health", health)]),
+        ssl_certfile=str(cert),
+        ssl_keyfile=str(key),
+    )
+    url = server.url.replace("http://", "https://") + "/api"
+
+    async def run(insecure: bool) -> UpstreamAnswer | UpstreamFailure:
+        upstream = Upstream(url, insecure=insecure)
+        try:
+            return await upstream.forward("GET", "/health", "", [], b"")
+        finally:
+            await upstream.aclose()
+
+    refused = asyncio.run(run(False))
+    assert isinstance(refused, UpstreamFailure)
+    assert refused.cause == "unreachable"
+    assert "CERTIFICATE_VERIFY_FAILED" in refused.detail
+    accepted = asyncio.run(run(True))
+    assert isinstance(accepted, UpstreamAnswer)
+    assert (accepted.status, accepted.body) == (200, b'{"status": "ok"}')
