@@ -5,11 +5,11 @@ size), every failure named, over `client`'s keep-alive HTTP/1.1 connections; `ex
 checks both sides with the mock's validators and redacts secrets from what is kept; `report`
 counts violations per operation and writes them as JSON and JUnit; `record` keeps each
 distinct answer as a named example in an overlay that ``mockserver serve --examples`` serves;
-`app` puts them together behind the mock's limits, CORS and admin API, answering chosen or
-missing operations from the mock engine.
+`handler` runs one exchange through them, answering chosen or missing operations from the mock
+engine; `app` puts it behind the mock's limits, CORS and admin API.
 """
 
 from __future__ import annotations
 
 # The modules of this package, one concept each (see the docstring).
-__all__ = ["app", "client", "exchange", "forward", "record", "report"]
+__all__ = ["app", "client", "exchange", "forward", "handler", "record", "report"]
