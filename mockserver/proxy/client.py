@@ -146,6 +146,12 @@ class _Connection(asyncio.Protocol):
         if self.transport is not None:
             self.transport.close()
 
+    def abort(self) -> None:
+        """Close at once: a TLS connection does not wait to say goodbye (the loop may end)."""
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
+
 
 class ConnectionPool:
     """Keep-alive connections to one ``host:port``, plain or TLS."""
@@ -212,17 +218,27 @@ class ConnectionPool:
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
         try:
-            _, protocol = await loop.create_connection(
-                lambda: _Connection(self.max_body_bytes),
-                self.host,
-                self.port,
-                ssl=self.tls,
-                server_hostname=self.host if self.tls is not None else None,
+            transport, protocol = await loop.create_connection(
+                lambda: _Connection(self.max_body_bytes), self.host, self.port
             )
-        except ssl.SSLError as exc:
-            raise Unreachable(f"TLS handshake failed: {exc.reason or exc}") from exc
         except OSError as exc:
             raise Unreachable(exc.strerror or str(exc) or type(exc).__name__) from exc
+        if self.tls is not None:
+            # TLS on the connection made, not by create_connection: when the handshake fails,
+            # the socket is closed here (create_connection left it to the collector).
+            try:
+                secured = await loop.start_tls(
+                    transport, protocol, self.tls, server_hostname=self.host
+                )
+            except BaseException as exc:
+                transport.close()
+                if isinstance(exc, ssl.SSLError):
+                    raise Unreachable(f"TLS handshake failed: {exc.reason or exc}") from exc
+                if isinstance(exc, OSError):
+                    raise Unreachable(f"TLS handshake failed: {exc}") from exc
+                raise
+            assert secured is not None
+            protocol.transport = secured
         return protocol
 
     def _release(self, connection: _Connection) -> None:
@@ -235,4 +251,4 @@ class ConnectionPool:
         """Close every idle connection."""
         idle, self._idle = self._idle, []
         for connection in idle:
-            connection.close()
+            connection.abort()
