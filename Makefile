@@ -42,9 +42,11 @@ check: lint
 test: check
 	$(BIN)/pytest -m "slow and not soak and not corpus"
 
-# Pact consumer tests: regenerate contracts/pacts/ from tests/contracts/scenarios.py.
+# Pact consumer tests: regenerate contracts/pacts/, the Python consumer's pact from
+# tests/contracts/scenarios.py, then the JavaScript consumer's from contracts/js/ (pact-js).
 pacts: install
 	$(BIN)/python -m tests.contracts.pacts
+	cd contracts/js && npm ci --no-audit --no-fund --prefer-offline && npm test
 
 # Deep fuzzing, locally: the pytest fuzz tests under the `deep` Hypothesis profile, then
 # `schemathesis run` against a fresh mock and provider with a larger budget (`python -m fuzzing`).

@@ -150,18 +150,20 @@ async def _probe_all(
             except Exception as exc:  # a request we cannot even build is ours to fix too
                 report.failures.append(f"{compiled.operation.label}: cannot probe: {exc!r}"[:300])
                 continue
-            failure = _judge(compiled, response, bodies)
+            failure = _judge(engine, compiled, response, bodies)
             if failure is None:
                 report.ok += 1
             else:
                 report.failures.append(f"{compiled.operation.label}: {failure}")
 
 
-def _judge(compiled: CompiledOperation, response: httpx.Response, bodies: _Bodies) -> str | None:
+def _judge(
+    engine: Engine, compiled: CompiledOperation, response: httpx.Response, bodies: _Bodies
+) -> str | None:
     status = response.status_code
     if status >= 500 and compiled.responder.default_status < 500:
         return f"{status} {response.text[:200]}"
-    if status == 400 and _refused_by_us(response):
+    if status == 400 and _refused_by_us(engine, response):
         return f"400 for a request built to be valid: {response.text[:200]}"
     if not 200 <= status < 300 or "json" not in response.headers.get("content-type", ""):
         return None
@@ -185,9 +187,15 @@ def _judge(compiled: CompiledOperation, response: httpx.Response, bodies: _Bodie
     return bodies.problem(media.schema, pointer, body)
 
 
-def _refused_by_us(response: httpx.Response) -> bool:
+def _refused_by_us(engine: Engine, response: httpx.Response) -> bool:
+    """The engine's own validation problem (named as the spec names its problems, if it does)."""
     try:
         body = response.json()
     except ValueError:
         return False
-    return isinstance(body, dict) and str(body.get("type", "")).startswith("urn:mockserver:")
+    if not isinstance(body, dict):
+        return False
+    kind = str(body.get("type", ""))
+    return kind.startswith("urn:mockserver:") or kind == engine.problems.type_of(
+        400, "validation_failed"
+    )

@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("state",),
     ("events",),
     ("pact",),
+    ("console",),
     ("server",),
     ("conform", "diff", "proxy"),
     ("cli",),

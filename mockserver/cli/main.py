@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
     from mockserver.server.engine import Engine
+    from mockserver.server.latency import Delay
+    from mockserver.server.mounts import MountedApp
 
 __all__ = ["main"]
 
@@ -50,13 +52,25 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _latency(text: str) -> tuple[float, float]:
-    from mockserver.server.faults import parse_latency
+def _latency(text: str) -> tuple[str | None, Delay]:
+    from mockserver.server.latency import parse_operation_delay
 
     try:
-        return parse_latency(text)
+        return parse_operation_delay(text)
     except ConfigError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _latencies(args: argparse.Namespace) -> tuple[Delay | None, dict[str, Delay]]:
+    """``--latency`` given as often as wanted: the global delay (the last) and per operation."""
+    overall: Delay | None = None
+    per_operation: dict[str, Delay] = {}
+    for target, delay in args.latency or ():
+        if target is None:
+            overall = delay
+        else:
+            per_operation[target] = delay
+    return overall, per_operation
 
 
 def _rate(text: str) -> float:
@@ -142,7 +156,7 @@ def _worker_args() -> argparse.Namespace:
     return _build_parser().parse_args(json.loads(os.environ[_WORKER_ARGV]))
 
 
-def worker_app() -> Starlette:
+def worker_app() -> Starlette | MountedApp:
     """The app of one ``--workers`` process: ``serve``'s arguments come in the environment."""
     # The parent loaded the fixtures into the shared store once, before starting workers.
     app = _create_app(_worker_args(), fixtures=None)
@@ -197,14 +211,58 @@ def _uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
     return uvicorn_options(limits_from_args(args), refusals=REFUSALS)
 
 
-def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
+def _mount(text: str) -> tuple[str, Path]:
+    prefix, eq, file = text.partition("=")
+    if not eq or not prefix.startswith("/") or not file:
+        raise argparse.ArgumentTypeError(
+            f"expected PREFIX=FILE with PREFIX like /billing, got {text!r}"
+        )
+    return prefix, Path(file)
+
+
+def _mounts(args: argparse.Namespace) -> list[tuple[str | None, Path]] | None:
+    """What ``serve`` mounts: ``None`` for one spec at its own base path (the usual case)."""
+    mounted: list[tuple[str | None, Path]] = [(None, path) for path in args.spec]
+    mounted += args.mount or []
+    if len(mounted) == 1 and mounted[0][0] is None:
+        return None
+    return mounted or None
+
+
+def _spec_path(args: argparse.Namespace) -> Path:
+    """The one spec ``serve`` serves (the first, with several)."""
+    if args.spec:
+        return Path(args.spec[0])
+    return args.mount[0][1] if args.mount else _default_spec()
+
+
+def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette | MountedApp:
     """The app ``serve`` runs for ``args`` (every ``--workers`` process builds its own)."""
     from mockserver.events.egress import HostPolicy
     from mockserver.events.webhooks import DeliveryPolicy
     from mockserver.server.app import create_app
+    from mockserver.server.mounts import create_mounted_app
     from mockserver.spec.loader import load_spec
 
-    spec = load_spec(args.spec or _default_spec(), strict=args.strict)
+    latency, operation_latency = _latencies(args)
+    mounted = _mounts(args)
+    if mounted is not None:
+        return create_mounted_app(
+            mounted,
+            seed=args.seed,
+            stateful=not args.stateless,
+            cors=not args.no_cors,
+            latency=latency,
+            operation_latency=operation_latency,
+            chaos=args.chaos,
+            fixtures=fixtures,
+            admin_token=args.admin_token,
+            jwt_secret=args.jwt_secret,
+            limits=limits_from_args(args),
+            state_url=args.state_url,
+            strict=args.strict,
+        )
+    spec = load_spec(_spec_path(args), strict=args.strict)
     if args.examples is not None:
         from mockserver.proxy.record import with_examples
 
@@ -216,7 +274,8 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
         seed=args.seed,
         stateful=not args.stateless,
         cors=not args.no_cors,
-        latency=args.latency,
+        latency=latency,
+        operation_latency=operation_latency,
         chaos=args.chaos,
         fixtures=fixtures,
         admin_token=args.admin_token,
@@ -232,6 +291,8 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette:
             hosts=HostPolicy(args.webhook_hosts.split(",")),
         ),
         strict=args.strict,
+        missing=args.missing,
+        seed_examples=args.seed_examples,
     )
 
 
@@ -251,7 +312,15 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve a mock of an OpenAPI document")
-    serve.add_argument("spec", nargs="?", type=Path, help="OpenAPI file (default: bundled spec)")
+    serve.add_argument(
+        "spec", nargs="*", type=Path,
+        help="OpenAPI files (default: the bundled spec); several are each mounted at the path "
+        "of their servers[0].url",
+    )  # fmt: skip
+    serve.add_argument(
+        "--mount", type=_mount, action="append", metavar="PREFIX=FILE",
+        help="serve FILE under PREFIX (repeatable; with other specs on the same port)",
+    )  # fmt: skip
     serve.add_argument("--host", default="127.0.0.1", help="interface (default: %(default)s)")
     serve.add_argument("--port", type=_port, default=4010, help="port (default: %(default)s)")
     serve.add_argument("--seed", type=int, default=None, help="seed for generated data")
@@ -265,13 +334,31 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--no-cors", action="store_true", help="do not answer CORS requests")
     serve.add_argument("--reload", action="store_true", help="reload when the spec changes")
-    serve.add_argument("--latency", type=_latency, help="delay answers: MS or MIN-MAX (ms)")
+    serve.add_argument(
+        "--latency", type=_latency, action="append", metavar="[OPERATION=]DELAY",
+        help="delay answers (repeatable): 120ms, 50ms..200ms, lognormal(median=80ms,p99=400ms); "
+        "OPERATION= (operationId or 'METHOD /path') for one operation",
+    )  # fmt: skip
     serve.add_argument("--chaos", type=_rate, default=0.0, help="share of requests that fail (0-1)")
     serve.add_argument("--fixtures", type=Path, help="JSON state to start from")
     serve.add_argument(
         "--examples", type=Path, metavar="DIR",
         help="serve the examples `mockserver proxy --record DIR` recorded there, first",
     )  # fmt: skip
+    serve.add_argument(
+        "--missing",
+        choices=("404", "materialize"),
+        default=None,
+        help="a read of an id nothing holds: 404, or materialize a record for it (default: "
+        "materialize unless the spec uses x-mock-* extensions)",
+    )
+    serve.add_argument(
+        "--seed-examples",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="load the spec's example records at start (default: on unless the spec uses "
+        "x-mock-* extensions)",
+    )
     serve.add_argument(
         "--admin-token",
         default=os.environ.get("MOCKSERVER_ADMIN_TOKEN"),
@@ -311,7 +398,15 @@ def _build_parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    spec_path: Path = args.spec or _default_spec()
+    spec_path = _spec_path(args)
+    mounted = _mounts(args)
+    if mounted is not None and (args.reload or args.workers > 1):
+        option = "--reload" if args.reload else f"--workers {args.workers}"
+        print(
+            f"mockserver: {option} serves one spec; run several specs (or --mount) without it",
+            file=sys.stderr,
+        )
+        return 2
     fixtures = None
     if args.fixtures is not None:
         try:
@@ -325,7 +420,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mockserver: {problem}", file=sys.stderr)
         return 2
 
-    def build() -> Starlette:
+    def build() -> Starlette | MountedApp:
         return _create_app(args, fixtures=fixtures)
 
     try:
@@ -348,8 +443,12 @@ def _serve(args: argparse.Namespace) -> int:
         from mockserver.server.reload import ReloadingApp
 
         app = ReloadingApp(build, spec_path)
-    url = f"http://{args.host}:{args.port}{engine.spec.base_path}"
-    print(f"mockserver: {_served(engine, spec_path)} on {url}", flush=True)
+    if mounted is None:
+        url = f"http://{args.host}:{args.port}{engine.spec.base_path}"
+        print(f"mockserver: {_served(engine, spec_path)} on {url}", flush=True)
+    for each in built.state.engines if mounted is not None else ():
+        url = f"http://{args.host}:{args.port}{each.spec.base_path}"
+        print(f"mockserver: {_served(each, Path(each.spec.source))} on {url}", flush=True)
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again once its own
     # handler is gone; answering it here makes a graceful stop exit 0 instead of 143.
     signal.signal(signal.SIGTERM, lambda *_: None)

@@ -17,6 +17,7 @@ from mockserver.errors import MockServerError
 __all__ = ["DEFAULT_PACTS", "add_contract_commands", "run_contract_command"]
 
 DEFAULT_PACTS = Path("contracts") / "pacts"
+DEFAULT_STATES_FILE = Path("contracts") / "states.yaml"
 
 
 def _default(path: Path) -> Path:
@@ -55,6 +56,20 @@ def add_contract_commands(commands: Any) -> None:
     verify.add_argument(
         "--publish", action="store_true", help="publish the results to --broker-url"
     )
+    verify.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="NAME:VALUE",
+        help="set this header on every replayed request (repeatable), e.g. X-Tenant:acme",
+    )
+    verify.add_argument(
+        "--token-from-state",
+        metavar="NAME",
+        help="replace each literal Authorization of the pacts (no provider-state generator, "
+        "not a 401 interaction) by 'Bearer <NAME>', NAME a value the interaction's provider "
+        "state answers (e.g. accessToken): a fresh token per interaction",
+    )
 
     contracts = commands.add_parser("contracts", help="check pact files without a server")
     actions = contracts.add_subparsers(dest="contracts_command", required=True, metavar="ACTION")
@@ -62,14 +77,22 @@ def add_contract_commands(commands: Any) -> None:
         "check",
         help="check every interaction of the pacts against an OpenAPI document",
         description=(
-            "Check statically that each interaction's request is valid for its operation and "
-            "its response is declared and fits the response schema. Exit 1 on any failure."
+            "Check statically that each interaction's request is valid for its operation, "
+            "its response is declared and fits the response schema, its matching rules agree "
+            "with the schema and its provider states are defined. Reads pact specification "
+            "V2, V3 and V4. Exit 1 on any failure."
         ),
     )
     check.add_argument(
         "--pacts", type=Path, help="directory of pact files or one file (default: contracts/pacts)"
     )
     check.add_argument("--spec", type=Path, help="OpenAPI file (default: the bundled spec)")
+    check.add_argument(
+        "--states",
+        type=Path,
+        help="provider-state definitions the pacts' states are checked against "
+        "(default: contracts/states.yaml)",
+    )
 
 
 def run_contract_command(args: argparse.Namespace) -> int:
@@ -88,6 +111,12 @@ def _verify(args: argparse.Namespace) -> int:
         return _usage("verify", "--publish needs --broker-url (where results are published)")
     if (args.provider_version or args.branch) and not args.publish:
         return _usage("verify", "--provider-version and --branch only apply with --publish")
+    headers: list[tuple[str, str]] = []
+    for given in args.header:
+        name, colon, value = given.partition(":")
+        if not colon or not name.strip() or any(c in name for c in " \t\r\n"):
+            return _usage("verify", f"expected --header NAME:VALUE, got {given!r}")
+        headers.append((name.strip(), value.strip()))
     pacts = args.pacts
     if pacts is None and args.broker_url is None:
         pacts = _default(DEFAULT_PACTS)
@@ -101,6 +130,8 @@ def _verify(args: argparse.Namespace) -> int:
             provider_version=args.provider_version,
             branch=args.branch,
             publish=args.publish,
+            headers=headers,
+            token_from_state=args.token_from_state,
         )
     except MockServerError as exc:
         return _usage("verify", str(exc))
@@ -116,8 +147,9 @@ def _check(args: argparse.Namespace) -> int:
 
     pacts = args.pacts or _default(DEFAULT_PACTS)
     spec = args.spec or _default(Path("openapi") / "openapi.yaml")
+    states = args.states or _default(DEFAULT_STATES_FILE)
     try:
-        checks = check_pacts(pacts, spec)
+        checks = check_pacts(pacts, spec, states=states)
     except MockServerError as exc:
         return _usage("contracts check", str(exc))
     print(format_checks(checks), flush=True)

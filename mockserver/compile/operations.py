@@ -47,6 +47,8 @@ class MediaType:
     examples: dict[str, Any]
     pointer: str
     encoding: Mapping[str, Any] = field(default_factory=dict)
+    # The ``x-mock-match`` of each named example that has one (`mockserver.spec.matching`).
+    matches: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +156,13 @@ def _media_types(document: Mapping[str, Any], content: Any, pointer: str) -> dic
         media_pointer = f"{pointer}/{escape(name)}"
         media, media_pointer = follow(document, raw, media_pointer)
         examples: dict[str, Any] = {}
+        matches: dict[str, Any] = {}
         for example_name, example in (media.get("examples") or {}).items():
             resolved, _ = follow(document, example, f"{media_pointer}/examples/{example_name}")
             if isinstance(resolved, Mapping) and "value" in resolved:
                 examples[str(example_name)] = resolved["value"]
+                if "x-mock-match" in resolved:
+                    matches[str(example_name)] = resolved["x-mock-match"]
         if "example" in media:
             examples.setdefault("example", media["example"])
         out[str(name)] = MediaType(
@@ -166,6 +171,7 @@ def _media_types(document: Mapping[str, Any], content: Any, pointer: str) -> dic
             examples=examples,
             pointer=media_pointer,
             encoding=media.get("encoding") or {},
+            matches=matches,
         )
     return out
 

@@ -3,6 +3,7 @@
 An item path ``X/{id}`` with a GET makes a resource whose collection is ``X``. Then:
 
 - POST ``X`` creates, GET ``X`` lists, PUT/PATCH/DELETE ``X/{id}`` replace, merge and delete;
+  PUT/PATCH ``X`` replace and merge the record whose id the body holds;
 - parameters in ``X`` (``/projects/{projectId}/tasks``) scope the resource to a parent, the
   resource whose item path is the prefix; deleting the parent deletes the children;
 - ``readOnly`` properties are the server's: the id, owner and parent fields, timestamps,
@@ -81,6 +82,13 @@ def _arrays_of_one_of(schema: Any, document: Mapping[str, Any]) -> bool:
         return False
     arrays = [b for b in branches if "array" in (schema_types(b, document) or frozenset())]
     return len(arrays) > 1
+
+
+def _holds_objects(array: Any, document: Mapping[str, Any]) -> bool:
+    """Whether the list's items may be records: an array of names (strings) holds none."""
+    items = property_attribute(array, document, "items")
+    types = schema_types(items, document)
+    return types is None or "object" in types
 
 
 def _int(value: Any) -> int:
@@ -196,7 +204,9 @@ class ResourceModel:
     def _describe(self, resource: Resource, read: Operation) -> None:
         props = object_properties(resource.schema, self.document)
         resource.properties = props
-        if "id" not in props:
+        if resource.id_param in props:  # /users/{username}: the username is the key
+            resource.id_field = resource.id_param
+        elif "id" not in props:
             candidates = [n for n in props if n.lower() == resource.id_param.lower()]
             resource.id_field = candidates[0] if candidates else "id"
         id_schema = props.get(resource.id_field)
@@ -234,6 +244,9 @@ class ResourceModel:
             return
         if op.method == "post":
             self.roles[key] = ("create", collection)
+        elif op.method in ("put", "patch") and collection.id_field in collection.properties:
+            # PUT /pet with the pet in the body (Swagger's petstore): its id says which.
+            self.roles[key] = (_ITEM_ROLES[op.method], collection)
         elif op.method == "get":
             self.roles[key] = ("list", collection)
             self.list_shapes[key] = self._list_shape(op, collection)
@@ -270,7 +283,9 @@ class ResourceModel:
             offset_param=pick(OFFSET_PARAMS),
             search_param=pick(SEARCH_PARAMS),
             filters=filters,
-            opaque=(not bare and data is None) or _arrays_of_one_of(array, self.document),
+            opaque=(not bare and data is None)
+            or _arrays_of_one_of(array, self.document)
+            or not _holds_objects(array, self.document),
             counts=tuple(counts),
             min_items=max(
                 (_int(m.get("minItems")) for m in schema_members(array, self.document)),

@@ -28,10 +28,15 @@ class RouteClash(SpecError):
     """Two templates of the same shape declare the same method: requests cannot tell them apart."""
 
     def __init__(self, template: str, method: str, other: str) -> None:
+        hint = (
+            "a path's #fragment or ?query never reaches the server as part of the path: "
+            "give the operations distinct paths (or one operation with a query parameter)"
+            if _request_path(template) != template or _request_path(other) != other
+            else "templates that differ only in parameter names cannot share a method: "
+            "merge the two paths"
+        )
         super().__init__(
-            f"{method} {template} matches the same requests as {method} {other}",
-            hint="templates that differ only in parameter names cannot share a method: "
-            "merge the two paths",
+            f"{method} {template} matches the same requests as {method} {other}", hint=hint
         )
         self.template, self.method, self.other = template, method, other
 
@@ -99,6 +104,14 @@ def _segment_pattern(
     return re.compile(pattern + r"\Z", re.DOTALL), tuple(names)
 
 
+def _request_path(template: str) -> str:
+    """The part of a template a request's path can match: some documents tell operations
+    apart by a fragment or a query written into the path (``/items#folders``, ``/fs?op=LIST``),
+    which clients never send as part of the path."""
+    cut = min((i for i in (template.find("#"), template.find("?")) if i >= 0), default=-1)
+    return template if cut < 0 else template[:cut]
+
+
 def _specificity(entry: tuple[re.Pattern[str], int, object]) -> tuple[int, int]:
     # More literal characters first: "{id}.json" is tried before "{name}", and
     # "pocs.{format}" before "{id}.{format}".
@@ -147,7 +160,8 @@ class Router(Generic[T]):
         """
         node = self._root
         names: list[str] = []
-        for segment in template.strip("/").split("/") if template.strip("/") else []:
+        path = _request_path(template).strip("/")
+        for segment in path.split("/") if path else []:
             if "{" in segment:
                 pattern, segment_names = _segment_pattern(segment, hints)
                 names.extend(segment_names)

@@ -28,6 +28,7 @@ import copy
 import logging
 import os
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +45,7 @@ from mockserver.render.problems import Problem
 from mockserver.spec.files import read_spec_file
 from mockserver.spec.pointer import follow
 from mockserver.state.changes import Change, envelope, status_of
+from mockserver.store.journal import Journal
 
 if TYPE_CHECKING:
     from mockserver.auth.authenticate import Authenticator
@@ -124,8 +126,10 @@ class EventChannel:
         resource: Resource,
         path: str,
         messages: list[EventMessage],
+        journal: Journal | None = None,
     ) -> None:
         self.state = state
+        self.journal = journal
         self.authenticator = authenticator
         self.resource = resource
         self.path = path
@@ -167,9 +171,20 @@ class EventChannel:
             record_id=record_id, now=change.now,
         )  # fmt: skip
         final = status_of(change.record) in self.final
+        started = time.perf_counter()
         await self.state.store.publish(
             self.topic(record_id), {"event": message.name, "final": final, "payload": payload}
         )
+        if self.journal is not None:  # the console shows it beside the HTTP exchanges
+            await self.journal.record(
+                method="WS",
+                path=self.path.replace("{" + self.resource.id_param + "}", str(record_id)),
+                query="",
+                status=0,
+                started=started,
+                kind="websocket",
+                detail={"event": message.name, "final": final, "payload": payload},
+            )
 
     async def endpoint(self, websocket: WebSocket) -> None:
         """Accept, check the token and the record, then forward events until either side ends."""
@@ -254,8 +269,12 @@ def event_channels(
     authenticator: Authenticator,
     *,
     base_path: str = "",
+    journal: Journal | None = None,
 ) -> list[EventChannel]:
-    """The channels of ``asyncapi`` that follow a resource of the spec ``state`` serves."""
+    """The channels of ``asyncapi`` that follow a resource of the spec ``state`` serves.
+
+    With a ``journal``, each event published is journaled (kind ``websocket``).
+    """
     channels = []
     for key, channel in (asyncapi.get("channels") or {}).items():
         channel = _deref(asyncapi, channel)
@@ -285,7 +304,9 @@ def event_channels(
             if isinstance(name, str):
                 payload = _localize(asyncapi, message.get("payload", {}))
                 messages.append(EventMessage(name, payload))
-        channel_obj = EventChannel(state, authenticator, resource, base_path + address, messages)
+        channel_obj = EventChannel(
+            state, authenticator, resource, base_path + address, messages, journal
+        )
         state.changes.listen(channel_obj.on_change)
         channels.append(channel_obj)
     return channels

@@ -2,9 +2,11 @@
 
 `generator` is the entry point (`DataGenerator`); `values` walks a schema node by node,
 `scalars` makes strings and numbers, `patterns` strings matching a regex, `realistic` values by
-property name and format; `flatten` and `all_of` derive and merge schemas, `candidates` checks
-candidates, `recursion` costs recursive schemas, `schema_view` looks nodes up and `messages`
-says what failed; `closest` is the answer for a schema no value satisfies.
+property name and format, `subjects` by what an object is about (a project's name, a person's),
+`coherence` makes the pages, ids and dates of one value agree; `flatten` and `all_of` derive and
+merge schemas, `candidates` checks candidates, `recursion` costs recursive schemas,
+`schema_view` looks nodes up and `messages` says what failed; `closest` is the answer for a
+schema no value satisfies.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ __all__ = [
     "all_of",
     "candidates",
     "closest",
+    "coherence",
     "flatten",
     "generator",
     "messages",
@@ -22,5 +25,6 @@ __all__ = [
     "recursion",
     "scalars",
     "schema_view",
+    "subjects",
     "values",
 ]

@@ -13,7 +13,10 @@ from mockserver.generation.messages import generation_error
 from mockserver.generation.schema_view import Memo, SchemaIndex
 from mockserver.spec.pointer import local_ref_targets, place, resolve, split
 
-__all__ = ["CandidateChecks"]
+__all__ = ["VALIDATORS_KEPT", "CandidateChecks"]
+
+# How many compiled validators generation keeps (then it starts again).
+VALIDATORS_KEPT: Final = 1024
 
 _SUB_ONE: Final = frozenset({
     "items", "additionalProperties", "contains", "not", "if", "then", "else", "propertyNames",
@@ -40,7 +43,9 @@ class CandidateChecks:
     def __init__(self, index: SchemaIndex) -> None:
         self.index = index
         self._exact: Memo[Mapping[str, Any]] = Memo()
-        self._validators: Memo[jsonschema_rs.Validator] = Memo()
+        # Compiled validators cost tens of kilobytes each (Microsoft Graph's reach 2,500
+        # entity types): a bounded number are kept, so a big document's memory stays flat.
+        self._validators: Memo[jsonschema_rs.Validator] = Memo(limit=VALIDATORS_KEPT)
         self._examples: Memo[tuple[list[Any], list[Any]]] = Memo()
         self._members: Memo[list[Any]] = Memo()
         self._registries: dict[str, jsonschema_rs.Registry] = {}

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from mockserver.errors import MockServerError
-from mockserver.generation import realistic
+from mockserver.generation import realistic, subjects
 from mockserver.generation.candidates import CandidateChecks
 from mockserver.generation.closest import closest
 from mockserver.generation.flatten import DerivedSchemas
@@ -87,6 +87,7 @@ class DataGenerator:
         direction: Direction = "response",
         notes: list[str] | None = None,
         pointer: str | None = None,
+        query: Mapping[str, str] | None = None,
     ) -> Any:
         """Return a value valid against ``schema`` (with ``readOnly``/``writeOnly`` applied).
 
@@ -96,7 +97,8 @@ class DataGenerator:
         Raises ``GenerationError`` when no value exists, naming the schema pointer; with
         ``notes``, answers the closest value it can build instead and appends there the
         pointer of each schema it could not satisfy. ``pointer`` is where ``schema`` sits in
-        the document (for messages), when the caller knows it.
+        the document (for messages), when the caller knows it. ``query`` is the request's
+        query parameters: a generated page honours its ``page``/``limit``/``offset``.
         """
         if direction not in ("response", "request"):
             raise ValueError(f"expected 'response' or 'request', got direction={direction!r}")
@@ -118,9 +120,11 @@ class DataGenerator:
             max_recursion=self.max_recursion,
             now=realistic.FIXED_EPOCH if self.seed is not None else datetime.now(UTC),
             notes=notes,
+            query=query,
         )
         if ptr.startswith("#"):
             run.stack.append(ptr[1:])  # a component generated directly counts as one level
+            run.component = subjects.component_name(ptr[1:])
         if schema is True:
             return run.value(schema, ptr, "")
         if notes is not None:

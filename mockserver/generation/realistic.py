@@ -16,7 +16,7 @@ from functools import lru_cache
 from random import Random
 from typing import Final
 
-__all__ = ["FIXED_EPOCH", "format_value", "name_value", "text", "word"]
+__all__ = ["FIXED_EPOCH", "cut", "format_value", "name_value", "text", "word"]
 
 FIXED_EPOCH: Final = datetime(2025, 1, 1, tzinfo=UTC)
 """The "now" of seeded generation, so recent timestamps are the same in every run."""
@@ -188,7 +188,7 @@ def _url(rng: Random) -> str:
 
 def _title(rng: Random, max_length: int | None) -> str:
     words = " ".join(word(rng).capitalize() for _ in range(rng.randint(2, 4)))
-    return words if max_length is None else words[:max_length].rstrip()
+    return words if max_length is None else cut(words, max_length)
 
 
 def _ipv4(rng: Random) -> str:
@@ -204,16 +204,30 @@ def word(rng: Random) -> str:
     return rng.choice(_WORDS)
 
 
+def cut(sentence: str, max_length: int, min_length: int = 0) -> str:
+    """``sentence`` shortened to ``max_length`` on a word boundary when one is long enough."""
+    if len(sentence) <= max_length:
+        return sentence
+    head = sentence[: max_length + 1]
+    space = head.rfind(" ")
+    # Cut mid-word only when no whole word fits (or the words left are below min_length).
+    if space > 0 and len(head[:space].rstrip()) >= max(min_length, 1):
+        return head[:space].rstrip()
+    return sentence[:max_length]
+
+
 def text(rng: Random, min_length: int = 0, max_length: int | None = None) -> str:
-    """A sentence-like string whose length lies within the given bounds."""
+    """A sentence-like string within the bounds, cut on a word boundary wherever one fits."""
     upper = max(min_length, 40) if max_length is None else max_length
     target = min(max(rng.randint(12, 40), min_length), upper)
     parts: list[str] = []
-    size = 0
+    size = -1
     while size < target:
         parts.append(word(rng))
         size += len(parts[-1]) + 1
-    sentence = " ".join(parts)[:target].capitalize()
+    sentence = cut(" ".join(parts), target, min_length).capitalize()
+    if len(sentence) < min_length:  # only a cut mid-word could leave it short: fill it up
+        sentence = (sentence + "a" * min_length)[:min_length]
     # A trailing space reads like a bug in a mock response; swap it for a letter.
     return sentence[:-1] + "a" if sentence.endswith(" ") else sentence
 

@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 from mockserver.errors import GenerationError
-from mockserver.generation import realistic
+from mockserver.generation import realistic, subjects
 from mockserver.generation.all_of import RESIDUAL
 from mockserver.generation.candidates import CandidateChecks
 from mockserver.generation.messages import (
@@ -88,7 +88,7 @@ def _window(low: float | None, high: float | None) -> tuple[float, float]:
 class ScalarBuilder:
     """Strings and numbers for one ``generate`` call; a property ``name`` suggests a value."""
 
-    __slots__ = ("checks", "direction", "key", "now", "rng")
+    __slots__ = ("checks", "direction", "key", "now", "resource", "rng")
 
     def __init__(
         self,
@@ -103,6 +103,7 @@ class ScalarBuilder:
         self.direction = direction
         self.key = key
         self.now = now
+        self.resource: str | None = None  # what the object being made is (`subjects`)
 
     def fail(self, what: str, ptr: str, fix: str) -> GenerationError:
         return generation_error(what, ptr, fix, self.key)
@@ -122,10 +123,16 @@ class ScalarBuilder:
         check = self.checks.validator(node, self.direction).is_valid
         # A name hint must not override a format the validator cannot check (url, byte...).
         if name and (fmt is None or fmt in _ASSERTED_FORMATS):
+            named = subjects.named(name, self.resource, rng, now=self.now, max_length=high)
+            if named is not None and check(named):
+                return named
             hint = realistic.name_value(name, "string", rng, now=self.now, max_length=high)
             if isinstance(hint, str) and check(hint):
                 return hint
-        if fmt is not None and pattern is None:
+        if fmt is not None:
+            # With a pattern too, a realistic value of the format usually fits it (Microsoft
+            # Graph spells out ISO 8601 as a regex beside `format: date-time`); drawing from
+            # the pattern alone mostly builds impossible dates.
             for _ in range(3):
                 text = realistic.format_value(
                     fmt, rng, now=self.now, min_length=low, max_length=high
@@ -135,11 +142,12 @@ class ScalarBuilder:
                 if check(text):
                     return text
             else:
-                raise self.fail(
-                    E_STRING.format(fmt=fmt, pattern=pattern),
-                    ptr,
-                    "relax minLength/maxLength for this format",
-                )
+                if pattern is None:  # with one, its own matches are tried below
+                    raise self.fail(
+                        E_STRING.format(fmt=fmt, pattern=pattern),
+                        ptr,
+                        "relax minLength/maxLength for this format",
+                    )
         # allOf can leave several patterns (the rest sit in the residual); try a match for each
         # and, for prefix/suffix or "contains" patterns, their concatenation.
         patterns = [str(pattern)] if pattern is not None else []

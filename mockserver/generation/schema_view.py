@@ -32,17 +32,20 @@ _NUMBER_FORMATS: Final = frozenset({"float", "double"})
 class Memo(Generic[_V]):
     """A cache keyed by object identity that keeps the object alive so its id is never reused."""
 
-    __slots__ = ("_data",)
+    __slots__ = ("_data", "_limit")
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int = 50_000) -> None:
         self._data: dict[tuple[int, Hashable], tuple[object, _V]] = {}
+        self._limit = limit
 
     def get(self, obj: object, extra: Hashable = None) -> _V | None:
         hit = self._data.get((id(obj), extra))
         return hit[1] if hit is not None and hit[0] is obj else None
 
     def put(self, obj: object, value: _V, extra: Hashable = None) -> _V:
-        if len(self._data) > 50_000:  # callers passing fresh schemas on every request
+        # Past the limit, start again: callers passing fresh schemas on every request, or a
+        # document so big that keeping every compiled validator would hold gigabytes.
+        if len(self._data) >= self._limit:
             self._data.clear()
         self._data[(id(obj), extra)] = (obj, value)
         return value

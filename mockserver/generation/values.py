@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Final, Literal
 
 from mockserver.errors import GenerationError
-from mockserver.generation import realistic
+from mockserver.generation import coherence, realistic, subjects
 from mockserver.generation.all_of import canonical
 from mockserver.generation.closest import closest
 from mockserver.generation.flatten import DerivedSchemas
@@ -61,13 +61,17 @@ class ValueBuilder:
 
     __slots__ = (
         "checks",
+        "component",
         "costs",
         "direction",
         "examples",
+        "ids",
         "index",
+        "items_wanted",
         "key",
         "max_recursion",
         "notes",
+        "query",
         "rng",
         "scalars",
         "schemas",
@@ -87,6 +91,7 @@ class ValueBuilder:
         max_recursion: int,
         now: datetime,
         notes: list[str] | None = None,
+        query: Mapping[str, str] | None = None,
     ) -> None:
         self.schemas = schemas
         self.checks = schemas.checks
@@ -103,6 +108,14 @@ class ValueBuilder:
         # Best effort: where no valid value exists, the closest one is used and its schema
         # pointer noted here instead of raising (None: raise `GenerationError`).
         self.notes = notes
+        # Hanging together (`coherence`): the request's query (page, limit), the ids handed
+        # out so far in this value, the component a $ref just entered (an object's resource)
+        # and the length the next array must have (a page's items).
+        self.query: Mapping[str, str] = query or _EMPTY
+        self.ids: set[tuple[type, Any]] = set()
+        self.component: str | None = None
+        self.items_wanted: int | None = None
+        self.scalars.resource = subjects.resource_of_key(key)
 
     def fail(self, what: str, ptr: str, fix: str) -> GenerationError:
         return generation_error(what, ptr, fix, self.key)
@@ -140,6 +153,8 @@ class ValueBuilder:
         if len(stack) + len(absorbed) > _HARD_DEPTH:
             raise self.fail(E_DEPTH.format(depth=_HARD_DEPTH), f"#{absorbed[-1]}", FIX_RECURSION)
         stack.extend(absorbed)
+        component = self.component
+        self.component = subjects.component_name(absorbed[-1]) or component
         try:
             if "discriminator" in node and "oneOf" not in node and "anyOf" not in node:
                 chain = (ptr[1:], *absorbed) if ptr.startswith("#") else absorbed
@@ -148,6 +163,7 @@ class ValueBuilder:
         finally:
             del stack[len(stack) - len(absorbed) :]
             self.shrink = saved
+            self.component = component
 
     def typed(self, node: Mapping[str, Any], ptr: str, name: str) -> Any:
         """A value for a node without $ref/allOf: examples, enum, combinators, then by type."""
@@ -174,7 +190,7 @@ class ValueBuilder:
         if kind == "string":
             return self.scalars.string(node, ptr, name)
         if kind == "object":
-            return self.object(node, ptr)
+            return self.object(node, ptr, name)
         if kind == "array":
             return self.array(node, ptr, name)
         if kind == "integer":
@@ -292,7 +308,22 @@ class ValueBuilder:
 
     # -- containers ----------------------------------------------------------------------------
 
-    def object(self, node: Mapping[str, Any], ptr: str) -> dict[str, Any]:
+    def object(self, node: Mapping[str, Any], ptr: str, name: str = "") -> dict[str, Any]:
+        """An object, its values about one resource (its component, property or path)."""
+        scalars, component = self.scalars, self.component
+        resource = scalars.resource
+        named = subjects.resource_of(component) if component else None
+        scalars.resource = named or (subjects.resource_of(name) if name else None) or resource
+        self.component = None  # an inline object below names its resource by its property
+        try:
+            out = self.properties(node, ptr)
+            if out and not self.shrink:
+                self.cohere(node, ptr, out)
+            return out
+        finally:
+            scalars.resource, self.component = resource, component
+
+    def properties(self, node: Mapping[str, Any], ptr: str) -> dict[str, Any]:
         schemas, rng = self.schemas, self.rng
         props: Mapping[str, Any] = node.get("properties") or _EMPTY
         hidden = self.index.hidden_names(node, self.direction)
@@ -337,7 +368,10 @@ class ValueBuilder:
                     ptr,
                     "declare the property or drop it from required",
                 )
-            out[key] = self.value(schema, f"{ptr}/properties/{escape(key)}", key)
+            where = f"{ptr}/properties/{escape(key)}"
+            out[key] = self.value(schema, where, key)
+            if coherence.is_id(key):
+                out[key] = self.distinct_id(out[key], schema, where, key)
         for key in extras:
             out[key] = self.value(schemas.key_schema(node, key), f"{ptr}/additionalProperties", key)
         return out
@@ -404,8 +438,11 @@ class ValueBuilder:
                 ptr,
                 FIX_CONTRADICTION,
             )
+        wanted, self.items_wanted = self.items_wanted, None
         if self.shrink:
             count = floor
+        elif wanted is not None:  # a page's items: as many as the page holds, within bounds
+            count = max(floor, wanted if high is None else min(high, wanted))
         else:
             typical = max(floor, 3 if len(self.stack) < 3 else 1)
             ceiling = typical if high is None else min(high, typical)
@@ -443,3 +480,91 @@ class ValueBuilder:
         finally:
             self.examples = saved
         return out
+
+    # -- hanging together ------------------------------------------------------------------------
+
+    def distinct_id(self, value: Any, schema: Mapping[str, Any] | bool, ptr: str, name: str) -> Any:
+        """``value``, or a fresh one when another id of this value already has it."""
+        if not isinstance(value, int | str) or isinstance(value, bool):
+            return value
+        saved = self.examples
+        self.examples = "none"  # a documented example id is what the first one took
+        try:
+            for _ in range(8):
+                if (type(value), value) not in self.ids:
+                    break
+                value = self.value(schema, ptr, name)
+        finally:
+            self.examples = saved
+        self.ids.add((type(value), value))
+        return value
+
+    def cohere(self, node: Mapping[str, Any], ptr: str, out: dict[str, Any]) -> None:
+        """Make a page consistent and dates ordered in ``out``; undone if it no longer validates."""
+        page = coherence.find_page(out)
+        before: dict[str, Any] | None = None
+        if page is not None:
+            before = {**out, **({page.meta: dict(out[page.meta])} if page.meta else {})}
+            self.paginate(node, ptr, out, page)
+        if coherence.order_dates(out) and before is None:
+            before = {}
+        if before is None:
+            return
+        if not self.checks.validator(node, self.direction).is_valid(out):
+            if before:
+                out.clear()
+                out.update(before)
+            coherence.order_dates(out)
+            if not self.checks.validator(node, self.direction).is_valid(out):
+                out.clear()
+                out.update(before)
+
+    def paginate(
+        self, node: Mapping[str, Any], ptr: str, out: dict[str, Any], page: coherence.PageFields
+    ) -> None:
+        array = self.schemas.key_schema(node, page.items)
+        flat = self.schemas.flatten(array, ptr, self.key)[0] if _refers(array) else array
+        bounds: Mapping[str, Any] = flat if isinstance(flat, Mapping) else _EMPTY
+        plan = coherence.plan_page(
+            page,
+            out,
+            rng=self.rng,
+            query=self.query,
+            min_items=bounds.get("minItems", 0),
+            max_items=bounds.get("maxItems"),
+            limit_schema=self.limit_schema(node, page),
+        )
+        items = out[page.items]
+        if len(items) > plan.count:
+            out[page.items] = items[: plan.count]  # a new list: the caller keeps the old one
+        elif len(items) < plan.count:
+            # The rest of the page: an array of the missing items, appended (the bounds of the
+            # whole array are checked with the object).
+            self.items_wanted = plan.count - len(items)
+            item_ptr = f"{ptr}/properties/{escape(page.items)}"
+            more = self.value(array, item_ptr, page.items)
+            self.items_wanted = None
+            if isinstance(more, list):
+                out[page.items] = [*items, *more][: plan.count]
+        coherence.apply_page(out, page, plan)
+
+    def limit_schema(
+        self, node: Mapping[str, Any], page: coherence.PageFields
+    ) -> Mapping[str, Any] | None:
+        """The schema of the page's limit field (its default and bounds), if any."""
+        if "limit" not in page.roles:
+            return None
+        holder = node
+        if page.meta is not None:
+            meta = self.schemas.key_schema(node, page.meta)
+            if not isinstance(meta, Mapping):
+                return None
+            holder = self.schemas.flatten(meta, "", self.key)[0] if _refers(meta) else meta
+        limit = self.schemas.key_schema(holder, page.roles["limit"])
+        if isinstance(limit, Mapping) and _refers(limit):
+            limit = self.schemas.flatten(limit, "", self.key)[0]
+        return limit if isinstance(limit, Mapping) else None
+
+
+def _refers(schema: Any) -> bool:
+    return isinstance(schema, Mapping) and ("$ref" in schema or "allOf" in schema)

@@ -8,6 +8,15 @@ reported per interaction, as text and as JUnit XML for CI.
 
 The state change URL defaults to the mock's ``/__mock/provider-states`` when the provider is
 this mock (it answers ``/__mock/health``), else to ``/_pact/provider-states``.
+
+The verifier talks to the state endpoint through a loopback `relay` that keeps every state
+change, so a failure is explained: a setup the endpoint refused is reported with its problem
+``detail``, and a provider-state generator naming a value the state did not answer
+(``${id}`` where it answered ``projectId``) by name, with the values it did answer. With
+extra headers (``--header``) or ``--token-from-state NAME`` the requests pass the relay too:
+the headers are set on every request, and a literal ``Authorization`` of the pacts (one no
+provider-state generator fills, in an interaction not expecting 401) becomes
+``Bearer <NAME as the interaction's state answered it>``.
 """
 
 from __future__ import annotations
@@ -16,8 +25,8 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +35,9 @@ from xml.etree import ElementTree as ET
 import httpx
 
 from mockserver.errors import ConfigError
+from mockserver.pact.explain import PactedInteraction, explanations, pacted_interactions
 from mockserver.pact.files import pact_files, read_pact
+from mockserver.pact.relay import Relay, StateCall
 
 __all__ = [
     "InteractionResult",
@@ -111,6 +122,8 @@ def verify_pacts(
     provider_version: str | None = None,
     branch: str | None = None,
     publish: bool = False,
+    headers: Sequence[tuple[str, str]] = (),
+    token_from_state: str | None = None,
     timeout_ms: int = 10_000,
 ) -> VerificationReport:
     """Verify the pacts in ``pacts`` (and/or from ``broker_url``) against ``provider_url``.
@@ -123,6 +136,9 @@ def verify_pacts(
         broker_url: also fetch the pacts for ``provider`` from this Pact Broker.
         provider_version, branch, publish: publish results to the broker (``publish``
             needs ``provider_version`` and ``broker_url``).
+        headers: ``(name, value)`` pairs set on every replayed request.
+        token_from_state: the name of a value the states answer (``accessToken``): each
+            literal ``Authorization`` of the pacts is replaced by ``Bearer <that value>``.
         timeout_ms: per request to the provider.
 
     Raises:
@@ -148,28 +164,66 @@ def verify_pacts(
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"expected --provider-url http(s)://host:port, got {provider_url!r}")
 
-    verifier = Verifier(provider, host=parts.hostname)
-    verifier.add_transport(url=provider_url.rstrip("/"))
-    verifier.set_request_timeout(timeout_ms)
-    verifier.set_coloured_output(enabled=False)
-    verifier.set_error_on_empty_pact(enabled=True)
-    verifier.state_handler(state_url or default_state_url(provider_url), teardown=True, body=True)
-    if pacts is not None:
-        verifier.add_source(pacts)
-    if broker_url is not None:
-        verifier.broker_source(broker_url)
-    if publish and provider_version:
-        verifier.set_publish_options(provider_version, branch=branch)
+    interactions = pacted_interactions(pacts) if pacts is not None else {}
+    literal = (
+        frozenset(c for i in interactions.values() for c in i.literal_credentials)
+        if pacts is not None
+        else None
+    )
+    with Relay(
+        provider_url,
+        state_url or default_state_url(provider_url),
+        headers=headers,
+        token_from_state=token_from_state,
+        literal_credentials=literal,
+        timeout=timeout_ms / 1000,
+    ) as relay:
+        target = relay.url if relay.relays_requests else provider_url.rstrip("/")
+        verifier = Verifier(provider, host=urlsplit(target).hostname)
+        verifier.add_transport(url=target)
+        verifier.set_request_timeout(timeout_ms)
+        verifier.set_coloured_output(enabled=False)
+        verifier.set_error_on_empty_pact(enabled=True)
+        verifier.state_handler(relay.state_url, teardown=True, body=True)
+        if pacts is not None:
+            verifier.add_source(pacts)
+        if broker_url is not None:
+            verifier.broker_source(broker_url)
+        if publish and provider_version:
+            verifier.set_publish_options(provider_version, branch=branch)
+        # Failures are in the results; an execution error leaves them empty.
+        with _quiet(), contextlib.suppress(RuntimeError):
+            verifier.verify()
+        calls = relay.calls()
     errors: list[str] = []
-    # Failures are in the results; an execution error leaves them empty.
-    with _quiet(), contextlib.suppress(RuntimeError):
-        verifier.verify()
     results = verifier.results
     output = verifier.output(strip_ansi=True)
-    parsed = tuple(_interaction(r) for r in results.get("interactionResults") or ())
+    parsed = tuple(
+        _explained(_interaction(r), interactions, calls, token_from_state)
+        for r in results.get("interactionResults") or ()
+    )
     if not parsed:
         errors.append(_last_lines(output) or "the verifier ran no interaction")
     return VerificationReport(provider, parsed, output, tuple(errors))
+
+
+def _explained(
+    result: InteractionResult,
+    interactions: Mapping[tuple[str, str], PactedInteraction],
+    calls: Sequence[StateCall],
+    token_from_state: str | None,
+) -> InteractionResult:
+    """``result`` with what the state changes tell about it (`explain`)."""
+    more = explanations(
+        result.consumer,
+        result.description,
+        result.states,
+        passed=result.passed,
+        interactions=interactions,
+        calls=calls,
+        token_from_state=token_from_state,
+    )
+    return replace(result, problems=result.problems + tuple(more)) if more else result
 
 
 @contextlib.contextmanager

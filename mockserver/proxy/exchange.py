@@ -6,14 +6,14 @@ with the operation's compiled `RequestValidator` (the one the mock uses) and the
 that status and media type), compiled per operation at its first use. Each violation says
 which side broke the rule: ``{"in": "request" | "response", "field", "code", "message"}``.
 
-`redacted_headers` and `redacted_body` are what the journal and the recordings keep: the values
-of secret-looking headers and fields (passwords, tokens, keys, cookies) replaced.
+`KeptExchange` is what the journal keeps of an exchange: the values of secret-looking headers
+and fields (passwords, tokens, keys, cookies) replaced by `mockserver.store.redaction`, as the
+mock's own journal does.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,36 +25,18 @@ from mockserver.compile.operations import Operation, compile_operations, declare
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.server.compiler import CompiledOperation
 from mockserver.server.engine import Engine
+from mockserver.store.redaction import redacted_body, redacted_headers
 from mockserver.validation.response import ResponseValidator
 from mockserver.validation.violations import Violation
 
 __all__ = [
-    "REDACTED",
     "Checker",
     "KeptExchange",
     "Route",
-    "is_secret",
     "kept_body",
-    "redacted_body",
-    "redacted_headers",
     "violation_json",
 ]
 
-REDACTED = "[redacted]"
-# Lower-cased names with "-" and "_" removed that hold secrets wherever they occur in a name.
-_SECRET_PARTS = (
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "apikey",
-    "authorization",
-    "cookie",
-    "sessionid",
-    "credential",
-    "signature",
-    "privatekey",
-)
 # What the journal keeps of a body: parsed JSON up to this size, else the start of the text.
 _KEPT_JSON = 64 * 1024
 _KEPT_TEXT = 2048
@@ -162,38 +144,6 @@ class Checker:
             validator = ResponseValidator(response_op, self._registry)
             self._validators[operation.pointer] = validator
         return validator
-
-
-@functools.lru_cache(maxsize=4096)
-def is_secret(name: str) -> bool:
-    """Whether a header or field called ``name`` holds a secret (a password, a token...)."""
-    folded = name.lower().replace("-", "").replace("_", "")
-    return any(part in folded for part in _SECRET_PARTS)
-
-
-def redacted_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Headers as a mapping (repeated ones joined), secret values replaced."""
-    out: dict[str, str] = {}
-    for name, value in headers:
-        key = name.lower()
-        shown = REDACTED if is_secret(key) else value
-        out[key] = f"{out[key]}, {shown}" if key in out else shown
-    return out
-
-
-def redacted_body(value: Any) -> Any:
-    """A parsed JSON value with the values of secret-looking fields replaced, at any depth."""
-    if isinstance(value, Mapping):
-        # A secret-looking name over an object or a list ("tokens") is looked into instead.
-        return {
-            key: redacted_body(item)
-            if isinstance(item, Mapping | list) or not is_secret(str(key))
-            else REDACTED
-            for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [redacted_body(item) for item in value]
-    return value
 
 
 def kept_body(body: bytes, content_type: str | None, size: int | None = None) -> Any:

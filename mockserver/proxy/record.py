@@ -23,8 +23,8 @@ from typing import Any
 import orjson
 
 from mockserver.errors import ConfigError
-from mockserver.proxy.exchange import redacted_body
 from mockserver.spec.loader import Spec
+from mockserver.store.redaction import redacted_body
 
 __all__ = ["OVERLAY", "Recorder", "load_overlay", "with_examples"]
 

@@ -2,7 +2,9 @@
 
 When an operation declares the status being answered (400, 401, 404, ...) with a schema, the
 problem is reshaped until it validates against that schema, so error paths are contract-valid
-too. Without a declared schema the plain RFC 9457 body is used.
+too. Without a declared schema the plain RFC 9457 body is used. Its ``type``, ``title`` and
+``code`` are the spec's own where its problem examples say (`compile.problem_types`), else
+``urn:mockserver:problem:<code>``.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ from typing import Any
 import orjson
 
 from mockserver.compile.operations import MediaType, Operation, Response, declared_response, follow
+from mockserver.compile.problem_types import ProblemTypes, collect_problem_types
 from mockserver.errors import MockServerError
 from mockserver.render.hooks import Generate, Validate
 
 __all__ = ["Problem", "ProblemRenderer", "title_of"]
 
 PROBLEM_JSON = "application/problem+json"
+# The problem types of a spec whose examples name none.
+TYPE_URN = "urn:mockserver:problem:"
 _NONE: Any = object()
+_NO_VOCABULARY = ProblemTypes()
 
 # Names an error schema may use for the same idea, most common first.
 _FIELD_ALIASES: dict[str, tuple[str, ...]] = {
@@ -50,15 +56,16 @@ class Problem:
     errors: Sequence[tuple[str, str, str]] = ()
     headers: Mapping[str, str] | None = None
 
-    def canonical(self, instance: str) -> dict[str, Any]:
-        """The plain RFC 9457 body."""
+    def canonical(self, instance: str, types: ProblemTypes = _NO_VOCABULARY) -> dict[str, Any]:
+        """The plain RFC 9457 body, named as ``types`` (the served spec's vocabulary) says."""
+        naming = types.naming(self.status, self.code)
         body: dict[str, Any] = {
-            "type": f"urn:mockserver:problem:{self.code.replace('_', '-')}",
-            "title": self.title,
+            "type": naming.type or TYPE_URN + self.code.replace("_", "-"),
+            "title": naming.title or self.title,
             "status": self.status,
             "detail": self.detail,
             "instance": instance,
-            "code": self.code,
+            "code": naming.code,
         }
         if self.errors:
             body["errors"] = [
@@ -86,18 +93,24 @@ class ProblemRenderer:
 
     def __init__(self, document: Mapping[str, Any], validate: Validate, generate: Generate) -> None:
         self._document = document
+        # Compiled once: how the spec's own problem examples name their problems.
+        self.types = collect_problem_types(document)
         self._validate = validate
         self._generate = generate
         # Per media type, read once: the generated template and the error schema's shape.
         self._templates: dict[int, tuple[MediaType, Any]] = {}
         self._shapes: dict[int, tuple[MediaType, tuple[set[str], set[str]]]] = {}
 
+    def type_of(self, status: int, code: str) -> str:
+        """The ``type`` the mock answers for its problem ``code`` at ``status``."""
+        return self.types.naming(status, code).type or TYPE_URN + code.replace("_", "-")
+
     def render(
         self, problem: Problem, operation: Operation | None, instance: str
     ) -> tuple[int, str, bytes, dict[str, str]]:
         """Render ``problem``; ``operation`` is None when no operation matched the request."""
         headers = dict(problem.headers or {})
-        canonical = problem.canonical(instance)
+        canonical = problem.canonical(instance, self.types)
         response = declared_response(operation, problem.status) if operation else None
         media = _json_media(response) if response else None
         if media is None or media.schema is None:

@@ -1,12 +1,15 @@
 """Chooses and renders the response to a valid request: status, media type, body, headers.
 
-Order for the body: the example the client named, then the media type's named examples,
-its ``example``, the schema's own ``examples``, and generated data last. Static bodies are
+Order for the body: the example the client named, then the first named example whose
+``x-mock-match`` the request satisfies (of any declared status: `mockserver.spec.matching`),
+then the media type's named examples without one, its ``example``, the schema's own
+``examples``, and generated data last. Static bodies are
 serialized once and reused; only generated ones cost work per request.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,11 +26,14 @@ from mockserver.compile.operations import (
 )
 from mockserver.errors import SpecError
 from mockserver.render.hooks import Generate, Validate
-from mockserver.render.prefer import Preferences
+from mockserver.render.prefer import NO_PREFERENCES, Preferences
 from mockserver.render.problems import Problem
+from mockserver.spec.matching import MatchFacts, MatchRule, parse_match
 from mockserver.spec.pointer import resolve
 
-__all__ = ["Rendered", "Responder", "negotiate"]
+__all__ = ["Matched", "Rendered", "Responder", "negotiate"]
+
+logger = logging.getLogger("mockserver")
 
 
 # Headers that describe how the bytes travel, which the server sets: a spec's example value
@@ -51,6 +57,25 @@ class Rendered:
     media_type: str | None
     body: bytes
     headers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Selectable:
+    """A named example with ``x-mock-match``, and where it is declared."""
+
+    status: int
+    response: Response
+    media: MediaType
+    name: str
+    rule: MatchRule
+
+
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """The example a request's ``x-mock-match`` selected, rendered, and its value."""
+
+    rendered: Rendered
+    value: Any
 
 
 def _parse_accept(accept: str) -> list[tuple[str, float]]:
@@ -115,6 +140,9 @@ def _content_type(media_type: str) -> str:
     return media_type
 
 
+_EXPLAINED_CACHE_SIZE = 64
+
+
 class Responder:
     """The compiled responses of one operation."""
 
@@ -132,9 +160,12 @@ class Responder:
         # Per (status, media type): the first example that validates against the schema
         # (`_MISSING`: none does, so the body is generated). Worked out at first use.
         self._default_example: dict[tuple[str, str], tuple[str, Any]] = {}
+        self._explained: dict[tuple[Preferences, str | None] | str | None, str] = {}
         self.default_status = self._default_status()
         self._static: dict[tuple[str, str, str], bytes] = {}
         self._static_headers: dict[str, dict[str, Any]] = {}
+        # Examples chosen by the request, the default status's first (empty: none declared).
+        self.matches = self._selectable()
 
     @property
     def operation(self) -> Operation:
@@ -151,8 +182,60 @@ class Responder:
             return 200
         return codes[0] if codes else NO_RESPONSE_STATUS
 
-    def respond(self, prefs: Preferences, accept: str | None, key: str) -> Rendered | Problem:
-        """Render the response for a valid request; ``key`` seeds generated data."""
+    def _selectable(self) -> tuple[_Selectable, ...]:
+        found: list[_Selectable] = []
+        for status_key, response in self._operation.responses.items():
+            if not status_key.isdigit():
+                continue  # a range or default names no status to answer with
+            for media in response.content.values():
+                for name, raw in media.matches.items():
+                    where = f"{media.pointer}/examples/{name}/x-mock-match"
+                    try:
+                        rule = parse_match(raw, pointer=where)
+                    except SpecError as exc:  # the example stays answerable by name
+                        logger.warning("%s", str(exc).splitlines()[0])
+                        continue
+                    found.append(_Selectable(int(status_key), response, media, name, rule))
+        found.sort(key=lambda s: (s.status != self.default_status, s.status))
+        return tuple(found)
+
+    def matched(
+        self, facts: MatchFacts, accept: str | None, key: str, *, code: int | None = None
+    ) -> Matched | None:
+        """The first example whose ``x-mock-match`` the request satisfies, rendered."""
+        for candidate in self.matches:
+            if code is not None and candidate.status != code:
+                continue
+            if negotiate(accept, [candidate.media.name]) is None:
+                continue
+            if candidate.rule.accepts(facts):
+                value = candidate.media.examples[candidate.name]
+                body = self._cached(candidate.response, candidate.media, candidate.name, value)
+                rendered = Rendered(
+                    candidate.status,
+                    _content_type(candidate.media.name),
+                    body,
+                    self._headers(candidate.response, key),
+                )
+                return Matched(rendered, value)
+        return None
+
+    def respond(
+        self,
+        prefs: Preferences,
+        accept: str | None,
+        key: str,
+        facts: MatchFacts | None = None,
+    ) -> Rendered | Problem:
+        """Render the response for a valid request; ``key`` seeds generated data.
+
+        ``facts`` (the request's parameters and body) select an example by its
+        ``x-mock-match``, unless the client named an example or asked for generated data.
+        """
+        if facts is not None and prefs.example is None and not prefs.dynamic:
+            found = self.matched(facts, accept, key, code=prefs.code)
+            if found is not None:
+                return found.rendered
         status = prefs.code if prefs.code is not None else self.default_status
         if status < 200:
             return Problem(
@@ -198,6 +281,43 @@ class Responder:
             headers = {**headers, "Warning": _unsatisfied(notes)}
         return Rendered(status, _content_type(name), body, headers)
 
+    def explain(self, prefs: Preferences, accept: str | None) -> str:
+        """Why `respond` answers what it does: the status and where the body comes from.
+
+        Asked for every answer the journal records: the few (preferences, Accept) pairs a
+        client sends are worked out once (a bounded number: Accept is the client's to vary).
+        """
+        # The common case, no preferences, is keyed by Accept alone (no dataclass to hash).
+        key = accept if prefs is NO_PREFERENCES else (prefs, accept)
+        known = self._explained.get(key)
+        if known is None:
+            known = self._explain(prefs, accept)
+            if len(self._explained) < _EXPLAINED_CACHE_SIZE:
+                self._explained[key] = known
+        return known
+
+    def _explain(self, prefs: Preferences, accept: str | None) -> str:
+        asked = prefs.code is not None
+        status = prefs.code if prefs.code is not None else self.default_status
+        why = f"status {status} ({'asked for' if asked else 'the first success declared'})"
+        response = declared_response(self._operation, status)
+        if response is None and asked:
+            return f"status {status} asked for, which the operation does not declare"
+        if response is None or not response.content:
+            return f"{why}, no body"
+        name = negotiate(accept, list(response.content))
+        if name is None:
+            return f"{why}, no media type fits Accept"
+        media = response.content[name]
+        if prefs.example is not None:
+            return f"{why}, example {prefs.example!r} (asked for)"
+        if not prefs.dynamic:
+            example, value = self._example(response, media)
+            if value is not _MISSING:
+                which = "the schema's example" if example == "schema" else f"example {example!r}"
+                return f"{why}, {which} of {name} (the first that fits the schema)"
+        return f"{why}, body generated from the schema of {name}"
+
     def _body(
         self, response: Response, media: MediaType, prefs: Preferences, key: str, notes: list[str]
     ) -> bytes | Problem:
@@ -228,7 +348,8 @@ class Responder:
         cache_key = (response.status, media.name)
         known = self._default_example.get(cache_key)
         if known is None:
-            candidates = list(media.examples.items())
+            # An example with x-mock-match answers only the requests it matches.
+            candidates = [(n, v) for n, v in media.examples.items() if n not in media.matches]
             schema_example = self._schema_example(media)
             if schema_example is not _MISSING:
                 candidates.append(("schema", schema_example))

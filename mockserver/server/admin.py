@@ -1,8 +1,10 @@
 """The control API under ``/__mock/``: reset, state export and import, journal, health,
-Pact provider states.
+Pact provider states, and the console's endpoints (`console_api`).
 
 Reachable from loopback only, unless an admin token is configured: then a client elsewhere
-must send it as ``Authorization: Bearer <token>`` (or ``X-Mock-Admin-Token``).
+must send it as ``Authorization: Bearer <token>`` (or ``X-Mock-Admin-Token``). A browser
+cannot send a header when it opens a page, so ``/__mock/ui?admin_token=<token>`` trades the
+token for a cookie (HttpOnly, SameSite=Strict, path ``/__mock``) and redirects to the console.
 """
 
 from __future__ import annotations
@@ -15,16 +17,20 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from mockserver.errors import StateUnavailableError
+from mockserver.server.console_api import console_routes
 from mockserver.server.engine import Engine
 
 __all__ = ["ADMIN_PREFIX", "admin_routes"]
 
 ADMIN_PREFIX = "/__mock"
 PROBLEM_JSON = "application/problem+json"
+# The console's way in from elsewhere: the token as a query parameter once, then a cookie.
+TOKEN_PARAMETER = "admin_token"
+TOKEN_COOKIE = "mockserver_admin_token"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -74,49 +80,98 @@ def _guard(endpoint: Endpoint, token: str | None) -> Endpoint:
                 "Admin API is loopback only",
                 "Start the mock with --admin-token to reach /__mock/ from elsewhere.",
             )
+        given = request.query_params.get(TOKEN_PARAMETER)
+        if given is not None and request.url.path == ADMIN_PREFIX + "/ui":
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                detail = f"The {TOKEN_PARAMETER} given is not the mock's admin token."
+                return _problem(401, "admin_token_required", "Admin token required", detail)
+            # Out of the address bar (and history) at once; the cookie carries it from here.
+            redirect = RedirectResponse(ADMIN_PREFIX + "/ui", status_code=303)
+            redirect.set_cookie(
+                TOKEN_COOKIE, token, path=ADMIN_PREFIX, httponly=True, samesite="strict"
+            )
+            return redirect
         sent = request.headers.get("x-mock-admin-token") or ""
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer":
             sent = sent or credentials.strip()
+        sent = sent or request.cookies.get(TOKEN_COOKIE, "")
         if not hmac.compare_digest(sent.encode(), token.encode()):
             return _problem(401, "admin_token_required", "Admin token required",
-                            "Send the admin token as Authorization: Bearer <token>.")  # fmt: skip
+                            "Send the admin token as Authorization: Bearer <token> (a browser: "
+                            f"open {ADMIN_PREFIX}/ui?{TOKEN_PARAMETER}=<token>).")  # fmt: skip
         return await endpoint(request)
 
     return guarded
 
 
 def admin_routes(
-    engine: Engine,
+    engine: Engine | Sequence[Engine],
     *,
     token: str | None = None,
     extra: Mapping[str, tuple[Endpoint, Sequence[str]]] | None = None,
 ) -> list[Route]:
-    """The ``/__mock/`` routes controlling ``engine``; ``extra``: more, ``{path: (endpoint,
-    methods)}``, behind the same guard (the proxy's ``/report``)."""
+    """The ``/__mock/`` routes controlling ``engine``, or several sharing one journal.
+
+    With several engines (several specs on one port, `mounts`), the state endpoints and
+    provider states take ``?mount=BASE_PATH`` to say whose state they mean. ``extra``: more
+    routes, ``{path: (endpoint, methods)}``, behind the same guard (the proxy's ``/report``).
+    """
     started = time.time()
+    engines = [engine] if isinstance(engine, Engine) else list(engine)
+    first = engines[0]
+    by_mount = {e.spec.base_path or "/": e for e in engines}
+
+    def chosen(request: Request) -> Engine | Response:
+        if len(engines) == 1:
+            return first
+        mount = request.query_params.get("mount", "")
+        found = by_mount.get("/" + mount.strip("/") if mount.strip("/") else "/")
+        if found is None:
+            return _problem(
+                400,
+                "mount_required",
+                "Which mount?",
+                f"Several specs are mounted: add ?mount= with one of {', '.join(by_mount)}.",
+            )
+        return found
 
     async def health(request: Request) -> Response:
-        return _json({
+        body: dict[str, Any] = {
             "status": "ok",
-            "operations": len(engine.operations),
-            "stateful": engine.state is not None,
+            "operations": sum(len(e.operations) for e in engines),
+            "stateful": any(e.state is not None for e in engines),
             "uptimeSeconds": round(time.time() - started, 3),
-            "journalEntries": await engine.journal.count(),
-        })  # fmt: skip
+            "journalEntries": await first.journal.count(),
+        }
+        if len(engines) > 1:
+            body["mounts"] = [
+                {"basePath": e.spec.base_path or "/", "source": e.spec.source,
+                 "operations": len(e.operations)}
+                for e in engines
+            ]  # fmt: skip
+        return _json(body)
 
     async def reset(request: Request) -> Response:
-        if engine.state is not None:
-            await engine.state.reset()
-        await engine.journal.clear()
+        for each in engines:
+            if each.state is not None:
+                await each.state.reset()
+            await each.scenarios.update(None)  # the start-up latency and chaos, nothing forced
+        await first.journal.clear()  # one journal for all
         return Response(status_code=204)
 
     async def get_state(request: Request) -> Response:
+        engine = chosen(request)
+        if isinstance(engine, Response):
+            return engine
         if engine.state is None:
             return _stateless()
         return _json(await engine.state.export_state())
 
     async def put_state(request: Request) -> Response:
+        engine = chosen(request)
+        if isinstance(engine, Response):
+            return engine
         if engine.state is None:
             return _stateless()
         try:
@@ -139,7 +194,7 @@ def admin_routes(
         except ValueError:
             return _problem(400, "invalid_filter", "Invalid journal filter",
                             "status, since and limit must be integers.")  # fmt: skip
-        entries = await engine.journal.query(
+        entries = await first.journal.query(
             method=params.get("method"),
             path=params.get("path"),
             status=status,
@@ -150,7 +205,7 @@ def admin_routes(
         return _json({"entries": [e.to_json() for e in entries]})
 
     async def clear_journal(request: Request) -> Response:
-        await engine.journal.clear()
+        await first.journal.clear()
         return Response(status_code=204)
 
     async def provider_states(request: Request) -> Response:
@@ -158,6 +213,9 @@ def admin_routes(
         from mockserver.errors import ProviderStateError
         from mockserver.pact.states import change_state
 
+        engine = chosen(request)
+        if isinstance(engine, Response):
+            return engine
         try:
             body = orjson.loads(await request.body())
             return _json(await change_state(engine.state, engine, engine.spec.base_path, body))
@@ -177,6 +235,8 @@ def admin_routes(
         route("/journal", journal, ["GET"]),
         route("/journal", clear_journal, ["DELETE"]),
         route("/provider-states", provider_states, ["POST"]),
+        # With several specs mounted, the console shows the first (its journal is everyone's).
+        *(route(path, endpoint, methods) for path, endpoint, methods in console_routes(first)),
         *(
             route(path, endpoint, list(methods))
             for path, (endpoint, methods) in (extra or {}).items()

@@ -21,8 +21,10 @@ from mockserver.events.webhooks import DeliveryPolicy, WebhookDispatcher
 from mockserver.server.admin import admin_routes
 from mockserver.server.engine import VARY_ORIGIN, Engine, add_vary_origin
 from mockserver.server.faults import Faults
-from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
+from mockserver.server.guard import DEFAULT_LIMITS, refusals_for
+from mockserver.server.latency import Delay, parse_delay
 from mockserver.spec.loader import Spec, load_spec
+from mockserver.state.seeding import MISSING_CHOICES, Missing
 from mockserver.store.journal import Journal
 from mockserver.store.memory import Store
 
@@ -51,7 +53,8 @@ def create_app(
     jwt_secret: str | None = None,
     cors: bool = True,
     cors_origins: Sequence[str] | None = None,
-    latency: tuple[float, float] | None = None,
+    latency: tuple[float, float] | str | Delay | None = None,
+    operation_latency: Mapping[str, str | Delay] | None = None,
     chaos: float = 0.0,
     fixtures: Mapping[str, Any] | None = None,
     admin_token: str | None = None,
@@ -59,6 +62,9 @@ def create_app(
     asyncapi: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     webhooks: DeliveryPolicy | None = None,
     strict: bool = False,
+    journal: Journal | None = None,
+    missing: Missing | None = None,
+    seed_examples: bool | None = None,
 ) -> Starlette:
     """Build a Starlette application that mocks ``spec``.
 
@@ -81,7 +87,11 @@ def create_app(
         cors: answer CORS preflights and allow credentials for the requesting origin, so a
             browser frontend on another port can call the mock.
         cors_origins: restrict CORS to these origins instead of echoing any origin.
-        latency: delay every answer by a uniform ``(low, high)`` milliseconds.
+        latency: delay every answer by a uniform ``(low, high)`` milliseconds, or by a
+            `Delay` or its text (``120ms``, ``50ms..200ms``,
+            ``lognormal(median=80ms,p99=400ms)``; `mockserver.server.latency`).
+        operation_latency: the delay of particular operations, by operationId or
+            ``METHOD /path``; wins over ``x-mock-latency`` and ``latency``.
         chaos: the share of requests (0-1) answered with a 503 or a dropped connection.
         fixtures: state to start from, in the shape ``GET /__mock/state`` answers.
         admin_token: lets clients other than loopback use ``/__mock/`` with this token.
@@ -95,20 +105,37 @@ def create_app(
         strict: refuse a document with any defect. By default a defect confined to one
             place degrades that place (an operation left out, a pattern not enforced) and the
             rest is served; ``app.state.engine.degraded`` and the `Spec`'s ``issues`` name them.
+        journal: where requests are journaled; a fresh `MemoryJournal` by default (several
+            specs on one port share one, `mounts`).
+        missing: what a stateful read of an id nothing holds answers: ``"404"``, or
+            ``"materialize"`` (a record generated for that id, stored, deterministic under
+            ``seed``). None: materialize for a document without ``x-mock-*`` extensions,
+            404 for one written for this mock.
+        seed_examples: load the records the document shows (list and item examples, objects
+            of property examples) at start, owned by nobody. None: on for a document
+            without ``x-mock-*`` extensions, off for one written for this mock.
 
     Raises:
         SpecError: the document cannot be loaded or mocked; the message names the file, the
             JSON pointer and the fix.
         ConfigError: ``state_url`` is not a Redis URL, Redis cannot be reached there, or
-            ``store`` is given too.
+            ``store`` is given too; a latency does not read or names no operation;
+            ``missing`` is neither "404" nor "materialize".
     """
+    if missing is not None and missing not in MISSING_CHOICES:
+        raise ConfigError(f"create_app: expected missing='404' or 'materialize', got {missing=}")
     loaded = spec if isinstance(spec, Spec) else load_spec(spec, strict=strict)
-    faults = Faults(latency=latency, chaos=chaos, seed=seed)
-    journal: Journal | None = None
+    faults = Faults(
+        latency=parse_delay(latency) if isinstance(latency, str) else latency,
+        chaos=chaos,
+        seed=seed,
+    )
     owned: Store | None = None  # opened here, so closed here
     if state_url is not None:
         if store is not None:
             raise ConfigError("create_app: pass store or state_url, not both")
+        if journal is not None:
+            raise ConfigError("create_app: pass journal or state_url, not both")
         from mockserver.store.redis_store import open_state
 
         owned, journal, jwt_secret = open_state(
@@ -125,6 +152,9 @@ def create_app(
         journal=journal,
         limits=limits,
         strict=strict,
+        operation_latency=operation_latency,
+        missing=missing,
+        seed_examples=seed_examples,
     )
     if fixtures is not None:
         engine.preload(fixtures)
@@ -142,8 +172,9 @@ def create_app(
                 max_age=600,
             )
         )
-    # Inside CORS, so a browser can read a refusal too.
-    middleware.append(Middleware(RequestLimits, limits=limits or DEFAULT_LIMITS, refusals=REFUSALS))
+    # Inside CORS, so a browser can read a refusal too; named as the spec names its problems.
+    refusals = refusals_for(engine.problems.types)
+    middleware.append(Middleware(RequestLimits, limits=limits or DEFAULT_LIMITS, refusals=refusals))
     routes: list[BaseRoute] = list(admin_routes(engine, token=admin_token))
     dispatcher = None
     if engine.state is not None:
@@ -155,6 +186,7 @@ def create_app(
                 engine.state.context,
                 engine.state.authenticator,
                 base_path=loaded.base_path,
+                journal=engine.journal,
             )
             routes += [channel.route() for channel in channels]
         dispatcher = WebhookDispatcher(engine.state.context, engine.journal, policy=webhooks)
@@ -164,7 +196,7 @@ def create_app(
     app = _MockApp(routes=routes, middleware=middleware, lifespan=_lifespan(dispatcher, owned))
     app.vary_origin = cors
     app.fast = _EngineFirst(
-        RequestLimits(engine, limits=limits or DEFAULT_LIMITS, refusals=REFUSALS),
+        RequestLimits(engine, limits=limits or DEFAULT_LIMITS, refusals=refusals),
         engine=engine,
         routes=routes,
     )

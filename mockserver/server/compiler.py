@@ -71,6 +71,9 @@ def compile_spec(
     request_ops = compile_operations(request_doc, failed=failed)
     response_ops = {op.pointer: op for op in compile_operations(response_doc, failed=failed)}
     pairs = [(op, response_ops[op.pointer]) for op in request_ops if op.pointer in response_ops]
+    # A path with a #fragment or ?query routes as the path without it; where both are
+    # declared, the plain one keeps the route and the other is reported (`RouteClash`).
+    pairs.sort(key=lambda pair: "#" in pair[0].path or "?" in pair[0].path)
     seen: set[str] = set()
     for problem in failed or ():
         if problem.pointer not in seen:  # both views fail the same way
@@ -81,14 +84,15 @@ def compile_spec(
     requests = SchemaRegistry(request_doc)
     for req_op, resp_op in pairs:
         try:
+            responder = Responder(response_doc, resp_op, generate, validate)
             operation = CompiledOperation(
                 operation=req_op,
                 security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
                 validator=RequestValidator(req_op, requests),
-                responder=Responder(response_doc, resp_op, generate, validate),
+                responder=responder,
                 invalid_status=_invalid_status(req_op),
                 # Records are answered with the response view's operation (no writeOnly).
-                state=state.plan(resp_op) if state is not None else None,
+                state=state.plan(resp_op, responder=responder) if state is not None else None,
             )
             if strict:
                 operation.validator.compile()  # strictly, every schema is compiled up front

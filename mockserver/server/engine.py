@@ -11,9 +11,10 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
@@ -23,19 +24,24 @@ from mockserver.compile.operations import Operation
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import MockServerError, PreferenceError, SpecError, StateUnavailableError
 from mockserver.generation.generator import DataGenerator
-from mockserver.render.prefer import NO_PREFERENCES, parse_preferences
+from mockserver.render.prefer import NO_PREFERENCES, Preferences, parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
 from mockserver.render.responses import Rendered
 from mockserver.server.compiler import CompiledOperation, compile_spec
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
+from mockserver.server.latency import Delay, operation_delays
+from mockserver.server.scenarios import Scenarios
 from mockserver.spec.loader import Spec, paused_gc
+from mockserver.spec.matching import MatchFacts
 from mockserver.spec.views import views
 from mockserver.state.context import Request
 from mockserver.state.mock import StatefulMock, utcnow
 from mockserver.state.records import RecordBuilder
+from mockserver.state.seeding import Missing, has_mock_extensions
 from mockserver.store.journal import Journal, MemoryJournal
 from mockserver.store.memory import MemoryStore, Store
+from mockserver.store.redaction import redacted_headers, redacted_text
 from mockserver.validation.violations import Violation
 
 __all__ = ["VARY_ORIGIN", "Engine", "add_vary_origin"]
@@ -47,6 +53,9 @@ VARY_ORIGIN = "mockserver.vary_origin"
 logger = logging.getLogger("mockserver")
 _UNSATISFIED = "no value satisfies the schema at %s; answering the closest value (see lint)"
 _UNCHECKED = "answers for the schema at %s are not checked: %s"
+# How much of each request and response body the journal keeps (the console shows it).
+JOURNAL_BODY_CHARS = 4096
+_CHAOS = "chaos (--chaos or a scenario)"
 
 
 class _BodyTooLarge(MockServerError):
@@ -66,24 +75,28 @@ class _RequestHeaders(Headers):
         first: dict[str, str] = {}
         for key, value in self.raw:
             first.setdefault(key.decode("latin-1"), value.decode("latin-1"))
-        self._first = first
+        self.first = first
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._first.get(key.lower(), default)
+        return self.first.get(key.lower(), default)
 
     def __getitem__(self, key: str) -> str:
-        return self._first[key.lower()]
+        return self.first[key.lower()]
 
     def __contains__(self, key: Any) -> bool:
-        return isinstance(key, str) and key.lower() in self._first
+        return isinstance(key, str) and key.lower() in self.first
 
 
 @dataclass(slots=True)
 class _Outcome:
-    """What the journal records beyond the status: violations and injected faults."""
+    """What the journal records beyond the status: violations, injected faults, the body
+    read and why the answer is what it is."""
 
     violations: list[dict[str, str]] = field(default_factory=list)
     fault: str | None = None
+    body: bytes = b""
+    why: str | None = None
+    headers: dict[str, str] | None = None  # the request's, once decoded for the stages
 
 
 def _violations_problem(status: int, violations: list[Violation]) -> Problem:
@@ -116,6 +129,9 @@ class Engine:
         journal: Journal | None = None,
         limits: Limits | None = None,
         strict: bool = False,
+        operation_latency: Mapping[str, Delay | str] | None = None,
+        missing: Missing | None = None,
+        seed_examples: bool | None = None,
     ) -> None:
         # The walk's list of schemas serves the views once; kept, it would cost megabytes.
         self.spec = dataclasses.replace(spec, schemas=None) if spec.schemas else spec
@@ -123,8 +139,12 @@ class Engine:
         # too for the engine served on its own.
         self.max_body_bytes = (limits or DEFAULT_LIMITS).max_body_bytes
         self.faults = faults or Faults(seed=seed)
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests read the delays
         self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None
+        # Each operation's query parameter defaults, by pointer, worked out at first use.
+        self._query_defaults: dict[str, dict[str, str]] = {}
+        self._pending = False  # fixtures to import before the first answer
         # Schemas generation could not satisfy (each logged once).
         self.unsatisfied: set[str] = set()
         # Schemas no validator could be compiled for (their answers unchecked, each logged once).
@@ -145,7 +165,12 @@ class Engine:
                 # responder says so in a Warning header), never a 500.
                 noted: list[str] = [] if notes is None else notes
                 value = self.generator.generate(
-                    schema, key=key, direction="response", notes=noted, pointer=pointer
+                    schema,
+                    key=key,
+                    direction="response",
+                    notes=noted,
+                    pointer=pointer,
+                    query=self._query_of(key),
                 )
                 for where in noted:
                     if where not in self.unsatisfied:
@@ -167,6 +192,12 @@ class Engine:
             self.problems = ProblemRenderer(response_doc, validate, generate)
 
             def make_state(operations: list[Operation]) -> StatefulMock:
+                # A document written for this mock says what it holds itself (x-mock-*);
+                # another gets records to read from the start.
+                plain = (missing is None or seed_examples is None) and not has_mock_extensions(
+                    response_doc, operations
+                )
+                seeds = plain if seed_examples is None else seed_examples
                 return StatefulMock(
                     response_doc,
                     operations,
@@ -174,6 +205,9 @@ class Engine:
                     store or MemoryStore(),
                     base_path=spec.base_path,
                     jwt_secret=jwt_secret,
+                    missing=missing or ("materialize" if plain else "404"),
+                    seed_examples=seeds,
+                    check=validate,
                 )
 
             compiled, self.state = compile_spec(
@@ -191,22 +225,61 @@ class Engine:
         self.operations = compiled.operations
         # Operations left out for a defect of their own, each with its place and reason.
         self.degraded = compiled.degraded
+        # Each operation's own latency: x-mock-latency, overridden by --latency OPERATION=...
+        delays = operation_delays(
+            (c.operation for c in self.operations),
+            operation_latency or {},
+            base_path=spec.base_path,
+            issues=None if strict else self.degraded,
+        )
+        if delays:
+            self.faults.per_operation = {**self.faults.per_operation, **delays}
+        # Run-time switches (the console's Scenarios, ``/__mock/scenarios``), shared through
+        # the store when there is one.
+        self.scenarios = Scenarios(
+            self.faults, self.state.context.store if self.state is not None else None
+        )
+
+    def _query_of(self, key: str) -> dict[str, str] | None:
+        """The query of the request a responder's key names (``<pointer>|GET /p?limit=5``),
+        with the operation's declared query defaults filled in: a generated page honours both."""
+        method, _, rest = key.rpartition("|")[2].partition(" ")
+        path, _, query = rest.partition("?")
+        asked = dict(parse_qsl(query)) if query else {}
+        match = self.router.match(path) if path.startswith("/") else None
+        compiled = match.methods.get(method) if match is not None else None
+        if compiled is not None:
+            operation = compiled.operation
+            defaults = self._query_defaults.get(operation.pointer)
+            if defaults is None:
+                defaults = self._query_defaults[operation.pointer] = {
+                    p.name: str(p.schema["default"])
+                    for p in operation.parameters
+                    if p.location == "query"
+                    and isinstance(p.schema, Mapping)
+                    and isinstance(p.schema.get("default"), int | str)
+                }
+            for name, value in defaults.items():
+                asked.setdefault(name, value)
+        return asked or None
 
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
         self._fixtures = fixtures
+        self._pending = True
 
     async def import_fixtures(self) -> None:
         """Import what `preload` was given, once; every entry point calls it first."""
-        if self._fixtures is not None:
+        if self._pending:
+            self._pending = False
             fixtures, self._fixtures = self._fixtures, None
-            if self.state is not None:  # a stateless mock has nowhere to put them
+            if self.state is not None and fixtures is not None:  # stateless: nowhere to go
                 await self.state.import_state(fixtures)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        if self._fixtures is not None:
+        if self._pending:
             await self.import_fixtures()
         started = time.perf_counter()
         raw_path = scope.get("raw_path")
@@ -217,6 +290,7 @@ class Engine:
         match = self.router.match(path)
         operation: Operation | None = None
         if match is None:
+            outcome.why = "no operation of the spec matches the path"
             rendered: Rendered | Problem = Problem(
                 404,
                 "no_such_path",
@@ -231,6 +305,7 @@ class Engine:
             )
         ) is None:
             allowed = sorted(set(match.methods) | ({"HEAD"} if "GET" in match.methods else set()))
+            outcome.why = "the path exists but declares no operation for the method"
             rendered = Problem(
                 405,
                 "method_not_allowed",
@@ -261,6 +336,7 @@ class Engine:
                 operation_id=operation.operation_id if operation else None,
                 violations=outcome.violations,
                 fault=outcome.fault,
+                detail=_exchange(scope, outcome, rendered, answer),
             )
         except StateUnavailableError as exc:  # the journal shares Redis: answer unjournaled
             logger.warning("journal not written: %s", exc)
@@ -322,6 +398,7 @@ class Engine:
         outcome: _Outcome,
     ) -> Rendered | Problem:
         headers = _RequestHeaders(scope)
+        outcome.headers = headers.first
         query = scope.get("query_string", b"").decode("latin-1")
         prefer = headers.get("prefer")
         prefs = NO_PREFERENCES
@@ -329,13 +406,24 @@ class Engine:
             try:
                 prefs, query = parse_preferences(prefer, query)
             except PreferenceError as exc:
+                outcome.why = "the Prefer header cannot be understood"
                 return Problem(400, "invalid_preference", "Invalid Prefer header", str(exc))
+        asked = prefs
+        scenarios = self.scenarios
+        if scenarios.due():
+            await scenarios.refresh()
+        if scenarios.forced:
+            prefs = scenarios.preferences(compiled.operation.operation_id, prefs)
         if prefs.delay is not None or prefs.fault is not None or self.faults.active:
-            plan = self.faults.plan(delay=prefs.delay, fault=prefs.fault)
+            plan = self.faults.plan(
+                delay=prefs.delay, fault=prefs.fault, operation=compiled.operation.pointer
+            )
             if plan.delay_ms:
-                await asyncio.sleep(plan.delay_ms / 1000)
+                await self.sleep(plan.delay_ms / 1000)
             if plan.fault is not None:
                 outcome.fault = plan.fault
+                cause = "Prefer: fault" if prefs.fault is not None else _CHAOS
+                outcome.why = f"fault {plan.fault} injected by {cause}"
                 if plan.fault == "drop":
                     return Problem(503, "dropped", "Dropped", "The connection was dropped.")
                 status = int(plan.fault)
@@ -353,9 +441,11 @@ class Engine:
                 headers, anonymous=compiled.security.anonymous
             )
             if isinstance(authenticated, Problem):
+                outcome.why = f"the bearer token was refused: {authenticated.detail}"
                 return authenticated
             user = authenticated
         if failure is not None:
+            outcome.why = f"the credentials the operation requires are missing: {failure.detail}"
             # The renderer shapes the body by the operation's declared 401 when there is one.
             return Problem(
                 401,
@@ -364,7 +454,7 @@ class Engine:
                 failure.detail,
                 headers={"WWW-Authenticate": ", ".join(failure.challenges)},
             )
-        body = await _read_body(receive, self.max_body_bytes)
+        body = outcome.body = await _read_body(receive, self.max_body_bytes)
         validated, violations = compiled.validator.validate(
             path_params=params, query_string=query, headers=headers, body=body
         )
@@ -372,6 +462,7 @@ class Engine:
             outcome.violations = [
                 {"field": v.location, "code": v.code, "message": v.message} for v in violations
             ]
+            outcome.why = f"the request breaks the spec in {len(violations)} place(s)"
             return _violations_problem(compiled.invalid_status, violations)
         if compiled.state is not None and self.state is not None and not prefs.wants_example:
             answer = await self.state.handle(
@@ -386,13 +477,68 @@ class Engine:
                 )
             )
             if answer is not None:
+                outcome.why = _from_state(compiled)
                 return answer
         key = f"{scope['method']} {scope['path']}?{query}"
-        return compiled.responder.respond(prefs, headers.get("accept"), key)
+        accept = headers.get("accept")
+        why = compiled.responder.explain(prefs, accept)
+        # Nearly every request asks for nothing and gets what the mock chose.
+        outcome.why = why if prefs is NO_PREFERENCES else why + _asked_by(asked, prefs)
+        facts = None
+        if compiled.responder.matches:  # some example is chosen by the request
+            facts = MatchFacts(
+                {**params, **validated.path}, validated.query, headers, validated.body
+            )
+        return compiled.responder.respond(prefs, accept, key, facts)
 
     def _render_problem(self, problem: Problem, operation: Operation | None, path: str) -> Rendered:
         status, media_type, body, headers = self.problems.render(problem, operation, path)
         return Rendered(status, media_type, body, headers)
+
+
+def _from_state(compiled: CompiledOperation) -> str:
+    plan = compiled.state
+    assert plan is not None
+    if plan.action is not None:
+        return f"answered from state: the x-mock-action {plan.action.get('type')!r}"
+    if plan.role is not None and plan.resource is not None:
+        return f"answered from state: {plan.role} of {plan.resource.collection}"
+    return "answered from state"
+
+
+def _asked_by(asked: Preferences, prefs: Preferences) -> str:
+    """Who chose the answer, when not the mock: the client's ``Prefer`` or a scenario."""
+    if prefs == asked:
+        return " by Prefer" if asked.wants_example else ""
+    return " by a scenario (/__mock/scenarios)"
+
+
+def _exchange(
+    scope: Scope, outcome: _Outcome, rendered: Rendered | Problem, answer: Rendered | None
+) -> dict[str, Any]:
+    """The request and the answer as the journal keeps them, with why it was chosen."""
+    why = outcome.why
+    if why is None:  # an error of the mock's own (state unavailable, a bug, a body too large)
+        why = f"{rendered.code}: {rendered.detail}" if isinstance(rendered, Problem) else ""
+    return {
+        "why": why,
+        "headers": redacted_headers(
+            outcome.headers.items()
+            if outcome.headers is not None
+            else ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        ),
+        "body": redacted_text(outcome.body, JOURNAL_BODY_CHARS) if outcome.body else "",
+        "response": None
+        if answer is None
+        else {
+            "headers": redacted_headers(
+                [("content-type", answer.media_type), *answer.headers.items()]
+                if answer.media_type
+                else answer.headers.items()
+            ),
+            "body": redacted_text(answer.body, JOURNAL_BODY_CHARS) if answer.body else "",
+        },
+    }
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes:

@@ -1,11 +1,13 @@
 """Find what would stop an OpenAPI document from being mocked, or mocked well.
 
 `validation_problems` (from `mockserver.spec.meta_validation`) is the validation `load_spec` runs;
-`lint_spec` adds the rules that only matter for mocking.
+`lint_spec` adds the rules that only matter for mocking, ``x-mock-match`` values no request
+can meet among them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -17,13 +19,14 @@ import jsonschema_rs
 from mockserver.errors import SpecError
 from mockserver.spec import pointer as jp
 from mockserver.spec.loader import diagnose_spec
+from mockserver.spec.matching import MATCH_KEY, Condition, parse_match
 from mockserver.spec.meta_validation import (
     LintIssue,
     operation_name,
     short_message,
     validation_problems,
 )
-from mockserver.spec.normalize import iter_operations, iter_schemas, walk
+from mockserver.spec.normalize import Operation, iter_operations, iter_schemas, walk
 
 __all__ = ["LintIssue", "lint_spec", "validation_problems"]
 
@@ -44,6 +47,7 @@ def lint_spec(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[LintIs
         issues.extend(_response_issues(document))
         issues.extend(_schema_issues(document))
         issues.extend(_example_issues(document))
+        issues.extend(_match_issues(document))
     return sorted(issues, key=lambda issue: issue.severity != "error")
 
 
@@ -211,3 +215,128 @@ def _object_samples(
         at, example = jp.follow(document, raw, f"{pointer}/examples/{jp.escape(name)}")
         if isinstance(example, dict) and "value" in example:
             yield f"{at}/value", example["value"]
+
+
+# --- x-mock-match: examples no request can select -------------------------------------------
+
+_UNSELECTABLE = "no request can select the example {name!r} of {where}: {reason}"
+
+
+def _match_issues(document: dict[str, Any]) -> Iterator[LintIssue]:
+    """Report malformed ``x-mock-match`` values and conditions no valid request meets."""
+    registry: list[jsonschema_rs.Registry] = []  # made at the first parameter value checked
+    for operation in iter_operations(document):
+        parameters = _parameters(document, operation)
+        responses = operation.operation.get("responses")
+        for status, raw in responses.items() if isinstance(responses, dict) else ():
+            at, response = jp.follow(document, raw, f"{operation.pointer}/responses/{status}")
+            content = response.get("content") if isinstance(response, dict) else None
+            for media_type, raw_media in (content if isinstance(content, dict) else {}).items():
+                media_at, media = jp.follow(
+                    document, raw_media, f"{at}/content/{jp.escape(media_type)}"
+                )
+                examples = media.get("examples") if isinstance(media, dict) else None
+                for name, raw_example in (examples if isinstance(examples, dict) else {}).items():
+                    example_at, example = jp.follow(
+                        document, raw_example, f"{media_at}/examples/{jp.escape(name)}"
+                    )
+                    if not isinstance(example, dict) or MATCH_KEY not in example:
+                        continue
+                    where = f"the {status} response of {operation_name(operation)}"
+                    pointer = f"{example_at}/{MATCH_KEY}"
+                    try:
+                        rule = parse_match(example[MATCH_KEY], pointer=pointer)
+                    except SpecError as exc:
+                        message = str(exc).split(": ", 1)[-1].split("\n  fix: ")[0]
+                        yield LintIssue("error", exc.pointer, message, exc.hint)
+                        continue
+                    reasons = [] if str(status).isdigit() else [
+                        "x-mock-match selects examples of responses with a numeric status only"
+                    ]  # fmt: skip
+                    for condition in rule.conditions:
+                        reason = _unmet(document, operation, parameters, condition, registry)
+                        if reason is not None:
+                            reasons.append(reason)
+                    for reason in reasons:
+                        yield LintIssue(
+                            "warning",
+                            pointer,
+                            _UNSELECTABLE.format(name=name, where=where, reason=reason),
+                            "match on what the operation declares, with values its schemas "
+                            "admit, or remove the example's x-mock-match",
+                        )
+
+
+def _parameters(document: dict[str, Any], operation: Operation) -> dict[tuple[str, str], str]:
+    """``(location, name)`` of every declared parameter -> its pointer (header names lowered)."""
+    found: dict[tuple[str, str], str] = {}
+    item_pointer = operation.pointer.rsplit("/", 1)[0]
+    for owner, pointer in (
+        (operation.path_item, item_pointer),
+        (operation.operation, operation.pointer),
+    ):
+        listed = owner.get("parameters")
+        for index, raw in enumerate(listed if isinstance(listed, list) else []):
+            at, parameter = jp.follow(document, raw, f"{pointer}/parameters/{index}")
+            if isinstance(parameter, dict) and isinstance(parameter.get("name"), str):
+                location = str(parameter.get("in"))
+                name = parameter["name"]
+                found[(location, name.lower() if location == "header" else name)] = at
+    return found
+
+
+def _unmet(
+    document: dict[str, Any],
+    operation: Operation,
+    parameters: dict[tuple[str, str], str],
+    condition: Condition,
+    registry: list[jsonschema_rs.Registry],
+) -> str | None:
+    """Why no valid request meets ``condition``; None when one may."""
+    if condition.location == "body":
+        if "requestBody" not in operation.operation:
+            return f"it matches on the body, and {operation_name(operation)} takes none"
+        return None
+    at = parameters.get((condition.location, condition.name))
+    if at is None:
+        return (
+            f"{operation_name(operation)} declares no {condition.location} parameter "
+            f"{condition.name!r}"
+        )
+    parameter = jp.resolve(document, at)
+    if condition.pattern is not None or "schema" not in parameter:
+        return None
+    if not registry:
+        registry.append(
+            jsonschema_rs.Registry([(_SPEC_URI, document)], draft=jsonschema_rs.Draft202012)
+        )
+    try:
+        validator = jsonschema_rs.validator_for(
+            {"$ref": _SPEC_URI + jp.ref_from_pointer(f"{at}/schema")}, registry=registry[0]
+        )
+    except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError):
+        return None  # an invalid schema is reported by validation already
+    if any(validator.is_valid(value) for value in _readings(condition.expected)):
+        return None
+    return (
+        f"the {condition.location} parameter {condition.name!r} admits no value "
+        f"{condition.expected!r}"
+    )
+
+
+def _readings(value: Any) -> list[Any]:
+    """The typed values a parameter sent as ``value``'s text may be read as."""
+    readings = [value]
+    if isinstance(value, str):
+        for read in (int, float):
+            with contextlib.suppress(ValueError):
+                readings.append(read(value))
+        if value in ("true", "false"):
+            readings.append(value == "true")
+    elif isinstance(value, bool):
+        readings.append("true" if value else "false")
+    elif isinstance(value, int | float):
+        readings.append(str(value))
+    if not isinstance(value, list):
+        readings.append([value])  # an array parameter of one item
+    return readings

@@ -4,7 +4,8 @@
 `idempotency`; `crud` runs the roles inferred from the paths; `accounts` register, log in,
 refresh and log out; `transitions` move records through their states (cancel, pay); `context`
 is what they share (records, rendering); `records` builds and projects records; `changes`
-announces every stored change; `fixtures` imports state.
+announces every stored change; `fixtures` imports state; `seeding` loads the spec's example
+records at start and materializes records for ids read before anything made them.
 """
 
 from __future__ import annotations
@@ -19,5 +20,6 @@ __all__ = [
     "idempotency",
     "mock",
     "records",
+    "seeding",
     "transitions",
 ]

@@ -216,15 +216,8 @@ class Accounts:
         if user is None:
             return _login_required()
         if request.body.get(str(action.get("all", "allDevices"))):
-            user_id = str(user["id"])
-            async with self.store.lock(GENERATION + user_id):
-                record = await self.store.get(USERS, user_id)
-                if record is None:
-                    return _login_required()
-                record["__generation__"] = int(record.get("__generation__", 0)) + 1
-                await self.store.put(USERS, user_id, record)
-                await self.store.set_value(GENERATION + user_id, record["__generation__"])
-            await self.state.tokens.revoke_all(user_id)
+            if not await self.revoke_all(str(user["id"])):
+                return _login_required()
         else:
             field = str(action.get("token", "refreshToken"))
             token = request.body.get(field)
@@ -236,6 +229,18 @@ class Accounts:
                 )  # fmt: skip
             await self.state.tokens.revoke_refresh(str(token), str(user["id"]))
         return self.state.answer(request, None)
+
+    async def revoke_all(self, user_id: str) -> bool:
+        """Revoke every token of ``user_id`` (all its logins); False when there is no such user."""
+        async with self.store.lock(GENERATION + user_id):
+            record = await self.store.get(USERS, user_id)
+            if record is None:
+                return False
+            record["__generation__"] = int(record.get("__generation__", 0)) + 1
+            await self.store.put(USERS, user_id, record)
+            await self.store.set_value(GENERATION + user_id, record["__generation__"])
+        await self.state.tokens.revoke_all(user_id)
+        return True
 
     async def current_user(self, action: Mapping[str, Any], request: Request) -> Rendered | Problem:
         """The caller's account."""

@@ -10,10 +10,10 @@ mock decided about one operation at start-up, so a request looks nothing up by n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from starlette.datastructures import Headers
@@ -24,15 +24,21 @@ from mockserver.compile.answers import AnswerPlan, plan_answers
 from mockserver.compile.operations import Operation
 from mockserver.compile.resources import PARENT, ListShape, Resource, ResourceModel, Role
 from mockserver.render.problems import Problem
-from mockserver.render.responses import Rendered
+from mockserver.render.responses import Rendered, Responder
 from mockserver.state.changes import Change, ChangeFeed
 from mockserver.state.records import RecordBuilder
 from mockserver.store.memory import Store
 from mockserver.validation.request import ValidatedRequest
 
-__all__ = ["SEQUENCE_KEY", "Request", "StateContext", "StatefulOperation"]
+__all__ = ["SEQUENCE_KEY", "Request", "Seeder", "StateContext", "StatefulOperation"]
 
 SEQUENCE_KEY = "sequence"
+
+
+class Seeder(Protocol):
+    """Stores the spec's example records of a collection before its first use."""
+
+    async def ensure(self, resource: Resource) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,8 @@ class StatefulOperation:
     resource: Resource | None  # the resource of that role
     target: Resource | None  # the resource whose item path prefixes the path (for actions)
     list_shape: ListShape | None
+    # The stateless answers: a read of a missing record may match an example's x-mock-match.
+    responder: Responder | None = None
 
 
 # Not frozen: one is made per request, and a frozen dataclass sets each field through
@@ -89,8 +97,16 @@ class StateContext:
         tokens: TokenService,
         *,
         base_path: str = "",
+        materialize: bool = False,
     ) -> None:
         self.document = document
+        # Whether a read of an id nothing holds makes a record for it (`--missing`).
+        self.materialize = materialize
+        # Schema and where it is -> whether a value fits (the engine's validators); records
+        # made from the spec (seeded, materialized) are kept only when their schema agrees.
+        self.check: Callable[[Any, str], Callable[[Any], bool]] | None = None
+        # The spec's example records, stored at each collection's first use (None: not seeded).
+        self.seeds: Seeder | None = None
         self.model = model
         self.builder = builder
         self.store = store
@@ -98,7 +114,9 @@ class StateContext:
         self.base_path = base_path
         self.changes = ChangeFeed()
 
-    def plan(self, operation: Operation) -> StatefulOperation:
+    def plan(
+        self, operation: Operation, *, responder: Responder | None = None
+    ) -> StatefulOperation:
         """Decide `StatefulOperation` for ``operation`` (of the response view)."""
         action = operation.extensions.get("x-mock-action")
         guard = operation.extensions.get("x-mock-guard")
@@ -112,6 +130,7 @@ class StateContext:
             resource=role[1] if role else None,
             target=self.model.resource_for_path(operation.path),
             list_shape=self.model.list_shapes.get((operation.method, operation.path)),
+            responder=responder,
         )
 
     async def next_sequence(self) -> int:

@@ -3,12 +3,14 @@
 POST on a collection creates (201, ``Location``); GET lists one's own records, newest first,
 filtered by query parameters named like a field, searched by ``q``, paged by ``page``/``limit``
 or ``offset``; GET, PUT, PATCH and DELETE on an item read, replace (fields left out take their
-``default``), merge and delete (with everything below it). ``x-mock-guard`` refuses a change
-to a record in a listed state with 409.
+``default``), merge and delete (with everything below it). A read of an id nothing holds
+answers the example its ``x-mock-match`` selects, or a record materialized for it, or 404.
+``x-mock-guard`` refuses a change to a record in a listed state with 409.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -16,8 +18,10 @@ from typing import Any
 from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, ListShape, Resource
 from mockserver.render.problems import Problem, title_of
 from mockserver.render.responses import Rendered
+from mockserver.spec.matching import MatchFacts
 from mockserver.state.changes import Change
 from mockserver.state.context import Request, StateContext
+from mockserver.state.seeding import forget, materialize
 
 __all__ = ["run_role"]
 
@@ -28,12 +32,23 @@ async def run_role(state: StateContext, request: Request) -> Rendered | Problem 
     resource = op.resource
     if op.role is None or resource is None:
         return None
+    if state.seeds is not None:
+        await state.seeds.ensure(resource)
     if op.role == "create":
         return await state.create(resource, request)
     if op.role == "list":
         return await _list(state, resource, request)
-    loaded = await state.load(resource, request)
-    if isinstance(loaded, Problem):
+    if op.operation.path == resource.collection:  # PUT /pets with the id in the body
+        record_id = request.body.get(resource.id_field)
+        if record_id is None:
+            return None  # nothing names the record: the stateless answer
+        request = dataclasses.replace(
+            request, params={**request.params, resource.id_param: str(record_id)}
+        )
+    loaded: dict[str, Any] | Rendered | Problem = await state.load(resource, request)
+    if isinstance(loaded, Problem) and loaded.status == 404 and op.role == "read":
+        loaded = await _missing(state, resource, request, loaded)
+    if isinstance(loaded, Problem | Rendered):
         return loaded
     if op.guard is not None:
         refused = _guard(op.guard, loaded)
@@ -43,6 +58,8 @@ async def run_role(state: StateContext, request: Request) -> Rendered | Problem 
         return state.answer(request, loaded)
     if op.role == "delete":
         await state.delete_cascade(resource, loaded)
+        if state.materialize:  # what was deleted stays deleted, not materialized again
+            await forget(state, resource, request.params)
         return state.answer(request, loaded)
     if op.role == "replace":
         record = state.builder.replace(resource, loaded, request.body, now=request.now)
@@ -82,6 +99,35 @@ async def _list(
     if len(shown) < shape.min_items:
         return None  # the schema admits no page this short: the stateless answer fits it
     return state.answer(request, page)
+
+
+async def _missing(
+    state: StateContext, resource: Resource, request: Request, problem: Problem
+) -> dict[str, Any] | Rendered | Problem:
+    """A read of an id nothing holds: the example its ``x-mock-match`` selects, else the
+    record materialized for it (``--missing``), else the 404."""
+    responder = request.op.responder
+    found = None
+    if responder is not None and responder.matches:
+        facts = MatchFacts(
+            {**request.params, **request.validated.path},
+            request.validated.query,
+            request.headers,
+            request.validated.body,
+        )
+        key = f"{resource.name}|{request.params.get(resource.id_param)}"
+        found = responder.matched(facts, request.headers.get("accept"), key)
+    if not state.materialize:
+        return problem if found is None else found.rendered
+    if found is not None and not (
+        200 <= found.rendered.status < 300 and isinstance(found.value, dict)
+    ):
+        return found.rendered  # a matched error or a body that is no record: as declared
+    value = found.value if found is not None else None
+    record = await materialize(state, resource, request.params, now=request.now, value=value)
+    if record is None:
+        return problem
+    return await state.load(resource, request)  # what a read of a stored record checks
 
 
 def _page(records: list[dict[str, Any]], shape: ListShape, query: Mapping[str, Any]) -> Any:

@@ -19,13 +19,14 @@ from mockserver.auth.tokens import TokenService
 from mockserver.compile.operations import Operation
 from mockserver.compile.resources import ResourceModel
 from mockserver.render.problems import Problem
-from mockserver.render.responses import Rendered
-from mockserver.state import fixtures
+from mockserver.render.responses import Rendered, Responder
+from mockserver.state import fixtures, seeding
 from mockserver.state.accounts import Accounts
 from mockserver.state.context import Request, StateContext, StatefulOperation
 from mockserver.state.crud import run_role
 from mockserver.state.idempotency import once
 from mockserver.state.records import RecordBuilder
+from mockserver.state.seeding import Missing
 from mockserver.state.transitions import Transitions
 from mockserver.store.memory import Store
 
@@ -47,6 +48,9 @@ class StatefulMock:
         *,
         base_path: str = "",
         jwt_secret: str | None = None,
+        missing: Missing = "404",
+        seed_examples: bool = False,
+        check: seeding.Check | None = None,
     ) -> None:
         tokens = TokenService(store, secret=jwt_secret)
         self.context = StateContext(
@@ -56,7 +60,12 @@ class StatefulMock:
             store,
             tokens,
             base_path=base_path,
+            materialize=missing == "materialize",
         )
+        self.seed_examples = seed_examples
+        self.context.check = check
+        self._seeds = seeding.Seeds(self.context) if seed_examples else None
+        self.context.seeds = self._seeds
         self.accounts = Accounts(self.context)
         self.transitions = Transitions(self.context)
         has_login = any(
@@ -75,9 +84,11 @@ class StatefulMock:
             "charge": self.transitions.charge,
         }
 
-    def plan(self, operation: Operation) -> StatefulOperation:
+    def plan(
+        self, operation: Operation, *, responder: Responder | None = None
+    ) -> StatefulOperation:
         """What this mock does with ``operation`` (of the response view), decided once."""
-        return self.context.plan(operation)
+        return self.context.plan(operation, responder=responder)
 
     async def handle(self, request: Request) -> Answer:
         """Answer ``request`` from state, or None to let the stateless responder answer."""
@@ -98,11 +109,20 @@ class StatefulMock:
     # -- control ----------------------------------------------------------------------------
 
     async def reset(self) -> None:
-        """Forget everything: records, users, tokens, counters."""
+        """Forget everything (records, users, tokens, counters); the spec's own records are
+        seeded again at each collection's next use."""
         await self.context.store.reset()
+        if self._seeds is not None:
+            self._seeds.forget()
+
+    async def seed(self) -> int:
+        """Store every collection's example records now (``--seed-examples``; otherwise each
+        collection is seeded at its first use); how many this call stored."""
+        return 0 if self._seeds is None else await self._seeds.everything()
 
     async def export_state(self) -> dict[str, Any]:
         """Every record, as `import_state` takes it back."""
+        await self.seed()  # the spec's records are state too, used or not yet
         return await self.context.store.export()
 
     async def import_state(self, data: Mapping[str, Any]) -> None:

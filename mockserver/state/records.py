@@ -149,6 +149,10 @@ class RecordBuilder:
         """``value`` with only what ``schema`` declares (see `Projector`)."""
         return self._projector.project(value, schema)
 
+    def generate(self, schema: Any, key: str) -> Any:
+        """A value generated for ``schema``, the same for the same ``key`` under a seed."""
+        return self._generate(schema, key)
+
     def new_id(self, resource: Resource, sequence: int) -> Any:
         """A fresh id of the type the schema declares."""
         return sequence if resource.id_is_integer else random_uuid()

@@ -68,17 +68,31 @@ def lower_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
 class BodyReader:
     """How one declared media type's body is read and which part of the validator checks it."""
 
-    __slots__ = ("form", "key", "name", "text")
+    __slots__ = ("_document", "_form", "_media", "key", "name", "text")
 
     def __init__(self, key: str, media: MediaType, document: Mapping[str, Any]) -> None:
         self.key = key
         self.name = media.name
+        self._media, self._document = media, document
+        self._form: FormParser | None = None
         schema = media.schema if media.schema is not None else {}
-        self.form = FormParser(schema, document, media.encoding, pointer=media.pointer)
         # Non-JSON bodies are only validated when the schema is about text.
         self.text = media.schema is not None and schema_types(schema, document) == frozenset(
             {"string"}
         )
+
+    @property
+    def form(self) -> FormParser:
+        """How a form body's fields are typed; planned at the first form body.
+
+        Most bodies are JSON and never need it: planning every body's form fields up front
+        took most of the start-up of a document with thousands of bodies.
+        """
+        if self._form is None:
+            media = self._media
+            schema = media.schema if media.schema is not None else {}
+            self._form = FormParser(schema, self._document, media.encoding, pointer=media.pointer)
+        return self._form
 
     def read(
         self, bare: str, params: Mapping[str, str], content_type: str, data: bytes

@@ -95,16 +95,25 @@ class RequestValidator:
         self._bodies = body_readers(content, document, properties)
         self._matcher = ContentMatcher(content) if content else None
         self._prefixes = {body.key: "body" for body in self._bodies.values()}
-        self._secrets = frozenset(
-            location
-            for media in content.values()
-            for location in write_only_locations(media.schema, document, "body")
-        )
+        self._content = content
+        self._secrets: frozenset[str] | None = None  # found at the first violation
         # Compiled at the first request (`_compiled`): a big spec starts without paying for
         # the validators of operations nobody calls.
         self._registry = registry
         self._schema = {"type": "object", "properties": properties} if properties else None
         self._validator: Any = _UNCOMPILED if properties else None
+
+    def _write_only(self) -> frozenset[str]:
+        # Deferred: only a request with violations needs them, and on a big document
+        # walking every body's schemas up front costs seconds at start-up.
+        if self._secrets is None:
+            document = self._registry.document
+            self._secrets = frozenset(
+                location
+                for media in self._content.values()
+                for location in write_only_locations(media.schema, document, "body")
+            )
+        return self._secrets
 
     def compile(self) -> Any:
         """Compile the operation's validator now (the first request does it otherwise).
@@ -193,8 +202,9 @@ class RequestValidator:
             validator = self._compile_or_skip()
         if validator is not None and not validator.is_valid(instance):
             found = errors_to_violations(validator.iter_errors(instance), self._prefixes)
-            if self._secrets:
-                found = [redact(v, value) if v.location in self._secrets else v for v in found]
+            secrets = self._write_only()
+            if secrets:
+                found = [redact(v, value) if v.location in secrets else v for v in found]
             violations.extend(found)
         for name in empties:
             query[name] = ""

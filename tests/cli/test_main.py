@@ -80,6 +80,13 @@ def test_cli_help_exits_0_and_names_what_there_is(
         ("--body-timeout", "-1", "expected a positive float, got '-1'"),
         ("--shutdown-timeout", "soon", "expected a positive float, got 'soon'"),
         ("--chaos", "1.5", "expected a share between 0 and 1, got '1.5'"),
+        ("--latency", "soon", "expected a latency like 120ms, 1.5s, 50ms..200ms or lognormal("),
+        (
+            "--latency",
+            "getHealth=lognormal(median=9ms)",
+            "expected a latency like 120ms, 1.5s, 50ms..200ms or lognormal(median=80ms,p99=400ms),"
+            " got 'lognormal(median=9ms)': lognormal needs both median= and p99=",
+        ),
     ],
 )
 def test_cli_serve_refuses_a_bad_value_with_a_usage_error(
@@ -100,6 +107,7 @@ def test_cli_serve_refuses_a_bad_value_with_a_usage_error(
         (["--state-url", "memcached://127.0.0.1/0"], "expected redis://host:port/db"),
         (["--fixtures", MISSING], f"cannot read fixtures {MISSING}"),
         (["--webhook-hosts", "private,hooks/*"], "webhook host pattern 'hooks/*' is neither"),
+        (["--latency", "getHelth=5ms"], "no operation is called 'getHelth'"),
     ],
 )
 def test_cli_serve_refuses_options_that_cannot_work_together(
@@ -125,7 +133,16 @@ def test_cli_serve_finds_the_bundled_spec_from_any_directory(
 OPTIONS: dict[str, tuple[str, ...]] = {
     "--port": ("0", "4010", "-1", "port"),
     "--seed": ("7", "seven"),
-    "--latency": ("50", "10-20", "fast", "20-10"),
+    "--latency": (
+        "50",
+        "10-20",
+        "fast",
+        "20-10",
+        "getHealth=5ms..9ms",
+        "nope=5ms",
+        "lognormal(median=8ms,p99=40ms)",
+        "lognormal(p99=1ms)",
+    ),
     "--chaos": ("0", "0.5", "2", "often"),
     "--workers": ("1", "2", "0"),
     "--state-url": ("redis://127.0.0.1:1/0", "memcached://h/0"),
@@ -138,8 +155,9 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "--webhook-attempts": ("3", "0"),
     "--webhook-backoff": ("0.1", "-1"),
     "--webhook-hosts": ("private", "*", "10.0.0.0/8", "bad/host"),
+    "--missing": ("404", "materialize", "410"),
 }
-FLAGS = ("--stateless", "--no-cors", "--reload")
+FLAGS = ("--stateless", "--no-cors", "--reload", "--seed-examples", "--no-seed-examples")
 options = st.lists(
     st.one_of(
         st.sampled_from(sorted(OPTIONS)).flatmap(
@@ -217,6 +235,25 @@ def test_cli_worker_builds_its_app_from_the_parents_arguments(
     answer = mock.request("GET", "/health", headers={"Origin": "http://localhost:5173"})
     assert answer.json() == {"status": "ok", "version": "1.0.0"}
     assert "access-control-allow-origin" not in answer.headers
+
+
+@pytest.mark.parametrize(
+    ("argv", "materialize", "seeds"),
+    [
+        ([], False, False),  # the bundled spec uses x-mock-*: neither, by default
+        (["--missing", "materialize", "--seed-examples"], True, True),
+        (["--missing", "404", "--no-seed-examples"], False, False),
+    ],
+)
+def test_cli_serve_passes_missing_and_seed_examples_to_the_app(
+    worker_environment: Callable[[list[str]], None],
+    argv: list[str],
+    materialize: bool,
+    seeds: bool,
+) -> None:
+    worker_environment(["serve", str(SPEC), *argv])
+    state = cli.worker_app().state.engine.state
+    assert (state.context.materialize, state.seed_examples) == (materialize, seeds)
 
 
 # -- what serve hands to uvicorn ----------------------------------------------------------------
@@ -337,3 +374,42 @@ def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1, err
     assert b"Traceback" not in err
+
+
+SHOP = Path(__file__).resolve().parent.parent / "specs" / "engine" / "shop.yaml"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([str(SHOP), str(SHOP)], "are both served at base path '/v2': give one another with"),
+        ([str(SPEC), str(SHOP), "--reload"], "--reload serves one spec"),
+        ([str(SHOP), "--mount", f"/v2={SPEC}"], "are both served at base path '/v2'"),
+    ],
+)
+def test_cli_serve_refuses_specs_that_cannot_share_a_port(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _exit(["serve", *argv], capsys)
+    assert (code, out) == (2, "")
+    assert message in err
+
+
+@pytest.mark.parametrize("value", ["v2=a.yaml", "/v2", "/v2="])
+def test_cli_serve_refuses_a_mount_that_does_not_read(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _exit(["serve", "--mount", value], capsys)
+    assert code == 2
+    assert f"argument --mount: expected PREFIX=FILE with PREFIX like /billing, got {value!r}" in err
+
+
+def test_cli_serve_builds_one_app_for_several_specs() -> None:
+    args = cli._build_parser().parse_args(
+        ["serve", str(SPEC), str(SHOP), "--mount", f"/billing={SHOP}", "--latency", "5ms"]
+    )
+    app = cli._create_app(args, fixtures=None)
+    assert [e.spec.base_path for e in app.state.engines] == ["/api/v1", "/v2", "/billing"]
+    single = cli._create_app(cli._build_parser().parse_args(["serve", str(SHOP)]), fixtures=None)
+    assert single.state.engine.spec.base_path == "/v2"
+    assert not hasattr(single.state, "engines")  # one spec: the app as before

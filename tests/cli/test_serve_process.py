@@ -193,3 +193,19 @@ def test_cli_serve_stateful_by_default_refuses_foreign_tokens(serve: list[ServeP
     serve.append(process)
     response = httpx.get(f"{process.url}/api/v1/auth/me", headers={"Authorization": "Bearer any"})
     assert response.status_code == 401
+
+
+@pytest.mark.slow
+def test_cli_serve_mounts_several_specs_on_one_port(serve: list[ServeProcess]) -> None:
+    shop = Path(__file__).parent.parent / "specs" / "engine" / "shop.yaml"
+    process = ServeProcess(str(SPEC), str(shop), "--mount", f"/billing={shop}", "--seed", "1")
+    serve.append(process)
+    assert process.banner.endswith(f"on {process.url}/api/v1")
+    with httpx.Client(base_url=process.url) as client:
+        assert client.get("/api/v1/health").status_code == 200
+        assert client.get("/v2/items/featured").status_code == 200
+        assert client.get("/billing/items/featured").status_code == 200
+        assert client.get("/elsewhere").json()["code"] == "no_such_mount"
+        health = client.get("/__mock/health").json()
+        assert [m["basePath"] for m in health["mounts"]] == ["/api/v1", "/v2", "/billing"]
+        assert health["journalEntries"] == 3

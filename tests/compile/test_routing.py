@@ -128,3 +128,14 @@ def test_a_segment_with_more_literal_text_wins_whatever_its_parameter_count() ->
     one = router.match("/v1/12.xml")
     assert one is not None
     assert one.params == {"id": "12", "output_format": "xml"}
+
+
+@pytest.mark.parametrize("template", ["/fs#op=LIST", "/fs?op=LIST"])
+def test_router_routes_a_template_by_the_path_before_its_fragment_or_query(template: str) -> None:
+    router: Router[str] = Router()
+    router.add(template, "get", "listing")
+    match = router.match("/fs")
+    assert match is not None
+    assert match.methods["GET"] == "listing"
+    with pytest.raises(RouteClash, match="#fragment or \\?query never reaches the server"):
+        router.add("/fs", "get", "plain")

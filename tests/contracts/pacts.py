@@ -1,6 +1,7 @@
 """Generate the platform pact from the consumer scenarios; compare pact files.
 
-``python -m tests.contracts.pacts`` (``make pacts``) rewrites ``contracts/pacts/``. Each
+``python -m tests.contracts.pacts`` (``make pacts``) rewrites this consumer's file in
+``contracts/pacts/`` (the JavaScript consumer's, ``contracts/js/``, is left alone). Each
 scenario runs on its own Pact mock server (several share a request line, so one server
 could not tell them apart) and is merged into the one pact file of the consumer.
 """
@@ -8,7 +9,6 @@ could not tell them apart) and is merged into the one pact file of the consumer.
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,11 +18,13 @@ from pact import Pact
 from contracts.client import PlatformClient
 from tests.contracts.scenarios import CONSUMER, PROVIDER, SCENARIOS, Scenario
 
-__all__ = ["PACTS", "normalized", "run_scenario", "write_pacts"]
+__all__ = ["PACTS", "PACT_FILE", "normalized", "run_scenario", "write_pacts"]
 
 PACTS = Path(__file__).resolve().parents[2] / "contracts" / "pacts"
+# This consumer's pact; the JavaScript consumer (contracts/js/) writes its own next to it.
+PACT_FILE = f"{CONSUMER}-{PROVIDER}.json"
 # What varies between runs and machines and says nothing about the contract.
-VOLATILE_METADATA = ("pactRust", "pact-python", "pactPython")
+VOLATILE_METADATA = ("pactRust", "pact-python", "pactPython", "pact-js", "pactJs")
 
 
 def run_scenario(scenario: Scenario, directory: Path | None = None) -> None:
@@ -43,13 +45,15 @@ def _example_token() -> str:
 
 
 def write_pacts(directory: Path) -> list[Path]:
-    """Run every scenario, writing the pact files into an emptied ``directory``."""
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    """Run every scenario, writing this consumer's pact into ``directory`` afresh.
+
+    Other consumers' pacts in ``directory`` are left alone.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / PACT_FILE).unlink(missing_ok=True)
     for scenario in SCENARIOS:
         run_scenario(scenario, directory)
-    files = sorted(directory.glob("*.json"))
+    files = [directory / PACT_FILE]
     for file in files:  # stable bytes: sorted keys and interactions, no volatile metadata
         file.write_text(json.dumps(normalized(file), indent=2, sort_keys=True) + "\n")
     return files

@@ -77,12 +77,20 @@ def test_a_planted_change_names_the_pact_interactions_it_breaks() -> None:
     impact = consumer_impact(findings, old, read_pacts(PACTS))
     report = Report(findings, old="openapi.yaml", new="planted.yaml", consumers=impact)
     text = render(report, format="text")
-    assert "consumers: breaks 1 consumer(s): platform-web (3 interactions)" in text
+    assert (
+        "consumers: breaks 2 consumer(s): platform-web (3 interactions), "
+        "platform-web-js (3 interactions)"
+    ) in text
     for description in ("a request for an order", "an order placement"):
         assert f'consumer platform-web: "{description}"' in text
+    assert 'consumer platform-web-js: "an order placement from the web"' in text
     touched = {use.interaction for uses in impact.values() for use in uses}
     assert touched == {
         "a request for an order",
         "an order placement",
         "a cancellation of a pending order",
+        # the JavaScript consumer (contracts/js/)
+        "a request from the web for an order",
+        "an order placement from the web",
+        "a cancellation from the web of a pending order",
     }

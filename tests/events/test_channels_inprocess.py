@@ -259,3 +259,16 @@ def test_find_asyncapi_looks_next_to_a_spec_file_only(tmp_path: Path) -> None:
 
 def test_channels_need_a_stateful_mock() -> None:
     assert _routes(create_app(ASYNCAPI.parent / "openapi.yaml", stateful=False)) == []
+
+
+def test_channel_events_are_journaled_beside_the_http_exchanges(ada: User) -> None:
+    session = _session(ada)
+    ada.patch(f"/sessions/{session['id']}", json={"status": "idle"})
+    ada.post("/sessions", json={"name": "Created, so no event"})
+    events = [
+        e for e in ada.mock.admin("GET", "/journal").json()["entries"] if e["kind"] == "websocket"
+    ]
+    assert len(events) == 1
+    assert events[0]["path"] == f"/api/v1/sessions/{session['id']}/events"
+    assert events[0]["websocket"]["event"] == "session.updated"
+    assert events[0]["websocket"]["payload"]["sessionId"] == session["id"]

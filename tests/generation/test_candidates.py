@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.generation.candidates import CandidateChecks
+from mockserver.generation.candidates import VALIDATORS_KEPT, CandidateChecks
 from mockserver.generation.schema_view import SchemaIndex
 
 PET = {
@@ -86,3 +86,14 @@ def test_a_dangling_ref_is_left_for_generation_to_report() -> None:
     skeleton = checks(doc)._referenced(doc, "response")
     assert "Nope" not in skeleton["components"]["schemas"]
     assert "Owner" in skeleton["components"]["schemas"]
+
+
+def test_compiled_validators_kept_are_bounded() -> None:
+    document: dict[str, Any] = {}
+    checks = CandidateChecks(SchemaIndex(document))
+    schemas = [{"type": "integer", "minimum": i} for i in range(VALIDATORS_KEPT + 5)]
+    for schema in schemas:
+        assert checks.validator(schema, "response").is_valid(10**6)
+    assert len(checks._validators._data) <= VALIDATORS_KEPT
+    # What was let go compiles again, the same.
+    assert not checks.validator(schemas[3], "response").is_valid(0)

@@ -821,8 +821,26 @@ def test_generate_modules_export_exactly_these_names() -> None:
     assert generator.__all__ == ["DataGenerator"]
     assert sorted(realistic.__all__) == [
         "FIXED_EPOCH",
+        "cut",
         "format_value",
         "name_value",
         "text",
         "word",
     ]
+
+
+# Microsoft Graph spells ISO 8601 out as a pattern beside the format, on hundreds of fields.
+_GRAPH_DATE_TIME = (
+    "^[0-9]{4,}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]"
+    ":[0-5][0-9]([.][0-9]{1,12})?(Z|[+-][0-9][0-9]:[0-9][0-9])$"
+)
+
+
+@pytest.mark.parametrize("key", [str(k) for k in range(20)])
+def test_a_date_time_with_a_pattern_gets_a_real_date_time_that_fits_both(key: str) -> None:
+    schema = {"type": "string", "format": "date-time", "pattern": _GRAPH_DATE_TIME}
+
+    value = generator.DataGenerator({}, seed=1).generate(schema, key=key)
+
+    assert re.search(_GRAPH_DATE_TIME, value)
+    datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -27,7 +27,8 @@ from tests.contracts.pacts import PACTS
 pytestmark = pytest.mark.slow
 
 PACT = PACTS / "platform-web-platform-api.json"
-INTERACTIONS = len(json.loads(PACT.read_text())["interactions"])
+# Every committed pact: the Python consumer's and the JavaScript one's (contracts/js/).
+INTERACTIONS = sum(len(json.loads(p.read_text())["interactions"]) for p in PACTS.glob("*.json"))
 Serve = Callable[..., RunningServer]
 
 
@@ -135,7 +136,51 @@ def test_a_missing_state_handler_fails_naming_the_state(
     code, out = _verify(capsys, "--provider-url", mock.url, "--pacts", str(pacts))
     assert code == 1
     assert "a request for a session" in out
-    assert "a session exists" in out
+    assert "provider state 'a session exists' setup answered 400: unknown provider state" in out
+
+
+def test_a_state_the_provider_refuses_is_reported_with_its_detail(
+    make_server: Serve, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = create_provider(
+        database_url=f"sqlite:///{tmp_path / 'provider.sqlite3'}",
+        test_states=True,
+        password_cost=CHEAP_PASSWORD_COST,
+    )
+    provider = make_server(app)
+    pacts = _only(tmp_path, "a request for a project")
+    pact = json.loads((pacts / PACT.name).read_text())
+    pact["interactions"][0]["providerStates"][0]["params"] = {"projectName": "Relaunch"}
+    (pacts / PACT.name).write_text(json.dumps(pact))
+    code, out = _verify(capsys, "--provider-url", provider.url, "--pacts", str(pacts))
+    assert code == 1
+    assert (
+        "provider state 'a project exists' setup answered 400: state 'a project exists' takes "
+        "no param projectName"
+    ) in out
+
+
+FIXTURES = Path(__file__).with_name("pacts")
+
+
+@pytest.mark.parametrize(
+    ("pact", "options"),
+    [
+        ("platform-web-js-v3.json", []),
+        # A V2 pact has no provider-state generators: its credentials are literal.
+        ("platform-web-legacy-v2.json", ["--token-from-state", "accessToken"]),
+    ],
+)
+def test_v2_and_v3_pacts_pass_against_the_running_mock(
+    make_server: Serve, capsys: pytest.CaptureFixture[str], pact: str, options: list[str]
+) -> None:
+    mock = make_server(create_app(SPEC))
+    count = len(json.loads((FIXTURES / pact).read_text())["interactions"])
+    code, out = _verify(
+        capsys, "--provider-url", mock.url, "--pacts", str(FIXTURES / pact), *options
+    )
+    assert code == 0, out
+    assert f"{count} interactions, {count} passed, 0 failed" in out
 
 
 def _wrong_type_provider() -> Starlette:

@@ -136,7 +136,11 @@ def test_verify_of_an_unreachable_provider_fails_every_interaction(
     report = verify_pacts(url, pacts=write_pact("a login"), state_url=url + PROVIDER_STATES)
     [result] = report.results
     assert (report.passed, result.passed) == (False, False)
-    assert result.problems == ("One or more of the setup state change handlers has failed",)
+    assert result.problems == (
+        "One or more of the setup state change handlers has failed",
+        f"provider state 'a user exists' setup failed: cannot reach the state endpoint "
+        f"{url}{PROVIDER_STATES}: [Errno 111] Connection refused",
+    )
 
 
 def test_verify_that_runs_nothing_reports_the_verifiers_own_words(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,15 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.datastructures import Headers
 
-from mockserver.proxy.exchange import (
-    REDACTED,
-    Checker,
-    is_secret,
-    kept_body,
-    redacted_body,
-    redacted_headers,
-)
+from mockserver.proxy.exchange import Checker, KeptExchange, kept_body
 from mockserver.server.engine import Engine
+from mockserver.store.redaction import REDACTED, is_secret
 from tests.proxy.conftest import bundled_spec
 
 
@@ -60,34 +55,6 @@ def test_checker_checks_a_request_with_the_mocks_validator(checker: Checker) -> 
     assert "body.email" in {v["field"] for v in found}
 
 
-@pytest.mark.parametrize(
-    ("name", "secret"),
-    [
-        ("Authorization", True),
-        ("X-API-Key", True),
-        ("set-cookie", True),
-        ("refresh_token", True),
-        ("clientSecret", True),
-        ("password", True),
-        ("name", False),
-        ("content-type", False),
-        ("sessions", False),
-    ],
-)
-def test_is_secret_knows_secret_looking_names(name: str, secret: bool) -> None:
-    assert is_secret(name) is secret
-
-
-def test_redaction_replaces_secret_values_at_any_depth() -> None:
-    body = {"user": {"password": "p", "name": "n"}, "tokens": [{"accessToken": "t"}]}
-    assert redacted_body(body) == {
-        "user": {"password": REDACTED, "name": "n"},
-        "tokens": [{"accessToken": REDACTED}],
-    }
-    headers = [("Cookie", "a=1"), ("Accept", "x"), ("Accept", "y")]
-    assert redacted_headers(headers) == {"cookie": REDACTED, "accept": "x, y"}
-
-
 def test_kept_body_keeps_json_text_or_a_size() -> None:
     assert kept_body(b"", "application/json") is None
     assert kept_body(b'{"token": "t"}', "application/json") == {"token": REDACTED}
@@ -98,7 +65,7 @@ def test_kept_body_keeps_json_text_or_a_size() -> None:
 
 _NAMES = st.sampled_from(["password", "accessToken", "name", "id", "x-api-key", "items", "note"])
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=5),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_NAMES, inner, max_size=3),
     max_leaves=12,
 )
@@ -117,8 +84,28 @@ def _secret_scalars(value: Any) -> Iterator[Any]:
 
 
 @given(_JSON)
-def test_redacted_body_leaves_no_secret_value_and_keeps_the_shape(value: Any) -> None:
-    redacted = redacted_body(value)
-    assert all(item == REDACTED for item in _secret_scalars(redacted))
-    assert redacted_body(redacted) == redacted  # redacting twice changes nothing more
-    assert type(redacted) is type(value)
+def test_kept_body_keeps_no_secret_value_and_the_shape(value: Any) -> None:
+    kept = kept_body(orjson.dumps(value), "application/json")
+    if value is None:
+        assert kept is None
+        return
+    assert all(item == REDACTED for item in _secret_scalars(kept))
+    assert type(kept) is type(value)
+
+
+def test_kept_exchange_is_redacted_when_read_and_copies_as_a_dict() -> None:
+    request = (
+        [("Authorization", "Bearer t"), ("Content-Type", "application/json")],
+        b'{"password": "p", "name": "n"}',
+    )
+    response = (200, [("Set-Cookie", "s=1")], b"x" * 70_000)
+    kept = KeptExchange({"source": "upstream"}, request, response)
+    assert set(kept) == {"source", "request", "response"}
+    assert len(kept) == 3
+    assert kept["request"]["headers"]["authorization"] == REDACTED
+    assert kept["request"]["body"] == {"password": REDACTED, "name": "n"}
+    assert kept["response"]["headers"] == {"set-cookie": REDACTED}
+    assert kept["response"]["body"] == "<70000 bytes of unknown type>"
+    copied: Any = copy.deepcopy(kept)
+    assert type(copied) is dict
+    assert copied == dict(kept)

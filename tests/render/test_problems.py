@@ -16,9 +16,11 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from mockserver import create_app
+from tests.conftest import SPEC
 from tests.inprocess import InProcess
 
 MakeMock = Callable[..., InProcess]
+PROBLEM_JSON = "application/problem+json"
 MESSAGE = "body.name: required property missing"
 
 
@@ -218,3 +220,49 @@ def test_problem_is_rendered_the_same_way_twice(make_mock: MakeMock) -> None:
     mock = make_mock(create_app(_spec(ALIASED), stateful=False))
     first, second = (mock.request("POST", "/things", json={}) for _ in range(2))
     assert first.json() == second.json()
+
+
+# -- the spec's own problem types ------------------------------------------------------------
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {"type": "array"},
+    },
+}
+
+
+def test_problem_type_and_title_follow_the_spec_s_own_examples(make_mock: MakeMock) -> None:
+    example = {
+        "type": "https://errors.things.example/validation-failed",
+        "title": "The thing is not right",
+        "status": 400,
+        "code": "validation_failed",
+    }
+    answer = _refused(make_mock, _spec(PROBLEM_SCHEMA, media=PROBLEM_JSON, example=example))
+    problem = answer.json()
+    assert (problem["type"], problem["title"], problem["code"]) == (
+        "https://errors.things.example/validation-failed", "The thing is not right",
+        "validation_failed",
+    )  # fmt: skip
+
+
+def test_a_problem_no_example_shows_follows_the_examples_rule(make_mock: MakeMock) -> None:
+    # No operation matches, so no declared schema: the plain problem, still named the spec's way.
+    mock = make_mock(create_app(SPEC), prefix="/api/v1")
+    answer = mock.request("GET", "/no-such-thing")
+    assert answer.status_code == 404
+    assert answer.json()["type"] == "https://errors.platform.example/not-found"
+    answer = mock.request("DELETE", "/auth/me")
+    assert answer.status_code == 405
+    problem = answer.json()
+    assert (problem["type"], problem["code"]) == (
+        "https://errors.platform.example/method-not-allowed", "method_not_allowed"
+    )  # fmt: skip

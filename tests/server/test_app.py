@@ -46,7 +46,7 @@ def test_app_routes_admin_paths_past_the_engine(path: str, root_path: str, statu
 @pytest.mark.parametrize("path", ["/__moc", "/api/v1/nowhere", "/"])
 def test_app_sends_every_other_path_to_the_engine(path: str) -> None:
     response = _get(create_app(SPEC, stateful=False), path)
-    assert (response.status_code, response.json()["code"]) == (404, "no_such_path")
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
 
 
 def _messages(
@@ -126,6 +126,8 @@ def test_app_refuses_a_body_above_a_lowered_limit_with_413() -> None:
     app = create_app(SPEC, stateful=False, limits=Limits(max_body_bytes=1000))
     response = _post(app, "/api/v1/projects", _project_body(2000))
     assert (response.status_code, response.json()["code"]) == (413, "body_too_large")
+    # Named as the spec's own problem examples name theirs.
+    assert response.json()["type"] == "https://errors.platform.example/body-too-large"
 
 
 def test_app_accepts_a_body_under_a_raised_limit_above_the_default() -> None:

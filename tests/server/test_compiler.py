@@ -174,3 +174,25 @@ def test_an_only_example_that_contradicts_its_schema_gives_way_to_generated_data
     paths = {"/a": {"get": {"responses": json_response(schema, example={"id": "seven"})}}}
     answer = request(create_app(document(paths), stateful=False, seed=2), "GET", "/a")
     assert isinstance(answer.json()["id"], int)
+
+
+def test_an_operation_told_apart_only_by_a_fragment_is_reported_and_the_plain_one_served() -> None:
+    named = {
+        "200": {"description": "ok", "content": {"application/json": {"schema": {"const": 1}}}}
+    }
+    paths = {
+        # Declared first, still the one left out: the plain path keeps the route.
+        "/shared_items#folders": {"get": {"responses": json_response({"const": "folder"})}},
+        "/shared_items": {"get": {"responses": named}},
+        "/only#fragment": {"get": {"responses": json_response({"const": "only"})}},
+    }
+    app = create_app(document(paths), stateful=False)
+    engine: Engine = app.state.engine
+
+    assert request(app, "GET", "/shared_items").json() == 1
+    assert request(app, "GET", "/only").json() == "only"  # nothing else claims the path
+    (issue,) = engine.degraded
+    assert issue.pointer == "/paths/~1shared_items#folders/get"
+    assert "GET /shared_items#folders matches the same requests as GET /shared_items" in (
+        issue.message
+    )

@@ -51,7 +51,7 @@ def _asgi(app: Any, method: str, path: str, *, headers: dict[str, str] | None = 
 
 def test_engine_answers_an_unknown_path_404_naming_the_base_path(mock: InProcess) -> None:
     answer = mock.request("GET", "/nowhere", check=False)
-    assert (answer.status_code, answer.json()["code"]) == (404, "no_such_path")
+    assert (answer.status_code, answer.json()["code"]) == (404, "not_found")
     assert answer.json()["detail"] == (
         "No operation of this API matches /api/v1/nowhere (the base path is /api/v1)."
     )
@@ -266,3 +266,24 @@ def test_engine_blames_the_spec_when_its_expression_fails_on_the_request(
         "x-mock-compute 'a / b' failed on this record: division by zero" in failed.json()["detail"]
     )
     assert "bug in mockserver" not in failed.json()["detail"]
+
+
+@pytest.mark.parametrize(("query", "page", "limit"), [("", 1, 20), ("?page=3&limit=7", 3, 7)])
+def test_engine_generates_a_page_of_projects_that_hangs_together(
+    mock: InProcess, query: str, page: int, limit: int
+) -> None:
+    # The issue's measurement: page 936 of 344, one project for a limit of 30, id == ownerId.
+    # Without page and limit the parameters' defaults (1, 20) are the page described.
+    user = mock.user()
+    answer = user.get(f"/projects{query}", headers={"Prefer": "dynamic=true"})
+    assert answer.status_code == 200
+    body = answer.json()
+    meta, projects = body["pagination"], body["data"]
+    assert meta["pages"] == -(-meta["total"] // meta["limit"])
+    assert 1 <= meta["page"] <= meta["pages"]
+    last = meta["total"] - (meta["pages"] - 1) * meta["limit"]
+    assert len(projects) == (meta["limit"] if meta["page"] < meta["pages"] else last)
+    assert (meta["page"], meta["limit"]) == (page, limit)
+    ids = [p["id"] for p in projects] + [p["ownerId"] for p in projects]
+    assert len(set(ids)) == len(ids)
+    assert all(p["createdAt"] <= p["updatedAt"] for p in projects)

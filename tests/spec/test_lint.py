@@ -343,3 +343,82 @@ def test_examples_and_defaults_that_break_their_schema_are_warnings(
     issues = lint_spec(document)
     assert [(issue.severity, issue.pointer) for issue in issues] == [("warning", pointer)]
     assert issues[0].message.startswith("this value does not match its schema: ")
+
+
+def _matched(examples: dict[str, Any], *, status: str = "200") -> dict[str, Any]:
+    """A document whose GET /pets/{petId} answers ``examples`` (each with x-mock-match)."""
+    integer = {"type": "integer", "minimum": 1}
+    parameters = [
+        {"name": "petId", "in": "path", "required": True, "schema": integer},
+        {"name": "X-Tenant", "in": "header", "schema": {"type": "string"}},
+        {"name": "verbose", "in": "query", "schema": {"type": "boolean"}},
+    ]
+    media = {"schema": {"type": "object"}, "examples": examples}
+    response = {"description": "ok", "content": {"application/json": media}}
+    operation = {"parameters": parameters, "responses": {status: response}}
+    return spec31(paths={"/pets/{petId}": {"get": operation}})
+
+
+def _match(match: Any) -> dict[str, Any]:
+    return {"e": {"value": {"a": 1}, "x-mock-match": match}}
+
+
+MATCH_AT = (
+    "/paths/~1pets~1{petId}/get/responses/200/content/application~1json/examples/e/x-mock-match"
+)
+
+
+@pytest.mark.parametrize(
+    "match",
+    [
+        {"path": {"petId": "1"}, "header": {"x-tenant": "acme"}, "query": {"verbose": "true"}},
+        {"path": {"petId": 7}, "query": {"verbose": True}},
+        {"path": {"petId": {"pattern": "^1"}}, "header": {"X-TENANT": {"pattern": "."}}},
+    ],
+)
+def test_a_selectable_x_mock_match_passes(match: Any) -> None:
+    assert lint_spec(_matched(_match(match))) == []
+
+
+@pytest.mark.parametrize(
+    ("match", "reason"),
+    [
+        ({"path": {"petId": 0}}, "the path parameter 'petId' admits no value 0"),
+        ({"path": {"petId": "abc"}}, "the path parameter 'petId' admits no value 'abc'"),
+        ({"query": {"verbos": True}}, "GET /pets/{petId} declares no query parameter 'verbos'"),
+        ({"query": {"verbose": "maybe"}}, "the query parameter 'verbose' admits no value 'maybe'"),
+        ({"header": {"X-Other": "a"}}, "GET /pets/{petId} declares no header parameter 'x-other'"),
+        ({"body": {"/a": 1}}, "it matches on the body, and GET /pets/{petId} takes none"),
+    ],
+)
+def test_an_example_no_request_can_select_is_a_warning(match: Any, reason: str) -> None:
+    issues = lint_spec(_matched(_match(match)))
+    assert summary(issues) == [
+        (
+            "warning",
+            MATCH_AT,
+            "no request can select the example 'e' of the 200 response of "
+            f"GET /pets/{{petId}}: {reason}",
+        )
+    ]
+    assert "match on what the operation declares" in issues[0].hint
+
+
+def test_an_example_of_a_status_range_cannot_be_selected() -> None:
+    issues = lint_spec(_matched(_match({"path": {"petId": 1}}), status="default"))
+    assert [issue.message.rsplit(": ", 1)[-1] for issue in issues] == [
+        "x-mock-match selects examples of responses with a numeric status only"
+    ]
+
+
+def test_a_malformed_x_mock_match_is_an_error_at_its_place() -> None:
+    issues = lint_spec(_matched(_match({"path": {"petId": {"regex": "1"}}})))
+    assert summary(issues) == [
+        (
+            "error",
+            MATCH_AT + "/path/petId",
+            "malformed x-mock-match: expected a value, {equals: VALUE} or {pattern: REGEX}, "
+            "got {'regex': '1'}",
+        )
+    ]
+    assert issues[0].hint.startswith("write x-mock-match as")

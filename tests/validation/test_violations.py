@@ -9,7 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mockserver import create_app
-from mockserver.validation.violations import short, without_secret
+from mockserver.validation.violations import short, without_secret, write_only_locations
 from tests.conftest import SPEC
 from tests.inprocess import request
 
@@ -69,3 +69,35 @@ def test_registering_with_the_password_short_says_so_unmangled() -> None:
     messages = [e["message"] for e in answer.json()["errors"]]
     assert "the value is shorter than 8 characters" in messages
     assert "short" not in str(answer.json()["errors"]).replace("shorter", "")
+
+
+def test_write_only_fields_are_found_through_refs_and_cycles() -> None:
+    document = {
+        "components": {
+            "schemas": {
+                "Account": {
+                    "type": "object",
+                    "properties": {
+                        "password": {"type": "string", "writeOnly": True},
+                        "manager": {"$ref": "#/components/schemas/Account"},
+                        "profile": {
+                            "allOf": [{"properties": {"pin": {"writeOnly": True}, "name": {}}}]
+                        },
+                    },
+                }
+            }
+        }
+    }
+    schema = {"$ref": "#/components/schemas/Account"}
+
+    found = write_only_locations(schema, document, "body")
+
+    assert "body.password" in found
+    assert "body.profile.pin" in found
+    assert "body.profile.name" not in found
+    # The cycle through "manager" ends: the walk is memoized per schema, not endless.
+    assert all(location.startswith("body.") for location in found)
+
+
+def test_a_schema_without_write_only_fields_has_no_secret_locations() -> None:
+    assert write_only_locations({"properties": {"a": {"type": "string"}}}, {}, "body") == []

@@ -1,0 +1,396 @@
+"""State seeded from the spec: example records at start, and ids materialized on first read."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockserver import create_app
+from mockserver.errors import ConfigError, StateUnavailableError
+from mockserver.spec.loader import load_spec
+from mockserver.state.mock import StatefulMock
+from mockserver.store.memory import MemoryStore
+from tests.inprocess import BUNDLED, InProcess, request
+from tests.public_specs import CorpusUnavailable, corpus_dir
+from tests.redis_server import redis_server
+
+MakeMock = Callable[..., InProcess]
+PET_HEADERS = {"api_key": "k", "Authorization": "Bearer t"}
+
+PET: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {
+        "id": {"type": "integer", "readOnly": True},
+        "name": {"type": "string", "maxLength": 20},
+        "tag": {"type": "string"},
+    },
+}
+TASK: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "title"],
+    "properties": {
+        "id": {"type": "string"},
+        "projectId": {"type": "string", "readOnly": True},
+        "title": {"type": "string"},
+    },
+}
+
+
+def _json(schema: Any, **media: Any) -> dict[str, Any]:
+    return {"description": "ok", "content": {"application/json": {"schema": schema, **media}}}
+
+
+def _param(name: str, kind: str = "string") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def _document(**extra: Any) -> dict[str, Any]:
+    """Pets listed with examples, read by id, replaced and deleted; tasks under projects."""
+    listed = {"value": [{"id": 7, "name": "Rex"}, {"id": 8, "name": "Tom", "tag": "cat"}]}
+    invalid = {"value": [{"id": 9, "name": "x" * 40}]}  # its schema refuses it: left out
+    pets = {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}}
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/pets": {
+                "get": {
+                    "responses": {"200": _json(pets, examples={"two": listed, "bad": invalid})}
+                },
+                "post": {
+                    "requestBody": {"content": {"application/json": {"schema": PET}}},
+                    "responses": {"201": _json({"$ref": "#/components/schemas/Pet"})},
+                },
+            },
+            "/pets/{petId}": {
+                "parameters": [_param("petId", "integer")],
+                "get": {"responses": {"200": _json({"$ref": "#/components/schemas/Pet"})}},
+                "put": {
+                    "requestBody": {"content": {"application/json": {"schema": PET}}},
+                    "responses": {"200": _json({"$ref": "#/components/schemas/Pet"})},
+                },
+                "delete": {"responses": {"204": {"description": "gone"}}},
+            },
+            "/projects/{projectId}": {
+                "parameters": [_param("projectId")],
+                "get": {"responses": {"200": _json({"type": "object"})}},
+            },
+            "/projects/{projectId}/tasks/{taskId}": {
+                "parameters": [_param("projectId"), _param("taskId")],
+                "get": {"responses": {"200": _json({"$ref": "#/components/schemas/Task"})}},
+            },
+        },
+        "components": {"schemas": {"Pet": PET, "Task": TASK}},
+    }
+    document.update(extra)
+    return copy.deepcopy(document)
+
+
+def _mock(make_mock: MakeMock, document: Any = None, **options: Any) -> InProcess:
+    return make_mock(create_app(document or _document(), seed=3, **options))
+
+
+def test_list_examples_are_readable_at_start(make_mock: MakeMock) -> None:
+    mock = _mock(make_mock)
+    assert mock.request("GET", "/pets/7").json() == {"id": 7, "name": "Rex"}
+    assert mock.request("GET", "/pets/8").json() == {"id": 8, "name": "Tom", "tag": "cat"}
+    listed = mock.request("GET", "/pets").json()
+    assert [pet["id"] for pet in listed] == [8, 7]
+
+
+def test_seeded_records_are_owned_by_nobody_and_an_invalid_example_is_left_out(
+    make_mock: MakeMock,
+) -> None:
+    mock = _mock(make_mock, missing="404")
+    state = mock.admin("GET", "/state").json()["collections"]["/pets"]
+    assert set(state) == {"7", "8"}  # not 9: its name is longer than the schema allows
+    assert all(record["__owner__"] is None for record in state.values())
+    assert mock.request("GET", "/pets/9").status_code == 404
+
+
+def test_seeded_records_change_through_the_api(make_mock: MakeMock) -> None:
+    mock = _mock(make_mock)
+    replaced = mock.request("PUT", "/pets/7", json={"name": "Rex II"})
+    assert replaced.json() == {"id": 7, "name": "Rex II"}
+    assert mock.request("GET", "/pets/7").json()["name"] == "Rex II"
+    assert mock.request("DELETE", "/pets/8").status_code == 204
+    # Deleted stays deleted, not materialized again.
+    assert mock.request("GET", "/pets/8").status_code == 404
+
+
+def test_a_create_after_seeding_takes_an_id_no_example_holds(make_mock: MakeMock) -> None:
+    mock = _mock(make_mock)
+    created = mock.request("POST", "/pets", json={"name": "New"}).json()
+    assert created["id"] > 8
+    assert mock.request("GET", "/pets/7").json()["name"] == "Rex"
+
+
+def test_a_read_of_a_missing_id_materializes_the_same_record_each_time(
+    make_mock: MakeMock,
+) -> None:
+    mock = _mock(make_mock)
+    first = mock.request("GET", "/pets/42")
+    assert first.status_code == 200, first.text
+    assert first.json()["id"] == 42
+    assert isinstance(first.json()["name"], str)
+    assert mock.request("GET", "/pets/42").json() == first.json()
+    # The same seed materializes the same record in another mock.
+    assert _mock(make_mock).request("GET", "/pets/42").json() == first.json()
+    # It is stored: an update sees it, and so does the list.
+    kept = mock.request("PUT", "/pets/42", json={"name": "Kept"})
+    assert kept.json() == {"id": 42, "name": "Kept"}
+    assert 42 in [pet["id"] for pet in mock.request("GET", "/pets").json()]
+
+
+def test_a_materialized_child_brings_its_parent_and_stays_under_it(make_mock: MakeMock) -> None:
+    mock = _mock(make_mock)
+    task = mock.request("GET", "/projects/p1/tasks/t1")
+    assert task.status_code == 200, task.text
+    assert task.json()["id"] == "t1"
+    assert task.json()["projectId"] == "p1"
+    assert mock.request("GET", "/projects/p1").status_code == 200
+    # The id is taken under p1: under another project it is not there.
+    assert mock.request("GET", "/projects/p2/tasks/t1").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("options", "status"),
+    [({"missing": "404"}, 404), ({"missing": "materialize"}, 200), ({}, 200)],
+)
+def test_missing_chooses_404_or_materialize(
+    make_mock: MakeMock, options: dict[str, Any], status: int
+) -> None:
+    assert _mock(make_mock, **options).request("GET", "/pets/42").status_code == status
+
+
+def test_no_seed_examples_starts_empty(make_mock: MakeMock) -> None:
+    mock = _mock(make_mock, seed_examples=False, missing="404")
+    assert mock.request("GET", "/pets/7").status_code == 404
+    assert mock.request("GET", "/pets").json() == []
+
+
+def _written_for_this_mock(document: dict[str, Any]) -> bool:
+    engine = create_app(document).state.engine
+    return not (engine.state.seed_examples or engine.state.context.materialize)
+
+
+def _mark_operation(document: dict[str, Any]) -> None:
+    document["paths"]["/pets"]["get"]["x-mock-guard"] = {}
+
+
+def _mark_path_item(document: dict[str, Any]) -> None:
+    document["paths"]["/pets"]["x-mock-note"] = "ours"
+
+
+def _mark_example(document: dict[str, Any]) -> None:
+    media = document["paths"]["/pets"]["get"]["responses"]["200"]["content"]["application/json"]
+    media["examples"]["two"]["x-mock-match"] = {"query": {"a": 1}}
+
+
+def _mark_schema(document: dict[str, Any]) -> None:
+    document["components"]["schemas"]["Task"]["x-mock-note"] = "ours"
+
+
+def _mark_property(document: dict[str, Any]) -> None:
+    pet = dict(PET, properties={**PET["properties"], "n": {"x-mock-compute": "1"}})
+    document["components"]["schemas"]["Pet"] = pet
+
+
+def _mark_top(document: dict[str, Any]) -> None:
+    document["x-mock-note"] = "ours"
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [_mark_top, _mark_path_item, _mark_operation, _mark_example, _mark_schema, _mark_property],
+)
+def test_x_mock_extensions_where_they_mean_something_mark_a_document_as_ours(
+    mark: Callable[[dict[str, Any]], None],
+) -> None:
+    assert not _written_for_this_mock(_document())
+    document = _document()
+    mark(document)
+    assert _written_for_this_mock(document)
+
+
+def test_a_document_written_for_this_mock_is_neither_seeded_nor_materialized() -> None:
+    engine = create_app(load_spec(BUNDLED)).state.engine
+    assert engine.state is not None
+    assert not engine.state.seed_examples
+    assert not engine.state.context.materialize
+    # Told otherwise, it is.
+    told = create_app(load_spec(BUNDLED), missing="materialize", seed_examples=True)
+    assert told.state.engine.state.context.materialize
+    assert told.state.engine.state.seed_examples
+
+
+def test_a_document_with_extensions_is_not_materialized(make_mock: MakeMock) -> None:
+    mock = _mock(make_mock, _document(**{"x-mock-note": "ours"}))
+    assert mock.request("GET", "/pets/42").status_code == 404
+    assert mock.request("GET", "/pets/7").status_code == 404
+
+
+def test_reset_brings_the_seeded_records_back(make_mock: MakeMock) -> None:
+    mock = _mock(make_mock)
+    mock.request("DELETE", "/pets/7")
+    assert mock.admin("POST", "/reset").status_code == 204
+    assert mock.request("GET", "/pets/7").json() == {"id": 7, "name": "Rex"}
+
+
+def test_seeding_happens_once_per_store() -> None:
+    engine = create_app(_document(), seed=3).state.engine
+    assert engine.state is not None
+
+    async def twice() -> tuple[int, int]:
+        assert engine.state is not None
+        return await engine.state.seed(), await engine.state.seed()
+
+    assert asyncio.run(twice()) == (2, 0)
+
+
+def test_an_unknown_missing_choice_is_refused_at_the_boundary() -> None:
+    with pytest.raises(ConfigError, match="expected missing='404' or 'materialize'"):
+        create_app(_document(), missing="410")  # type: ignore[arg-type]
+
+
+def test_objects_built_from_property_examples_are_seeded(make_mock: MakeMock) -> None:
+    pet = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "id": {"type": "integer", "example": 25},
+            "name": {"type": "string", "example": "doggie"},
+            "photoUrls": {"type": "array", "items": {"type": "string", "example": "p.png"}},
+        },
+    }
+    document = _document()
+    document["components"]["schemas"]["Pet"] = pet
+    del document["paths"]["/pets"]["get"]["responses"]["200"]["content"]["application/json"][
+        "examples"
+    ]
+    mock = _mock(make_mock, document)
+    built = mock.request("GET", "/pets/25").json()
+    assert built == {"id": 25, "name": "doggie", "photoUrls": ["p.png"]}
+
+
+# -- the petstore of @readme/oas-examples, as a new user serves it ---------------------------
+
+
+@pytest.fixture(scope="module")
+def petstore() -> str:
+    try:
+        return str(corpus_dir() / "3.0" / "json" / "petstore.json")
+    except CorpusUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+def test_the_petstore_answers_a_pet_for_any_id_and_takes_writes_on_it(
+    make_mock: MakeMock, petstore: str
+) -> None:
+    mock = make_mock(create_app(petstore, seed=1), prefix="/v2")
+    first = mock.request("GET", "/pet/1", headers=PET_HEADERS)
+    assert first.status_code == 200, first.text
+    assert first.json()["id"] == 1
+    assert mock.request("GET", "/pet/1", headers=PET_HEADERS).json() == first.json()
+    # Built from the Pet schema's property examples: readable at start.
+    assert mock.request("GET", "/pet/25", headers=PET_HEADERS).json()["name"] == "doggie"
+    replaced = {"id": 1, "name": "rex", "photoUrls": [], "status": "sold"}
+    assert mock.request("PUT", "/pet", json=replaced, headers=PET_HEADERS).status_code == 200
+    assert mock.request("GET", "/pet/1", headers=PET_HEADERS).json() == replaced
+    assert mock.request("DELETE", "/pet/1", headers=PET_HEADERS).status_code == 200
+    assert mock.request("GET", "/pet/1", headers=PET_HEADERS).status_code == 404
+
+
+# -- workers sharing Redis seed once -----------------------------------------------------------
+
+
+def _state(mock: InProcess) -> StatefulMock:
+    app: Any = mock.app
+    state: StatefulMock = app.state.engine.state
+    return state
+
+
+@pytest.mark.slow
+def test_workers_sharing_redis_seed_each_collection_once(make_mock: MakeMock) -> None:
+    with redis_server() as server:
+        url = server.url()
+        first = _mock(make_mock, state_url=url)
+        second = _mock(make_mock, state_url=url)
+        # One worker stores the two examples; the other finds them there (each on its own
+        # loop, as workers are; the store's lock orders them when they overlap).
+        assert first.run(_state(first).seed()) == 2
+        assert second.run(_state(second).seed()) == 0
+        assert first.request("GET", "/pets/7").json() == {"id": 7, "name": "Rex"}
+        assert second.request("DELETE", "/pets/7").status_code == 204
+        # Neither worker seeds it again: deleted through the API, it stays deleted.
+        assert first.request("GET", "/pets/7").status_code == 404
+        assert second.request("GET", "/pets/7").status_code == 404
+        third = _mock(make_mock, state_url=url)  # a worker started later
+        assert third.request("GET", "/pets/7").status_code == 404
+        assert third.request("GET", "/pets/8").json()["name"] == "Tom"
+        for mock in (first, second, third):
+            mock.close()
+
+
+def test_an_id_the_schema_cannot_hold_stays_404_and_a_list_of_names_holds_no_records(
+    make_mock: MakeMock,
+) -> None:
+    user = {
+        "type": "object",
+        "required": ["id", "login"],
+        "properties": {"id": {"type": "integer"}, "login": {"type": "string"}},
+    }
+    names = {"type": "array", "items": {"type": "string"}}
+    document = _document()
+    document["paths"]["/users/{username}"] = {
+        "parameters": [_param("username")],
+        "get": {"responses": {"200": _json(user)}},
+    }
+    document["paths"]["/users"] = {
+        "get": {"responses": {"200": _json(names, example=["octocat", "hubot"])}}
+    }
+    mock = _mock(make_mock, document)
+    # The path's value is a name, the record's id a number: no record answers validly.
+    assert mock.request("GET", "/users/octocat").status_code == 404
+    # The list shows names, not records: it keeps the spec's answer.
+    assert mock.request("GET", "/users").json() == ["octocat", "hubot"]
+
+
+class _FlakyStore(MemoryStore):
+    """A store that cannot be reached the first time seeding asks it anything."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.away = True
+
+    async def get_value(self, key: str) -> Any:
+        if self.away and key.startswith("seeded|"):
+            self.away = False
+            raise StateUnavailableError("the shared state cannot be reached")
+        return await super().get_value(key)
+
+
+def test_a_collection_whose_seeding_failed_is_seeded_at_the_next_use(make_mock: MakeMock) -> None:
+    mock = _mock(make_mock, store=_FlakyStore())
+    assert mock.request("GET", "/pets/7").status_code == 503
+    assert mock.request("GET", "/pets/7").json() == {"id": 7, "name": "Rex"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(pet_id=st.integers(min_value=1, max_value=2**53), seed=st.integers(0, 3))
+def test_any_id_read_first_is_materialized_valid_and_kept(pet_id: int, seed: int) -> None:
+    app = create_app(_document(), seed=seed)
+    first = request(app, "GET", f"/pets/{pet_id}")
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["id"] == pet_id
+    assert isinstance(body["name"], str)
+    assert len(body["name"]) <= 20  # the schema's bound
+    assert request(app, "GET", f"/pets/{pet_id}").json() == body
