@@ -246,6 +246,10 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette | Mount
 
     latency, operation_latency = _latencies(args)
     mounted = _mounts(args)
+    if mounted is not None and args.examples is not None:
+        raise ConfigError(
+            "--examples serves the recording of one spec; serve that spec alone with it"
+        )
     if mounted is not None:
         return create_mounted_app(
             mounted,

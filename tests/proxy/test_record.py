@@ -132,3 +132,16 @@ def test_serve_examples_option_serves_the_recording(
     finally:
         served.close()
     assert "recorded example not served: gone" in capsys.readouterr().err
+
+
+def test_serve_examples_option_refuses_several_specs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mockserver.cli.main import main
+
+    Recorder(tmp_path, spec=str(BUNDLED))
+    code = main(
+        ["serve", str(BUNDLED), "--mount", f"/other={BUNDLED}", "--examples", str(tmp_path)]
+    )
+    assert code == 2
+    assert "--examples serves the recording of one spec" in capsys.readouterr().err
