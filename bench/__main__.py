@@ -25,7 +25,7 @@ __all__ = ["main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
-PARTS = ("load", "startup", "realworld", "tools")
+PARTS = ("load", "startup", "realworld", "tools", "proxy")
 
 
 def _positive(kind: type[int] | type[float]) -> Callable[[str], float]:
@@ -70,12 +70,14 @@ def _build_parser() -> argparse.ArgumentParser:
     add("--no-prism", action="store_true", help="do not run (or fetch) Prism")
     add("--no-startup", action="store_true", help="skip start-up against spec size")
     add("--no-realworld", action="store_true", help="skip start-up on GitHub's REST description")
+    add("--no-proxy", action="store_true", help="skip mockserver proxy vs prism proxy")
     add(
         "--only",
         action="append",
         choices=PARTS,
         help="run only these parts (repeatable): load (wrk scenarios), startup (synthetic "
-        "specs), realworld (GitHub's REST description), tools (schemathesis, verify)",
+        "specs), realworld (GitHub's REST description), tools (schemathesis, verify), proxy "
+        "(mockserver proxy and prism proxy over the same upstream)",
     )
     add(
         "--heavy-specs",
@@ -111,6 +113,7 @@ def _options(args: argparse.Namespace) -> Options:
         startup_repeats=args.repeats or (1 if smoke else 3),
         heavy_specs=args.heavy_specs,
         realworld=realworld,
+        proxy="proxy" in parts and not args.no_proxy,
         schemathesis="tools" in parts and not (smoke or args.no_schemathesis),
         profile=args.profile and "load" in parts,
         scenarios=tuple(args.scenario or [s.id for s in SCENARIOS]) if "load" in parts else (),

@@ -124,6 +124,29 @@ def _realworld_table(results: Results) -> list[str]:
     return lines
 
 
+def _proxy_table(results: Results) -> list[str]:
+    """Both proxies over the same upstream: throughput, and latency added at one connection."""
+    proxy = results.proxy
+    if proxy.status == "not run":
+        return []
+    if proxy.status != "ok":
+        return ["", f"proxy: {proxy.status.upper()}: {proxy.reason}"]
+    header = ["target", "req/s", "p50 ms", "p99 ms", "1-conn p50", "1-conn p99", "added p99"]
+    rows = [
+        [row.label, _num(row.requests_per_s, ",.0f"), _num(row.p50_ms, ".2f"),
+         _num(row.p99_ms, ".2f"), _num(row.idle_p50_ms, ".2f"), _num(row.idle_p99_ms, ".2f"),
+         _num(row.added_p99_ms, ".2f")]
+        if row.status == "ok" else [row.label, f"FAILED: {row.reason}", "", "", "", "", ""]
+        for row in proxy.rows
+    ]  # fmt: skip
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["", f"proxy: GET one project (bearer) through each proxy to {proxy.upstream}:"]
+    lines += [_row(r, widths, text_columns=1) for r in [header, *rows]]
+    if proxy.vs_prism is not None:
+        lines.append(f"our proxy's throughput / Prism's proxy's: {proxy.vs_prism:.2f}x")
+    return lines
+
+
 def render_table(results: Results) -> str:
     """The whole run as plain text: load, ratios, start-up, real-world start-up, tools, targets."""
     machine = results.machine
@@ -144,6 +167,7 @@ def render_table(results: Results) -> str:
         *_ratio_table(results),
         *_startup_table(results),
         *_realworld_table(results),
+        *_proxy_table(results),
         "",
     ]
     for check in (results.schemathesis, results.verify):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 
 from bench.checks import CheckResult
 from bench.profile import HotSpot
+from bench.proxy import ProxyBench, proxy_not_run
 from bench.realworld import RealWorld
 from bench.startup import StartupResult
 
@@ -19,7 +20,7 @@ __all__ = [
     "TargetVerdict",
 ]
 
-SCHEMA_VERSION = 2  # 2: `realworld`; start-up points carry `spec_mb` and `ready_each_s`
+SCHEMA_VERSION = 3  # 2: `realworld`; start-up points carry `spec_mb` and `ready_each_s`; 3: `proxy`
 
 
 @dataclass
@@ -110,6 +111,7 @@ class Results:
     verify: CheckResult
     profiles: list[ProfileResult]
     targets: list[TargetVerdict]
+    proxy: ProxyBench = field(default_factory=lambda: proxy_not_run("not asked for"))
 
 
 RESULT_KEYS: tuple[str, ...] = tuple(item.name for item in fields(Results))

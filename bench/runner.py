@@ -19,12 +19,14 @@ from bench.contenders import (
     mockserver_contenders,
     mockserver_supports,
     prism_contender,
+    spec_base_path,
     static_context,
 )
 from bench.errors import BenchError, ToolMissing
 from bench.machine import load_average, machine_info
 from bench.memory import RssSampler
 from bench.profile import hot_spots, layer_shares, start_py_spy
+from bench.proxy import ProxyBench, measure_proxy, proxy_not_run
 from bench.realworld import RealWorld, measure_realworld, not_run
 from bench.results import (
     SCHEMA_VERSION,
@@ -77,6 +79,7 @@ class Options:
     heavy_specs: bool = False  # synthetic operations dressed as published ones (~1.9 KB each)
     realworld: bool = True  # start-up on GitHub's REST description, ours and Prism
     realworld_timeout: float = 120.0
+    proxy: bool = True  # mockserver proxy and prism proxy in front of the same upstream
     schemathesis: bool = True
     schemathesis_examples: int = 10
     profile: bool = False
@@ -455,6 +458,39 @@ def _realworld(run: _Run, ours: Contender, prism: Contender | None) -> RealWorld
     return result
 
 
+def _proxy(run: _Run, prism: Contender | None) -> ProxyBench:
+    """Our proxy and Prism's over the same upstream, or why not."""
+    options = run.options
+    if not options.proxy:
+        return proxy_not_run(_not_run(options, "--no-proxy"))
+    if run.wrk is None:
+        return ProxyBench("failed", WRK_MISSING)
+    run.log("proxy: mockserver proxy and prism proxy over the same upstream:")
+    result = measure_proxy(
+        spec=options.spec,
+        base_path=spec_base_path(options.spec),
+        wrk=run.wrk,
+        prism=prism,
+        context=run.static,
+        duration=options.duration,
+        connections=options.connections,
+        threads=options.threads,
+        work=run.work,
+        cwd=options.root,
+        log=run.log,
+    )
+    if prism is None and result.status == "ok":
+        why = (
+            "smoke mode"
+            if options.mode == "smoke"
+            else "--no-prism"
+            if not options.prism
+            else "Prism is not available (see its contender)"
+        )
+        run.notes.append(f"proxy: ours only, {why}")
+    return result
+
+
 def _contender_info(contender: Contender, spec: Path) -> ContenderInfo:
     return ContenderInfo(
         contender.id,
@@ -525,6 +561,7 @@ def run(options: Options, *, log: Log) -> Results:
                 heavy=options.heavy_specs,
             )
         realworld = _realworld(run_, ours[0], prism)
+        proxy = _proxy(run_, prism)
         if options.schemathesis:
             log("tools:")
         schemathesis = _schemathesis(run_, ours[0])
@@ -540,7 +577,7 @@ def run(options: Options, *, log: Log) -> Results:
             f"the machine was busy with other work when the run started (1-minute load average "
             f"{start_load:.2f} on {machine['cores']} cores): figures are lower and noisier"
         )
-    targets = evaluate_targets([c.id for c in ours], results, ratios, startup, realworld)
+    targets = evaluate_targets([c.id for c in ours], results, ratios, startup, realworld, proxy)
     return Results(
         schema_version=SCHEMA_VERSION,
         mode=options.mode,
@@ -573,4 +610,5 @@ def run(options: Options, *, log: Log) -> Results:
         verify=verify,
         profiles=profiles,
         targets=targets,
+        proxy=proxy,
     )

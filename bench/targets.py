@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
+from bench.proxy import ProxyBench
 from bench.realworld import RealWorld
 from bench.results import Ratio, ScenarioResult, TargetVerdict
 from bench.startup import StartupResult
@@ -22,6 +23,8 @@ BIG_OPERATIONS = 11_000
 BIG_MIN_MB = 18.0  # "~20 MB": a lighter document at 11,000 operations does not count
 BIG_READY_LIMIT_S = 30.0
 BIG_RSS_LIMIT_MB = 1024.0
+PROXY_VS_PRISM = 3.0  # our proxy's throughput / Prism's proxy's, same upstream
+PROXY_ADDED_P99_MS = 5.0  # one connection: proxy p99 - upstream p99
 
 
 def _verdict(ok: bool | None) -> str:
@@ -197,6 +200,7 @@ def evaluate_targets(
     ratios: list[Ratio],
     startup: list[StartupResult],
     realworld: RealWorld | None = None,
+    proxy: ProxyBench | None = None,
 ) -> list[TargetVerdict]:
     """Every target for each of our contenders, of the parts this run measured.
 
@@ -225,4 +229,38 @@ def evaluate_targets(
             verdicts += _big_spec_target(startup, contender)
         if realworld is not None and realworld.status != "not run":
             verdicts += _realworld_targets(realworld, contender)
+        if proxy is not None and proxy.status != "not run":
+            verdicts += _proxy_targets(proxy, contender)
     return verdicts
+
+
+def _proxy_targets(proxy: ProxyBench, contender: str) -> Iterator[TargetVerdict]:
+    """``mockserver proxy`` against ``prism proxy`` on the same upstream, and its added p99."""
+    ours = next((row for row in proxy.rows if row.id == "mockserver-proxy"), None)
+    prism = next((row for row in proxy.rows if row.id == "prism-proxy"), None)
+    goal = f">= {PROXY_VS_PRISM:g}x"
+    if proxy.vs_prism is not None and ours is not None and prism is not None:
+        value = (f"{proxy.vs_prism:.2f}x ({ours.requests_per_s:,.0f} vs "
+                 f"{prism.requests_per_s:,.0f} req/s)")  # fmt: skip
+        yield TargetVerdict("proxy throughput vs prism proxy", contender, goal, value,
+                            _verdict(proxy.vs_prism >= PROXY_VS_PRISM))  # fmt: skip
+    else:
+        why = proxy.reason or (prism.reason if prism is not None else "Prism not run")
+        yield TargetVerdict("proxy throughput vs prism proxy", contender, goal,
+                            f"not measured: {why}", "N/A")  # fmt: skip
+    goal = f"< {PROXY_ADDED_P99_MS:g} ms"
+    upstream = next((row for row in proxy.rows if row.id == "upstream"), None)
+    if ours is not None and ours.added_p99_ms is not None and upstream is not None:
+        value = (f"{ours.added_p99_ms:.2f} ms (p99 {ours.idle_p99_ms:.2f} ms through it, "
+                 f"{upstream.idle_p99_ms:.2f} ms direct, one connection)")  # fmt: skip
+        # When the upstream's own p99 is over the limit, scheduling noise (a busy machine) is
+        # larger than what is measured: no verdict either way.
+        noisy = upstream.idle_p99_ms >= PROXY_ADDED_P99_MS
+        if noisy:
+            value += ": too noisy to judge (the upstream's own p99 is over the limit)"
+        verdict = "N/A" if noisy else _verdict(ours.added_p99_ms < PROXY_ADDED_P99_MS)
+        yield TargetVerdict("proxy p99 added latency", contender, goal, value, verdict)
+    else:
+        why = proxy.reason or (ours.reason if ours is not None else "not measured")
+        yield TargetVerdict("proxy p99 added latency", contender, goal, f"not measured: {why}",
+                            "N/A")  # fmt: skip

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("pact",),
     ("console",),
     ("server",),
-    ("conform", "diff"),
+    ("conform", "diff", "proxy"),
     ("cli",),
     ("__init__", "__main__"),
 )

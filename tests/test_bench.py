@@ -22,6 +22,7 @@ from bench.contenders import Contender, spec_base_path
 from bench.errors import ServerTimedOut
 from bench.npm import installed_package, npm_install
 from bench.profile import hot_spots, layer_shares
+from bench.proxy import ProxyBench, ProxyRow, proxy_not_run
 from bench.realworld import RealWorld, measure_realworld, not_run, skipped
 from bench.report import render_table
 from bench.results import SCHEMA_VERSION
@@ -130,6 +131,8 @@ def test_smoke_run_completes_and_writes_results(tmp_path: Path) -> None:
     assert {r["contender"] for r in results["results"]} >= {"mockserver", "ceiling"}
     assert all(r["status"] in {"ok", "failed", "skipped"} for r in results["results"])
     assert {s["operations"] for s in results["startup"]} == {10, 100}
+    assert results["proxy"]["status"] == "ok"  # ours and its upstream, no Prism when smoking
+    assert [row["id"] for row in results["proxy"]["rows"]] == ["upstream", "mockserver-proxy"]
     assert all(t["verdict"] in {"PASS", "MISS", "N/A"} for t in results["targets"])
     assert "PASS" in done.stdout or "MISS" in done.stdout
 
@@ -274,20 +277,23 @@ def test_base_path_of_a_json_document_is_read_as_json(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "realworld", "load", "startup", "tools"),
+    ("argv", "realworld", "load", "startup", "tools", "proxy"),
     [
-        ([], True, True, True, True),
-        (["--only", "realworld"], True, False, False, False),
-        (["--only", "realworld", "--only", "startup"], True, False, True, False),
-        (["--no-realworld"], False, True, True, True),
-        (["--smoke"], False, True, True, False),
-        (["--smoke", "--only", "realworld"], True, False, False, False),
+        ([], True, True, True, True, True),
+        (["--only", "realworld"], True, False, False, False, False),
+        (["--only", "realworld", "--only", "startup"], True, False, True, False, False),
+        (["--no-realworld"], False, True, True, True, True),
+        (["--no-proxy"], True, True, True, True, False),
+        (["--only", "proxy"], False, False, False, False, True),
+        (["--smoke"], False, True, True, False, True),
+        (["--smoke", "--only", "realworld"], True, False, False, False, False),
     ],
 )
 def test_cli_parts_choose_what_runs(
-    argv: list[str], realworld: bool, load: bool, startup: bool, tools: bool
+    argv: list[str], realworld: bool, load: bool, startup: bool, tools: bool, proxy: bool
 ) -> None:
     options = _options(_build_parser().parse_args(argv))
+    assert options.proxy is proxy
     assert options.realworld is realworld
     assert bool(options.scenarios) is load
     assert bool(options.startup_sizes) is startup
@@ -336,3 +342,49 @@ def make_results(**overrides: Any) -> Results:
     realworld = results.realworld
     results.targets = evaluate_targets(["mockserver"], [], [], results.startup, realworld)
     return results
+
+
+def _proxy_bench(ours_rps: float, prism_rps: float | None, added_p99: float) -> ProxyBench:
+    base = 1.0 if added_p99 > 0 else 30.0  # a negative difference: the upstream's p99 was noise
+    rows = [
+        ProxyRow("upstream", "upstream", requests_per_s=9000.0, idle_p99_ms=base),
+        ProxyRow("mockserver-proxy", "mockserver proxy", requests_per_s=ours_rps,
+                 idle_p99_ms=base + added_p99, added_p99_ms=added_p99),
+    ]  # fmt: skip
+    if prism_rps is not None:
+        rows.append(ProxyRow("prism-proxy", "prism proxy", requests_per_s=prism_rps))
+    vs_prism = round(ours_rps / prism_rps, 2) if prism_rps else None
+    return ProxyBench("ok", upstream="upstream", rows=rows, vs_prism=vs_prism)
+
+
+@pytest.mark.parametrize(
+    ("ours", "prism", "added", "verdicts"),
+    [
+        (3000.0, 900.0, 1.5, ["PASS", "PASS"]),
+        (2000.0, 900.0, 6.0, ["MISS", "MISS"]),
+        (3000.0, None, 1.5, ["N/A", "PASS"]),
+        (3000.0, 900.0, -20.0, ["PASS", "N/A"]),  # the upstream's own p99 set by noise
+    ],
+)
+def test_proxy_targets_judge_throughput_against_prism_and_added_p99(
+    ours: float, prism: float | None, added: float, verdicts: list[str]
+) -> None:
+    results = make_results(proxy=_proxy_bench(ours, prism, added))
+    results.targets = evaluate_targets(["mockserver"], [], [], [], None, results.proxy)
+    found = [t for t in results.targets if t.name.startswith("proxy")]
+    assert [t.verdict for t in found] == verdicts
+    table = render_table(results)
+    assert "proxy: GET one project (bearer) through each proxy to upstream:" in table
+    if prism is not None:
+        assert f"our proxy's throughput / Prism's proxy's: {ours / prism:.2f}x" in table
+
+
+def test_proxy_part_not_run_has_no_targets_and_a_failed_one_says_why() -> None:
+    assert not [t for t in make_results().targets if t.name.startswith("proxy")]
+    failed = ProxyBench("failed", "the upstream did not start: boom")
+    targets = evaluate_targets(["mockserver"], [], [], [], None, failed)
+    assert [t.verdict for t in targets] == ["N/A", "N/A"]
+    assert "proxy: FAILED: the upstream did not start: boom" in render_table(
+        make_results(proxy=failed)
+    )
+    assert proxy_not_run("x").status == "not run"

@@ -2,10 +2,11 @@
 
 `main` parses the commands and runs ``serve`` and ``lint``; `pact` runs ``verify`` and
 ``contracts check``; `conform` runs ``conform`` (the provider in lock-step with the mock);
-`diff` runs ``diff`` (the breaking changes between two documents).
+`diff` runs ``diff`` (the breaking changes between two documents); `proxy` runs ``proxy``
+(the validating proxy and recorder).
 """
 
 from __future__ import annotations
 
 # The modules of this package, one concept each (see the docstring).
-__all__ = ["conform", "diff", "main", "pact"]
+__all__ = ["conform", "diff", "main", "pact", "proxy"]

@@ -246,6 +246,10 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette | Mount
 
     latency, operation_latency = _latencies(args)
     mounted = _mounts(args)
+    if mounted is not None and args.examples is not None:
+        raise ConfigError(
+            "--examples serves the recording of one spec; serve that spec alone with it"
+        )
     if mounted is not None:
         return create_mounted_app(
             mounted,
@@ -262,8 +266,15 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette | Mount
             state_url=args.state_url,
             strict=args.strict,
         )
+    spec = load_spec(_spec_path(args), strict=args.strict)
+    if args.examples is not None:
+        from mockserver.proxy.record import with_examples
+
+        spec, skipped = with_examples(spec, args.examples)
+        for reason in skipped:
+            print(f"mockserver: recorded example not served: {reason}", file=sys.stderr)
     return create_app(
-        load_spec(_spec_path(args), strict=args.strict),
+        spec,
         seed=args.seed,
         stateful=not args.stateless,
         cors=not args.no_cors,
@@ -335,6 +346,10 @@ def _build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--chaos", type=_rate, default=0.0, help="share of requests that fail (0-1)")
     serve.add_argument("--fixtures", type=Path, help="JSON state to start from")
     serve.add_argument(
+        "--examples", type=Path, metavar="DIR",
+        help="serve the examples `mockserver proxy --record DIR` recorded there, first",
+    )  # fmt: skip
+    serve.add_argument(
         "--missing",
         choices=("404", "materialize"),
         default=None,
@@ -377,6 +392,10 @@ def _build_parser() -> argparse.ArgumentParser:
     from mockserver.cli.diff import add_diff_command
 
     add_diff_command(commands)
+
+    from mockserver.cli.proxy import add_proxy_command
+
+    add_proxy_command(commands)
     return parser
 
 
@@ -519,6 +538,10 @@ def _run(argv: Sequence[str] | None) -> int:
         from mockserver.cli.diff import run_diff_command
 
         return run_diff_command(args)
+    if args.command == "proxy":
+        from mockserver.cli.proxy import run_proxy_command
+
+        return run_proxy_command(args)
     raise AssertionError(f"unhandled command {args.command}")  # argparse guards this
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -105,11 +105,17 @@ def _guard(endpoint: Endpoint, token: str | None) -> Endpoint:
     return guarded
 
 
-def admin_routes(engine: Engine | Sequence[Engine], *, token: str | None = None) -> list[Route]:
+def admin_routes(
+    engine: Engine | Sequence[Engine],
+    *,
+    token: str | None = None,
+    extra: Mapping[str, tuple[Endpoint, Sequence[str]]] | None = None,
+) -> list[Route]:
     """The ``/__mock/`` routes controlling ``engine``, or several sharing one journal.
 
     With several engines (several specs on one port, `mounts`), the state endpoints and
-    provider states take ``?mount=BASE_PATH`` to say whose state they mean.
+    provider states take ``?mount=BASE_PATH`` to say whose state they mean. ``extra``: more
+    routes, ``{path: (endpoint, methods)}``, behind the same guard (the proxy's ``/report``).
     """
     started = time.time()
     engines = [engine] if isinstance(engine, Engine) else list(engine)
@@ -231,6 +237,10 @@ def admin_routes(engine: Engine | Sequence[Engine], *, token: str | None = None)
         route("/provider-states", provider_states, ["POST"]),
         # With several specs mounted, the console shows the first (its journal is everyone's).
         *(route(path, endpoint, methods) for path, endpoint, methods in console_routes(first)),
+        *(
+            route(path, endpoint, list(methods))
+            for path, (endpoint, methods) in (extra or {}).items()
+        ),
     ]
 
 
