@@ -4,9 +4,10 @@
 `operations` matches paths and operations and compares each pair: `requests` its parameters
 and request body, `responses` its statuses, headers and bodies, both through `schemas`, which
 compares two schemas on the request or the response side, reading them through `views`
-(`$ref`s followed, ``allOf`` merged). `model` names the rules and holds the findings;
-`impact` finds the pact interactions each finding touches, `ignore` sets aside the accepted
-ones; `report` prints them as text, JSON or Markdown, `ci` as JUnit XML or GitHub annotations.
+(`$ref`s followed, ``allOf`` merged) and `discriminators`. `model` names the rules and
+holds the findings; `impact` finds the pact interactions each finding touches, `ignore`
+sets aside the accepted ones; `report` prints them as text, JSON or Markdown,
+`ci` as JUnit XML or GitHub annotations.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 # The modules of this package, one concept each (see the docstring).
 __all__ = [
     "ci",
+    "discriminators",
     "ignore",
     "impact",
     "load",

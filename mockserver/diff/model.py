@@ -74,6 +74,11 @@ RULES: dict[str, Rule] = {
             _P,
             "a request schema without oneOf/anyOf gained one (it must match an alternative)",
         ),
+        Rule(
+            "request-discriminator-changed",
+            _B,
+            "a request discriminator's propertyName changed or a mapping entry went or moved",
+        ),
         # responses
         Rule("response-success-status-removed", _B, "a 2xx status was removed"),
         Rule("response-success-status-added", _P, "a 2xx status was added"),
@@ -92,6 +97,16 @@ RULES: dict[str, Rule] = {
         Rule("response-enum-value-removed", _S, "a response enum lost a value"),
         Rule("response-branch-added", _P, "a oneOf/anyOf branch of a response was added"),
         Rule("response-branch-removed", _S, "a oneOf/anyOf branch of a response was removed"),
+        Rule(
+            "response-composition-added",
+            _P,
+            "a response schema without oneOf/anyOf became alternatives clients must tell apart",
+        ),
+        Rule(
+            "response-discriminator-changed",
+            _B,
+            "a response discriminator's propertyName changed or a mapping entry went or moved",
+        ),
         # security
         Rule("security-requirement-added", _B, "an operation open to anyone now needs credentials"),
         Rule("security-requirement-removed", _S, "an operation no longer needs credentials"),

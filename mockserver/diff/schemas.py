@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from mockserver.diff.discriminators import discriminator_changes
 from mockserver.diff.model import Findings, Subject
 from mockserver.diff.views import Located, SchemaView, fingerprint, view
 from mockserver.spec import pointer as jp
@@ -59,15 +60,29 @@ class _Comparison:
             return  # compared already: a recursive schema, or one component used twice
         self.seen.add((o.pointer, n.pointer))
         where = f"{self.what} at {path}" if path else self.what
+        if _disjoint(o, n):
+            # An array turned into an object (or a scalar): one change, not each property or
+            # the items one by one as well.
+            self._values(o, n, where, trail)
+            return
+        self._values(o, n, where, trail)
+        if n.branches and not o.branches and not n.properties:
+            # Alternatives introduced: the properties now sit in the branches.
+            self._branches(o, n, path, where, trail)
+            return
         if self.direction == "request":
-            self._request_values(o, n, where, trail)
             self._request_properties(o, n, path, trail)
         else:
-            self._response_values(o, n, where, trail)
             self._response_properties(o, n, path, trail)
         if o.items is not None and n.items is not None:
             self.run(o.items, n.items, f"{path}[]", (*trail, "[]"))
         self._branches(o, n, path, where, trail)
+
+    def _values(self, o: SchemaView, n: SchemaView, where: str, trail: tuple[str, ...]) -> None:
+        if self.direction == "request":
+            self._request_values(o, n, where, trail)
+        else:
+            self._response_values(o, n, where, trail)
 
     def _add(
         self,
@@ -264,14 +279,26 @@ class _Comparison:
     def _branches(
         self, o: SchemaView, n: SchemaView, path: str, where: str, trail: tuple[str, ...]
     ) -> None:
-        if self.direction == "request" and n.branches and not o.branches:
-            message = (
-                f"{where} must now match oneOf/anyOf alternatives ({len(n.branches)}); "
-                "values valid before may be refused"
-            )
+        if n.branches and not o.branches:
+            if self.direction == "request":
+                message = (
+                    f"{where} must now match oneOf/anyOf alternatives ({len(n.branches)}); "
+                    "values valid before may be refused"
+                )
+            else:
+                message = (
+                    f"{where} is now one of {len(n.branches)} oneOf/anyOf alternatives; "
+                    "clients must tell them apart"
+                )
             self._add("composition-added", o, n, message, trail)
         if not (o.branches and n.branches):
             return
+        documents = (self.old_doc, self.new_doc)
+        for old_at, new_at, change in discriminator_changes(
+            documents, o.discriminator, n.discriminator
+        ):
+            message = f"{where}: the discriminator changed: {change}"
+            self._add("discriminator-changed", old_at, new_at, message, trail)
         new_prints = [fingerprint(self.new_doc, node) for node, _ in n.branches]
         unmatched_new = list(range(len(n.branches)))
         unmatched_old = []
@@ -332,6 +359,13 @@ def compare_contents(
                 what=what(media),
                 subject=subject,
             )
+
+
+def _disjoint(o: SchemaView, n: SchemaView) -> bool:
+    """Both schemas declare types and no value has a type both accept."""
+    if o.types is None or n.types is None or not o.types or not n.types:
+        return False
+    return not _missing(o.types, n.types) < o.types and not _missing(n.types, o.types) < n.types
 
 
 def _missing(wanted: frozenset[str], offered: frozenset[str]) -> frozenset[str]:

@@ -62,6 +62,7 @@ class SchemaView:
     pattern: str | None = None
     read_only: bool = False
     write_only: bool = False
+    discriminator: Located | None = None  # the discriminator object of the oneOf/anyOf
 
 
 def view(document: Any, schema: Any, pointer: str) -> SchemaView:
@@ -105,6 +106,8 @@ def _read(document: Any, schema: Any, pointer: str, out: SchemaView, *, depth: i
         out.pattern = schema["pattern"]
     out.read_only |= schema.get("readOnly") is True
     out.write_only |= schema.get("writeOnly") is True
+    if isinstance(schema.get("discriminator"), dict):
+        out.discriminator = (schema["discriminator"], f"{pointer}/discriminator")
     for keyword in ("oneOf", "anyOf"):
         branches = schema.get(keyword)
         if isinstance(branches, list):

@@ -7,7 +7,7 @@ import pytest
 
 from mockserver.diff.model import RULES
 from tests.conftest import ROOT
-from tests.diff import test_requests, test_responses
+from tests.diff import test_compositions, test_requests, test_responses
 from tests.diff.builders import Edit, base, diff, drop, edited, move, put
 from tests.diff.cases import LIST_PARAMS, OPTIONAL, PETS, USER, USERS, Case, check
 
@@ -72,7 +72,7 @@ def test_diff_finds_exactly_the_rule_of_each_change(
 
 
 def test_every_rule_has_a_case() -> None:
-    cases = [*CASES, *test_requests.CASES, *test_responses.CASES]
+    cases = [*CASES, *test_requests.CASES, *test_responses.CASES, *test_compositions.CASES]
     covered = {rule for *_, expected in cases for rule in expected}
     assert sorted(RULES.keys() - covered) == []
 
