@@ -2,12 +2,12 @@
 
 `load` reads each side (a file or a git revision) into a bundled, normalized document;
 `operations` matches paths and operations and compares each pair: `requests` its parameters
-and request body, `responses` its statuses, headers and bodies, both through `schemas`, which
-compares two schemas on the request or the response side, reading them through `views`
-(`$ref`s followed, ``allOf`` merged) and `discriminators`. `model` names the rules and
-holds the findings; `impact` finds the pact interactions each finding touches, `ignore`
-sets aside the accepted ones; `report` prints them as text, JSON or Markdown,
-`ci` as JUnit XML or GitHub annotations.
+and request body, `responses` its statuses, headers and bodies (both through `schemas`, which
+compares two schemas on the request or the response side, reading them through `views` with
+`$ref`s followed and ``allOf`` merged, and `discriminators`), `security` its requirement,
+`lifecycle` its deprecation and sunset date. `model` names the rules and holds the findings;
+`impact` finds the pact interactions each finding touches, `ignore` sets aside the accepted
+ones; `report` prints them as text, JSON or Markdown, `ci` as JUnit XML or GitHub annotations.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ __all__ = [
     "discriminators",
     "ignore",
     "impact",
+    "lifecycle",
     "load",
     "model",
     "operations",
@@ -25,5 +26,6 @@ __all__ = [
     "requests",
     "responses",
     "schemas",
+    "security",
     "views",
 ]

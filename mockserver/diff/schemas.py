@@ -79,6 +79,17 @@ class _Comparison:
         self._branches(o, n, path, where, trail)
 
     def _values(self, o: SchemaView, n: SchemaView, where: str, trail: tuple[str, ...]) -> None:
+        if n.deprecated and not o.deprecated and trail and trail[-1] != "[]":
+            self._add("property-deprecated", o, n, f"{where} is now deprecated", trail)
+        if self.direction == "request" and o.default != n.default:
+            self._add(
+                "default-changed",
+                o,
+                n,
+                f"{where}: {_default(o)} became {_default(n)}; "
+                "clients that leave it out get another value",
+                trail,
+            )
         if self.direction == "request":
             self._request_values(o, n, where, trail)
         else:
@@ -359,6 +370,10 @@ def compare_contents(
                 what=what(media),
                 subject=subject,
             )
+
+
+def _default(schema: SchemaView) -> str:
+    return f"default {_key(schema.default[0])}" if schema.default else "no default"
 
 
 def _disjoint(o: SchemaView, n: SchemaView) -> bool:

@@ -61,7 +61,8 @@ def test_diff_prints_each_breaking_change_with_its_rule_and_places(
     assert (code, err) == (1, "")
     assert out.splitlines() == [
         "mockserver diff old.yaml -> breaking.yaml: 1 breaking, 0 possibly-breaking, 0 safe",
-        "breaking: operation-removed: GET /users: GET /users was removed",
+        "breaking: operation-removed: GET /users: GET /users was removed without being "
+        "deprecated first",
         "    old: old.yaml#/paths/~1users/get",
         "    new: breaking.yaml#/paths/~1users",
     ]

@@ -7,7 +7,13 @@ import pytest
 
 from mockserver.diff.model import RULES
 from tests.conftest import ROOT
-from tests.diff import test_compositions, test_requests, test_responses
+from tests.diff import (
+    test_compositions,
+    test_lifecycle,
+    test_requests,
+    test_responses,
+    test_security,
+)
 from tests.diff.builders import Edit, base, diff, drop, edited, move, put
 from tests.diff.cases import LIST_PARAMS, OPTIONAL, PETS, USER, USERS, Case, check
 
@@ -72,7 +78,14 @@ def test_diff_finds_exactly_the_rule_of_each_change(
 
 
 def test_every_rule_has_a_case() -> None:
-    cases = [*CASES, *test_requests.CASES, *test_responses.CASES, *test_compositions.CASES]
+    cases = [
+        *CASES,
+        *test_requests.CASES,
+        *test_responses.CASES,
+        *test_compositions.CASES,
+        *test_lifecycle.CASES,
+        *test_security.CASES,
+    ]
     covered = {rule for *_, expected in cases for rule in expected}
     assert sorted(RULES.keys() - covered) == []
 
@@ -80,7 +93,9 @@ def test_every_rule_has_a_case() -> None:
 def test_a_removed_path_points_at_it_in_the_old_document() -> None:
     [finding] = diff(base(), edited([drop(PETS)]))
     assert (finding.old, finding.new) == (PETS, "/paths")
-    assert finding.message == "path /pets was removed with its operations (POST)"
+    assert finding.message == (
+        "path /pets was removed with its operations (POST) without being deprecated first"
+    )
 
 
 def test_findings_come_most_severe_first() -> None:
