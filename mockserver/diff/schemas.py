@@ -5,18 +5,19 @@ narrowed, an enum value removed, a bound tightened, a property now required) ref
 clients send; a response schema that may hold more (a type widened, null allowed, an enum
 value added, a property gone) surprises what clients parse. Subschemas are compared through
 properties, items and ``oneOf``/``anyOf`` branches, `$ref`s followed on both sides by content;
-each pair of schemas is compared once, so recursive schemas end.
+each pair of schemas is compared once, so recursive schemas end. The values each pair allows
+are compared by `mockserver.diff.values`, the properties and branches here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from mockserver.diff.discriminators import discriminator_changes
 from mockserver.diff.model import Findings, Subject
+from mockserver.diff.values import Add, compare_values, disjoint
 from mockserver.diff.views import Located, SchemaView, fingerprint, view
 from mockserver.spec import pointer as jp
 
@@ -60,12 +61,12 @@ class _Comparison:
             return  # compared already: a recursive schema, or one component used twice
         self.seen.add((o.pointer, n.pointer))
         where = f"{self.what} at {path}" if path else self.what
-        if _disjoint(o, n):
+        if disjoint(o, n):
             # An array turned into an object (or a scalar): one change, not each property or
             # the items one by one as well.
-            self._values(o, n, where, trail)
+            compare_values(self.direction, o, n, where, trail, self._adder(o, n, trail))
             return
-        self._values(o, n, where, trail)
+        compare_values(self.direction, o, n, where, trail, self._adder(o, n, trail))
         if n.branches and not o.branches and not n.properties:
             # Alternatives introduced: the properties now sit in the branches.
             self._branches(o, n, path, where, trail)
@@ -78,22 +79,8 @@ class _Comparison:
             self.run(o.items, n.items, f"{path}[]", (*trail, "[]"))
         self._branches(o, n, path, where, trail)
 
-    def _values(self, o: SchemaView, n: SchemaView, where: str, trail: tuple[str, ...]) -> None:
-        if n.deprecated and not o.deprecated and trail and trail[-1] != "[]":
-            self._add("property-deprecated", o, n, f"{where} is now deprecated", trail)
-        if self.direction == "request" and o.default != n.default:
-            self._add(
-                "default-changed",
-                o,
-                n,
-                f"{where}: {_default(o)} became {_default(n)}; "
-                "clients that leave it out get another value",
-                trail,
-            )
-        if self.direction == "request":
-            self._request_values(o, n, where, trail)
-        else:
-            self._response_values(o, n, where, trail)
+    def _adder(self, o: SchemaView, n: SchemaView, trail: tuple[str, ...]) -> Add:
+        return lambda rule, message: self._add(rule, o, n, message, trail)
 
     def _add(
         self,
@@ -109,115 +96,6 @@ class _Comparison:
         self.out.add(f"{self.direction}-{rule}", old, new, message, subject)
 
     # values: types, null, enums, bounds, patterns
-
-    def _request_values(
-        self, o: SchemaView, n: SchemaView, where: str, trail: tuple[str, ...]
-    ) -> None:
-        if o.types is not None and n.types is not None:
-            lost = _missing(o.types, n.types)
-            if lost:
-                self._add(
-                    "type-changed",
-                    o,
-                    n,
-                    f"{where} accepted {_types(o.types)}, now {_types(n.types)}: "
-                    f"clients sending {_types(lost)} are refused",
-                    trail,
-                )
-        if o.nullable and not n.nullable:
-            self._add("type-changed", o, n, f"{where} accepted null and no longer does", trail)
-        if n.enum is not None:
-            kept = {_key(value) for value in n.enum}
-            if o.enum is None:
-                listed = ", ".join(map(_key, n.enum))
-                self._add(
-                    "enum-value-removed",
-                    o,
-                    n,
-                    f"{where} is now restricted to the values {listed}",
-                    trail,
-                )
-            for value in o.enum or ():
-                if _key(value) not in kept:
-                    self._add(
-                        "enum-value-removed",
-                        o,
-                        n,
-                        f"{where}: enum value {_key(value)} was removed; "
-                        "clients sending it are refused",
-                        trail,
-                    )
-            listed_before = {_key(value) for value in o.enum or ()}
-            for value in n.enum if o.enum is not None else ():
-                if _key(value) not in listed_before:
-                    self._add(
-                        "enum-value-added", o, n, f"{where}: enum value {_key(value)} added", trail
-                    )
-        for keyword, limit in n.bounds.items():
-            was = o.bounds.get(keyword)
-            lower_is_tighter = keyword.startswith(("max", "exclusiveMax"))
-            if was is None or (limit < was if lower_is_tighter else limit > was):
-                before = "none" if was is None else _number(was)
-                self._add(
-                    "bound-narrowed",
-                    o,
-                    n,
-                    f"{where}: {keyword} changed from {before} to {_number(limit)}; "
-                    "values valid before are refused",
-                    trail,
-                )
-        if n.pattern is not None and n.pattern != o.pattern:
-            before = "no pattern" if o.pattern is None else f"pattern {o.pattern!r}"
-            self._add(
-                "pattern-changed",
-                o,
-                n,
-                f"{where}: {before} became pattern {n.pattern!r}; some values may be refused",
-                trail,
-            )
-
-    def _response_values(
-        self, o: SchemaView, n: SchemaView, where: str, trail: tuple[str, ...]
-    ) -> None:
-        if o.types is not None and n.types is not None:
-            gained = _missing(n.types, o.types)
-            if gained:
-                self._add(
-                    "type-changed",
-                    o,
-                    n,
-                    f"{where} was {_types(o.types)}, now {_types(n.types)}: "
-                    f"clients may receive {_types(gained)}",
-                    trail,
-                )
-        if n.nullable and not o.nullable:
-            self._add("made-nullable", o, n, f"{where} may now be null", trail)
-        if o.enum is None:
-            return
-        if n.enum is None:
-            self._add(
-                "enum-value-added",
-                o,
-                n,
-                f"{where} is no longer restricted to an enum of values",
-                trail,
-            )
-            return
-        before, after = {_key(v) for v in o.enum}, {_key(v) for v in n.enum}
-        for value in n.enum:
-            if _key(value) not in before:
-                self._add(
-                    "enum-value-added",
-                    o,
-                    n,
-                    f"{where}: enum value {_key(value)} added; clients may not handle it",
-                    trail,
-                )
-        for value in o.enum:
-            if _key(value) not in after:
-                self._add(
-                    "enum-value-removed", o, n, f"{where}: enum value {_key(value)} removed", trail
-                )
 
     # properties
 
@@ -370,38 +248,6 @@ def compare_contents(
                 what=what(media),
                 subject=subject,
             )
-
-
-def _default(schema: SchemaView) -> str:
-    return f"default {_key(schema.default[0])}" if schema.default else "no default"
-
-
-def _disjoint(o: SchemaView, n: SchemaView) -> bool:
-    """Both schemas declare types and no value has a type both accept."""
-    if o.types is None or n.types is None or not o.types or not n.types:
-        return False
-    return not _missing(o.types, n.types) < o.types and not _missing(n.types, o.types) < n.types
-
-
-def _missing(wanted: frozenset[str], offered: frozenset[str]) -> frozenset[str]:
-    """The types of ``wanted`` that ``offered`` does not cover (``number`` covers integers)."""
-    return frozenset(
-        kind
-        for kind in wanted
-        if kind not in offered and not (kind == "integer" and "number" in offered)
-    )
-
-
-def _types(types: frozenset[str]) -> str:
-    return " or ".join(sorted(types)) or "no type"
-
-
-def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=repr)
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _join(path: str, name: str) -> str:
