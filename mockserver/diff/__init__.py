@@ -8,7 +8,7 @@ through `views` with `$ref`s followed and ``allOf`` merged, and `discriminators`
 its requirement, `lifecycle` its deprecation and sunset date. `model` names the rules and
 holds the findings; `impact` finds the pact interactions each finding touches, `ignore` sets
 aside the accepted ones; `report` prints them as text, JSON or Markdown, `ci` as JUnit XML or
-GitHub annotations.
+GitHub annotations, at the lines `lines` finds.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ __all__ = [
     "ignore",
     "impact",
     "lifecycle",
+    "lines",
     "load",
     "model",
     "operations",
