@@ -32,7 +32,7 @@ def discriminator_changes(
         changes.append((old_at, new_at, f"its propertyName changed from {was!r} to {now!r}"))
     old_map, new_map = _mapping(before), _mapping(after)
     for value, target in old_map.items():
-        where = f"{new_at}/mapping"
+        where = f"{new_at}/mapping" if isinstance(after.get("mapping"), dict) else new_at
         if value not in new_map:
             changes.append(
                 (f"{old_at}/mapping/{jp.escape(value)}", where, f"mapping {value!r} was removed")

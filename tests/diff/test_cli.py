@@ -250,7 +250,10 @@ def test_diff_annotates_for_github_and_writes_junit(
 ) -> None:
     code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml", "--format", "github"], capsys)
     assert code == 1
-    assert out.startswith("::error file=breaking.yaml,title=operation-removed%3A GET /users::")
+    users = (sides / "breaking.yaml").read_text().splitlines().index("  /users:") + 1
+    assert out.startswith(
+        f"::error file=breaking.yaml,line={users},title=operation-removed%3A GET /users::"
+    )
     code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml", "--format", "junit"], capsys)
     assert code == 1
     assert '<testsuite name="mockserver diff old.yaml -&gt; breaking.yaml" tests="1"' in out
