@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from mockserver.diff.lines import line_of, read_line_index
+from mockserver.diff.lines import LineIndex, read_line_index
 from mockserver.diff.model import Finding
 from mockserver.diff.report import NO_PACT, Report
 
@@ -20,7 +20,7 @@ __all__ = ["github", "junit"]
 
 def junit(report: Report) -> str:
     """A JUnit XML document: one ``testcase`` per finding."""
-    lines = read_line_index(report.new_file) if report.new_file is not None else {}
+    lines = read_line_index(report.new_file) if report.new_file is not None else LineIndex(None)
     failures = sum(1 for finding in report.findings if report.fails(finding))
     suite = ET.Element(
         "testsuite",
@@ -39,7 +39,7 @@ def junit(report: Report) -> str:
         )
         if report.new_file is not None:
             case.set("file", report.new_file)
-            line = line_of(lines, finding.new or "")
+            line = lines.line_of(finding.new or "")
             if line is not None:
                 case.set("line", str(line))
         if finding in report.ignored:
@@ -55,12 +55,12 @@ def github(report: Report) -> str:
     """GitHub workflow commands, one line per breaking or possibly-breaking finding."""
     commands = []
     annotated = [f for f in report.findings if f not in report.ignored and f.severity != "safe"]
-    lines = read_line_index(report.new_file) if report.new_file and annotated else {}
+    lines = read_line_index(report.new_file) if report.new_file and annotated else LineIndex(None)
     for finding in annotated:
         level = "error" if finding.severity == "breaking" else "warning"
         properties = [f"title={_property(f'{finding.rule}: {finding.operation}')}"]
         if report.new_file is not None:
-            line = line_of(lines, finding.new or "")
+            line = lines.line_of(finding.new or "")
             properties[:0] = [f"file={_property(report.new_file)}"]
             properties[1:1] = [] if line is None else [f"line={line}"]
         message = f"{finding.message}\n{_details(report, finding)}"
