@@ -20,7 +20,8 @@ __all__ = ["github", "junit"]
 
 def junit(report: Report) -> str:
     """A JUnit XML document: one ``testcase`` per finding."""
-    lines = read_line_index(report.new_file) if report.new_file is not None else LineIndex(None)
+    wanted = [finding.new or "" for finding in report.findings]
+    lines = read_line_index(report.new_file, wanted) if report.new_file else LineIndex(None)
     failures = sum(1 for finding in report.findings if report.fails(finding))
     suite = ET.Element(
         "testsuite",
@@ -55,7 +56,8 @@ def github(report: Report) -> str:
     """GitHub workflow commands, one line per breaking or possibly-breaking finding."""
     commands = []
     annotated = [f for f in report.findings if f not in report.ignored and f.severity != "safe"]
-    lines = read_line_index(report.new_file) if report.new_file and annotated else LineIndex(None)
+    wanted = [finding.new or "" for finding in annotated]
+    lines = read_line_index(report.new_file, wanted) if report.new_file else LineIndex(None)
     for finding in annotated:
         level = "error" if finding.severity == "breaking" else "warning"
         properties = [f"title={_property(f'{finding.rule}: {finding.operation}')}"]

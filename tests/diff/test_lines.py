@@ -43,10 +43,23 @@ def test_a_pointer_the_file_lacks_is_on_its_deepest_ancestors_line() -> None:
 
 
 def test_json_is_read_too_and_unreadable_files_have_no_lines(tmp_path: Path) -> None:
-    document = {"openapi": "3.1.0", "paths": {"/x": {"get": {"responses": {}}}}}
+    document = {
+        "openapi": "3.1.0",
+        "paths": {"/x": {"get": {"responses": {}}}},
+        "tags": [{"name": "a"}, {"name": 'b\\"c'}],
+        "n": [1, 2],
+    }
     spec = tmp_path / "api.json"
     spec.write_text(json.dumps(document, indent=2))
-    assert read_line_index(spec).line_of("/paths/~1x/get/responses") == 6
+    wanted = ["/paths/~1x/get/responses", "/tags/1/name", "/n/1", "/none/x"]
+    lines = read_line_index(spec, wanted)
+    assert lines.line_of("/paths/~1x/get/responses") == 6
+    assert lines.line_of("/tags/1") == 14  # an item: the line of its opening brace
+    assert lines.line_of("/tags/1/name") == 15
+    assert lines.line_of("/n/1") == 18  # a number item: its array's line
+    assert lines.line_of("/none/x") == 1
+    assert read_line_index(spec).line_of("/paths") == 1  # only the wanted pointers are known
+    assert line_index('{"a": [1, }').line_of("") is None
     assert read_line_index(tmp_path / "missing.yaml").line_of("") is None
     assert line_index("a: [unclosed").line_of("") is None
     assert line_index("").line_of("") is None
