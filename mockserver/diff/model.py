@@ -175,6 +175,9 @@ class Findings:
 
     items: list[Finding] = field(default_factory=list)
     operation: str = ""
+    # (direction, old pointer, new pointer) of schema pairs compared and found unchanged, all
+    # the way down: an operation using a shared component again skips it.
+    clean: set[tuple[str, str, str]] = field(default_factory=set)
 
     def add(
         self,

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from mockserver.diff.discriminators import discriminator_changes
 from mockserver.diff.model import Findings, Subject
 from mockserver.diff.values import Add, compare_values, disjoint
-from mockserver.diff.views import Located, SchemaView, fingerprint, view
+from mockserver.diff.views import Located, SchemaView, fingerprint, resolve, view
 from mockserver.spec import pointer as jp
 
 __all__ = ["Direction", "compare_contents", "compare_schemas"]
@@ -54,12 +54,24 @@ class _Comparison:
     what: str
     subject: Subject
     seen: set[tuple[str, str]] = field(default_factory=set)
+    cuts: int = 0  # pairs skipped because seen: a subtree with a cut is not known clean
 
     def run(self, old: Located, new: Located, path: str, trail: tuple[str, ...]) -> None:
+        pair = (resolve(self.old_doc, *old)[1], resolve(self.new_doc, *new)[1])
+        clean = (self.direction, *pair)
+        if clean in self.out.clean:
+            return  # compared before, in this or another operation, and found unchanged
+        if pair in self.seen:
+            self.cuts += 1  # a recursive schema, or one compared already that did change
+            return
+        self.seen.add(pair)
+        found, cuts = len(self.out.items), self.cuts
+        self._compare(old, new, path, trail)
+        if len(self.out.items) == found and self.cuts == cuts:
+            self.out.clean.add(clean)  # nothing below changed and nothing was cut short
+
+    def _compare(self, old: Located, new: Located, path: str, trail: tuple[str, ...]) -> None:
         o, n = view(self.old_doc, *old), view(self.new_doc, *new)
-        if (o.pointer, n.pointer) in self.seen:
-            return  # compared already: a recursive schema, or one component used twice
-        self.seen.add((o.pointer, n.pointer))
         where = f"{self.what} at {path}" if path else self.what
         if disjoint(o, n):
             # An array turned into an object (or a scalar): one change, not each property or
