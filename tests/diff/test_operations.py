@@ -111,3 +111,18 @@ def test_the_readme_lists_every_rule_with_its_severity() -> None:
     assert {rule: listed.get(rule) for rule in RULES} == {
         rule.id: rule.severity for rule in RULES.values()
     }
+
+
+def test_a_shared_schema_is_skipped_only_when_unchanged_all_the_way_down() -> None:
+    # GET /users/{id} answers Account, whose `children` items are Account again (a cycle cut
+    # short there); GET /kids answers `children` alone: the change inside Account must still
+    # reach it, though `children` added nothing of its own in the first operation.
+    kids = {"$ref": "#/components/schemas/Account/properties/children"}
+    answer = {"description": "kids", "content": {"application/json": {"schema": kids}}}
+    kids_path = put("/paths/~1kids", {"get": {"responses": {"200": answer}}})
+    old = edited([kids_path])
+    new = edited([kids_path, put("/components/schemas/Account/properties/id/type", "integer")])
+    operations = sorted(f.operation for f in diff(old, new))
+    assert operations == ["GET /kids", "GET /users/{id}"]
+    unchanged = diff(old, edited([kids_path]))
+    assert unchanged == []
