@@ -5,7 +5,7 @@ PyYAML's composer keeps each node's start mark; `line_index` composes the file o
 line is its key's), else the line of the deepest ancestor found: a diff's pointers are into
 the loaded document, where normalization (3.0 read as 3.1) may have put a node the file does
 not have. Composing GitHub's 13 MB JSON description takes ~5 s, so a JSON file is instead
-scanned once by `json_lines` for the pointers asked (and their ancestors). Used only by the
+scanned by `json_lines` for the pointers asked (and their ancestors) only. Used only by the
 CI formats (`mockserver.diff.ci`); a file that cannot be read or parsed has no lines.
 """
 
@@ -69,7 +69,8 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]')
 def json_lines(text: str, wanted: Iterable[str]) -> dict[str, int]:
     """The lines of the ``wanted`` pointers and their ancestors in the JSON document ``text``
     (a member's line is its key's, an item's its first string, object or array's; a number
-    or literal item has its array's line); one pass, the pointers the text lacks left out."""
+    or literal item has its array's line); the pointers the text lacks left out. The values no
+    wanted pointer goes into are skipped by the C decoder, not scanned token by token."""
     prefixes = {""}
     for pointer in wanted:
         while pointer not in prefixes:
@@ -80,8 +81,10 @@ def json_lines(text: str, wanted: Iterable[str]) -> dict[str, int]:
     # Each open container: [its pointer, is an object, the next item's index, awaiting a key].
     stack: list[list[object]] = []
     child = ""  # the pointer of the value the next token starts
-    for match in _TOKEN.finditer(text):
-        token, at = match.group(), match.start()
+    skip = json.JSONDecoder().raw_decode
+    position = 0
+    while (match := _TOKEN.search(text, position)) is not None:
+        token, at, position = match.group(), match.start(), match.end()
         top = stack[-1] if stack else None
         if top is not None and top[1] and top[3] and token[0] == '"':
             key = json.loads(token) if "\\" in token else token[1:-1]
@@ -100,7 +103,11 @@ def json_lines(text: str, wanted: Iterable[str]) -> dict[str, int]:
             continue
         elif token == ":":
             continue
-        if child in prefixes and child not in found:
+        if child not in prefixes:
+            if token in "{[":
+                position = skip(text, at)[1]  # no pointer wanted inside: jump it at C speed
+            continue
+        if child not in found:
             line, seen = line + text.count("\n", seen, at), at
             found[child] = line
         if token == "{":

@@ -133,7 +133,7 @@ class _Comparison:
             else:
                 message = f"{label} was removed; clients still send it and it may be ignored"
                 self._add("property-removed-open", at, n, message, (*trail, name))
-        for name in o.properties.keys() & n.properties.keys():
+        for name in [name for name in o.properties if name in n.properties]:  # in order
             old, new = o.properties[name], n.properties[name]
             newly = name in n.required and name not in o.required
             if newly and not view(self.new_doc, *new).read_only:
@@ -166,7 +166,7 @@ class _Comparison:
                 f"{_label(self.what, path, name)} was added",
                 (*trail, name),
             )
-        for name in o.properties.keys() & n.properties.keys():
+        for name in [name for name in o.properties if name in n.properties]:  # in order
             old, new = o.properties[name], n.properties[name]
             optional = name in o.required and name not in n.required
             if optional and not view(self.old_doc, *old).write_only:
