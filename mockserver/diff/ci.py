@@ -3,13 +3,15 @@
 JUnit: one test case per finding, named by its rule and operation; a finding that fails the
 run is a failure, an ignored one is skipped with its reason. GitHub: ``::error`` for each
 breaking finding, ``::warning`` for each possibly-breaking one (safe and ignored ones are not
-annotated), pointing at the new document when it is a file.
+annotated), pointing at the new document when it is a file, at the line of the finding's
+new pointer (`mockserver.diff.lines`); JUnit test cases carry the same ``file`` and ``line``.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from mockserver.diff.lines import LineIndex, read_line_index
 from mockserver.diff.model import Finding
 from mockserver.diff.report import NO_PACT, Report
 
@@ -18,6 +20,8 @@ __all__ = ["github", "junit"]
 
 def junit(report: Report) -> str:
     """A JUnit XML document: one ``testcase`` per finding."""
+    wanted = [finding.new or "" for finding in report.findings]
+    lines = read_line_index(report.new_file, wanted) if report.new_file else LineIndex(None)
     failures = sum(1 for finding in report.findings if report.fails(finding))
     suite = ET.Element(
         "testsuite",
@@ -34,6 +38,11 @@ def junit(report: Report) -> str:
             classname=finding.operation,
             name=f"{finding.rule}: {finding.message}",
         )
+        if report.new_file is not None:
+            case.set("file", report.new_file)
+            line = lines.line_of(finding.new or "")
+            if line is not None:
+                case.set("line", str(line))
         if finding in report.ignored:
             ET.SubElement(case, "skipped", message=f"ignored: {report.ignored[finding].reason}")
         elif report.fails(finding):
@@ -45,17 +54,20 @@ def junit(report: Report) -> str:
 
 def github(report: Report) -> str:
     """GitHub workflow commands, one line per breaking or possibly-breaking finding."""
-    lines = []
-    for finding in report.findings:
-        if finding in report.ignored or finding.severity == "safe":
-            continue
+    commands = []
+    annotated = [f for f in report.findings if f not in report.ignored and f.severity != "safe"]
+    wanted = [finding.new or "" for finding in annotated]
+    lines = read_line_index(report.new_file, wanted) if report.new_file else LineIndex(None)
+    for finding in annotated:
         level = "error" if finding.severity == "breaking" else "warning"
         properties = [f"title={_property(f'{finding.rule}: {finding.operation}')}"]
         if report.new_file is not None:
-            properties.insert(0, f"file={_property(report.new_file)}")
+            line = lines.line_of(finding.new or "")
+            properties[:0] = [f"file={_property(report.new_file)}"]
+            properties[1:1] = [] if line is None else [f"line={line}"]
         message = f"{finding.message}\n{_details(report, finding)}"
-        lines.append(f"::{level} {','.join(properties)}::{_data(message)}")
-    return "\n".join(lines)
+        commands.append(f"::{level} {','.join(properties)}::{_data(message)}")
+    return "\n".join(commands)
 
 
 def _details(report: Report, finding: Finding) -> str:

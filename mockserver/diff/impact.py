@@ -39,6 +39,7 @@ __all__ = [
 _EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
 # Rules whose subject is something clients do not send yet: they break those leaving it out.
 _LEFT_OUT = {
+    "request-default-changed",  # those leaving the value out get the new default
     "request-parameter-made-required",
     "request-property-made-required",
     "request-property-added-required",

@@ -39,6 +39,17 @@ RULES: dict[str, Rule] = {
         Rule("path-added", _S, "a path was added"),
         Rule("operation-removed", _B, "an operation (method) of a path was removed"),
         Rule("operation-added", _S, "an operation was added"),
+        # lifecycle: deprecations and sunset dates
+        Rule("operation-deprecated", _S, "an operation was marked deprecated"),
+        Rule("operation-sunset-added", _S, "an operation was given a sunset date"),
+        Rule(
+            "operation-sunset-brought-forward",
+            _P,
+            "an operation's sunset date was moved earlier",
+        ),
+        Rule("request-parameter-deprecated", _S, "a parameter was marked deprecated"),
+        Rule("request-property-deprecated", _S, "a request property was marked deprecated"),
+        Rule("response-property-deprecated", _S, "a response property was marked deprecated"),
         # parameters
         Rule("request-parameter-added-required", _B, "a required parameter was added"),
         Rule("request-parameter-added", _S, "an optional parameter was added"),
@@ -58,6 +69,11 @@ RULES: dict[str, Rule] = {
         Rule("request-enum-value-added", _S, "a request enum gained a value"),
         Rule("request-bound-narrowed", _B, "a max lowered or a min raised (length, value, items)"),
         Rule("request-pattern-changed", _P, "a request string's pattern was changed or added"),
+        Rule(
+            "request-default-changed",
+            _P,
+            "a request value's default changed, was added or removed (clients omitting it)",
+        ),
         Rule("request-property-added-required", _B, "a required request property was added"),
         Rule("request-property-added", _S, "an optional request property was added"),
         Rule("request-property-made-required", _B, "an optional request property became required"),
@@ -73,6 +89,11 @@ RULES: dict[str, Rule] = {
             "request-composition-added",
             _P,
             "a request schema without oneOf/anyOf gained one (it must match an alternative)",
+        ),
+        Rule(
+            "request-discriminator-changed",
+            _B,
+            "a request discriminator's propertyName changed or a mapping entry went or moved",
         ),
         # responses
         Rule("response-success-status-removed", _B, "a 2xx status was removed"),
@@ -92,9 +113,26 @@ RULES: dict[str, Rule] = {
         Rule("response-enum-value-removed", _S, "a response enum lost a value"),
         Rule("response-branch-added", _P, "a oneOf/anyOf branch of a response was added"),
         Rule("response-branch-removed", _S, "a oneOf/anyOf branch of a response was removed"),
+        Rule(
+            "response-composition-added",
+            _P,
+            "a response schema without oneOf/anyOf became alternatives clients must tell apart",
+        ),
+        Rule(
+            "response-discriminator-changed",
+            _B,
+            "a response discriminator's propertyName changed or a mapping entry went or moved",
+        ),
         # security
         Rule("security-requirement-added", _B, "an operation open to anyone now needs credentials"),
         Rule("security-requirement-removed", _S, "an operation no longer needs credentials"),
+        Rule("security-scopes-added", _B, "a security alternative now needs more scopes"),
+        Rule(
+            "security-alternative-removed",
+            _B,
+            "a security alternative (scheme or scheme combination) was removed",
+        ),
+        Rule("security-alternative-added", _S, "a security alternative was added"),
     )
 }
 
@@ -137,6 +175,9 @@ class Findings:
 
     items: list[Finding] = field(default_factory=list)
     operation: str = ""
+    # (direction, old pointer, new pointer) of schema pairs compared and found unchanged, all
+    # the way down: an operation using a shared component again skips it.
+    clean: set[tuple[str, str, str]] = field(default_factory=set)
 
     def add(
         self,

@@ -2,8 +2,8 @@
 
 Paths are matched by their template with the parameter names left out, so ``/a/{id}`` and
 ``/a/{aid}`` are one path; then each operation present in both is compared: parameters and
-request body (`mockserver.diff.requests`), responses (`mockserver.diff.responses`) and its
-security requirement, here.
+request body (`mockserver.diff.requests`), responses (`mockserver.diff.responses`), its
+security requirement (`mockserver.diff.security`) and its lifecycle (`mockserver.diff.lifecycle`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mockserver.diff.model import Finding, Findings, Subject
+from mockserver.diff.lifecycle import compare_lifecycle, removal_note
+from mockserver.diff.model import Finding, Findings
 from mockserver.diff.requests import Endpoint, compare_parameters, compare_request_bodies
 from mockserver.diff.responses import compare_responses
+from mockserver.diff.security import compare_security
 from mockserver.spec import pointer as jp
 from mockserver.spec.loader import Spec
 from mockserver.spec.normalize import HTTP_METHODS
@@ -35,7 +37,11 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Finding]:
     for template, (item, at) in old_paths.items():
         if template not in matched:
             out.operation = template
-            message = f"path {template} was removed with its operations ({_methods(item)})"
+            operations = [item[m] for m in HTTP_METHODS if isinstance(item.get(m), dict)]
+            message = (
+                f"path {template} was removed with its operations ({_methods(item)}) "
+                f"{removal_note(operations)}"
+            )
             out.add("path-removed", at, _paths_at(new), message)
     for template, (item, at) in new_paths.items():
         if template not in matched.values():
@@ -49,7 +55,8 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Finding]:
             in_old = isinstance(old_item[0].get(method), dict)
             in_new = isinstance(new_item[0].get(method), dict)
             if in_old and not in_new:
-                message = f"{method.upper()} {old_template} was removed"
+                note = removal_note([old_item[0][method]])
+                message = f"{method.upper()} {old_template} was removed {note}"
                 out.add("operation-removed", f"{old_item[1]}/{method}", new_item[1], message)
             elif in_new and not in_old:
                 message = f"{method.upper()} {new_template} was added"
@@ -67,34 +74,8 @@ def _compare_operation(
     compare_parameters(documents, out, old, new)
     compare_request_bodies(documents, out, old[0], new[0])
     compare_responses(documents, out, old[0], new[0])
-    _compare_security(documents, out, old[0], new[0])
-
-
-def _compare_security(
-    documents: tuple[Any, Any], out: Findings, old: tuple[Any, str], new: tuple[Any, str]
-) -> None:
-    before, old_at = _security(documents[0], *old)
-    after, new_at = _security(documents[1], *new)
-    if _anonymous(before) and not _anonymous(after):
-        message = "the operation was open to anyone and now needs credentials"
-        out.add("security-requirement-added", old_at, new_at, message, Subject("security"))
-    elif _anonymous(after) and not _anonymous(before):
-        message = "the operation no longer needs credentials"
-        out.add("security-requirement-removed", old_at, new_at, message, Subject("security"))
-
-
-def _security(document: Any, operation: dict[str, Any], at: str) -> tuple[Any, str]:
-    """The requirement that applies to an operation: its own, else the document's."""
-    if "security" in operation:
-        return operation["security"], f"{at}/security"
-    if "security" in document:
-        return document["security"], "/security"
-    return None, at  # none declared: the operation itself is where one is missing
-
-
-def _anonymous(requirement: Any) -> bool:
-    """Whether a security requirement lets a request without credentials through."""
-    return not isinstance(requirement, list) or not requirement or {} in requirement
+    compare_security(documents, out, old[0], new[0])
+    compare_lifecycle(documents, out, old[0], new[0])
 
 
 def _paths(document: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]]:

@@ -74,6 +74,9 @@ def compare_parameters(
         elif o.get("required") is True and n.get("required") is not True:
             message = f"{label} became optional"
             out.add("request-parameter-made-optional", o_at, n_at, message, subject)
+        if n.get("deprecated") is True and o.get("deprecated") is not True:
+            message = f"{label} is now deprecated"
+            out.add("request-parameter-deprecated", o_at, n_at, message, subject)
         o_schema, n_schema = _schema(o, o_at), _schema(n, n_at)
         if o_schema is not None and n_schema is not None:
             compare_schemas(

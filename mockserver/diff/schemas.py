@@ -5,18 +5,20 @@ narrowed, an enum value removed, a bound tightened, a property now required) ref
 clients send; a response schema that may hold more (a type widened, null allowed, an enum
 value added, a property gone) surprises what clients parse. Subschemas are compared through
 properties, items and ``oneOf``/``anyOf`` branches, `$ref`s followed on both sides by content;
-each pair of schemas is compared once, so recursive schemas end.
+each pair of schemas is compared once, so recursive schemas end. The values each pair allows
+are compared by `mockserver.diff.values`, the properties and branches here.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from mockserver.diff.discriminators import discriminator_changes
 from mockserver.diff.model import Findings, Subject
-from mockserver.diff.views import Located, SchemaView, fingerprint, view
+from mockserver.diff.values import Add, compare_values, disjoint
+from mockserver.diff.views import Located, SchemaView, fingerprint, resolve, view
 from mockserver.spec import pointer as jp
 
 __all__ = ["Direction", "compare_contents", "compare_schemas"]
@@ -52,22 +54,45 @@ class _Comparison:
     what: str
     subject: Subject
     seen: set[tuple[str, str]] = field(default_factory=set)
+    cuts: int = 0  # pairs skipped because seen: a subtree with a cut is not known clean
 
     def run(self, old: Located, new: Located, path: str, trail: tuple[str, ...]) -> None:
+        pair = (resolve(self.old_doc, *old)[1], resolve(self.new_doc, *new)[1])
+        clean = (self.direction, *pair)
+        if clean in self.out.clean:
+            return  # compared before, in this or another operation, and found unchanged
+        if pair in self.seen:
+            self.cuts += 1  # a recursive schema, or one compared already that did change
+            return
+        self.seen.add(pair)
+        found, cuts = len(self.out.items), self.cuts
+        self._compare(old, new, path, trail)
+        if len(self.out.items) == found and self.cuts == cuts:
+            self.out.clean.add(clean)  # nothing below changed and nothing was cut short
+
+    def _compare(self, old: Located, new: Located, path: str, trail: tuple[str, ...]) -> None:
         o, n = view(self.old_doc, *old), view(self.new_doc, *new)
-        if (o.pointer, n.pointer) in self.seen:
-            return  # compared already: a recursive schema, or one component used twice
-        self.seen.add((o.pointer, n.pointer))
         where = f"{self.what} at {path}" if path else self.what
+        if disjoint(o, n):
+            # An array turned into an object (or a scalar): one change, not each property or
+            # the items one by one as well.
+            compare_values(self.direction, o, n, where, trail, self._adder(o, n, trail))
+            return
+        compare_values(self.direction, o, n, where, trail, self._adder(o, n, trail))
+        if n.branches and not o.branches and not n.properties:
+            # Alternatives introduced: the properties now sit in the branches.
+            self._branches(o, n, path, where, trail)
+            return
         if self.direction == "request":
-            self._request_values(o, n, where, trail)
             self._request_properties(o, n, path, trail)
         else:
-            self._response_values(o, n, where, trail)
             self._response_properties(o, n, path, trail)
         if o.items is not None and n.items is not None:
             self.run(o.items, n.items, f"{path}[]", (*trail, "[]"))
         self._branches(o, n, path, where, trail)
+
+    def _adder(self, o: SchemaView, n: SchemaView, trail: tuple[str, ...]) -> Add:
+        return lambda rule, message: self._add(rule, o, n, message, trail)
 
     def _add(
         self,
@@ -83,115 +108,6 @@ class _Comparison:
         self.out.add(f"{self.direction}-{rule}", old, new, message, subject)
 
     # values: types, null, enums, bounds, patterns
-
-    def _request_values(
-        self, o: SchemaView, n: SchemaView, where: str, trail: tuple[str, ...]
-    ) -> None:
-        if o.types is not None and n.types is not None:
-            lost = _missing(o.types, n.types)
-            if lost:
-                self._add(
-                    "type-changed",
-                    o,
-                    n,
-                    f"{where} accepted {_types(o.types)}, now {_types(n.types)}: "
-                    f"clients sending {_types(lost)} are refused",
-                    trail,
-                )
-        if o.nullable and not n.nullable:
-            self._add("type-changed", o, n, f"{where} accepted null and no longer does", trail)
-        if n.enum is not None:
-            kept = {_key(value) for value in n.enum}
-            if o.enum is None:
-                listed = ", ".join(map(_key, n.enum))
-                self._add(
-                    "enum-value-removed",
-                    o,
-                    n,
-                    f"{where} is now restricted to the values {listed}",
-                    trail,
-                )
-            for value in o.enum or ():
-                if _key(value) not in kept:
-                    self._add(
-                        "enum-value-removed",
-                        o,
-                        n,
-                        f"{where}: enum value {_key(value)} was removed; "
-                        "clients sending it are refused",
-                        trail,
-                    )
-            listed_before = {_key(value) for value in o.enum or ()}
-            for value in n.enum if o.enum is not None else ():
-                if _key(value) not in listed_before:
-                    self._add(
-                        "enum-value-added", o, n, f"{where}: enum value {_key(value)} added", trail
-                    )
-        for keyword, limit in n.bounds.items():
-            was = o.bounds.get(keyword)
-            lower_is_tighter = keyword.startswith(("max", "exclusiveMax"))
-            if was is None or (limit < was if lower_is_tighter else limit > was):
-                before = "none" if was is None else _number(was)
-                self._add(
-                    "bound-narrowed",
-                    o,
-                    n,
-                    f"{where}: {keyword} changed from {before} to {_number(limit)}; "
-                    "values valid before are refused",
-                    trail,
-                )
-        if n.pattern is not None and n.pattern != o.pattern:
-            before = "no pattern" if o.pattern is None else f"pattern {o.pattern!r}"
-            self._add(
-                "pattern-changed",
-                o,
-                n,
-                f"{where}: {before} became pattern {n.pattern!r}; some values may be refused",
-                trail,
-            )
-
-    def _response_values(
-        self, o: SchemaView, n: SchemaView, where: str, trail: tuple[str, ...]
-    ) -> None:
-        if o.types is not None and n.types is not None:
-            gained = _missing(n.types, o.types)
-            if gained:
-                self._add(
-                    "type-changed",
-                    o,
-                    n,
-                    f"{where} was {_types(o.types)}, now {_types(n.types)}: "
-                    f"clients may receive {_types(gained)}",
-                    trail,
-                )
-        if n.nullable and not o.nullable:
-            self._add("made-nullable", o, n, f"{where} may now be null", trail)
-        if o.enum is None:
-            return
-        if n.enum is None:
-            self._add(
-                "enum-value-added",
-                o,
-                n,
-                f"{where} is no longer restricted to an enum of values",
-                trail,
-            )
-            return
-        before, after = {_key(v) for v in o.enum}, {_key(v) for v in n.enum}
-        for value in n.enum:
-            if _key(value) not in before:
-                self._add(
-                    "enum-value-added",
-                    o,
-                    n,
-                    f"{where}: enum value {_key(value)} added; clients may not handle it",
-                    trail,
-                )
-        for value in o.enum:
-            if _key(value) not in after:
-                self._add(
-                    "enum-value-removed", o, n, f"{where}: enum value {_key(value)} removed", trail
-                )
 
     # properties
 
@@ -217,7 +133,7 @@ class _Comparison:
             else:
                 message = f"{label} was removed; clients still send it and it may be ignored"
                 self._add("property-removed-open", at, n, message, (*trail, name))
-        for name in o.properties.keys() & n.properties.keys():
+        for name in [name for name in o.properties if name in n.properties]:  # in order
             old, new = o.properties[name], n.properties[name]
             newly = name in n.required and name not in o.required
             if newly and not view(self.new_doc, *new).read_only:
@@ -250,7 +166,7 @@ class _Comparison:
                 f"{_label(self.what, path, name)} was added",
                 (*trail, name),
             )
-        for name in o.properties.keys() & n.properties.keys():
+        for name in [name for name in o.properties if name in n.properties]:  # in order
             old, new = o.properties[name], n.properties[name]
             optional = name in o.required and name not in n.required
             if optional and not view(self.old_doc, *old).write_only:
@@ -264,14 +180,26 @@ class _Comparison:
     def _branches(
         self, o: SchemaView, n: SchemaView, path: str, where: str, trail: tuple[str, ...]
     ) -> None:
-        if self.direction == "request" and n.branches and not o.branches:
-            message = (
-                f"{where} must now match oneOf/anyOf alternatives ({len(n.branches)}); "
-                "values valid before may be refused"
-            )
+        if n.branches and not o.branches:
+            if self.direction == "request":
+                message = (
+                    f"{where} must now match oneOf/anyOf alternatives ({len(n.branches)}); "
+                    "values valid before may be refused"
+                )
+            else:
+                message = (
+                    f"{where} is now one of {len(n.branches)} oneOf/anyOf alternatives; "
+                    "clients must tell them apart"
+                )
             self._add("composition-added", o, n, message, trail)
         if not (o.branches and n.branches):
             return
+        documents = (self.old_doc, self.new_doc)
+        for old_at, new_at, change in discriminator_changes(
+            documents, o.discriminator, n.discriminator
+        ):
+            message = f"{where}: the discriminator changed: {change}"
+            self._add("discriminator-changed", old_at, new_at, message, trail)
         new_prints = [fingerprint(self.new_doc, node) for node, _ in n.branches]
         unmatched_new = list(range(len(n.branches)))
         unmatched_old = []
@@ -332,27 +260,6 @@ def compare_contents(
                 what=what(media),
                 subject=subject,
             )
-
-
-def _missing(wanted: frozenset[str], offered: frozenset[str]) -> frozenset[str]:
-    """The types of ``wanted`` that ``offered`` does not cover (``number`` covers integers)."""
-    return frozenset(
-        kind
-        for kind in wanted
-        if kind not in offered and not (kind == "integer" and "number" in offered)
-    )
-
-
-def _types(types: frozenset[str]) -> str:
-    return " or ".join(sorted(types)) or "no type"
-
-
-def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=repr)
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def _join(path: str, name: str) -> str:

@@ -62,6 +62,9 @@ class SchemaView:
     pattern: str | None = None
     read_only: bool = False
     write_only: bool = False
+    deprecated: bool = False
+    default: list[Any] = field(default_factory=list)  # [the default] when one is declared
+    discriminator: Located | None = None  # the discriminator object of the oneOf/anyOf
 
 
 def view(document: Any, schema: Any, pointer: str) -> SchemaView:
@@ -105,6 +108,11 @@ def _read(document: Any, schema: Any, pointer: str, out: SchemaView, *, depth: i
         out.pattern = schema["pattern"]
     out.read_only |= schema.get("readOnly") is True
     out.write_only |= schema.get("writeOnly") is True
+    out.deprecated |= schema.get("deprecated") is True
+    if "default" in schema:
+        out.default = [schema["default"]]
+    if isinstance(schema.get("discriminator"), dict):
+        out.discriminator = (schema["discriminator"], f"{pointer}/discriminator")
     for keyword in ("oneOf", "anyOf"):
         branches = schema.get(keyword)
         if isinstance(branches, list):

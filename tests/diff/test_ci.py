@@ -4,9 +4,14 @@ ignored ones skipped) and GitHub annotations (error / warning, on the new file).
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import yaml
 
 from mockserver.diff.impact import Use
 from mockserver.diff.report import Report, render
+from tests.diff.builders import base, diff, drop, edited
+from tests.diff.cases import USERS
 from tests.diff.test_report import ALL, BREAKING, ENTRY, POSSIBLY, SAFE
 
 
@@ -50,3 +55,16 @@ def test_github_leaves_file_out_for_a_revision_and_skips_ignored_findings() -> N
                     ignored={POSSIBLY: ENTRY})  # fmt: skip
     [line] = render(report, format="github").splitlines()
     assert line.startswith("::error title=")
+
+
+def test_annotations_and_test_cases_carry_the_line_of_the_new_pointer(tmp_path: Path) -> None:
+    new = edited([drop(f"{USERS}/get/parameters/1")])
+    spec = tmp_path / "api.yaml"
+    spec.write_text(yaml.safe_dump(new, sort_keys=False))
+    findings = diff(base(), new)  # the X-Trace parameter removed: new points at GET /users
+    report = Report(findings, old="main:api.yaml", new=str(spec), new_file=str(spec))
+    get_line = spec.read_text().splitlines().index("    get:") + 1
+    [line] = render(report, format="github").splitlines()
+    assert line.startswith(f"::warning file={spec},line={get_line},title=")
+    [case] = ET.fromstring(render(report, format="junit")).findall("testcase")
+    assert (case.get("file"), case.get("line")) == (str(spec), str(get_line))

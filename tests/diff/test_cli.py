@@ -61,7 +61,8 @@ def test_diff_prints_each_breaking_change_with_its_rule_and_places(
     assert (code, err) == (1, "")
     assert out.splitlines() == [
         "mockserver diff old.yaml -> breaking.yaml: 1 breaking, 0 possibly-breaking, 0 safe",
-        "breaking: operation-removed: GET /users: GET /users was removed",
+        "breaking: operation-removed: GET /users: GET /users was removed without being "
+        "deprecated first",
         "    old: old.yaml#/paths/~1users/get",
         "    new: breaking.yaml#/paths/~1users",
     ]
@@ -249,7 +250,10 @@ def test_diff_annotates_for_github_and_writes_junit(
 ) -> None:
     code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml", "--format", "github"], capsys)
     assert code == 1
-    assert out.startswith("::error file=breaking.yaml,title=operation-removed%3A GET /users::")
+    users = (sides / "breaking.yaml").read_text().splitlines().index("  /users:") + 1
+    assert out.startswith(
+        f"::error file=breaking.yaml,line={users},title=operation-removed%3A GET /users::"
+    )
     code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml", "--format", "junit"], capsys)
     assert code == 1
     assert '<testsuite name="mockserver diff old.yaml -&gt; breaking.yaml" tests="1"' in out

@@ -139,6 +139,10 @@ def touched(edits: list[Edit], pacts: Path, rule: str) -> list[str]:
         ([drop(f"{SCHEMAS}/NewUser/properties/role")], "request-property-removed", []),
         ([put("/paths/~1pets/post/requestBody/required", True)], "request-body-made-required",
          ["a pet without a body"]),
+        ([put(f"{USERS}/get/parameters/0/schema/default", 10)], "request-default-changed",
+         ["a list refused", "a list unlimited"]),
+        ([put(f"{SCHEMAS}/NewUser/properties/age/default", 18)], "request-default-changed",
+         ["a bare creation"]),
     ],
 )  # fmt: skip
 def test_a_finding_touches_the_interactions_that_use_what_changed(

@@ -7,7 +7,13 @@ import pytest
 
 from mockserver.diff.model import RULES
 from tests.conftest import ROOT
-from tests.diff import test_requests, test_responses
+from tests.diff import (
+    test_compositions,
+    test_lifecycle,
+    test_requests,
+    test_responses,
+    test_security,
+)
 from tests.diff.builders import Edit, base, diff, drop, edited, move, put
 from tests.diff.cases import LIST_PARAMS, OPTIONAL, PETS, USER, USERS, Case, check
 
@@ -72,7 +78,14 @@ def test_diff_finds_exactly_the_rule_of_each_change(
 
 
 def test_every_rule_has_a_case() -> None:
-    cases = [*CASES, *test_requests.CASES, *test_responses.CASES]
+    cases = [
+        *CASES,
+        *test_requests.CASES,
+        *test_responses.CASES,
+        *test_compositions.CASES,
+        *test_lifecycle.CASES,
+        *test_security.CASES,
+    ]
     covered = {rule for *_, expected in cases for rule in expected}
     assert sorted(RULES.keys() - covered) == []
 
@@ -80,7 +93,9 @@ def test_every_rule_has_a_case() -> None:
 def test_a_removed_path_points_at_it_in_the_old_document() -> None:
     [finding] = diff(base(), edited([drop(PETS)]))
     assert (finding.old, finding.new) == (PETS, "/paths")
-    assert finding.message == "path /pets was removed with its operations (POST)"
+    assert finding.message == (
+        "path /pets was removed with its operations (POST) without being deprecated first"
+    )
 
 
 def test_findings_come_most_severe_first() -> None:
@@ -96,3 +111,18 @@ def test_the_readme_lists_every_rule_with_its_severity() -> None:
     assert {rule: listed.get(rule) for rule in RULES} == {
         rule.id: rule.severity for rule in RULES.values()
     }
+
+
+def test_a_shared_schema_is_skipped_only_when_unchanged_all_the_way_down() -> None:
+    # GET /users/{id} answers Account, whose `children` items are Account again (a cycle cut
+    # short there); GET /kids answers `children` alone: the change inside Account must still
+    # reach it, though `children` added nothing of its own in the first operation.
+    kids = {"$ref": "#/components/schemas/Account/properties/children"}
+    answer = {"description": "kids", "content": {"application/json": {"schema": kids}}}
+    kids_path = put("/paths/~1kids", {"get": {"responses": {"200": answer}}})
+    old = edited([kids_path])
+    new = edited([kids_path, put("/components/schemas/Account/properties/id/type", "integer")])
+    operations = sorted(f.operation for f in diff(old, new))
+    assert operations == ["GET /kids", "GET /users/{id}"]
+    unchanged = diff(old, edited([kids_path]))
+    assert unchanged == []

@@ -48,7 +48,7 @@ def _reordered(node: Any) -> Any:
 
 def _renamed(node: Any, new_name: Callable[[str], str]) -> Any:
     """``node`` with every schema component renamed by ``new_name`` and each ``$ref`` to one
-    (or into one) rewritten to match."""
+    (or into one), and each discriminator mapping target, rewritten to match."""
     if isinstance(node, list):
         return [_renamed(item, new_name) for item in node]
     if not isinstance(node, dict):
@@ -56,14 +56,23 @@ def _renamed(node: Any, new_name: Callable[[str], str]) -> Any:
     out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "$ref" and isinstance(value, str) and value.startswith(_PREFIX):
-            name, slash, rest = value.removeprefix(_PREFIX).partition("/")
-            out[key] = f"{_PREFIX}{new_name(name)}{slash}{rest}"
+            out[key] = _renamed_ref(value, new_name)
+        elif key == "mapping" and isinstance(value, dict):
+            out[key] = {
+                k: _renamed_ref(v, new_name) if isinstance(v, str) and v.startswith(_PREFIX) else v
+                for k, v in value.items()
+            }
         else:
             out[key] = _renamed(value, new_name)
     schemas = out.get("components", {}).get("schemas") if "openapi" in out else None
     if isinstance(schemas, dict):
         out["components"]["schemas"] = {new_name(k): v for k, v in schemas.items()}
     return out
+
+
+def _renamed_ref(ref: str, new_name: Callable[[str], str]) -> str:
+    name, slash, rest = ref.removeprefix(_PREFIX).partition("/")
+    return f"{_PREFIX}{new_name(name)}{slash}{rest}"
 
 
 @pytest.mark.parametrize("document", DOCUMENTS)

@@ -189,6 +189,24 @@ CASES: list[Case] = [
         ["request-enum-value-added"],
     ),
     (
+        "parameter default changed",
+        [put(f"{LIST_PARAMS}/0/schema/default", 20)],
+        [put(f"{LIST_PARAMS}/0/schema/default", 50)],
+        ["request-default-changed"],
+    ),
+    (
+        "property default added",
+        [],
+        [put(f"{SCHEMAS}/NewUser/properties/role/default", "member")],
+        ["request-default-changed"],
+    ),
+    (
+        "default unchanged",
+        [put(f"{LIST_PARAMS}/0/schema/default", 20)],
+        [put(f"{LIST_PARAMS}/0/schema/default", 20)],
+        [],
+    ),
+    (
         "maxLength lowered",
         [],
         [put(f"{SCHEMAS}/NewUser/properties/name/maxLength", 20)],
