@@ -9,7 +9,6 @@ lives beside the state; neither should hold a user's password.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode
@@ -34,12 +33,13 @@ _SECRET_PARTS: Final = (
     "privatekey",
 )
 
-# Any spelling of a secret part in a body: only a body this finds is parsed to be redacted
-# (the journal records every exchange, before the answer is sent).
-_MAYBE_SECRET: Final = re.compile(
-    rb"(?i)pass_?wd|password|secret|token|api[-_]?key|authorization|cookie|session[-_]?id"
-    rb"|credential|signature|private[-_]?key"
-)
+# What a body holding a secret-looking name must contain, lower-cased: only a body with one
+# of these is parsed to be redacted (the journal records every exchange before the answer
+# is sent; plain substring tests are several times faster than a case-insensitive regex).
+_MAYBE_SECRET: Final = (
+    b"pass", b"secret", b"token", b"key", b"authoriz", b"cookie", b"session", b"credential",
+    b"signature",
+)  # fmt: skip
 _PARSED_AT_MOST: Final = 256 * 1024
 
 
@@ -75,13 +75,18 @@ def redacted_body(value: Any) -> Any:
     return value
 
 
+def _may_hold_secrets(body: bytes) -> bool:
+    folded = body.lower()
+    return any(part in folded for part in _MAYBE_SECRET)
+
+
 def redacted_text(body: bytes, limit: int) -> str:
     """The start of a body as text, at most ``limit`` characters, secret fields replaced.
 
     JSON and form bodies are read and written again with their secrets replaced; a body that
     is neither is kept as it is (its start).
     """
-    if _MAYBE_SECRET.search(body) is None:  # most bodies: nothing to parse, cheap
+    if not _may_hold_secrets(body):  # most bodies: nothing to parse, cheap
         return body[: limit * 4].decode("utf-8", "replace")[:limit]
     if len(body) > _PARSED_AT_MOST:
         return f"[a body of {len(body)} bytes with secret-looking fields, not kept]"
