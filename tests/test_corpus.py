@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,3 +73,63 @@ def test_a_document_with_an_unsatisfiable_parameter_skips_that_operation(tmp_pat
     report = probe(path, stateful=True)
     assert report.passed, report.failures
     assert (report.probed, report.skipped) == (1, 1)
+
+
+def _write(tmp_path: Path, paths: dict[str, Any]) -> Path:
+    document = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths}
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def _ok(schema: dict[str, Any]) -> dict[str, Any]:
+    content = {"application/json": {"schema": schema}}
+    return {"200": {"description": "ok", "content": content}}
+
+
+def test_a_path_value_that_is_a_dot_segment_reaches_its_own_operation(tmp_path: Path) -> None:
+    # Found by the corpus (Azure's ResourceGroups_Get, a name matching ^[-\w\._\(\)]+$): the
+    # name "." was sent as /groups/., which the client turned into /groups, the list.
+    name = {"name": "name", "in": "path", "required": True, "schema": {"enum": [".", ".."]}}
+    group = {"type": "object", "required": ["location"], "properties": {"location": {}}}
+    listing = {"type": "object", "properties": {"value": {"type": "array", "items": group}}}
+    path = _write(
+        tmp_path,
+        {
+            "/groups": {"get": {"responses": _ok(listing)}},
+            "/groups/{name}": {"get": {"parameters": [name], "responses": _ok(group)}},
+        },
+    )
+    for stateful in (True, False):
+        report = probe(path, stateful=stateful)
+        assert report.passed, report.failures
+        assert report.ok == 2
+
+
+@pytest.mark.parametrize("media_type", ["multipart/form-data", "application/x-www-form-urlencoded"])
+def test_a_get_that_requires_a_form_body_is_sent_one(tmp_path: Path, media_type: str) -> None:
+    # Found by the corpus (evemarketer's GET /marketstat/json): a required multipart body was
+    # not built, and the mock rightly answered 400.
+    form = {
+        "type": "object",
+        "required": ["typeid", "region"],
+        "properties": {
+            "typeid": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+            "region": {"type": "integer"},
+        },
+    }
+    body = {"required": True, "content": {media_type: {"schema": form}}}
+    get = {"requestBody": body, "responses": _ok({"type": "object"})}
+    path = _write(tmp_path, {"/stats": {"get": get}})
+    report = probe(path, stateful=False)
+    assert report.passed, report.failures
+    assert (report.probed, report.ok) == (1, 1)
+
+
+def test_a_get_that_requires_a_body_of_another_kind_is_unprobeable(tmp_path: Path) -> None:
+    body = {"required": True, "content": {"application/octet-stream": {"schema": {}}}}
+    get = {"requestBody": body, "responses": _ok({"type": "object"})}
+    report = probe(_write(tmp_path, {"/blob": {"get": get}}), stateful=False)
+    assert report.passed, report.failures
+    assert report.skipped == 1
+    assert "application/octet-stream" in report.unprobeable[0]

@@ -91,6 +91,16 @@ def _holds_objects(array: Any, document: Mapping[str, Any]) -> bool:
     return types is None or "object" in types
 
 
+def _is_the_record(envelope: dict[str, Any], resource: Resource) -> bool:
+    """Whether a list operation's body declares the record itself, not a list of records:
+    it has the record's id field and most of its properties (GET ``/orders`` answering one
+    order, its array ``trackingNumbers`` no list of orders)."""
+    own = resource.properties
+    if resource.id_field not in own or resource.id_field not in envelope:
+        return False
+    return 2 * len(own.keys() & envelope.keys()) >= len(own)
+
+
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
@@ -257,8 +267,9 @@ class ResourceModel:
         counts: list[str] = []
         bare = "array" in (schema_types(schema, self.document) or frozenset())
         array = schema if bare else None
+        envelope = {} if bare else object_properties(schema, self.document)
         if not bare:
-            for name, sub in object_properties(schema, self.document).items():
+            for name, sub in envelope.items():
                 types = schema_types(sub, self.document) or frozenset()
                 if _COUNT.search(name) and types == frozenset({"integer"}):
                     counts.append(name)
@@ -284,6 +295,7 @@ class ResourceModel:
             search_param=pick(SEARCH_PARAMS),
             filters=filters,
             opaque=(not bare and data is None)
+            or _is_the_record(envelope, resource)
             or _arrays_of_one_of(array, self.document)
             or not _holds_objects(array, self.document),
             counts=tuple(counts),
