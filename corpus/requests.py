@@ -103,6 +103,11 @@ def build_request(
         if not param.required and param.location != "path":
             continue
         value = _value(engine, param.schema, f"{op.pointer}/{param.name}", param.pointer)
+        if value in (None, "") and not (param.location == "query" and param.allow_empty_value):
+            # Sent empty, a parameter is absent (a path segment gone: /boards/ is the list
+            # /boards), or refused (allowEmptyValue is false): ask for a value that is there.
+            there = {"allOf": [param.schema, {"minLength": 1, "not": {"enum": [None, ""]}}]}
+            value = _value(engine, there, f"{op.pointer}/{param.name}", param.pointer)
         if param.media_type is not None and "json" in param.media_type:
             value = json.dumps(value)
         elif _nested(value):

@@ -133,3 +133,24 @@ def test_a_get_that_requires_a_body_of_another_kind_is_unprobeable(tmp_path: Pat
     assert report.passed, report.failures
     assert report.skipped == 1
     assert "application/octet-stream" in report.unprobeable[0]
+
+
+@pytest.mark.parametrize("location", ["path", "query"])
+def test_a_parameter_is_never_sent_empty(tmp_path: Path, location: str) -> None:
+    # Found by the corpus: Getty Images' board_id (nullable) was sent as /v3/boards/, the list;
+    # VTEX's required keyword (example "") was sent empty, which allowEmptyValue refuses.
+    empty = {"type": "string", "example": ""}
+    param = {"name": "id", "in": location, "required": True, "schema": empty}
+    board = {"type": "object", "additionalProperties": False, "properties": {"name": {}}}
+    boards = {"type": "object", "properties": {"boards": {"type": "array", "items": board}}}
+    template = "/boards/{id}" if location == "path" else "/board"
+    path = _write(
+        tmp_path,
+        {
+            "/boards": {"get": {"responses": _ok(boards)}},
+            template: {"get": {"parameters": [param], "responses": _ok(board)}},
+        },
+    )
+    report = probe(path, stateful=False)
+    assert report.passed, report.failures
+    assert report.ok == 2
