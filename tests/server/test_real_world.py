@@ -252,3 +252,22 @@ def test_a_list_operation_that_answers_one_record_gets_the_stateless_answer() ->
     answer = request(app, "GET", "/items")
     assert answer.status_code == 200
     assert valid(LIST_REF, answer.json(), schemas)
+
+
+def test_a_wildcard_answered_as_json_fits_the_declared_json_schema() -> None:
+    # Found by the corpus (gerermesaffaires.fr's download): `*/*` (a binary File) is declared
+    # before `application/json` (File an object); the `*/*` body went out as application/json.
+    binary = {"type": "object", "properties": {"File": {"type": "string", "format": "binary"}}}
+    as_json = {
+        "type": "object",
+        "required": ["File"],
+        "properties": {"File": {"type": "object", "properties": {"b64": {"type": "string"}}}},
+    }
+    content = {"*/*": {"schema": binary}, "application/json": {"schema": as_json}}
+    get = {"responses": {"200": {"description": "ok", "content": content}}}
+    for stateful in (True, False):
+        app = create_app(document({"/download": {"get": get}}), seed=1, stateful=stateful)
+        for accept in (None, "*/*"):
+            answer = request(app, "GET", "/download", headers={"Accept": accept} if accept else {})
+            assert answer.headers["content-type"] == "application/json"
+            assert valid(as_json, answer.json(), {})
