@@ -29,6 +29,7 @@ __all__ = [
     "OWNER",
     "PARENT",
     "SEQUENCE",
+    "UNLISTED",
     "ListShape",
     "Resource",
     "ResourceModel",
@@ -40,6 +41,7 @@ __all__ = [
 OWNER = "__owner__"  # the id of the user the record belongs to (None: everyone's)
 PARENT = "__parent__"  # the path parameters of its parents: {"projectId": ...}
 SEQUENCE = "__seq__"  # orders records by creation
+UNLISTED = "__unlisted__"  # a record made for a read that the lists' item schema refuses
 
 Role = Literal["create", "list", "read", "replace", "update", "delete"]
 

@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, ListShape, Resource
+from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, UNLISTED, ListShape, Resource
 from mockserver.render.problems import Problem, title_of
 from mockserver.render.responses import Rendered
 from mockserver.spec.matching import MatchFacts
@@ -87,6 +87,7 @@ async def _list(
         r
         for r in await state.store.values(resource.name)
         if (r.get(OWNER) is None or r.get(OWNER) == user_id)
+        and not r.get(UNLISTED)
         and all(
             str(r.get(PARENT, {}).get(p)) == request.params.get(p) for p in resource.parent_params
         )
