@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from corpus.__main__ import select, summary
-from corpus.probe import SpecReport, probe
+from corpus.probe import SpecReport, _Bodies, probe
 from corpus.sources import CorpusUnavailable
 
 SAMPLE = int(os.environ.get("CORPUS_SAMPLE", "24"))
@@ -154,3 +154,14 @@ def test_a_parameter_is_never_sent_empty(tmp_path: Path, location: str) -> None:
     report = probe(path, stateful=False)
     assert report.passed, report.failures
     assert report.ok == 2
+
+
+def test_a_schema_whose_type_is_no_type_name_is_not_judged() -> None:
+    # Found by the corpus (codat.io: a property's schema written without `properties`): the
+    # jsonschema package raised UnknownType and the whole run stopped.
+    kind = {"$ref": "#/components/schemas/Kind"}
+    item = {"type": "object", "required": ["kind"], "properties": {"kind": kind}}
+    broken = {"type": {"type": "string", "enum": ["a", "b"]}}
+    bodies = _Bodies({"components": {"schemas": {"Item": item, "Kind": broken}}})
+    assert bodies.problem(item, "/components/schemas/Item", {"kind": ""}) is None
+    assert bodies.problem(item, "/components/schemas/Item", {}) is not None
