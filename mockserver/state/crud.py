@@ -99,7 +99,23 @@ async def _list(
     shown = page if shape.data is None else page[shape.data]
     if len(shown) < shape.min_items:
         return None  # the schema admits no page this short: the stateless answer fits it
+    if not _fits_page(state, request, page):
+        return None  # records its schema refuses listed: the stateless answer (and Warning)
     return state.answer(request, page)
+
+
+def _fits_page(state: StateContext, request: Request, page: Any) -> bool:
+    """Whether the list's answer of ``page`` is valid: records another shape made may lack
+    what the list's items require, and envelopes may admit no value at all (shipengine's
+    ``allOf`` of two closed objects)."""
+    answer = request.op.answers.answer(request.op.answers.default_status)
+    if state.check is None or answer is None or answer.schema is None:
+        return True
+    pointer = request.operation.pointer
+    check = state.page_checks.get(pointer)
+    if check is None:
+        check = state.page_checks[pointer] = state.check(answer.schema, pointer)
+    return check(state.builder.project(page, answer.schema))
 
 
 async def _missing(

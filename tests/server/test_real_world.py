@@ -271,3 +271,22 @@ def test_a_wildcard_answered_as_json_fits_the_declared_json_schema() -> None:
             answer = request(app, "GET", "/download", headers={"Accept": accept} if accept else {})
             assert answer.headers["content-type"] == "application/json"
             assert valid(as_json, answer.json(), {})
+
+
+def test_a_list_page_its_schema_refuses_gets_the_stateless_answer() -> None:
+    # Found by the corpus (Access Analyzer's ListPolicyGenerations, MediaConvert's ListJobs):
+    # the list's array sits in an allOf, and its items require a field a created record lacks.
+    detailed = {
+        "type": "object",
+        "required": ["id", "name", "settings"],
+        "properties": {**ITEM["properties"], "settings": {"type": "string"}},
+    }
+    items = {"type": "array", "items": detailed}
+    data = {"allOf": [{"$ref": "#/components/schemas/Items"}, {"description": "the page"}]}
+    listing = {"type": "object", "required": ["data"], "properties": {"data": data}}
+    schemas = {"Item": ITEM, "Items": items, "List": listing}
+    app = create_app(document(collection(LIST_REF), **schemas), seed=1)
+    request(app, "POST", "/items", json={"name": "a"})
+    answer = request(app, "GET", "/items")
+    assert answer.status_code == 200
+    assert valid(LIST_REF, answer.json(), schemas)
