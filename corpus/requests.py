@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from mockserver.errors import GenerationError
 from mockserver.server.compiler import CompiledOperation
@@ -103,6 +103,11 @@ def build_request(
         if not param.required and param.location != "path":
             continue
         value = _value(engine, param.schema, f"{op.pointer}/{param.name}", param.pointer)
+        if value in (None, "") and not (param.location == "query" and param.allow_empty_value):
+            # Sent empty, a parameter is absent (a path segment gone: /boards/ is the list
+            # /boards), or refused (allowEmptyValue is false): ask for a value that is there.
+            there = {"allOf": [param.schema, {"minLength": 1, "not": {"enum": [None, ""]}}]}
+            value = _value(engine, there, f"{op.pointer}/{param.name}", param.pointer)
         if param.media_type is not None and "json" in param.media_type:
             value = json.dumps(value)
         elif _nested(value):
@@ -115,7 +120,7 @@ def build_request(
         elif isinstance(serialized, list):
             cookies.extend(f"{k}={quote(v)}" for k, v in serialized)
         elif param.location == "path":
-            path = path.replace("{" + param.name + "}", quote(serialized, safe=",;=."))
+            path = path.replace("{" + param.name + "}", _segment(serialized))
         else:
             headers[param.name] = serialized
     schemes = engine.spec.document.get("components", {}).get("securitySchemes", {})
@@ -138,16 +143,73 @@ def build_request(
 
 
 def build_body(engine: Engine, compiled: CompiledOperation) -> tuple[str, bytes] | None:
-    """``(content type, bytes)`` of a body the operation requires (JSON ones), else None."""
+    """``(content type, bytes)`` of the body the operation requires, else None: JSON, a form
+    (urlencoded or multipart, one field per property) or text; `Unprobeable` for any other."""
     body = compiled.operation.request_body
     if body is None or not body.required:
         return None
     for name, media in body.content.items():
-        if "json" in name or name in ("*/*", "application/*"):
+        bare = name.split(";")[0].strip().lower()
+        if "json" in bare or bare in ("*/*", "application/*"):
             value = _value(engine, media.schema, f"{media.pointer}|body", media.pointer)
-            kind = "application/json" if name in ("*/*", "application/*") else name
+            kind = "application/json" if bare in ("*/*", "application/*") else name
             return kind, json.dumps(value).encode()
-    return None
+        if bare in (_URLENCODED, _MULTIPART):
+            value = _value(engine, media.schema, f"{media.pointer}|body", media.pointer)
+            if not isinstance(value, dict):
+                raise Unprobeable(f"the {bare} body's schema makes no object: {value!r}"[:200])
+            if bare == _URLENCODED:
+                return name, urlencode(_form_pairs(value)).encode()
+            return f"{_MULTIPART}; boundary={_BOUNDARY}", _multipart(value)
+        if bare.startswith("text/"):
+            value = _value(engine, media.schema, f"{media.pointer}|body", media.pointer)
+            return name, _text(value).encode()
+    media_types = ", ".join(body.content) or "none declared"
+    raise Unprobeable(f"the required request body is of a kind not built here ({media_types})")
+
+
+_URLENCODED = "application/x-www-form-urlencoded"
+_MULTIPART = "multipart/form-data"
+_BOUNDARY = "corpus-boundary-7d1f"
+
+
+def _form_pairs(value: dict[str, Any]) -> list[tuple[str, str]]:
+    """A form's fields, OpenAPI's default encoding (style form): an array is one field per
+    item, a flat object one field ``k,v,k,v``; nested values have no defined form."""
+    pairs: list[tuple[str, str]] = []
+    for key, item in value.items():
+        if _nested(item) or (isinstance(item, list) and any(isinstance(i, dict) for i in item)):
+            raise Unprobeable(f"form field {key} holds nested values: {item!r}"[:200])
+        serialized = _serialize(str(key), item, "form", not isinstance(item, dict))
+        assert isinstance(serialized, list)  # the form style serializes to pairs
+        pairs.extend(serialized)
+    return pairs
+
+
+def _multipart(value: dict[str, Any]) -> bytes:
+    """The form as ``multipart/form-data``: one part per field (an array: one per item),
+    objects as JSON parts, as OpenAPI's default encoding says."""
+    out = bytearray()
+    for key, item in value.items():
+        for one in item if isinstance(item, list) else [item]:
+            is_json = isinstance(one, dict | list)
+            kind = "application/json" if is_json else "text/plain; charset=utf-8"
+            text = json.dumps(one) if is_json else _text(one)
+            out += f"--{_BOUNDARY}\r\n".encode()
+            out += f'Content-Disposition: form-data; name="{key}"\r\n'.encode()
+            out += f"Content-Type: {kind}\r\n\r\n".encode()
+            out += text.encode() + b"\r\n"
+    out += f"--{_BOUNDARY}--\r\n".encode()
+    return bytes(out)
+
+
+def _segment(text: str) -> str:
+    """A path parameter's text, percent-encoded: a value of ``.`` or ``..`` encoded whole, or
+    the client would take it for a dot-segment and drop it (RFC 3986 5.2.4), sending the
+    request to another operation (``/groups/.`` to ``/groups``)."""
+    if text in (".", ".."):
+        return text.replace(".", "%2E")
+    return quote(text, safe=",;=.")
 
 
 def _nested(value: Any) -> bool:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from corpus.__main__ import select, summary
-from corpus.probe import SpecReport, probe
+from corpus.probe import SpecReport, _Bodies, probe
 from corpus.sources import CorpusUnavailable
 
 SAMPLE = int(os.environ.get("CORPUS_SAMPLE", "24"))
@@ -72,3 +73,95 @@ def test_a_document_with_an_unsatisfiable_parameter_skips_that_operation(tmp_pat
     report = probe(path, stateful=True)
     assert report.passed, report.failures
     assert (report.probed, report.skipped) == (1, 1)
+
+
+def _write(tmp_path: Path, paths: dict[str, Any]) -> Path:
+    document = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths}
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def _ok(schema: dict[str, Any]) -> dict[str, Any]:
+    content = {"application/json": {"schema": schema}}
+    return {"200": {"description": "ok", "content": content}}
+
+
+def test_a_path_value_that_is_a_dot_segment_reaches_its_own_operation(tmp_path: Path) -> None:
+    # Found by the corpus (Azure's ResourceGroups_Get, a name matching ^[-\w\._\(\)]+$): the
+    # name "." was sent as /groups/., which the client turned into /groups, the list.
+    name = {"name": "name", "in": "path", "required": True, "schema": {"enum": [".", ".."]}}
+    group = {"type": "object", "required": ["location"], "properties": {"location": {}}}
+    listing = {"type": "object", "properties": {"value": {"type": "array", "items": group}}}
+    path = _write(
+        tmp_path,
+        {
+            "/groups": {"get": {"responses": _ok(listing)}},
+            "/groups/{name}": {"get": {"parameters": [name], "responses": _ok(group)}},
+        },
+    )
+    for stateful in (True, False):
+        report = probe(path, stateful=stateful)
+        assert report.passed, report.failures
+        assert report.ok == 2
+
+
+@pytest.mark.parametrize("media_type", ["multipart/form-data", "application/x-www-form-urlencoded"])
+def test_a_get_that_requires_a_form_body_is_sent_one(tmp_path: Path, media_type: str) -> None:
+    # Found by the corpus (evemarketer's GET /marketstat/json): a required multipart body was
+    # not built, and the mock rightly answered 400.
+    form = {
+        "type": "object",
+        "required": ["typeid", "region"],
+        "properties": {
+            "typeid": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+            "region": {"type": "integer"},
+        },
+    }
+    body = {"required": True, "content": {media_type: {"schema": form}}}
+    get = {"requestBody": body, "responses": _ok({"type": "object"})}
+    path = _write(tmp_path, {"/stats": {"get": get}})
+    report = probe(path, stateful=False)
+    assert report.passed, report.failures
+    assert (report.probed, report.ok) == (1, 1)
+
+
+def test_a_get_that_requires_a_body_of_another_kind_is_unprobeable(tmp_path: Path) -> None:
+    body = {"required": True, "content": {"application/octet-stream": {"schema": {}}}}
+    get = {"requestBody": body, "responses": _ok({"type": "object"})}
+    report = probe(_write(tmp_path, {"/blob": {"get": get}}), stateful=False)
+    assert report.passed, report.failures
+    assert report.skipped == 1
+    assert "application/octet-stream" in report.unprobeable[0]
+
+
+@pytest.mark.parametrize("location", ["path", "query"])
+def test_a_parameter_is_never_sent_empty(tmp_path: Path, location: str) -> None:
+    # Found by the corpus: Getty Images' board_id (nullable) was sent as /v3/boards/, the list;
+    # VTEX's required keyword (example "") was sent empty, which allowEmptyValue refuses.
+    empty = {"type": "string", "example": ""}
+    param = {"name": "id", "in": location, "required": True, "schema": empty}
+    board = {"type": "object", "additionalProperties": False, "properties": {"name": {}}}
+    boards = {"type": "object", "properties": {"boards": {"type": "array", "items": board}}}
+    template = "/boards/{id}" if location == "path" else "/board"
+    path = _write(
+        tmp_path,
+        {
+            "/boards": {"get": {"responses": _ok(boards)}},
+            template: {"get": {"parameters": [param], "responses": _ok(board)}},
+        },
+    )
+    report = probe(path, stateful=False)
+    assert report.passed, report.failures
+    assert report.ok == 2
+
+
+def test_a_schema_whose_type_is_no_type_name_is_not_judged() -> None:
+    # Found by the corpus (codat.io: a property's schema written without `properties`): the
+    # jsonschema package raised UnknownType and the whole run stopped.
+    kind = {"$ref": "#/components/schemas/Kind"}
+    item = {"type": "object", "required": ["kind"], "properties": {"kind": kind}}
+    broken = {"type": {"type": "string", "enum": ["a", "b"]}}
+    bodies = _Bodies({"components": {"schemas": {"Item": item, "Kind": broken}}})
+    assert bodies.problem(item, "/components/schemas/Item", {"kind": ""}) is None
+    assert bodies.problem(item, "/components/schemas/Item", {}) is not None

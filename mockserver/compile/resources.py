@@ -29,6 +29,7 @@ __all__ = [
     "OWNER",
     "PARENT",
     "SEQUENCE",
+    "UNLISTED",
     "ListShape",
     "Resource",
     "ResourceModel",
@@ -40,6 +41,7 @@ __all__ = [
 OWNER = "__owner__"  # the id of the user the record belongs to (None: everyone's)
 PARENT = "__parent__"  # the path parameters of its parents: {"projectId": ...}
 SEQUENCE = "__seq__"  # orders records by creation
+UNLISTED = "__unlisted__"  # a record made for a read that the lists' item schema refuses
 
 Role = Literal["create", "list", "read", "replace", "update", "delete"]
 
@@ -89,6 +91,16 @@ def _holds_objects(array: Any, document: Mapping[str, Any]) -> bool:
     items = property_attribute(array, document, "items")
     types = schema_types(items, document)
     return types is None or "object" in types
+
+
+def _is_the_record(envelope: dict[str, Any], resource: Resource) -> bool:
+    """Whether a list operation's body declares the record itself, not a list of records:
+    it has the record's id field and most of its properties (GET ``/orders`` answering one
+    order, its array ``trackingNumbers`` no list of orders)."""
+    own = resource.properties
+    if resource.id_field not in own or resource.id_field not in envelope:
+        return False
+    return 2 * len(own.keys() & envelope.keys()) >= len(own)
 
 
 def _int(value: Any) -> int:
@@ -257,8 +269,9 @@ class ResourceModel:
         counts: list[str] = []
         bare = "array" in (schema_types(schema, self.document) or frozenset())
         array = schema if bare else None
+        envelope = {} if bare else object_properties(schema, self.document)
         if not bare:
-            for name, sub in object_properties(schema, self.document).items():
+            for name, sub in envelope.items():
                 types = schema_types(sub, self.document) or frozenset()
                 if _COUNT.search(name) and types == frozenset({"integer"}):
                     counts.append(name)
@@ -284,6 +297,7 @@ class ResourceModel:
             search_param=pick(SEARCH_PARAMS),
             filters=filters,
             opaque=(not bare and data is None)
+            or _is_the_record(envelope, resource)
             or _arrays_of_one_of(array, self.document)
             or not _holds_objects(array, self.document),
             counts=tuple(counts),

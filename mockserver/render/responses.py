@@ -112,7 +112,7 @@ def negotiate(accept: str | None, offered: list[str]) -> str | None:
     if not offered:
         return None
     if not accept:
-        return offered[0]
+        return _concrete(offered[0], offered)
     best: tuple[float, int] | None = None
     choice = None
     for index, name in enumerate(offered):
@@ -121,7 +121,22 @@ def negotiate(accept: str | None, offered: list[str]) -> str | None:
                 rank = (quality, -index)
                 if best is None or rank > best:
                     best, choice = rank, name
-    return choice
+    return None if choice is None else _concrete(choice, offered)
+
+
+def _concrete(choice: str, offered: list[str]) -> str:
+    """A wildcard (``*/*``) is answered as JSON: when JSON is declared too, its own entry (and
+    schema) is what that answer must fit, not the wildcard's (a download declared ``*/*`` with
+    a binary ``File`` next to ``application/json`` with a ``File`` object)."""
+    if choice.split(";")[0].strip().lower() not in _WILDCARDS:
+        return choice
+    return next(
+        (name for name in offered if name.split(";")[0].strip().lower() == "application/json"),
+        choice,
+    )
+
+
+_WILDCARDS = ("*/*", "application/*")
 
 
 def _encode(media_type: str, value: Any) -> bytes:

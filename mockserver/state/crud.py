@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, ListShape, Resource
+from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, UNLISTED, ListShape, Resource
 from mockserver.render.problems import Problem, title_of
 from mockserver.render.responses import Rendered
 from mockserver.spec.matching import MatchFacts
@@ -87,6 +87,7 @@ async def _list(
         r
         for r in await state.store.values(resource.name)
         if (r.get(OWNER) is None or r.get(OWNER) == user_id)
+        and not r.get(UNLISTED)
         and all(
             str(r.get(PARENT, {}).get(p)) == request.params.get(p) for p in resource.parent_params
         )
@@ -98,7 +99,23 @@ async def _list(
     shown = page if shape.data is None else page[shape.data]
     if len(shown) < shape.min_items:
         return None  # the schema admits no page this short: the stateless answer fits it
+    if not _fits_page(state, request, page):
+        return None  # records its schema refuses listed: the stateless answer (and Warning)
     return state.answer(request, page)
+
+
+def _fits_page(state: StateContext, request: Request, page: Any) -> bool:
+    """Whether the list's answer of ``page`` is valid: records another shape made may lack
+    what the list's items require, and envelopes may admit no value at all (shipengine's
+    ``allOf`` of two closed objects)."""
+    answer = request.op.answers.answer(request.op.answers.default_status)
+    if state.check is None or answer is None or answer.schema is None:
+        return True
+    pointer = request.operation.pointer
+    check = state.page_checks.get(pointer)
+    if check is None:
+        check = state.page_checks[pointer] = state.check(answer.schema, pointer)
+    return check(state.builder.project(page, answer.schema))
 
 
 async def _missing(

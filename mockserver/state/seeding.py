@@ -19,9 +19,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
+from weakref import WeakKeyDictionary
 
 from mockserver.compile.operations import Operation
-from mockserver.compile.resources import OWNER, PARENT, SEQUENCE, Resource, property_attribute
+from mockserver.compile.resources import (
+    OWNER,
+    PARENT,
+    SEQUENCE,
+    UNLISTED,
+    Resource,
+    ResourceModel,
+    property_attribute,
+)
 from mockserver.compile.schemas import object_properties, schema_members, schema_types
 from mockserver.state.context import SEQUENCE_KEY, StateContext
 from mockserver.store.memory import copy_json
@@ -209,12 +218,14 @@ class Seeds:
                 return 0
             stored = 0
             for value in example_records(state, resource):
-                # An example its item schema refuses is left out: a read would answer it.
-                if not _fits(state, resource, value):
-                    continue
                 record = await _adopt(state, resource, value, now=now)
-                if record is None:
+                # An example its item schema refuses is left out: a read would answer it (as
+                # adopted: an id made for it may be of a type a list's items refuse).
+                if record is None or not (
+                    _fits(state, resource, record) and _fits(state, resource, record, listed=True)
+                ):
                     continue
+                await _count_past(state, record[resource.id_field])
                 key = str(record[resource.id_field])
                 if await store.get(resource.name, key) is None:  # the first of an id wins
                     await store.put(resource.name, key, record)
@@ -238,7 +249,6 @@ async def _adopt(
     record[PARENT] = parents
     record[SEQUENCE] = sequence
     state.builder.compute(record, resource.schema, now=now)
-    await _count_past(state, record[resource.id_field])
     return record
 
 
@@ -295,6 +305,8 @@ async def materialize(
             # The path's value is no id the schema admits (a name where it wants a number):
             # no record answers for it, so the read stays 404 rather than answer invalidly.
             return None
+        if not _fits(state, resource, record, listed=True):
+            record[UNLISTED] = True  # readable by its id; a list would answer it invalidly
         record[SEQUENCE] = await state.next_sequence()
         await store.put(resource.name, key, record)
     await _count_past(state, record_id)
@@ -310,16 +322,72 @@ def _deleted(resource: Resource, key: str) -> str:
     return f"deleted|{resource.name}|{key}"
 
 
-def _fits(state: StateContext, resource: Resource, record: Mapping[str, Any]) -> bool:
-    """Whether a read would answer ``record`` as its schema says (`StateContext.check`).
+def _fits(
+    state: StateContext, resource: Resource, record: Mapping[str, Any], *, listed: bool = False
+) -> bool:
+    """Whether a read (``listed``: each list of the collection) would answer ``record`` as its
+    schema says (`StateContext.check`).
 
     Projected as a read answers it: the required fields it lacks are generated then, and may
-    make it invalid (a oneOf branch filled with another branch's fields).
+    make it invalid (a oneOf branch filled with another branch's fields). A list's items may
+    be declared apart from the read (a read answering ``{"groundhog": {...}}``, a list of
+    groundhogs whose ``id`` is an integer).
     """
-    if state.check is None or resource.schema is None:
+    if state.check is None:
         return True
-    shown = state.builder.project(dict(record), resource.schema)
-    return state.check(resource.schema, resource.item)(shown)
+    if listed:
+        shown = _list_items(state, resource)
+    elif resource.schema is not None:
+        shown = [(resource.schema, resource.item)]
+    else:
+        return True
+    return all(
+        state.check(schema, where)(state.builder.project(dict(record), schema))
+        for schema, where in shown
+    )
+
+
+# Per resource model (held weakly: it goes with its mock), per collection: what the lists of
+# the collection show, worked out at the first record made for it.
+_LIST_ITEMS: WeakKeyDictionary[ResourceModel, dict[str, list[tuple[Any, str]]]] = (
+    WeakKeyDictionary()
+)
+
+
+def _list_items(state: StateContext, resource: Resource) -> list[tuple[Any, str]]:
+    """The item schema of each list of ``resource`` that answers from state, and where."""
+    known = _LIST_ITEMS.setdefault(state.model, {})
+    if resource.name in known:
+        return known[resource.name]
+    found: list[tuple[Any, str]] = []
+    document = state.document
+    for (method, path), shape in state.model.list_shapes.items():
+        assigned = state.model.roles.get((method, path))
+        if assigned is None or assigned[1] is not resource or shape.opaque:
+            continue
+        plan = next((s for s in _success_schemas(state, method, path)), None)
+        if plan is None:
+            continue
+        schema, pointer = plan
+        if shape.data is not None:
+            schema = object_properties(schema, document).get(shape.data)
+            pointer = f"{pointer}/properties/{shape.data}"
+        items = property_attribute(schema, document, "items")
+        if items is not None:
+            found.append((items, f"{pointer}/items"))
+    known[resource.name] = found
+    return found
+
+
+def _success_schemas(state: StateContext, method: str, path: str) -> Iterator[tuple[Any, str]]:
+    for op in state.model.operations:
+        if (op.method, op.path) != (method, path):
+            continue
+        for status, response in sorted(op.responses.items()):
+            if status.startswith("2"):
+                for name, media in response.content.items():
+                    if "json" in name and media.schema is not None:
+                        yield media.schema, f"{media.pointer}/schema"
 
 
 def _under(record: Mapping[str, Any], parents: Mapping[str, Any]) -> bool:

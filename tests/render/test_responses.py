@@ -222,6 +222,11 @@ def test_accept_that_matches_nothing_declared_is_406(mock: InProcess, accept: st
             ["application/json; charset=utf-8"],
             "application/json; charset=utf-8",
         ),
+        # A wildcard is answered as JSON: when JSON is declared too, its entry is the answer.
+        (None, ["*/*", "application/json"], "application/json"),
+        ("*/*", ["*/*", "application/json"], "application/json"),
+        ("*/*", ["application/*", "text/csv"], "application/*"),
+        ("text/csv", ["*/*", "text/csv"], "text/csv"),
     ],
 )
 def test_negotiate_prefers_quality_then_the_offered_order(

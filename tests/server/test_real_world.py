@@ -227,3 +227,66 @@ def test_a_list_that_is_one_of_several_kinds_of_array_gets_the_stateless_answer(
     answer = request(app, "GET", "/items")
     assert answer.status_code == 200
     assert valid(LIST_REF, answer.json(), schemas)
+
+
+def test_a_list_operation_that_answers_one_record_gets_the_stateless_answer() -> None:
+    # Found by the full corpus (fulfillment.com's GET /orders answers one order, plain or
+    # "hydrated"): the order's array of tracking numbers was taken for the list, emptied, and
+    # the answer then matched both oneOf branches.
+    tracking = {"type": "array", "items": {"type": "object", "properties": {"carrier": {}}}}
+    order = {**ITEM, "properties": {**ITEM["properties"], "tracking": tracking}}
+    hydrated = {"items": {"required": ["carrier"]}}
+    listing = {
+        "oneOf": [
+            {"$ref": "#/components/schemas/Item"},
+            {
+                "allOf": [
+                    {"$ref": "#/components/schemas/Item"},
+                    {"properties": {"tracking": hydrated}},
+                ]
+            },
+        ]
+    }
+    schemas = {"Item": order, "List": listing}
+    app = create_app(document(collection(LIST_REF), **schemas), seed=1)
+    answer = request(app, "GET", "/items")
+    assert answer.status_code == 200
+    assert valid(LIST_REF, answer.json(), schemas)
+
+
+def test_a_wildcard_answered_as_json_fits_the_declared_json_schema() -> None:
+    # Found by the corpus (gerermesaffaires.fr's download): `*/*` (a binary File) is declared
+    # before `application/json` (File an object); the `*/*` body went out as application/json.
+    binary = {"type": "object", "properties": {"File": {"type": "string", "format": "binary"}}}
+    as_json = {
+        "type": "object",
+        "required": ["File"],
+        "properties": {"File": {"type": "object", "properties": {"b64": {"type": "string"}}}},
+    }
+    content = {"*/*": {"schema": binary}, "application/json": {"schema": as_json}}
+    get = {"responses": {"200": {"description": "ok", "content": content}}}
+    for stateful in (True, False):
+        app = create_app(document({"/download": {"get": get}}), seed=1, stateful=stateful)
+        for accept in (None, "*/*"):
+            answer = request(app, "GET", "/download", headers={"Accept": accept} if accept else {})
+            assert answer.headers["content-type"] == "application/json"
+            assert valid(as_json, answer.json(), {})
+
+
+def test_a_list_page_its_schema_refuses_gets_the_stateless_answer() -> None:
+    # Found by the corpus (Access Analyzer's ListPolicyGenerations, MediaConvert's ListJobs):
+    # the list's array sits in an allOf, and its items require a field a created record lacks.
+    detailed = {
+        "type": "object",
+        "required": ["id", "name", "settings"],
+        "properties": {**ITEM["properties"], "settings": {"type": "string"}},
+    }
+    items = {"type": "array", "items": detailed}
+    data = {"allOf": [{"$ref": "#/components/schemas/Items"}, {"description": "the page"}]}
+    listing = {"type": "object", "required": ["data"], "properties": {"data": data}}
+    schemas = {"Item": ITEM, "Items": items, "List": listing}
+    app = create_app(document(collection(LIST_REF), **schemas), seed=1)
+    request(app, "POST", "/items", json={"name": "a"})
+    answer = request(app, "GET", "/items")
+    assert answer.status_code == 200
+    assert valid(LIST_REF, answer.json(), schemas)

@@ -363,6 +363,37 @@ def test_an_id_the_schema_cannot_hold_stays_404_and_a_list_of_names_holds_no_rec
     assert mock.request("GET", "/users").json() == ["octocat", "hubot"]
 
 
+def test_a_record_the_list_would_answer_invalidly_is_not_seeded(make_mock: MakeMock) -> None:
+    # Found by the corpus (groundhog-day.com): the read answers {"groundhog": {...}}, the list
+    # groundhogs whose id is an integer; the read's example, seeded under a made-up string id,
+    # was then listed against the list's schema.
+    ghog = {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    }
+    wrapped = {"type": "object", "properties": {"groundhog": ghog}}
+    listed = {"type": "object", "properties": {"groundhogs": {"type": "array", "items": ghog}}}
+    example = {"groundhog": {"id": 51, "name": "Lucy"}}
+    document = _document()
+    document["paths"]["/groundhogs"] = {
+        "get": {
+            "responses": {"200": _json(listed, example={"groundhogs": [{"id": 1, "name": "Phil"}]})}
+        }
+    }
+    document["paths"]["/groundhogs/{slug}"] = {
+        "parameters": [_param("slug")],
+        "get": {"responses": {"200": _json(wrapped, example=example)}},
+    }
+    mock = _mock(make_mock, document)
+    answer = mock.request("GET", "/groundhogs").json()
+    assert [g["id"] for g in answer["groundhogs"]] == [1]
+    # A read of a slug materializes a record the read answers; the list leaves it out.
+    assert mock.request("GET", "/groundhogs/wiarton-willie").status_code == 200
+    answer = mock.request("GET", "/groundhogs").json()
+    assert [g["id"] for g in answer["groundhogs"]] == [1]
+
+
 class _FlakyStore(MemoryStore):
     """A store that cannot be reached the first time seeding asks it anything."""
 
