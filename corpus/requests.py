@@ -110,6 +110,9 @@ def build_request(
             value = _value(engine, there, f"{op.pointer}/{param.name}", param.pointer)
         if param.media_type is not None and "json" in param.media_type:
             value = json.dumps(value)
+        elif value == {} and param.explode and param.location in ("query", "cookie"):
+            # An empty object spread over the query sends nothing: a required one is missing.
+            raise Unprobeable(f"parameter {param.name} is an object with nothing to send")
         elif _nested(value):
             # Styles serialize one level: nested objects and arrays have no defined form.
             raise Unprobeable(f"parameter {param.name} holds nested values: {value!r}"[:200])

@@ -14,6 +14,9 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import Scope
 
 from mockserver.auth.credentials import SecurityChecker
 from mockserver.compile.operations import Operation, compile_operations, follow
@@ -27,7 +30,7 @@ from mockserver.state.context import StatefulOperation
 from mockserver.state.mock import StatefulMock
 from mockserver.validation.request import RequestValidator
 
-__all__ = ["Compiled", "CompiledOperation", "compile_spec"]
+__all__ = ["Compiled", "CompiledOperation", "chosen_variant", "compile_spec"]
 
 logger = logging.getLogger("mockserver")
 
@@ -44,6 +47,12 @@ class CompiledOperation:
     invalid_status: int
     # What the stateful mock does with it; None when the mock is stateless.
     state: StatefulOperation | None = None
+    # ``(name, value)`` of a path written ``/#Action=AddTags`` or ``/?op=LIST``: the query
+    # parameter or header that tells this operation from others on the same path.
+    discriminator: tuple[str, str] | None = None
+    # The other operations on this path and method, told apart by their discriminator
+    # (`chosen_variant`); only the first registered operation has them.
+    variants: list[CompiledOperation] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -82,6 +91,7 @@ def compile_spec(
             _degrade(compiled, problem.pointer, f"{problem.pointer} is not served: {message}")
     state = make_state([resp for _, resp in pairs]) if make_state is not None else None
     requests = SchemaRegistry(request_doc)
+    routed: dict[tuple[str, str], CompiledOperation] = {}  # by path shape and method
     for req_op, resp_op in pairs:
         try:
             responder = Responder(response_doc, resp_op, generate, validate)
@@ -93,11 +103,18 @@ def compile_spec(
                 invalid_status=_invalid_status(req_op),
                 # Records are answered with the response view's operation (no writeOnly).
                 state=state.plan(resp_op, responder=responder) if state is not None else None,
+                discriminator=_discriminator(req_op.path),
             )
             if strict:
                 operation.validator.compile()  # strictly, every schema is compiled up front
             hints = _segment_hints(request_doc, req_op)
-            compiled.router.add(req_op.path, req_op.method, operation, hints=hints)
+            shape = (_PARAMETER.sub("{}", _DISCRIMINATED.sub("", req_op.path)), req_op.method)
+            first = routed.get(shape)
+            if first is not None and operation.discriminator is not None:
+                first.variants.append(operation)  # AWS: /#Action=AddTags, /#Action=ListTags
+            else:
+                compiled.router.add(req_op.path, req_op.method, operation, hints=hints)
+                routed[shape] = operation
         except Exception as exc:  # one operation's defect must not take the others down
             if strict:
                 raise
@@ -111,6 +128,34 @@ def compile_spec(
             )
         compiled.operations.append(operation)
     return compiled, state
+
+
+_PARAMETER = re.compile(r"\{[^{}/]*\}")
+_DISCRIMINATED = re.compile(r"[#?].*$")
+_NAME_VALUE = re.compile(r"^[#?]([A-Za-z0-9_.-]+)=([^&#]+)$")
+
+
+def _discriminator(path: str) -> tuple[str, str] | None:
+    """The ``(name, value)`` a ``#name=value`` or ``?name=value`` written into a path names."""
+    found = _DISCRIMINATED.search(path)
+    matched = _NAME_VALUE.match(found.group(0)) if found is not None else None
+    return (matched.group(1), matched.group(2)) if matched is not None else None
+
+
+def chosen_variant(compiled: CompiledOperation, scope: Scope) -> CompiledOperation:
+    """Of the operations sharing ``compiled``'s path and method, the one the request names by
+    its discriminator (a query parameter or header), else the plain one, else ``compiled``."""
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    plain: CompiledOperation | None = None
+    for candidate in (compiled, *compiled.variants):
+        if candidate.discriminator is None:
+            plain = plain or candidate
+            continue
+        name, value = candidate.discriminator
+        if query.get(name) == value or headers.get(name.lower()) == value:
+            return candidate
+    return plain or compiled
 
 
 def _degrade(compiled: Compiled, pointer: str, message: str) -> None:

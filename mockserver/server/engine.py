@@ -27,7 +27,7 @@ from mockserver.generation.generator import DataGenerator
 from mockserver.render.prefer import NO_PREFERENCES, Preferences, parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
 from mockserver.render.responses import Rendered
-from mockserver.server.compiler import CompiledOperation, compile_spec
+from mockserver.server.compiler import CompiledOperation, chosen_variant, compile_spec
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
 from mockserver.server.latency import Delay, operation_delays
@@ -314,6 +314,8 @@ class Engine:
                 headers={"Allow": ", ".join(allowed)},
             )
         else:
+            if compiled.variants:  # one path and method, told apart by a query value or header
+                compiled = chosen_variant(compiled, scope)
             operation = compiled.operation
             params = match.params_for(answered)  # HEAD is answered as GET
             rendered = await self._guarded(scope, receive, compiled, params, outcome)

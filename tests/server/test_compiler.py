@@ -196,3 +196,36 @@ def test_an_operation_told_apart_only_by_a_fragment_is_reported_and_the_plain_on
     assert "GET /shared_items#folders matches the same requests as GET /shared_items" in (
         issue.message
     )
+
+
+def _named(value: str, **extra: Any) -> dict[str, Any]:
+    return {"responses": json_response({"const": value}), **extra}
+
+
+def test_operations_told_apart_by_a_name_value_fragment_are_chosen_by_query_or_header() -> None:
+    action = {"name": "Action", "in": "query", "required": True, "schema": {"type": "string"}}
+    paths = {
+        # AWS's query protocol: one path, the operation named by Action (or a target header).
+        "/#Action=AddTags": {"get": _named("add", parameters=[action])},
+        "/#Action=ListTags": {"get": _named("list", parameters=[action])},
+        "/#X-Amz-Target=Svc.Describe": {"get": _named("describe")},
+    }
+    app = create_app(document(paths), stateful=False)
+    engine: Engine = app.state.engine
+
+    assert engine.degraded == []
+    assert len(engine.operations) == 3
+    assert request(app, "GET", "/?Action=AddTags").json() == "add"
+    assert request(app, "GET", "/?Action=ListTags").json() == "list"
+    assert request(app, "GET", "/", headers={"X-Amz-Target": "Svc.Describe"}).json() == "describe"
+
+
+def test_a_request_naming_no_variant_gets_the_plain_operation() -> None:
+    paths = {
+        "/#op=LIST": {"get": _named("listing")},
+        "/": {"get": _named("plain")},
+    }
+    app = create_app(document(paths), stateful=False)
+    assert request(app, "GET", "/").json() == "plain"
+    assert request(app, "GET", "/?op=LIST").json() == "listing"
+    assert request(app, "GET", "/?op=OTHER").json() == "plain"
