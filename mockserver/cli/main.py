@@ -250,22 +250,25 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette | Mount
         raise ConfigError(
             "--examples serves the recording of one spec; serve that spec alone with it"
         )
+    # What every mock is built with, one spec or several on one port.
+    options: dict[str, Any] = {
+        "seed": args.seed,
+        "stateful": not args.stateless,
+        "cors": not args.no_cors,
+        "latency": latency,
+        "operation_latency": operation_latency,
+        "chaos": args.chaos,
+        "fixtures": fixtures,
+        "admin_token": args.admin_token,
+        "jwt_secret": args.jwt_secret,
+        "limits": limits_from_args(args),
+        "state_url": args.state_url,
+        "strict": args.strict,
+        "missing": args.missing,
+        "seed_examples": args.seed_examples,
+    }
     if mounted is not None:
-        return create_mounted_app(
-            mounted,
-            seed=args.seed,
-            stateful=not args.stateless,
-            cors=not args.no_cors,
-            latency=latency,
-            operation_latency=operation_latency,
-            chaos=args.chaos,
-            fixtures=fixtures,
-            admin_token=args.admin_token,
-            jwt_secret=args.jwt_secret,
-            limits=limits_from_args(args),
-            state_url=args.state_url,
-            strict=args.strict,
-        )
+        return create_mounted_app(mounted, **options)
     spec = load_spec(_spec_path(args), strict=args.strict)
     if args.examples is not None:
         from mockserver.proxy.record import with_examples
@@ -275,17 +278,7 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette | Mount
             print(f"mockserver: recorded example not served: {reason}", file=sys.stderr)
     return create_app(
         spec,
-        seed=args.seed,
-        stateful=not args.stateless,
-        cors=not args.no_cors,
-        latency=latency,
-        operation_latency=operation_latency,
-        chaos=args.chaos,
-        fixtures=fixtures,
-        admin_token=args.admin_token,
-        jwt_secret=args.jwt_secret,
-        limits=limits_from_args(args),
-        state_url=args.state_url,
+        **options,
         state_prefix=args.state_prefix,
         asyncapi=args.asyncapi,
         webhooks=DeliveryPolicy(
@@ -294,9 +287,6 @@ def _create_app(args: argparse.Namespace, *, fixtures: Any) -> Starlette | Mount
             grace=args.webhook_grace,
             hosts=HostPolicy(args.webhook_hosts.split(",")),
         ),
-        strict=args.strict,
-        missing=args.missing,
-        seed_examples=args.seed_examples,
     )
 
 

@@ -26,7 +26,7 @@ from mockserver.proxy.forward import Upstream, UpstreamAnswer, UpstreamFailure
 from mockserver.proxy.record import Recorder
 from mockserver.proxy.report import ViolationReport
 from mockserver.render.problems import Problem
-from mockserver.server.engine import VARY_ORIGIN, Engine
+from mockserver.server.engine import VARY_ORIGIN, BodyTooLarge, Engine, read_body
 
 __all__ = ["SOURCE_HEADER", "VIOLATIONS_HEADER", "Proxy"]
 
@@ -99,8 +99,8 @@ class Proxy:
             await self._mocked(scope, receive, send)
             return
         try:
-            body = await _read_body(receive, self.max_body_bytes)
-        except _TooLarge:
+            body = await read_body(receive, self.max_body_bytes)
+        except BodyTooLarge:
             await self._problem(scope, send, route, path, Problem(
                 413, "body_too_large", "Request body too large",
                 f"The body exceeds {self.max_body_bytes} bytes.",
@@ -235,28 +235,6 @@ class Proxy:
 
 def _name(operation_id: str | None, label: str) -> str:
     return operation_id or label
-
-
-class _TooLarge(ConfigError):
-    """The request body outgrew the limit (internal: answered 413)."""
-
-
-async def _read_body(receive: Receive, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message: Message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        if chunk:
-            size += len(chunk)
-            if size > limit:
-                raise _TooLarge
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def _replay(body: bytes) -> Receive:

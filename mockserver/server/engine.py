@@ -44,7 +44,7 @@ from mockserver.store.memory import MemoryStore, Store
 from mockserver.store.redaction import redacted_headers, redacted_text
 from mockserver.validation.violations import Violation
 
-__all__ = ["VARY_ORIGIN", "Engine", "add_vary_origin"]
+__all__ = ["VARY_ORIGIN", "BodyTooLarge", "Engine", "add_vary_origin", "read_body"]
 
 # Set in the scope (by the app's CORS middleware, for a request without an Origin) when the
 # engine is to add ``Vary: Origin`` to its answer itself instead of through a wrapped ``send``.
@@ -58,8 +58,8 @@ JOURNAL_BODY_CHARS = 4096
 _CHAOS = "chaos (--chaos or a scenario)"
 
 
-class _BodyTooLarge(MockServerError):
-    pass
+class BodyTooLarge(MockServerError):
+    """The request body outgrew the limit (answered 413)."""
 
 
 class _RequestHeaders(Headers):
@@ -371,7 +371,7 @@ class Engine:
                 "The mock's shared state (--state-url) cannot be reached; retry shortly.",
                 headers={"Retry-After": "1"},
             )
-        except _BodyTooLarge:
+        except BodyTooLarge:
             return Problem(
                 413,
                 "body_too_large",
@@ -456,7 +456,7 @@ class Engine:
                 failure.detail,
                 headers={"WWW-Authenticate": ", ".join(failure.challenges)},
             )
-        body = outcome.body = await _read_body(receive, self.max_body_bytes)
+        body = outcome.body = await read_body(receive, self.max_body_bytes)
         validated, violations = compiled.validator.validate(
             path_params=params, query_string=query, headers=headers, body=body
         )
@@ -543,7 +543,8 @@ def _exchange(
     }
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes:
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body; raises `BodyTooLarge` past ``limit`` bytes."""
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -554,7 +555,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         if chunk:
             size += len(chunk)
             if size > limit:
-                raise _BodyTooLarge
+                raise BodyTooLarge
             chunks.append(chunk)
         if not message.get("more_body", False):
             break

@@ -413,3 +413,10 @@ def test_cli_serve_builds_one_app_for_several_specs() -> None:
     single = cli._create_app(cli._build_parser().parse_args(["serve", str(SHOP)]), fixtures=None)
     assert single.state.engine.spec.base_path == "/v2"
     assert not hasattr(single.state, "engines")  # one spec: the app as before
+
+
+def test_cli_serve_gives_several_specs_the_same_missing_and_seed_examples() -> None:
+    argv = ["serve", str(SPEC), str(SHOP), "--missing", "materialize", "--seed-examples"]
+    app = cli._create_app(cli._build_parser().parse_args(argv), fixtures=None)
+    states = [engine.state for engine in app.state.engines]
+    assert [(s.context.materialize, s.seed_examples) for s in states] == [(True, True)] * 2
