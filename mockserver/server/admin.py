@@ -22,27 +22,18 @@ from starlette.routing import Route
 
 from mockserver.errors import StateUnavailableError
 from mockserver.server.console_api import console_routes
+from mockserver.server.console_api import json_response as _json
+from mockserver.server.console_api import problem as _problem
 from mockserver.server.engine import Engine
 
 __all__ = ["ADMIN_PREFIX", "admin_routes"]
 
 ADMIN_PREFIX = "/__mock"
-PROBLEM_JSON = "application/problem+json"
 # The console's way in from elsewhere: the token as a query parameter once, then a cookie.
 TOKEN_PARAMETER = "admin_token"
 TOKEN_COOKIE = "mockserver_admin_token"
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _json(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
-
-
-def _problem(status: int, code: str, title: str, detail: str) -> Response:
-    body = {"type": f"urn:mockserver:problem:{code.replace('_', '-')}", "title": title,
-            "status": status, "detail": detail, "code": code}  # fmt: skip
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON)
 
 
 def _is_loopback(request: Request) -> bool:

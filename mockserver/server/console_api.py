@@ -33,13 +33,14 @@ from mockserver.server.engine import Engine
 from mockserver.server.scenarios import parse_scenarios
 from mockserver.state.mock import StatefulMock
 
-__all__ = ["console_routes"]
+__all__ = ["PROBLEM_JSON", "console_routes", "json_response", "problem"]
 
 PROBLEM_JSON = "application/problem+json"
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def _json(data: Any, status: int = 200) -> Response:
+def json_response(data: Any, status: int = 200) -> Response:
+    """``data`` as a JSON answer of the admin API."""
     return Response(orjson.dumps(data), status_code=status, media_type="application/json")
 
 
@@ -92,7 +93,7 @@ def console_routes(engine: Engine) -> list[tuple[str, Endpoint, list[str]]]:
                     base_path=engine.spec.base_path,
                 )
             )
-        return _json(described)
+        return json_response(described)
 
     async def stream(request: Request) -> Response:
         params = request.query_params
@@ -122,7 +123,7 @@ def console_routes(engine: Engine) -> list[tuple[str, Endpoint, list[str]]]:
         store = state.context.store
         if request.method == "GET":
             found = await store.values(collection)
-            return _json({"collection": collection, "records": [_public(r) for r in found]})
+            return json_response({"collection": collection, "records": [_public(r) for r in found]})
         key = request.query_params.get("id")
         if not key:
             return problem(400, "record_id_required", "Record id required",
@@ -152,14 +153,14 @@ def console_routes(engine: Engine) -> list[tuple[str, Endpoint, list[str]]]:
         else:
             record.setdefault(OWNER, None)
             await store.put(collection, key, record)
-        return _json(_public(record), 200 if previous else 201)
+        return json_response(_public(record), 200 if previous else 201)
 
     async def users(request: Request) -> Response:
         state = engine.state
         if state is None:
             return _stateless()
         found = await state.context.store.values(USERS)
-        return _json({
+        return json_response({
             "users": [
                 {**_public(user), "generation": int(user.get("__generation__", 0))}
                 for user in found
@@ -178,7 +179,7 @@ def console_routes(engine: Engine) -> list[tuple[str, Endpoint, list[str]]]:
         tokens = state.context.tokens
         if action == "token":
             token = tokens.issue_access(user_id, int(user.get("__generation__", 0)))
-            return _json(
+            return json_response(
                 {"accessToken": token, "tokenType": "Bearer", "expiresIn": tokens.access_ttl}
             )
         if action == "revoke":
@@ -200,7 +201,7 @@ def console_routes(engine: Engine) -> list[tuple[str, Endpoint, list[str]]]:
             await engine.scenarios.update(None)
         else:
             await engine.scenarios.refresh()
-        return _json(engine.scenarios.to_json())
+        return json_response(engine.scenarios.to_json())
 
     return [
         ("/ui", ui, ["GET"]),

@@ -22,8 +22,9 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from mockserver.errors import ConfigError
-from mockserver.server.admin import ADMIN_PREFIX, PROBLEM_JSON, admin_routes
+from mockserver.server.admin import ADMIN_PREFIX, admin_routes
 from mockserver.server.app import create_app
+from mockserver.server.console_api import PROBLEM_JSON
 from mockserver.server.latency import split_by_spec
 from mockserver.spec.loader import Spec, load_spec
 from mockserver.store.journal import MemoryJournal
