@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from mockserver.errors import SpecError
 
-__all__ = ["Match", "RouteClash", "Router"]
+__all__ = ["Match", "RouteClash", "Router", "request_path"]
 
 T = TypeVar("T")
 
@@ -27,11 +27,11 @@ _PARAM = re.compile(r"\{([^{}/]+)\}")
 class RouteClash(SpecError):
     """Two templates of the same shape declare the same method: requests cannot tell them apart."""
 
-    def __init__(self, template: str, method: str, other: str) -> None:
+    def __init__(self, template: str, method: str, other: str, existing: object = None) -> None:
         hint = (
             "a path's #fragment or ?query never reaches the server as part of the path: "
             "give the operations distinct paths (or one operation with a query parameter)"
-            if _request_path(template) != template or _request_path(other) != other
+            if request_path(template) != template or request_path(other) != other
             else "templates that differ only in parameter names cannot share a method: "
             "merge the two paths"
         )
@@ -39,6 +39,7 @@ class RouteClash(SpecError):
             f"{method} {template} matches the same requests as {method} {other}", hint=hint
         )
         self.template, self.method, self.other = template, method, other
+        self.existing = existing  # the handler ``other`` was registered with
 
 
 @dataclass(slots=True)
@@ -104,7 +105,7 @@ def _segment_pattern(
     return re.compile(pattern + r"\Z", re.DOTALL), tuple(names)
 
 
-def _request_path(template: str) -> str:
+def request_path(template: str) -> str:
     """The part of a template a request's path can match: some documents tell operations
     apart by a fragment or a query written into the path (``/items#folders``, ``/fs?op=LIST``),
     which clients never send as part of the path."""
@@ -160,7 +161,7 @@ class Router(Generic[T]):
         """
         node = self._root
         names: list[str] = []
-        path = _request_path(template).strip("/")
+        path = request_path(template).strip("/")
         for segment in path.split("/") if path else []:
             if "{" in segment:
                 pattern, segment_names = _segment_pattern(segment, hints)
@@ -181,7 +182,7 @@ class Router(Generic[T]):
             node.methods = {}
             node.template = template
         elif method in node.methods:
-            raise RouteClash(template, method, node.declared[method][0])
+            raise RouteClash(template, method, node.declared[method][0], node.methods[method])
         node.methods[method] = handler
         node.declared[method] = (template, tuple(names))
 

@@ -20,7 +20,7 @@ from starlette.types import Scope
 
 from mockserver.auth.credentials import SecurityChecker
 from mockserver.compile.operations import Operation, compile_operations, follow
-from mockserver.compile.routing import Router
+from mockserver.compile.routing import RouteClash, Router, request_path
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import SpecError
 from mockserver.render.hooks import Generate, Validate
@@ -91,7 +91,6 @@ def compile_spec(
             _degrade(compiled, problem.pointer, f"{problem.pointer} is not served: {message}")
     state = make_state([resp for _, resp in pairs]) if make_state is not None else None
     requests = SchemaRegistry(request_doc)
-    routed: dict[tuple[str, str], CompiledOperation] = {}  # by path shape and method
     for req_op, resp_op in pairs:
         try:
             responder = Responder(response_doc, resp_op, generate, validate)
@@ -108,13 +107,13 @@ def compile_spec(
             if strict:
                 operation.validator.compile()  # strictly, every schema is compiled up front
             hints = _segment_hints(request_doc, req_op)
-            shape = (_PARAMETER.sub("{}", _DISCRIMINATED.sub("", req_op.path)), req_op.method)
-            first = routed.get(shape)
-            if first is not None and operation.discriminator is not None:
-                first.variants.append(operation)  # AWS: /#Action=AddTags, /#Action=ListTags
-            else:
+            try:
                 compiled.router.add(req_op.path, req_op.method, operation, hints=hints)
-                routed[shape] = operation
+            except RouteClash as clash:
+                first = clash.existing
+                if operation.discriminator is None or not isinstance(first, CompiledOperation):
+                    raise
+                first.variants.append(operation)  # AWS: /#Action=AddTags, /#Action=ListTags
         except Exception as exc:  # one operation's defect must not take the others down
             if strict:
                 raise
@@ -130,15 +129,12 @@ def compile_spec(
     return compiled, state
 
 
-_PARAMETER = re.compile(r"\{[^{}/]*\}")
-_DISCRIMINATED = re.compile(r"[#?].*$")
 _NAME_VALUE = re.compile(r"^[#?]([A-Za-z0-9_.-]+)=([^&#]+)$")
 
 
 def _discriminator(path: str) -> tuple[str, str] | None:
     """The ``(name, value)`` a ``#name=value`` or ``?name=value`` written into a path names."""
-    found = _DISCRIMINATED.search(path)
-    matched = _NAME_VALUE.match(found.group(0)) if found is not None else None
+    matched = _NAME_VALUE.match(path[len(request_path(path)) :])
     return (matched.group(1), matched.group(2)) if matched is not None else None
 
 
