@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -338,7 +339,8 @@ class Engine:
                 operation_id=operation.operation_id if operation else None,
                 violations=outcome.violations,
                 fault=outcome.fault,
-                detail=_exchange(scope, outcome, rendered, answer),
+                # Built when the journal is read (or shared through Redis), not per request.
+                detail=partial(_exchange, scope["headers"], outcome, rendered, answer),
             )
         except StateUnavailableError as exc:  # the journal shares Redis: answer unjournaled
             logger.warning("journal not written: %s", exc)
@@ -516,7 +518,10 @@ def _asked_by(asked: Preferences, prefs: Preferences) -> str:
 
 
 def _exchange(
-    scope: Scope, outcome: _Outcome, rendered: Rendered | Problem, answer: Rendered | None
+    raw_headers: list[tuple[bytes, bytes]],
+    outcome: _Outcome,
+    rendered: Rendered | Problem,
+    answer: Rendered | None,
 ) -> dict[str, Any]:
     """The request and the answer as the journal keeps them, with why it was chosen."""
     why = outcome.why
@@ -527,7 +532,7 @@ def _exchange(
         "headers": redacted_headers(
             outcome.headers.items()
             if outcome.headers is not None
-            else ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+            else ((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers)
         ),
         "body": redacted_text(outcome.body, JOURNAL_BODY_CHARS) if outcome.body else "",
         "response": None

@@ -14,10 +14,20 @@ import fnmatch
 import itertools
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
-__all__ = ["Journal", "JournalEntry", "MemoryJournal", "matches"]
+__all__ = ["Detail", "Journal", "JournalEntry", "MemoryJournal", "matches", "resolved"]
+
+# What an entry keeps beyond its summary: the request, the answer and why. Either the mapping
+# itself or a function building it: the engine passes the latter, so the memory journal builds
+# (and redacts) an exchange's detail only when somebody reads the journal, not on every request.
+Detail = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+
+def resolved(detail: Detail | None) -> Mapping[str, Any] | None:
+    """The detail as a mapping, built now if it was deferred."""
+    return detail() if callable(detail) else detail
 
 
 class JournalEntry(NamedTuple):
@@ -39,7 +49,7 @@ class JournalEntry(NamedTuple):
     fault: str | None = None
     # "request" for what a client sent; "webhook" for a delivery the mock made (see webhooks.py).
     kind: str = "request"
-    detail: Mapping[str, Any] | None = None
+    detail: Detail | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The entry as the admin API answers it (camelCase keys)."""
@@ -55,8 +65,13 @@ class JournalEntry(NamedTuple):
             "violations": [dict(v) for v in self.violations],
             "fault": self.fault,
             "kind": self.kind,
-            **({self.kind: copy.deepcopy(self.detail)} if self.detail is not None else {}),
+            **({self.kind: self._detail()} if self.detail is not None else {}),
         }
+
+    def _detail(self) -> Mapping[str, Any] | None:
+        # A deferred detail is built afresh for each reader; a kept one is copied, so no
+        # reader's changes reach the journal.
+        return self.detail() if callable(self.detail) else copy.deepcopy(self.detail)
 
 
 class Journal(Protocol):
@@ -74,7 +89,7 @@ class Journal(Protocol):
         violations: Sequence[Mapping[str, str]] = (),
         fault: str | None = None,
         kind: str = "request",
-        detail: Mapping[str, Any] | None = None,
+        detail: Detail | None = None,
     ) -> JournalEntry: ...
     async def query(
         self,
@@ -127,7 +142,7 @@ class MemoryJournal:
         violations: Sequence[Mapping[str, str]] = (),
         fault: str | None = None,
         kind: str = "request",
-        detail: Mapping[str, Any] | None = None,
+        detail: Detail | None = None,
     ) -> JournalEntry:
         """Add an entry for a request that started at ``started`` (``time.perf_counter``)."""
         latency_ms = (time.perf_counter() - started) * 1000

@@ -32,7 +32,7 @@ import redis
 import redis.asyncio as aredis
 
 from mockserver.errors import ConfigError, StateUnavailableError
-from mockserver.store.journal import JournalEntry, matches
+from mockserver.store.journal import Detail, JournalEntry, matches, resolved
 from mockserver.store.memory import KeyLocks, Message, Record, Subscription
 
 try:
@@ -362,7 +362,7 @@ class RedisJournal:
         violations: Sequence[Mapping[str, str]] = (),
         fault: str | None = None,
         kind: str = "request",
-        detail: Mapping[str, Any] | None = None,
+        detail: Detail | None = None,
     ) -> JournalEntry:
         """Add an entry for a request that started at ``started`` (``time.perf_counter``)."""
         fields = {
@@ -376,7 +376,7 @@ class RedisJournal:
             "violations": [dict(v) for v in violations],
             "fault": fault,
             "kind": kind,
-            "detail": detail,
+            "detail": resolved(detail),  # shared: serialized now, read by any worker
         }
         entry_id = await self._append(
             keys=[self._ids, self._key], args=[self._capacity, orjson.dumps(fields)]
