@@ -111,6 +111,16 @@ RULES: dict[str, Rule] = {
         Rule("response-type-changed", _B, "a response value may now have another type"),
         Rule("response-enum-value-added", _P, "a response enum gained a value"),
         Rule("response-enum-value-removed", _S, "a response enum lost a value"),
+        Rule(
+            "response-bound-widened",
+            _P,
+            "a response max raised or min lowered or dropped (clients may have sized to it)",
+        ),
+        Rule(
+            "response-pattern-changed",
+            _P,
+            "a response string's pattern was changed or removed (values may not match the old)",
+        ),
         Rule("response-branch-added", _P, "a oneOf/anyOf branch of a response was added"),
         Rule("response-branch-removed", _S, "a oneOf/anyOf branch of a response was removed"),
         Rule(
