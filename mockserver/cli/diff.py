@@ -3,12 +3,13 @@
 Kept apart from ``main.py`` like the other commands; ``main.py`` registers it and hands the
 parsed arguments back here. Exit 0: nothing breaking (nothing possibly breaking either with
 ``--fail-on possibly``) but what the ignore file accepts; 1: breaking changes; 2: a usage error
-(a side, a pact or the ignore file that cannot be read).
+(a side, a pact, the Pact Broker or the ignore file that cannot be read).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,28 @@ def add_diff_command(commands: Any) -> None:
     pacts.add_argument(
         "--no-pacts", action="store_true", help="do not read pacts, even the default ones"
     )
+    pacts.add_argument(
+        "--broker-url",
+        metavar="URL",
+        help="read the latest pact of each consumer of --provider from this Pact Broker "
+        "(default with --provider: $PACT_BROKER_BASE_URL)",
+    )
+    broker = diff.add_argument_group("Pact Broker (instead of --pacts)")
+    broker.add_argument("--provider", metavar="NAME", help="the provider's name in the Pact Broker")
+    broker.add_argument(
+        "--broker-token", metavar="TOKEN", help="bearer token (default: $PACT_BROKER_TOKEN)"
+    )
+    broker.add_argument(
+        "--broker-username", metavar="NAME", help="basic auth (default: $PACT_BROKER_USERNAME)"
+    )
+    broker.add_argument(
+        "--broker-password", metavar="PASSWORD", help="(default: $PACT_BROKER_PASSWORD)"
+    )
+    broker.add_argument(
+        "--consumer-version-tag",
+        metavar="TAG",
+        help="the latest pacts of consumer versions with this tag (e.g. prod)",
+    )
     diff.add_argument(
         "--ignore",
         metavar="FILE",
@@ -112,6 +135,8 @@ def _interactions(args: argparse.Namespace) -> list[Interaction] | None:
 
     if args.no_pacts:
         return None
+    if args.broker_url is not None or args.provider is not None:
+        return _broker_interactions(args)
     if args.pacts is None:
         default = Path(DEFAULT_PACTS)
         return read_pacts(default) if default.is_dir() else None
@@ -121,6 +146,28 @@ def _interactions(args: argparse.Namespace) -> list[Interaction] | None:
     if where.is_dir() and not pact_files(where):
         raise DiffError(f"--pacts {args.pacts}: no *.json pact files there")
     return read_pacts(where)
+
+
+def _broker_interactions(args: argparse.Namespace) -> list[Interaction]:
+    """The latest pacts of ``--provider`` from the Pact Broker, options before environment."""
+    from mockserver.diff.broker import Broker, fetch_broker_pacts
+
+    if args.pacts is not None:
+        raise DiffError("--provider reads pacts from a Pact Broker: give --pacts or --provider")
+    url = args.broker_url or os.environ.get("PACT_BROKER_BASE_URL")
+    if not url:
+        raise DiffError("--provider: give the Pact Broker's --broker-url (or PACT_BROKER_BASE_URL)")
+    if not args.provider:
+        raise DiffError("--broker-url: name the provider whose pacts to read with --provider")
+    broker = Broker(
+        url=url,
+        provider=args.provider,
+        token=args.broker_token or os.environ.get("PACT_BROKER_TOKEN") or None,
+        username=args.broker_username or os.environ.get("PACT_BROKER_USERNAME") or None,
+        password=args.broker_password or os.environ.get("PACT_BROKER_PASSWORD") or None,
+        tag=args.consumer_version_tag,
+    )
+    return fetch_broker_pacts(broker)
 
 
 def _ignores(args: argparse.Namespace) -> list[Ignore]:

@@ -33,6 +33,7 @@ __all__ = [
     "Use",
     "consumer_impact",
     "impact_summary",
+    "pact_interactions",
     "read_pacts",
 ]
 
@@ -81,13 +82,18 @@ def read_pacts(directory: Path) -> list[Interaction]:
         except ConfigError as exc:
             why = exc.__cause__
             raise DiffError(f"{file}: cannot read this pact: {why}; fix or remove it") from None
-        if not isinstance(pact, dict):
-            raise DiffError(f"{file}: expected a Pact JSON object, got {type(pact).__name__}")
-        consumer = pact.get("consumer")
-        name = consumer.get("name") if isinstance(consumer, dict) else None
-        for entry in http_interactions(pact):
-            found.append(_interaction(str(name or file.stem), entry))
+        found.extend(pact_interactions(pact, source=str(file), consumer=file.stem))
     return found
+
+
+def pact_interactions(pact: Any, *, source: str, consumer: str) -> list[Interaction]:
+    """The HTTP interactions of one parsed pact (``source`` names it in errors; ``consumer``
+    stands in for a pact that names none)."""
+    if not isinstance(pact, dict):
+        raise DiffError(f"{source}: expected a Pact JSON object, got {type(pact).__name__}")
+    named = pact.get("consumer")
+    name = named.get("name") if isinstance(named, dict) else None
+    return [_interaction(str(name or consumer), entry) for entry in http_interactions(pact)]
 
 
 def _interaction(consumer: str, entry: Mapping[str, Any]) -> Interaction:

@@ -111,6 +111,16 @@ RULES: dict[str, Rule] = {
         Rule("response-type-changed", _B, "a response value may now have another type"),
         Rule("response-enum-value-added", _P, "a response enum gained a value"),
         Rule("response-enum-value-removed", _S, "a response enum lost a value"),
+        Rule(
+            "response-bound-widened",
+            _P,
+            "a response max raised or min lowered or dropped (clients may have sized to it)",
+        ),
+        Rule(
+            "response-pattern-changed",
+            _P,
+            "a response string's pattern was changed or removed (values may not match the old)",
+        ),
         Rule("response-branch-added", _P, "a oneOf/anyOf branch of a response was added"),
         Rule("response-branch-removed", _S, "a oneOf/anyOf branch of a response was removed"),
         Rule(
@@ -122,6 +132,55 @@ RULES: dict[str, Rule] = {
             "response-discriminator-changed",
             _B,
             "a response discriminator's propertyName changed or a mapping entry went or moved",
+        ),
+        # webhooks and callbacks: the API sends the request, the client's server answers
+        Rule("webhook-removed", _B, "a webhook was removed: receivers no longer get its events"),
+        Rule("webhook-added", _S, "a webhook was added"),
+        Rule(
+            "callback-removed",
+            _B,
+            "an operation's callback was removed: clients waiting for it get nothing",
+        ),
+        Rule("callback-added", _S, "an operation's callback was added"),
+        Rule(
+            "callback-parameter-removed",
+            _B,
+            "a webhook or callback no longer sends a parameter: receivers may read it",
+        ),
+        Rule(
+            "callback-parameter-made-optional",
+            _B,
+            "a webhook or callback may leave out a parameter it always sent: receivers rely on it",
+        ),
+        Rule(
+            "callback-parameter-added",
+            _S,
+            "a webhook or callback sends a new parameter (receivers may ignore it)",
+        ),
+        Rule(
+            "callback-body-removed",
+            _B,
+            "a webhook or callback no longer sends its request body: receivers parse one",
+        ),
+        Rule(
+            "callback-media-type-added",
+            _P,
+            "a webhook or callback may send its body as a new media type receivers may not parse",
+        ),
+        Rule(
+            "callback-media-type-removed",
+            _S,
+            "a webhook or callback no longer sends a media type (receivers handling it lose none)",
+        ),
+        Rule(
+            "callback-status-removed",
+            _B,
+            "a 2xx answer a webhook or callback took was removed: receivers' answers may fail it",
+        ),
+        Rule(
+            "callback-status-added",
+            _S,
+            "a webhook or callback takes a new 2xx answer from receivers",
         ),
         # security
         Rule("security-requirement-added", _B, "an operation open to anyone now needs credentials"),

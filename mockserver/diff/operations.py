@@ -3,7 +3,8 @@
 Paths are matched by their template with the parameter names left out, so ``/a/{id}`` and
 ``/a/{aid}`` are one path; then each operation present in both is compared: parameters and
 request body (`mockserver.diff.requests`), responses (`mockserver.diff.responses`), its
-security requirement (`mockserver.diff.security`) and its lifecycle (`mockserver.diff.lifecycle`).
+security requirement (`mockserver.diff.security`), its lifecycle (`mockserver.diff.lifecycle`)
+and its callbacks; then the webhooks (both in `mockserver.diff.callbacks`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mockserver.diff.callbacks import compare_callbacks, compare_webhooks
 from mockserver.diff.lifecycle import compare_lifecycle, removal_note
 from mockserver.diff.model import Finding, Findings
 from mockserver.diff.requests import Endpoint, compare_parameters, compare_request_bodies
@@ -65,6 +67,7 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> list[Finding]:
                 before = _endpoint(old_item, old_template, method)
                 after = _endpoint(new_item, new_template, method)
                 _compare_operation(documents, out, before, after)
+    compare_webhooks(documents, out)
     return out.result()
 
 
@@ -76,6 +79,7 @@ def _compare_operation(
     compare_responses(documents, out, old[0], new[0])
     compare_security(documents, out, old[0], new[0])
     compare_lifecycle(documents, out, old[0], new[0])
+    compare_callbacks(documents, out, old[0], new[0])
 
 
 def _paths(document: dict[str, Any]) -> dict[str, tuple[dict[str, Any], str]]:

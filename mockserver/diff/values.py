@@ -3,8 +3,10 @@
 The direction decides what breaks: a request schema that accepts less (a type narrowed, null
 refused, an enum value removed, a bound tightened, a pattern added) refuses what clients send;
 a response schema that may hold more (a type widened, null allowed, an enum value added)
-surprises what clients parse. A default changed on the request side changes what a client
-that leaves the value out gets; a property newly ``deprecated`` is said on both sides.
+surprises what clients parse, and so may a bound loosened or a pattern changed or dropped
+(possibly breaking: a client may have sized a column or a check to the old limits). A default
+changed on the request side changes what a client that leaves the value out gets; a property
+newly ``deprecated`` is said on both sides.
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from typing import Any
 from mockserver.diff.views import SchemaView
 
 __all__ = ["Add", "compare_values", "disjoint"]
+
+# maximum 10 turned into exclusiveMaximum 10 is no loosening: each stands for the other.
+_COUNTERPART = {
+    "maximum": "exclusiveMaximum",
+    "exclusiveMaximum": "maximum",
+    "minimum": "exclusiveMinimum",
+    "exclusiveMinimum": "minimum",
+}
 
 # Report a finding: (the rule without its request-/response- prefix, the sentence).
 Add = Callable[[str, str], None]
@@ -95,6 +105,7 @@ def _response_values(o: SchemaView, n: SchemaView, where: str, add: Add) -> None
             )
     if n.nullable and not o.nullable:
         add("made-nullable", f"{where} may now be null")
+    _response_bounds(o, n, where, add)
     if o.enum is None:
         return
     if n.enum is None:
@@ -110,6 +121,28 @@ def _response_values(o: SchemaView, n: SchemaView, where: str, add: Add) -> None
     for value in o.enum:
         if _key(value) not in after:
             add("enum-value-removed", f"{where}: enum value {_key(value)} removed")
+
+
+def _response_bounds(o: SchemaView, n: SchemaView, where: str, add: Add) -> None:
+    """A response bound loosened or gone, a pattern changed or gone: clients that sized a
+    buffer, a column or a check to the old limits may receive values beyond them."""
+    for keyword, was in o.bounds.items():
+        limit = n.bounds.get(keyword, n.bounds.get(_COUNTERPART.get(keyword, "")))
+        higher_is_looser = keyword.startswith(("max", "exclusiveMax"))
+        if limit is None or (limit > was if higher_is_looser else limit < was):
+            after = "none" if limit is None else _number(limit)
+            add(
+                "bound-widened",
+                f"{where}: {keyword} changed from {_number(was)} to {after}; "
+                "clients may receive values beyond the old limit",
+            )
+    if o.pattern is not None and n.pattern != o.pattern:
+        after = "no pattern" if n.pattern is None else f"pattern {n.pattern!r}"
+        add(
+            "pattern-changed",
+            f"{where}: pattern {o.pattern!r} became {after}; "
+            "clients may receive values the old one refused",
+        )
 
 
 def _default(schema: SchemaView) -> str:

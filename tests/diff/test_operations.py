@@ -8,6 +8,7 @@ import pytest
 from mockserver.diff.model import RULES
 from tests.conftest import ROOT
 from tests.diff import (
+    test_callbacks,
     test_compositions,
     test_lifecycle,
     test_requests,
@@ -85,6 +86,7 @@ def test_every_rule_has_a_case() -> None:
         *test_compositions.CASES,
         *test_lifecycle.CASES,
         *test_security.CASES,
+        *test_callbacks.CASES,
     ]
     covered = {rule for *_, expected in cases for rule in expected}
     assert sorted(RULES.keys() - covered) == []

@@ -165,4 +165,6 @@ def test_any_two_documents_diff_and_every_pointer_exists(
 def test_rule_ids_are_stable_kebab_case(rule: str) -> None:
     assert rule == rule.lower()
     assert rule.replace("-", "").isalnum()
-    assert rule.startswith(("path-", "operation-", "request-", "response-", "security-"))
+    assert rule.startswith(
+        ("path-", "operation-", "request-", "response-", "security-", "webhook-", "callback-")
+    )

@@ -8,6 +8,9 @@ import pytest
 from tests.diff.builders import Edit, drop, move, put
 from tests.diff.cases import CREATED, LISTED, PETS, SCHEMAS, USERS, Case, check
 
+LIST = f"{LISTED}/content/application~1json/schema"
+ITEMS = f"{LIST}/items"
+
 CASES: list[Case] = [
     # responses
     (
@@ -124,6 +127,62 @@ CASES: list[Case] = [
         [put(f"{SCHEMAS}/User/properties/status/enum", ["active"])],
         ["response-enum-value-removed"],
     ),
+    # response bounds and patterns: loosened is possibly breaking, tightened is not
+    (
+        "response maxLength raised",
+        [put(f"{ITEMS}/maxLength", 10)],
+        [put(f"{ITEMS}/maxLength", 20)],
+        ["response-bound-widened"],
+    ),
+    (
+        "response maximum dropped",
+        [put(f"{ITEMS}/type", "integer"), put(f"{ITEMS}/maximum", 5)],
+        [put(f"{ITEMS}/type", "integer")],
+        ["response-bound-widened"],
+    ),
+    (
+        "response minimum lowered",
+        [put(f"{ITEMS}/type", "integer"), put(f"{ITEMS}/minimum", 1)],
+        [put(f"{ITEMS}/type", "integer"), put(f"{ITEMS}/minimum", 0)],
+        ["response-bound-widened"],
+    ),
+    (
+        "response maxItems raised",
+        [put(f"{LIST}/maxItems", 50)],
+        [put(f"{LIST}/maxItems", 100)],
+        ["response-bound-widened"],
+    ),
+    (
+        "response bounds tightened",
+        [put(f"{ITEMS}/maxLength", 20), put(f"{LIST}/minItems", 0)],
+        [put(f"{ITEMS}/maxLength", 10), put(f"{LIST}/minItems", 1)],
+        [],
+    ),
+    (
+        "response bounds unchanged",
+        [put(f"{ITEMS}/maxLength", 20), put(f"{ITEMS}/pattern", "^[a-z]+$")],
+        [put(f"{ITEMS}/maxLength", 20), put(f"{ITEMS}/pattern", "^[a-z]+$")],
+        [],
+    ),
+    (
+        "response maximum made exclusive at the same value",
+        [put(f"{ITEMS}/type", "integer"), put(f"{ITEMS}/maximum", 5)],
+        [put(f"{ITEMS}/type", "integer"), put(f"{ITEMS}/exclusiveMaximum", 5)],
+        [],
+    ),
+    (
+        "response pattern removed",
+        [put(f"{ITEMS}/pattern", "^[a-z]+$")],
+        [],
+        ["response-pattern-changed"],
+    ),
+    (
+        "response pattern changed",
+        [put(f"{ITEMS}/pattern", "^[a-z]+$")],
+        [put(f"{ITEMS}/pattern", "^[a-z0-9]+$")],
+        ["response-pattern-changed"],
+    ),
+    ("response pattern added", [], [put(f"{ITEMS}/pattern", "^[a-z]+$")], []),
     (
         "response branch added",
         [drop(f"{PETS}/post/responses/200/content/application~1json/schema/oneOf/1")],
