@@ -44,7 +44,7 @@ def generation_value(generation: int, revoked: dict[str, float], *, now: float) 
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Logins:
