@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.datastructures import Headers
 
-from mockserver.auth.tokens import TokenService
+from mockserver.auth.tokens import AccessClaims, TokenService
 from mockserver.errors import InvalidTokenError
 from mockserver.render.problems import Problem
 from mockserver.store.memory import Store
@@ -37,8 +37,10 @@ class Authenticator:
         """The user (``{"id": ...}``) of a verified bearer token; 401 for one we did not issue.
 
         Revocation ("log out everywhere") bumps the user's generation, kept under its own
-        value key (`GENERATION`) so this check reads one number, not the user's record.
-        ``anonymous`` operations answer None instead of a 401.
+        value key (`GENERATION`) so this check reads one number, not the user's record. The
+        same key lists the logins revoked one by one (`mockserver.auth.logins`), so refusing
+        a single login costs no second read. ``anonymous`` operations answer None instead of
+        a 401.
         """
         if not self.enabled:
             return None
@@ -50,14 +52,24 @@ class Authenticator:
         except InvalidTokenError as exc:
             return None if anonymous else unauthorized(str(exc))
         generation = await self.store.get_value(GENERATION + claims.user_id)
-        if generation is None:  # a user stored without its generation key: read the record
-            record = await self.store.get(USERS, claims.user_id)
-            generation = record.get("__generation__", 0) if record is not None else None
+        if type(generation) is not int:  # rarely: no key, or some logins revoked one by one
+            generation = await self._generation(generation, claims)
         if generation != claims.generation:
             return None if anonymous else unauthorized("The access token was revoked.")
         # Only the id: copying the whole record per request cost more than the check. An
         # action that needs the record (current user, logout) reads it from the store.
         return {"id": claims.user_id}
+
+    async def _generation(self, value: Any, claims: AccessClaims) -> int | None:
+        """The generation ``claims`` must carry; None when its login is revoked or no user."""
+        if isinstance(value, dict):
+            revoked = value.get("revoked") or {}
+            if claims.login and claims.login in revoked:
+                return None
+            return int(value.get("generation", 0))
+        # A user stored without its generation key: read the record.
+        record = await self.store.get(USERS, claims.user_id)
+        return int(record.get("__generation__", 0)) if record is not None else None
 
 
 def unauthorized(detail: str) -> Problem:

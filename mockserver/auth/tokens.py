@@ -3,7 +3,8 @@
 Access tokens are HS256 JWTs signed with a key that is random per run unless configured, so a
 token from another run, another server or another key is refused. Each carries the user's
 token generation (``gen``): "log out everywhere" bumps the generation and every older token
-stops working. Refresh tokens are random strings whose hash is stored with their family, so
+stops working; and its login's id (``sid``), by which one login is revoked (`auth.logins`).
+Refresh tokens are random strings whose hash is stored with their family, so
 reusing a rotated token revokes the whole family (the usual theft response).
 """
 
@@ -16,19 +17,20 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from mockserver.errors import InvalidTokenError
 from mockserver.store.memory import Store
 
-__all__ = ["AccessClaims", "TokenService"]
+__all__ = ["REVOKED_FAMILY", "AccessClaims", "Rotated", "TokenService"]
 
 ALGORITHM = "HS256"
 ISSUER = "mockserver"
 _REFRESH = "refresh:"
 _EPOCH = "refresh-epoch:"  # + user id: bumped by "log out everywhere"
+REVOKED_FAMILY = "revoked-family:"  # + login id: its refresh tokens are refused
 VERIFIED_CACHE_SIZE = 10_000  # verified access tokens remembered (oldest forgotten first)
 # The JOSE header of every access token, encoded once (what PyJWT writes for HS256).
 _HEADER = base64.urlsafe_b64encode(orjson.dumps({"alg": ALGORITHM, "typ": "JWT"})).rstrip(b"=")
@@ -41,6 +43,15 @@ class AccessClaims:
     user_id: str
     generation: int
     token_id: str
+    login: str = ""  # the login's id (``sid``); none for the console's tokens
+
+
+class Rotated(NamedTuple):
+    """What exchanging a refresh token gives: whose it was, its successor, the login's id."""
+
+    user_id: str
+    token: str
+    login: str
 
 
 class TokenService:
@@ -62,10 +73,10 @@ class TokenService:
         # token -> (claims, not before, expires): a verified token is not decoded again.
         self._verified: dict[str, tuple[AccessClaims, float, float]] = {}
 
-    def issue_access(self, user_id: str, generation: int) -> str:
-        """A signed access token for ``user_id``."""
+    def issue_access(self, user_id: str, generation: int, *, login: str = "") -> str:
+        """A signed access token for ``user_id`` (of the login ``login``, when given)."""
         now = int(time.time())
-        claims = {
+        claims: dict[str, Any] = {
             "sub": user_id,
             "iss": ISSUER,
             "iat": now,
@@ -74,6 +85,8 @@ class TokenService:
             "jti": os.urandom(16).hex(),
             "gen": generation,
         }
+        if login:
+            claims["sid"] = login
         # Signed here rather than by `jwt.encode`, which re-checks the key and serializes with
         # the standard json module on every call (six times the cost); `jwt.decode` verifies.
         payload = base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=")
@@ -123,9 +136,11 @@ class TokenService:
         except jwt.InvalidTokenError as exc:
             raise InvalidTokenError("The access token was not issued by this server.") from exc
         generation = claims.get("gen", 0)
-        if not isinstance(claims["sub"], str) or not isinstance(generation, int):
+        login = claims.get("sid", "")
+        if not all((isinstance(claims["sub"], str), isinstance(generation, int),
+                    isinstance(login, str))):  # fmt: skip
             raise InvalidTokenError("The access token was not issued by this server.")
-        verified = AccessClaims(claims["sub"], generation, str(claims["jti"]))
+        verified = AccessClaims(claims["sub"], generation, str(claims["jti"]), login)
         return verified, float(claims["nbf"]), float(claims["exp"])
 
     async def issue_refresh(self, user_id: str, *, family: str | None = None) -> str:
@@ -137,8 +152,8 @@ class TokenService:
         await self._store.set_value(_REFRESH + _digest(token), record, ttl=self.refresh_ttl)
         return token
 
-    async def rotate_refresh(self, token: str) -> tuple[str, str]:
-        """Exchange ``token`` for a new one: ``(user id, new token)``; reuse revokes the family."""
+    async def rotate_refresh(self, token: str) -> Rotated:
+        """Exchange ``token`` for a new one in its login; reuse revokes the family."""
         key = _REFRESH + _digest(token)
         async with self._store.lock(key):
             record = await self._store.get_value(key)
@@ -152,27 +167,27 @@ class TokenService:
             record["used"] = True
             await self._store.set_value(key, record, ttl=self.refresh_ttl)
         new = await self.issue_refresh(record["userId"], family=record["family"])
-        return record["userId"], new
+        return Rotated(record["userId"], new, record["family"])
 
     async def _revoked(self, record: dict[str, Any]) -> bool:
         """Whether a refresh token's login was logged out, or its user logged out everywhere."""
-        if await self._store.get_value(f"revoked-family:{record['family']}"):
+        if await self._store.get_value(REVOKED_FAMILY + record["family"]):
             return True
         epoch = await self._store.get_value(_EPOCH + record["userId"]) or 0
         return bool(record.get("epoch", 0) != epoch)
 
-    async def revoke_refresh(self, token: str, user_id: str) -> bool:
-        """Revoke one refresh token of ``user_id`` (logout on one device)."""
+    async def revoke_refresh(self, token: str, user_id: str) -> str | None:
+        """Revoke one refresh token of ``user_id`` (logout on one device): its login's id."""
         key = _REFRESH + _digest(token)
         record = await self._store.get_value(key)
         if record is None or record["userId"] != user_id:
-            return False
+            return None
         await self.revoke_family(record["family"])
-        return True
+        return str(record["family"])
 
     async def revoke_family(self, family: str) -> None:
         """Refuse every refresh token of one login."""
-        await self._store.set_value(f"revoked-family:{family}", True, ttl=self.refresh_ttl)
+        await self._store.set_value(REVOKED_FAMILY + family, True, ttl=self.refresh_ttl)
 
     async def revoke_all(self, user_id: str) -> None:
         """Refuse every refresh token of ``user_id`` (logout on all devices).

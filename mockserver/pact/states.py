@@ -131,11 +131,12 @@ async def _user(mock: StatefulMock, fields: dict[str, Any], now: datetime) -> di
     await mock.accounts.adopt_user(record)
     user_id = str(record["id"])
     generation = int((await mock.context.store.get(USERS, user_id) or {}).get("__generation__", 0))
+    access, refresh = await mock.accounts.logins.start(user_id, generation, user_agent="pact")
     return {
         **{k: v for k, v in record.items() if not k.startswith("__") and k != "password"},
         "id": user_id,
-        "accessToken": mock.context.tokens.issue_access(user_id, generation),
-        "refreshToken": await mock.context.tokens.issue_refresh(user_id),
+        "accessToken": access,
+        "refreshToken": refresh,
     }
 
 

@@ -8,9 +8,11 @@
     GET    /__mock/records?collection=C    the records of one collection
     PUT    /__mock/records?collection=C&id=I   replace (or add) one record
     DELETE /__mock/records?collection=C&id=I   delete one record
-    GET    /__mock/users                   accounts, without their secrets
+    GET    /__mock/users                   accounts, without their secrets, with their logins
     POST   /__mock/users/{id}/token        an access token for the account (the "try it" form)
     POST   /__mock/users/{id}/revoke       revoke every login of the account
+    GET    /__mock/users/{id}/logins       the account's logins (made, refreshed, User-Agent)
+    POST   /__mock/users/{id}/logins/{login}/revoke   revoke that login only
     GET|PUT|DELETE /__mock/scenarios       latency, chaos, forced status or example per operation
 
 `admin.admin_routes` puts them behind the same access rule as the rest of ``/__mock/``.
@@ -160,12 +162,35 @@ def console_routes(engine: Engine) -> list[tuple[str, Endpoint, list[str]]]:
         if state is None:
             return _stateless()
         found = await state.context.store.values(USERS)
+        logins = state.accounts.logins
         return json_response({
             "users": [
-                {**_public(user), "generation": int(user.get("__generation__", 0))}
+                {**_public(user), "generation": int(user.get("__generation__", 0)),
+                 "logins": await logins.listed(str(user.get("id")))}
                 for user in found
             ]
         })  # fmt: skip
+
+    async def user_logins(request: Request) -> Response:
+        state = engine.state
+        if state is None:
+            return _stateless()
+        user_id = request.path_params["id"]
+        if await state.context.store.get(USERS, user_id) is None:
+            return _no_such_user(user_id)
+        login = request.path_params.get("login")
+        if login is None:
+            listed = await state.accounts.logins.listed(user_id)
+            return json_response({"userId": user_id, "logins": listed})
+        if request.path_params.get("action") != "revoke":
+            return problem(404, "no_such_action", "No such login action",
+                           f"{request.path_params.get('action')!r}: "
+                           "POST /__mock/users/{id}/logins/{login}/revoke.")  # fmt: skip
+        if not await state.accounts.logins.revoke(user_id, login):
+            return problem(404, "no_such_login", "No such login",
+                           f"User {user_id!r} has no login {login!r}; "
+                           f"see GET /__mock/users/{user_id}/logins.")  # fmt: skip
+        return Response(status_code=204)
 
     async def user_action(request: Request) -> Response:
         state = engine.state
@@ -174,8 +199,7 @@ def console_routes(engine: Engine) -> list[tuple[str, Endpoint, list[str]]]:
         user_id, action = request.path_params["id"], request.path_params["action"]
         user = await state.context.store.get(USERS, user_id)
         if user is None:
-            return problem(404, "no_such_user", "No such user",
-                           f"No account has id {user_id!r}; see GET /__mock/users.")  # fmt: skip
+            return _no_such_user(user_id)
         tokens = state.context.tokens
         if action == "token":
             token = tokens.issue_access(user_id, int(user.get("__generation__", 0)))
@@ -211,8 +235,15 @@ def console_routes(engine: Engine) -> list[tuple[str, Endpoint, list[str]]]:
         ("/records", records, ["GET", "PUT", "DELETE"]),
         ("/users", users, ["GET"]),
         ("/users/{id}/{action}", user_action, ["POST"]),
+        ("/users/{id}/logins", user_logins, ["GET"]),
+        ("/users/{id}/logins/{login}/{action}", user_logins, ["POST"]),
         ("/scenarios", scenarios, ["GET", "PUT", "DELETE"]),
     ]
+
+
+def _no_such_user(user_id: str) -> Response:
+    return problem(404, "no_such_user", "No such user",
+                   f"No account has id {user_id!r}; see GET /__mock/users.")  # fmt: skip
 
 
 def _collections(state: StatefulMock) -> list[str]:

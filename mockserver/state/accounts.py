@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver.auth.authenticate import GENERATION, USERS
+from mockserver.auth.logins import Logins
 from mockserver.compile.operations import Operation
 from mockserver.compile.resources import OWNER, Resource
 from mockserver.compile.schemas import object_properties
@@ -61,6 +62,7 @@ class Accounts:
     def __init__(self, state: StateContext) -> None:
         self.state = state
         self.store = state.store
+        self.logins = Logins(state.store, state.tokens)
         register = next(
             (op for op in state.model.operations
              if isinstance(op.extensions.get("x-mock-action"), Mapping)
@@ -133,7 +135,7 @@ class Accounts:
         record.setdefault("__generation__", 0)
         record[OWNER] = None
         await self.store.put(USERS, str(record["id"]), record)
-        await self.store.set_value(GENERATION + str(record["id"]), int(record["__generation__"]))
+        await self.logins.set_generation(str(record["id"]), int(record["__generation__"]))
         identity = str(record.get(identity_field, "")).strip().lower()
         if identity:
             await self.store.set_value(f"identity:{identity}", record["id"])
@@ -189,7 +191,7 @@ class Accounts:
             return Problem(403, str(status_code), title_of(str(status_code)),
                            f"This account is {user.get('status')}.")  # fmt: skip
         await self.store.delete_value(failures_key)
-        body_out = await self._token_body(action, user)
+        body_out = await self._token_body(action, user, request)
         _set_pointer(body_out, str((action.get("response") or {}).get("user", "/user")), user)
         return self.state.answer(request, body_out)
 
@@ -197,7 +199,7 @@ class Accounts:
         """Rotate a refresh token: a new pair; a reused token revokes its login."""
         token = str(request.body.get(str(action.get("token", "refreshToken")), ""))
         try:
-            user_id, new_token = await self.state.tokens.rotate_refresh(token)
+            user_id, new_token, login = await self.state.tokens.rotate_refresh(token)
         except InvalidTokenError as exc:
             return Problem(401, "invalid_refresh_token", "Invalid refresh token", str(exc))
         user = await self.store.get(USERS, user_id)
@@ -207,7 +209,8 @@ class Accounts:
         if str(user.get("status")) in self._blocked:
             return Problem(401, "invalid_refresh_token", "Invalid refresh token",
                            f"The account is {user.get('status')}.")  # fmt: skip
-        body_out = await self._token_body(action, user, refresh=new_token)
+        await self.logins.refreshed(user_id, login)
+        body_out = await self._token_body(action, user, request, refreshed=(login, new_token))
         return self.state.answer(request, body_out)
 
     async def logout(self, action: Mapping[str, Any], request: Request) -> Rendered | Problem:
@@ -227,7 +230,9 @@ class Accounts:
                     f"body.{field}: {_LOGOUT_NEEDS_TOKEN}",
                     errors=[(f"body.{field}", "required", _LOGOUT_NEEDS_TOKEN)],
                 )  # fmt: skip
-            await self.state.tokens.revoke_refresh(str(token), str(user["id"]))
+            login = await self.state.tokens.revoke_refresh(str(token), str(user["id"]))
+            if login is not None:
+                await self.logins.ended(str(user["id"]), login, by="logout")
         return self.state.answer(request, None)
 
     async def revoke_all(self, user_id: str) -> bool:
@@ -250,13 +255,25 @@ class Accounts:
         return self.state.answer(request, user)
 
     async def _token_body(
-        self, action: Mapping[str, Any], user: Mapping[str, Any], refresh: str | None = None
+        self,
+        action: Mapping[str, Any],
+        user: Mapping[str, Any],
+        request: Request,
+        refreshed: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
+        """The tokens of a new login, or of ``refreshed``: ``(login id, new refresh token)``."""
         pointers = action.get("response") or {}
         tokens = self.state.tokens
+        user_id, generation = str(user["id"]), int(user.get("__generation__", 0))
+        if refreshed is None:
+            agent = request.headers.get("user-agent", "")
+            access, refresh = await self.logins.start(user_id, generation, user_agent=agent)
+        else:
+            login, refresh = refreshed
+            access = tokens.issue_access(user_id, generation, login=login)
         values = {
-            "accessToken": tokens.issue_access(str(user["id"]), int(user.get("__generation__", 0))),
-            "refreshToken": refresh or await tokens.issue_refresh(str(user["id"])),
+            "accessToken": access,
+            "refreshToken": refresh,
             "expiresIn": tokens.access_ttl,
             "tokenType": "Bearer",
         }

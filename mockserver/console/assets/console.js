@@ -103,58 +103,137 @@ function contentBlocks(prefix, content) {
   ]);
 }
 
-function firstExample(operation) {
-  const content = operation.requestBody ? operation.requestBody.content : {};
-  for (const { examples } of Object.values(content)) {
-    const values = Object.values(examples || {});
-    if (values.length) return pretty(values[0]);
+// What the try-it form starts a body with: the media type's first example, else something
+// of its kind (an object for JSON, nothing for text).
+function firstExample(media, content) {
+  const values = Object.values((content && content.examples) || {});
+  if (values.length) return typeof values[0] === "string" ? values[0] : pretty(values[0]);
+  return isJson(media) ? "{}" : "";
+}
+
+const isJson = (media) => /[/+]json\b/.test(media);
+const isForm = (media) => media === "application/x-www-form-urlencoded" || media.startsWith("multipart/");
+
+// A labelled input in a try-it form; the label names the place it goes.
+function field(form, label, input) {
+  input.id = input.id || nextId("try");
+  form.append(h("label", { for: input.id }, label), input);
+  return input;
+}
+
+// The fields of a form body: one text input per property of its schema, prefilled from its
+// first example; a schema without properties gets one textarea of name=value lines.
+function formFields(media, content, form) {
+  const schema = (content && content.schema) || {};
+  const example = Object.values((content && content.examples) || {})[0] || {};
+  const names = Object.keys(schema.properties || {});
+  const required = new Set(schema.required || []);
+  if (!names.length) {
+    const lines = field(form, `Body fields (${media}, one name=value a line)`, h("textarea", { rows: 4, spellcheck: "false", dataset: { lines: "true" } }));
+    return () => lines.value.split("\n").filter((line) => line.includes("=")).map((line) => {
+      const at = line.indexOf("=");
+      return [line.slice(0, at).trim(), line.slice(at + 1)];
+    });
   }
-  return operation.requestBody ? "{}" : "";
+  const inputs = names.map((name) => {
+    const value = example[name];
+    const shown = value === undefined ? "" : typeof value === "string" ? value : JSON.stringify(value);
+    const label = `${name} (${media === "application/x-www-form-urlencoded" ? "form" : "multipart"} field${required.has(name) ? ", required" : ""})`;
+    return [name, field(form, label, h("input", { name, value: shown, dataset: { field: name } }))];
+  });
+  return () => inputs.filter(([, input]) => input.value !== "").map(([name, input]) => [name, input.value]);
+}
+
+// One editor per declared media type, only the chosen one shown; returns what to send.
+function bodyEditors(operation, form) {
+  const content = operation.requestBody.content;
+  const types = Object.keys(content);
+  const select = field(form, "Body media type", h("select", { class: "media-type" },
+    types.map((media) => h("option", { value: media }, media))));
+  const editors = types.map((media) => {
+    const group = h("fieldset", { class: "body-editor", dataset: { media } }, h("legend", {}, `Body (${media})`));
+    let read;
+    if (isForm(media)) {
+      const pairs = formFields(media, content[media], group);
+      read = () => {
+        if (media.startsWith("multipart/")) {
+          const data = new FormData(); // the browser writes the boundary into content-type
+          for (const [name, value] of pairs()) data.append(name, value);
+          return { body: data };
+        }
+        return { body: new URLSearchParams(pairs()), type: media };
+      };
+    } else {
+      const text = field(group, `Body text (${media})`, h("textarea", { rows: 6, spellcheck: "false" }, firstExample(media, content[media])));
+      read = () => (text.value.trim() ? { body: text.value, type: media } : {});
+    }
+    form.append(group);
+    return { media, group, read };
+  });
+  const showChosen = () => editors.forEach((e) => { e.group.hidden = e.media !== select.value; });
+  select.addEventListener("change", showChosen);
+  showChosen();
+  return () => editors.find((e) => e.media === select.value).read();
+}
+
+// Prefer: a declared status, an example by name, or a generated answer.
+function preferFields(operation, form) {
+  const statuses = Object.keys(operation.responses).filter((s) => /^\d+$/.test(s));
+  const examples = [...new Set(Object.values(operation.responses).flatMap((r) => Object.values(r.content).flatMap((m) => Object.keys(m.examples))))];
+  const group = h("fieldset", { class: "prefer" }, h("legend", {}, "Prefer (what the mock answers)"));
+  const code = field(group, "Status (Prefer code=)", h("select", { class: "prefer-code" }, optionsFor(statuses, "")));
+  const example = field(group, "Example (Prefer example=)", h("select", { class: "prefer-example" }, optionsFor(examples, "")));
+  const dynamic = field(group, "Generated (Prefer dynamic=true)", h("input", { type: "checkbox", class: "prefer-dynamic" }));
+  form.append(group);
+  return () => [code.value && `code=${code.value}`, example.value && `example=${example.value}`,
+    dynamic.checked && "dynamic=true"].filter(Boolean).join(", ");
 }
 
 function tryForm(operation) {
   const fields = [];
   const form = h("form", { class: "try", "aria-label": `Try ${operation.operationId}` });
-  for (const parameter of operation.parameters.filter((p) => p.in === "path" || p.in === "query")) {
-    const id = nextId("param");
-    const input = h("input", { id, name: parameter.name, dataset: { in: parameter.in }, required: parameter.in === "path" });
-    fields.push(input);
-    form.append(h("label", { for: id }, `${parameter.name} (${parameter.in}${parameter.required ? ", required" : ""})`), input);
+  // Cookies cannot be set by a page's fetch: cookie parameters are left to curl.
+  for (const parameter of operation.parameters.filter((p) => p.in !== "cookie")) {
+    const input = h("input", { name: parameter.name, dataset: { in: parameter.in }, required: parameter.in === "path" });
+    fields.push(field(form, `${parameter.name} (${parameter.in}${parameter.required ? ", required" : ""})`, input));
   }
-  const userId = nextId("user");
-  const userSelect = h("select", { id: userId, class: "user-select" });
-  form.append(h("label", { for: userId }, "As user"), userSelect);
+  const userSelect = field(form, "As user", h("select", { class: "user-select" }));
   fillUserSelect(userSelect);
-  let body = null;
-  if (operation.requestBody) {
-    const bodyId = nextId("body");
-    body = h("textarea", { id: bodyId, rows: 6, spellcheck: "false" }, firstExample(operation));
-    form.append(h("label", { for: bodyId }, "Body (JSON)"), body);
-  }
+  const readBody = operation.requestBody ? bodyEditors(operation, form) : () => ({});
+  const prefer = preferFields(operation, form);
   const result = h("pre", { class: "result", "aria-live": "polite" });
   form.append(h("button", { type: "submit" }, `Send ${operation.method}`), result);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     let path = operation.path;
     const query = new URLSearchParams();
+    const headers = {};
     for (const input of fields) {
       if (input.dataset.in === "path") path = path.replace(`{${input.name}}`, encodeURIComponent(input.value));
-      else if (input.value !== "") query.append(input.name, input.value);
+      else if (input.value === "") continue;
+      else if (input.dataset.in === "header") headers[input.name] = input.value;
+      else query.append(input.name, input.value);
     }
-    const headers = {};
     if (userSelect.value) {
       const token = await admin("POST", `/users/${encodeURIComponent(userSelect.value)}/token`);
       headers.authorization = `Bearer ${token.accessToken}`;
     }
+    const preference = prefer();
+    if (preference) headers.prefer = preference;
     const init = { method: operation.method, headers };
-    if (body && body.value.trim()) {
-      headers["content-type"] = "application/json";
-      init.body = body.value;
+    const { body, type } = readBody();
+    if (body !== undefined) {
+      init.body = body;
+      if (type) headers["content-type"] = type;
     }
     const search = query.toString();
     const url = catalogue.basePath + path + (search ? `?${search}` : "");
-    const response = await fetch(url, init);
-    result.textContent = `${response.status} ${response.statusText}\n${prettyText(await response.text())}`;
+    try {
+      const response = await fetch(url, init);
+      result.textContent = `${response.status} ${response.statusText}\n${prettyText(await response.text())}`;
+    } catch (error) {
+      result.textContent = `not sent: ${error.message}`;
+    }
   });
   return form;
 }
@@ -339,6 +418,27 @@ function recordRow(collection, record) {
     h("td", {}, save, " ", remove));
 }
 
+// A user's logins, newest first: when made and refreshed, the client, a Revoke button each.
+function loginList(user) {
+  const who = user.fields.email || user.id;
+  if (!user.logins.length) return h("span", { class: "muted" }, "none");
+  return h("ul", { class: "logins", "aria-label": `Logins of ${who}` }, [...user.logins].reverse().map((login) => {
+    const made = new Date(login.createdAt).toLocaleString();
+    const refreshed = login.refreshedAt ? `refreshed ${new Date(login.refreshedAt).toLocaleTimeString()}` : "never refreshed";
+    const agent = login.userAgent || "(no User-Agent)";
+    return h("li", { class: login.active ? "active" : "revoked", dataset: { login: login.id } },
+      h("span", {}, made), h("span", { class: "muted" }, refreshed),
+      h("span", { class: "agent", title: agent }, agent),
+      login.active
+        ? h("button", { type: "button", class: "revoke-login", "aria-label": `Revoke the login of ${who} from ${agent}, made ${made}`, onclick: async () => {
+          await admin("POST", `/users/${encodeURIComponent(user.id)}/logins/${encodeURIComponent(login.id)}/revoke`);
+          say(`login of ${who} from ${agent} revoked`);
+          loadState();
+        } }, "Revoke")
+        : h("span", { class: "badge" }, `revoked (${login.revoked.by})`));
+  }));
+}
+
 async function loadState() {
   if (!stateful) {
     $("collections").replaceChildren(h("p", {}, "This mock was started with --stateless: it keeps no records or users."));
@@ -346,14 +446,14 @@ async function loadState() {
   }
   const state = await admin("GET", "/state");
   await loadUsers();
-  $("users").tBodies[0].replaceChildren(...users.map((user) => h("tr", {},
+  $("users").tBodies[0].replaceChildren(...users.map((user) => h("tr", { dataset: { user: user.id } },
     h("td", {}, h("code", {}, user.id)), h("td", {}, user.fields.email || ""), h("td", {}, user.fields.name || ""),
-    h("td", {}, user.fields.status || ""), h("td", {}, String(user.generation)),
-    h("td", {}, h("button", { type: "button", onclick: async () => {
+    h("td", {}, user.fields.status || ""), h("td", {}, loginList(user)),
+    h("td", {}, h("button", { type: "button", class: "revoke-all", onclick: async () => {
       await admin("POST", `/users/${encodeURIComponent(user.id)}/revoke`);
       say(`every login of ${user.fields.email || user.id} revoked`);
       loadState();
-    } }, "Revoke logins")))));
+    } }, "Revoke every login")))));
   const names = Object.keys(state.collections).filter((name) => name !== USERS);
   const blocks = await Promise.all(names.map(async (name) => {
     const { records } = await admin("GET", `/records?collection=${encodeURIComponent(name)}`);
