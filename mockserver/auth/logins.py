@@ -22,6 +22,7 @@ from typing import Any
 
 from mockserver.auth.authenticate import GENERATION, USERS
 from mockserver.auth.tokens import REVOKED_FAMILY, TokenService
+from mockserver.compile.expressions import to_json_value
 from mockserver.store.memory import Store
 
 __all__ = ["LOGINS", "Logins", "generation_value", "read_generation"]
@@ -44,7 +45,7 @@ def generation_value(generation: int, revoked: dict[str, float], *, now: float) 
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return to_json_value(datetime.now(UTC))
 
 
 class Logins:

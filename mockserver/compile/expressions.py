@@ -62,7 +62,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 def to_json_value(value: Any) -> Any:
     """Datetimes become RFC 3339 strings in UTC with ``Z``; everything else is unchanged."""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" -> "Z"
     return value
 
 

@@ -138,12 +138,20 @@ def _literal_length(pattern: str) -> int:
     return count
 
 
+# How many recent paths `Router.match` remembers.
+RECENT_PATHS = 4096
+
+
 class Router(Generic[T]):
     """Maps ``(method, path)`` to a handler registered for a path template."""
 
     def __init__(self, base_path: str = "") -> None:
         self._root: _Node[T] = _Node()
         self._base = base_path.rstrip("/")
+        # Recent paths and what they matched: a client asks for the same few paths again and
+        # again, and a hit is one dict lookup instead of a walk with regexes. Bounded (emptied
+        # when full), so a client sending endless distinct paths costs no memory.
+        self._recent: dict[str, Match[T] | None] = {}
 
     def add(
         self,
@@ -185,6 +193,7 @@ class Router(Generic[T]):
             raise RouteClash(template, method, node.declared[method][0], node.methods[method])
         node.methods[method] = handler
         node.declared[method] = (template, tuple(names))
+        self._recent.clear()
 
     def templates(self) -> Iterable[str]:
         """Every registered path template."""
@@ -198,6 +207,17 @@ class Router(Generic[T]):
 
     def match(self, raw_path: str) -> Match[T] | None:
         """Find the template for a raw (still percent-encoded) request path, or None."""
+        recent = self._recent
+        try:
+            return recent[raw_path]
+        except KeyError:
+            pass
+        if len(recent) >= RECENT_PATHS:
+            recent.clear()
+        found = recent[raw_path] = self._match(raw_path)
+        return found
+
+    def _match(self, raw_path: str) -> Match[T] | None:
         if self._base:
             if raw_path != self._base and not raw_path.startswith(self._base + "/"):
                 return None

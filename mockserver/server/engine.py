@@ -72,11 +72,13 @@ class _RequestHeaders(Headers):
     """
 
     def __init__(self, scope: Scope) -> None:
-        super().__init__(scope=scope)
-        first: dict[str, str] = {}
-        for key, value in self.raw:
-            first.setdefault(key.decode("latin-1"), value.decode("latin-1"))
-        self.first = first
+        # What `Headers(scope=scope)` does, without copying the list: nothing here changes it.
+        raw = scope["headers"]
+        self._list = raw if type(raw) is list else list(raw)
+        # Reversed, so that the first of repeated headers is the one kept.
+        self.first = {
+            key.decode("latin-1"): value.decode("latin-1") for key, value in reversed(self._list)
+        }
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.first.get(key.lower(), default)

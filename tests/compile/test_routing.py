@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.compile.routing import RouteClash, Router
+from mockserver.compile.routing import RECENT_PATHS, RouteClash, Router
 
 
 def make_router(*templates: str, base: str = "") -> Router[str]:
@@ -139,3 +139,29 @@ def test_router_routes_a_template_by_the_path_before_its_fragment_or_query(templ
     assert match.methods["GET"] == "listing"
     with pytest.raises(RouteClash, match="#fragment or \\?query never reaches the server"):
         router.add("/fs", "get", "plain")
+
+
+def test_a_remembered_path_sees_a_template_added_after_it_was_matched() -> None:
+    router: Router[str] = Router()
+    router.add("/items/{id}", "GET", "item")
+    first = router.match("/items/new")
+    assert first is not None
+    assert first.template == "/items/{id}"
+    assert router.match("/items/new") is first  # remembered
+    router.add("/items/new", "GET", "literal")
+    again = router.match("/items/new")
+    assert again is not None
+    assert again.template == "/items/new"
+    assert router.match("/nothing") is None
+    router.add("/nothing", "GET", "now something")
+    assert router.match("/nothing") is not None
+
+
+def test_remembered_paths_stay_bounded_whatever_a_client_sends() -> None:
+    router: Router[str] = Router()
+    router.add("/items/{id}", "GET", "item")
+    for i in range(RECENT_PATHS * 2 + 7):
+        found = router.match(f"/items/{i}")
+        assert found is not None
+        assert found.values == (str(i),)
+    assert len(router._recent) <= RECENT_PATHS

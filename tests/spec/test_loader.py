@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -656,11 +655,12 @@ def big_spec(operations: int) -> dict[str, Any]:
     }
 
 
-def test_a_thousand_operations_load_well_within_the_start_up_budget(tmp_path: Path) -> None:
+def test_a_thousand_operations_load(tmp_path: Path) -> None:
+    # How fast is the benchmark's business (`python -m bench --only startup`), never a
+    # timed assertion here: a busy CI machine would make it flaky.
     path = write(tmp_path, "big.yaml", yaml.safe_dump(big_spec(1000)))
-    started = time.perf_counter()
     spec = load_spec(path)
-    elapsed = time.perf_counter() - started
     assert len(spec.document["paths"]) == 500
-    # ~0.35 s on a laptop-class CPU (most of it PyYAML); the start-up budget is 2 s in total.
-    assert elapsed < 1.5
+    methods = {"get", "put", "post", "delete", "patch"}
+    operations = sum(len(methods & set(item)) for item in spec.document["paths"].values())
+    assert operations == 1000
