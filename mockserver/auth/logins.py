@@ -45,7 +45,7 @@ def generation_value(generation: int, revoked: dict[str, float], *, now: float) 
 
 
 def _now() -> str:
-    return to_json_value(datetime.now(UTC))
+    return str(to_json_value(datetime.now(UTC)))
 
 
 class Logins:
