@@ -70,6 +70,12 @@ class _Projection:
     declares: bool  # whether the schema declares properties at all (else objects pass)
     items: Any  # the item schema when the schema admits arrays, else None
     required: tuple[tuple[str, Any], ...]  # the fields an answer must hold
+    # The field names when every field is a scalar (no object or array below): then a value
+    # is projected by name alone, with no recursion to consider.
+    flat: tuple[str, ...] | None
+
+
+_CONTAINERS = frozenset({"object", "array"})
 
 
 class Projector:
@@ -93,15 +99,19 @@ class Projector:
             if not plan.declares:
                 return {k: v for k, v in value.items() if not hidden(k)}
             # In the schema's order, so answers read like the spec's examples.
-            out: dict[str, Any] = {}
-            for name, sub in plan.fields:
-                if name in value:
-                    child = value[name]
-                    out[name] = (
-                        self.project(child, sub, depth + 1)
-                        if isinstance(child, dict | list)
-                        else child
-                    )
+            out: dict[str, Any]
+            if plan.flat is not None:
+                out = {name: value[name] for name in plan.flat if name in value}
+            else:
+                out = {}
+                for name, sub in plan.fields:
+                    if name in value:
+                        child = value[name]
+                        out[name] = (
+                            self.project(child, sub, depth + 1)
+                            if isinstance(child, dict | list)
+                            else child
+                        )
             if plan.required and self._fill is not None and len(out) < len(plan.fields):
                 for name, sub in plan.required:
                     if name not in out:
@@ -119,12 +129,17 @@ class Projector:
         )
         required = set(self._facts.required(schema))
         fields = tuple((k, sub) for k, sub in props.items() if not hidden(k))
+        scalar = all(
+            (kinds := self._facts.types(sub)) is not None and not kinds & _CONTAINERS
+            for _, sub in fields
+        )
         plan = _Projection(
             schema=schema,
             fields=fields,
             declares=bool(props),
             items=items,
             required=tuple((k, sub) for k, sub in fields if k in required),
+            flat=tuple(k for k, _ in fields) if scalar else None,
         )
         self._plans[id(schema)] = plan
         return plan

@@ -268,8 +268,15 @@ def test_store_forgets_the_locks_of_idle_keys(make_store: MakeStore) -> None:
         second = asyncio.create_task(wait_for("k"))
         await asyncio.sleep(0.05)
         assert len(locks) == 1  # held and waited for: one lock, shared
+        # A waiter cancelled while queued leaves no trace: the lock goes with its holder.
+        cancelled = asyncio.create_task(wait_for("k"))
+        await asyncio.sleep(0.05)
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
         release.set()
         await asyncio.gather(first, second)
+        assert len(locks) == 0
         for n in range(200):
             async with store.lock(f"idempotency:{n}"):
                 pass
