@@ -100,11 +100,22 @@ class SecurityChecker:
         used = [s for alternative in self._alternatives for s in alternative if s.kind == "apiKey"]
         self._reads_query = any(s.scheme == "query" for s in used)
         self._reads_cookies = any(s.scheme not in ("header", "query") for s in used)
+        # The common requirement, one bearer token, is checked without the general loop.
+        self._bearer_only = len(self._alternatives) == 1 and [
+            s.kind == "oauth2"
+            or s.kind == "openIdConnect"
+            or (s.kind, s.scheme) == ("http", "bearer")
+            for s in self._alternatives[0]
+        ] == [True]
 
     def check(self, headers: Mapping[str, str], query_string: str) -> SecurityFailure | None:
         """None when some alternative is satisfied, else why not."""
         if self.anonymous:
             return None
+        if self._bearer_only:
+            kind, _, credentials = headers.get("authorization", "").partition(" ")
+            if kind.lower() == "bearer" and credentials.strip():
+                return None
         query = dict(parse_qsl(query_string, keep_blank_values=True)) if self._reads_query else {}
         cookies: SimpleCookie | dict[str, Any] = {}  # an empty mapping unless cookies are read
         if self._reads_cookies and "cookie" in headers:

@@ -53,6 +53,17 @@ class CompiledOperation:
     # The other operations on this path and method, told apart by their discriminator
     # (`chosen_variant`); only the first registered operation has them.
     variants: list[CompiledOperation] = field(default_factory=list)
+    # The journal's "why" of an answer from state (``answered from state: read of /pets``).
+    from_state: str = "answered from state"
+
+
+def _answered_from_state(plan: StatefulOperation | None) -> str:
+    """The journal's "why" of an answer from state, worked out once per operation."""
+    if plan is not None and plan.action is not None:
+        return f"answered from state: the x-mock-action {plan.action.get('type')!r}"
+    if plan is not None and plan.role is not None and plan.resource is not None:
+        return f"answered from state: {plan.role} of {plan.resource.collection}"
+    return "answered from state"
 
 
 @dataclass(slots=True)
@@ -94,15 +105,17 @@ def compile_spec(
     for req_op, resp_op in pairs:
         try:
             responder = Responder(response_doc, resp_op, generate, validate)
+            # Records are answered with the response view's operation (no writeOnly).
+            plan = state.plan(resp_op, responder=responder) if state is not None else None
             operation = CompiledOperation(
                 operation=req_op,
                 security=SecurityChecker(request_doc, req_op.security, where=req_op.pointer),
                 validator=RequestValidator(req_op, requests),
                 responder=responder,
                 invalid_status=_invalid_status(req_op),
-                # Records are answered with the response view's operation (no writeOnly).
-                state=state.plan(resp_op, responder=responder) if state is not None else None,
+                state=plan,
                 discriminator=_discriminator(req_op.path),
+                from_state=_answered_from_state(plan),
             )
             if strict:
                 operation.validator.compile()  # strictly, every schema is compiled up front

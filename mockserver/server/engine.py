@@ -321,7 +321,10 @@ class Engine:
                 compiled = chosen_variant(compiled, scope)
             operation = compiled.operation
             params = match.params_for(answered)  # HEAD is answered as GET
-            rendered = await self._guarded(scope, receive, compiled, params, outcome)
+            try:
+                rendered = await self._handle(scope, receive, compiled, params, outcome)
+            except Exception as exc:  # each kind has its answer (`_failure`)
+                rendered = self._failure(exc, compiled)
         answer: Rendered | None = None
         if outcome.fault != "drop":
             answer = (
@@ -356,17 +359,9 @@ class Engine:
         else:
             await _send(send, answer, head=method == "HEAD", vary_origin=VARY_ORIGIN in scope)
 
-    async def _guarded(
-        self,
-        scope: Scope,
-        receive: Receive,
-        compiled: CompiledOperation,
-        params: dict[str, str],
-        outcome: _Outcome,
-    ) -> Rendered | Problem:
-        try:
-            return await self._handle(scope, receive, compiled, params, outcome)
-        except StateUnavailableError as exc:
+    def _failure(self, exc: Exception, compiled: CompiledOperation) -> Problem:
+        """The problem answering what `_handle` raised."""
+        if isinstance(exc, StateUnavailableError):
             logger.warning("%s: %s", compiled.operation.label, exc)
             return Problem(
                 503,
@@ -375,25 +370,25 @@ class Engine:
                 "The mock's shared state (--state-url) cannot be reached; retry shortly.",
                 headers={"Retry-After": "1"},
             )
-        except BodyTooLarge:
+        if isinstance(exc, BodyTooLarge):
             return Problem(
                 413,
                 "body_too_large",
                 "Request body too large",
                 f"The body exceeds {self.max_body_bytes} bytes.",
             )
-        except SpecError as exc:  # the spec cannot be mocked for this request (x-mock-compute)
+        if isinstance(exc, SpecError):  # the spec cannot be mocked here (x-mock-compute)
             logger.warning("%s: %s", compiled.operation.label, exc)
             return Problem(500, "spec_error", "The spec cannot be mocked here", str(exc))
-        except Exception:  # a bug of ours must not look like the client's mistake
-            logger.exception("mock failed on %s", compiled.operation.label)
-            return Problem(
-                500,
-                "mock_error",
-                "Mock server error",
-                f"The mock failed while answering {compiled.operation.label}; "
-                "this is a bug in mockserver, not in the request.",
-            )
+        # A bug of ours must not look like the client's mistake.
+        logger.error("mock failed on %s", compiled.operation.label, exc_info=exc)
+        return Problem(
+            500,
+            "mock_error",
+            "Mock server error",
+            f"The mock failed while answering {compiled.operation.label}; "
+            "this is a bug in mockserver, not in the request.",
+        )
 
     async def _handle(
         self,
@@ -483,7 +478,7 @@ class Engine:
                 )
             )
             if answer is not None:
-                outcome.why = _from_state(compiled)
+                outcome.why = compiled.from_state
                 return answer
         key = f"{scope['method']} {scope['path']}?{query}"
         accept = headers.get("accept")
@@ -500,16 +495,6 @@ class Engine:
     def _render_problem(self, problem: Problem, operation: Operation | None, path: str) -> Rendered:
         status, media_type, body, headers = self.problems.render(problem, operation, path)
         return Rendered(status, media_type, body, headers)
-
-
-def _from_state(compiled: CompiledOperation) -> str:
-    plan = compiled.state
-    assert plan is not None
-    if plan.action is not None:
-        return f"answered from state: the x-mock-action {plan.action.get('type')!r}"
-    if plan.role is not None and plan.resource is not None:
-        return f"answered from state: {plan.role} of {plan.resource.collection}"
-    return "answered from state"
 
 
 def _asked_by(asked: Preferences, prefs: Preferences) -> str:
