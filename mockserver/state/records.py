@@ -159,6 +159,7 @@ class RecordBuilder:
         self._defaults: dict[int, tuple[Any, Any]] = {}
         self._computing: dict[int, tuple[Any, bool]] = {}
         self._fills: dict[int, tuple[Resource, tuple[_Fill, ...]]] = {}
+        self._required: dict[int, tuple[Any, tuple[tuple[str, Any], ...]]] = {}
 
     def project(self, value: Any, schema: Any) -> Any:
         """``value`` with only what ``schema`` declares (see `Projector`)."""
@@ -329,10 +330,14 @@ class RecordBuilder:
 
     def fill_required(self, record: dict[str, Any], schema: Any, key: str) -> None:
         """Generate the properties ``schema`` requires that ``record`` lacks (e.g. a secret)."""
-        props = self._facts.properties(schema)
-        for name in self._facts.required(schema):
-            if name not in record and name in props:
-                record[name] = self._generate(props[name], f"{key}|{name}")
+        known = self._required.get(id(schema))
+        if known is None or known[0] is not schema:  # worked out once per schema
+            props = self._facts.properties(schema)
+            fields = tuple((n, props[n]) for n in self._facts.required(schema) if n in props)
+            known = self._required[id(schema)] = (schema, fields)
+        for name, sub in known[1]:
+            if name not in record:
+                record[name] = self._generate(sub, f"{key}|{name}")
 
     def _default(self, schema: Any) -> Any:
         """A copy of the default of a property (through its ``$ref``), or `_NO_DEFAULT`."""
