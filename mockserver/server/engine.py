@@ -144,10 +144,9 @@ class Engine:
         self.faults = faults or Faults(seed=seed)
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests read the delays
         self.journal: Journal = journal or MemoryJournal()
-        self._fixtures: Mapping[str, Any] | None = None
+        self._fixtures: Mapping[str, Any] | None = None  # to import before the first answer
         # Each operation's query parameter defaults, by pointer, worked out at first use.
         self._query_defaults: dict[str, dict[str, str]] = {}
-        self._pending = False  # fixtures to import before the first answer
         # Schemas generation could not satisfy (each logged once).
         self.unsatisfied: set[str] = set()
         # Schemas no validator could be compiled for (their answers unchecked, each logged once).
@@ -269,20 +268,17 @@ class Engine:
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
         self._fixtures = fixtures
-        self._pending = True
 
     async def import_fixtures(self) -> None:
         """Import what `preload` was given, once; every entry point calls it first."""
-        if self._pending:
-            self._pending = False
-            fixtures, self._fixtures = self._fixtures, None
-            if self.state is not None and fixtures is not None:  # stateless: nowhere to go
-                await self.state.import_state(fixtures)
+        fixtures, self._fixtures = self._fixtures, None
+        if self.state is not None and fixtures is not None:  # stateless: nowhere to go
+            await self.state.import_state(fixtures)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        if self._pending:
+        if self._fixtures is not None:
             await self.import_fixtures()
         started = time.perf_counter()
         raw_path = scope.get("raw_path")
