@@ -19,10 +19,12 @@ from mockserver.errors import DiffError
 if TYPE_CHECKING:  # the diff package is imported when the command runs, not when it is listed
     from mockserver.diff.ignore import Ignore
     from mockserver.diff.impact import Interaction
+    from mockserver.spec.loader import Spec
 
 __all__ = ["DEFAULT_PACTS", "add_diff_command", "run_diff_command"]
 
 DEFAULT_PACTS = "contracts/pacts"
+MAX_WARNINGS = 10  # unresolved $refs named one by one per document; the rest counted
 
 
 def add_diff_command(commands: Any) -> None:
@@ -109,6 +111,8 @@ def run_diff_command(args: argparse.Namespace) -> int:
     except DiffError as exc:
         print(f"mockserver diff: {exc}", file=sys.stderr)
         return 2
+    for source, spec in ((args.old, old), (args.new, new)):
+        _warn_unresolved(source, spec)
     findings = diff_specs(old, new)
     sorted_out = triage(findings, ignores)
     consumers = None
@@ -126,6 +130,20 @@ def run_diff_command(args: argparse.Namespace) -> int:
     )
     print(render(report, format=args.format), flush=True)
     return exit_code(report)
+
+
+def _warn_unresolved(source: str, spec: Spec) -> None:
+    """Say on stderr which ``$ref``s could not be followed: what they point to is not compared."""
+    unresolved = [issue for issue in spec.issues if "$ref" in issue.message]
+    for issue in unresolved[:MAX_WARNINGS]:
+        print(
+            f"mockserver diff: warning: {source}: {issue.pointer or '/'}: {issue.message}; "
+            "what it points to is not compared",
+            file=sys.stderr,
+        )
+    if len(unresolved) > MAX_WARNINGS:
+        more = len(unresolved) - MAX_WARNINGS
+        print(f"mockserver diff: warning: {source}: {more} more unresolved $refs", file=sys.stderr)
 
 
 def _interactions(args: argparse.Namespace) -> list[Interaction] | None:

@@ -257,3 +257,19 @@ def test_diff_annotates_for_github_and_writes_junit(
     code, out, _ = _exit(["diff", "old.yaml", "breaking.yaml", "--format", "junit"], capsys)
     assert code == 1
     assert '<testsuite name="mockserver diff old.yaml -&gt; breaking.yaml" tests="1"' in out
+
+
+def test_diff_names_each_ref_it_cannot_follow_on_stderr(
+    sides: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dangling = {"$ref": "./gone.yaml#/User"}
+    broken = edited([put(f"{USERS}/get/responses/200/content/application~1json/schema", dangling)])
+    (sides / "broken.yaml").write_text(yaml.safe_dump(broken))
+    code, out, err = _exit(["diff", "broken.yaml", "broken.yaml"], capsys)
+    assert code == 0
+    assert out.startswith("mockserver diff broken.yaml -> broken.yaml: 0 breaking")
+    warnings = err.splitlines()
+    assert len(warnings) == 2  # one per side
+    assert all("$ref './gone.yaml#/User' points at a missing file" in w for w in warnings)
+    assert "what it points to is not compared" in warnings[0]
+    assert _exit(["diff", "old.yaml", "old.yaml"], capsys)[2] == ""  # quiet when all resolve
