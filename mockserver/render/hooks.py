@@ -18,7 +18,8 @@ class Generate(Protocol):
     """Generates a value for a schema, seeded by ``key``; with ``notes``, best effort.
 
     With ``notes`` a schema no value satisfies gets the closest value instead of an error,
-    and its pointer is appended to ``notes``.
+    and its pointer is appended to ``notes``. ``query`` is the request's query (declared
+    defaults filled in) when an answer to a request is generated: a page honours it.
     """
 
     def __call__(
@@ -27,4 +28,5 @@ class Generate(Protocol):
         key: str,
         notes: list[str] | None = None,
         pointer: str | None = None,
+        query: Mapping[str, str] | None = None,
     ) -> Any: ...

@@ -241,8 +241,10 @@ class Responder:
         accept: str | None,
         key: str,
         facts: MatchFacts | None = None,
+        query: Mapping[str, str] | None = None,
     ) -> Rendered | Problem:
-        """Render the response for a valid request; ``key`` seeds generated data.
+        """Render the response for a valid request; ``key`` seeds generated data, ``query``
+        (the request's, with declared defaults) shapes a generated page.
 
         ``facts`` (the request's parameters and body) select an example by its
         ``x-mock-match``, unless the client named an example or asked for generated data.
@@ -289,7 +291,7 @@ class Responder:
             )
         media = response.content[name]
         notes: list[str] = []
-        body = self._body(response, media, prefs, key, notes)
+        body = self._body(response, media, prefs, key, notes, query)
         if isinstance(body, Problem):
             return body
         if notes:
@@ -334,7 +336,13 @@ class Responder:
         return f"{why}, body generated from the schema of {name}"
 
     def _body(
-        self, response: Response, media: MediaType, prefs: Preferences, key: str, notes: list[str]
+        self,
+        response: Response,
+        media: MediaType,
+        prefs: Preferences,
+        key: str,
+        notes: list[str],
+        query: Mapping[str, str] | None = None,
     ) -> bytes | Problem:
         if prefs.example is not None:
             if prefs.example not in media.examples:
@@ -354,7 +362,11 @@ class Responder:
         if media.schema is None:
             return b""
         value = self._generate(
-            media.schema, f"{media.pointer}|{key}", notes, pointer=f"{media.pointer}/schema"
+            media.schema,
+            f"{media.pointer}|{key}",
+            notes,
+            pointer=f"{media.pointer}/schema",
+            query=query,
         )
         return _encode(media.name, value)
 

@@ -55,6 +55,19 @@ class CompiledOperation:
     variants: list[CompiledOperation] = field(default_factory=list)
     # The journal's "why" of an answer from state (``answered from state: read of /pets``).
     from_state: str = "answered from state"
+    # The query parameters' declared defaults (``name``, ``text``): a generated page honours them.
+    query_defaults: tuple[tuple[str, str], ...] = ()
+
+
+def _query_defaults(operation: Operation) -> tuple[tuple[str, str], ...]:
+    """Each query parameter's declared default, as the text a client would send."""
+    return tuple(
+        (p.name, str(p.schema["default"]))
+        for p in operation.parameters
+        if p.location == "query"
+        and isinstance(p.schema, Mapping)
+        and isinstance(p.schema.get("default"), int | str)
+    )
 
 
 def _answered_from_state(plan: StatefulOperation | None) -> str:
@@ -116,6 +129,7 @@ def compile_spec(
                 state=plan,
                 discriminator=_discriminator(req_op.path),
                 from_state=_answered_from_state(plan),
+                query_defaults=_query_defaults(req_op),
             )
             if strict:
                 operation.validator.compile()  # strictly, every schema is compiled up front

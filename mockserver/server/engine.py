@@ -145,8 +145,6 @@ class Engine:
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests read the delays
         self.journal: Journal = journal or MemoryJournal()
         self._fixtures: Mapping[str, Any] | None = None  # to import before the first answer
-        # Each operation's query parameter defaults, by pointer, worked out at first use.
-        self._query_defaults: dict[str, dict[str, str]] = {}
         # Schemas generation could not satisfy (each logged once).
         self.unsatisfied: set[str] = set()
         # Schemas no validator could be compiled for (their answers unchecked, each logged once).
@@ -162,6 +160,7 @@ class Engine:
                 key: str,
                 notes: list[str] | None = None,
                 pointer: str | None = None,
+                query: Mapping[str, str] | None = None,
             ) -> Any:
                 # Best effort always: a schema no value satisfies gets the closest value (the
                 # responder says so in a Warning header), never a 500.
@@ -172,7 +171,7 @@ class Engine:
                     direction="response",
                     notes=noted,
                     pointer=pointer,
-                    query=self._query_of(key),
+                    query=query,
                 )
                 for where in noted:
                     if where not in self.unsatisfied:
@@ -241,29 +240,6 @@ class Engine:
         self.scenarios = Scenarios(
             self.faults, self.state.context.store if self.state is not None else None
         )
-
-    def _query_of(self, key: str) -> dict[str, str] | None:
-        """The query of the request a responder's key names (``<pointer>|GET /p?limit=5``),
-        with the operation's declared query defaults filled in: a generated page honours both."""
-        method, _, rest = key.rpartition("|")[2].partition(" ")
-        path, _, query = rest.partition("?")
-        asked = dict(parse_qsl(query)) if query else {}
-        match = self.router.match(path) if path.startswith("/") else None
-        compiled = match.methods.get(method) if match is not None else None
-        if compiled is not None:
-            operation = compiled.operation
-            defaults = self._query_defaults.get(operation.pointer)
-            if defaults is None:
-                defaults = self._query_defaults[operation.pointer] = {
-                    p.name: str(p.schema["default"])
-                    for p in operation.parameters
-                    if p.location == "query"
-                    and isinstance(p.schema, Mapping)
-                    and isinstance(p.schema.get("default"), int | str)
-                }
-            for name, value in defaults.items():
-                asked.setdefault(name, value)
-        return asked or None
 
     def preload(self, fixtures: Mapping[str, Any]) -> None:
         """State to import before the first request is answered (``--fixtures``)."""
@@ -486,7 +462,11 @@ class Engine:
             facts = MatchFacts(
                 {**params, **validated.path}, validated.query, headers, validated.body
             )
-        return compiled.responder.respond(prefs, accept, key, facts)
+        # A generated page honours the request's query and the operation's declared defaults.
+        asked_query = dict(parse_qsl(query)) if query else {}
+        for name, value in compiled.query_defaults:
+            asked_query.setdefault(name, value)
+        return compiled.responder.respond(prefs, accept, key, facts, asked_query or None)
 
     def _render_problem(self, problem: Problem, operation: Operation | None, path: str) -> Rendered:
         status, media_type, body, headers = self.problems.render(problem, operation, path)
