@@ -19,15 +19,15 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from httpguard import Limits, RequestLimits
 from mockserver.proxy.forward import Upstream
 from mockserver.proxy.handler import SOURCE_HEADER, VIOLATIONS_HEADER, Proxy
 from mockserver.proxy.record import Recorder
 from mockserver.server.admin import ADMIN_PREFIX, admin_routes
-from mockserver.server.engine import VARY_ORIGIN, Engine
+from mockserver.server.engine import Engine
 from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
+from mockserver.server.shortcut import ShortcutApp
 from mockserver.spec.loader import Spec, load_spec
 from mockserver.store.journal import MemoryJournal
 
@@ -133,8 +133,11 @@ def create_proxy_app(
             )
         )
     middleware.append(Middleware(RequestLimits, limits=limits, refusals=REFUSALS))
-    app = _ProxyApp(routes=routes, middleware=middleware, lifespan=_lifespan(target, write_report))
-    app.fast = RequestLimits(proxy, limits=limits, refusals=REFUSALS)
+    app = ShortcutApp(
+        routes=routes, middleware=middleware, lifespan=_lifespan(target, write_report)
+    )
+    app.shortcut = RequestLimits(proxy, limits=limits, refusals=REFUSALS)
+    app.kept = (ADMIN_PREFIX,)
     app.vary_origin = cors
     app.router.default = proxy
     app.state.engine = engine
@@ -154,30 +157,3 @@ def _lifespan(
             await upstream.aclose()
 
     return lifespan
-
-
-class _ProxyApp(Starlette):
-    """The Starlette app, with one short way for the requests that are nearly all of them.
-
-    As the mock's app does (`mockserver.server.app`): an HTTP request with no ``Origin`` outside
-    ``/__mock/`` needs none of the middleware but the request limits (CORS would only add
-    ``Vary: Origin``, which the proxy and the engine add themselves), nor the router.
-    """
-
-    fast: ASGIApp | None = None
-    vary_origin = False
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fast = self.fast
-        if (
-            fast is not None
-            and scope["type"] == "http"
-            and not scope["path"].startswith(ADMIN_PREFIX)
-            and all(name != b"origin" for name, _ in scope["headers"])
-        ):
-            scope["app"] = self
-            if self.vary_origin:
-                scope[VARY_ORIGIN] = True
-            await fast(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)

@@ -23,6 +23,7 @@ from mockserver.server.engine import VARY_ORIGIN, Engine, add_vary_origin
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS, refusals_for
 from mockserver.server.latency import Delay, parse_delay
+from mockserver.server.shortcut import ShortcutApp
 from mockserver.spec.loader import Spec, load_spec
 from mockserver.state.seeding import MISSING_CHOICES, Missing
 from mockserver.store.journal import Journal
@@ -193,46 +194,20 @@ def create_app(
         dispatcher.install()
     # Innermost: what no route can match goes straight to the engine.
     middleware.append(Middleware(_EngineFirst, engine=engine, routes=routes))
-    app = _MockApp(routes=routes, middleware=middleware, lifespan=_lifespan(dispatcher, owned))
+    app = ShortcutApp(routes=routes, middleware=middleware, lifespan=_lifespan(dispatcher, owned))
     app.vary_origin = cors
-    app.fast = _EngineFirst(
+    # What no route's path can match skips the stack (`ShortcutApp`): only the limits.
+    first = _EngineFirst(
         RequestLimits(engine, limits=limits or DEFAULT_LIMITS, refusals=refusals),
         engine=engine,
         routes=routes,
     )
+    app.shortcut, app.kept = first.app, first.prefixes
     # The engine answers everything the route table does not.
     app.router.default = engine
     app.state.engine = engine
     app.state.webhooks = dispatcher
     return app
-
-
-class _MockApp(Starlette):
-    """The Starlette app, with one short way for the requests that are nearly all of them.
-
-    An HTTP request with no ``Origin`` whose path no route can match needs none of the
-    middleware stack but the request limits: the error middleware (the engine answers its
-    own errors), the CORS middleware (it would only add ``Vary: Origin``, which the engine
-    adds itself) and the router are skipped. Every other request takes the whole stack.
-    """
-
-    fast: _EngineFirst | None = None
-    vary_origin = False
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fast = self.fast
-        if (
-            fast is not None
-            and scope["type"] == "http"
-            and not get_route_path(scope).startswith(fast.prefixes)
-            and all(name != b"origin" for name, _ in scope["headers"])
-        ):
-            scope["app"] = self
-            if self.vary_origin:
-                scope[VARY_ORIGIN] = True  # what CORS adds to an answer to no Origin
-            await fast.app(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
 
 
 # A request without an Origin: `_CORS`'s ``send`` wrapper and the ``send`` it wraps.
