@@ -38,9 +38,10 @@ check: lint
 	$(BIN)/pytest -m "not slow and not soak and not corpus" -n 2 --cov --cov-report=term:skip-covered
 	$(BIN)/python -m tests.coverage_floor --floor $(COVERAGE_FLOOR)
 
-# The whole suite: the fast tier with its coverage, then the slow tier.
+# The whole suite: the fast tier with its coverage, then the slow tier, also on both cores
+# (its tests start their own servers on port 0 and their own PostgreSQL, Redis, Chromium).
 test: check
-	$(BIN)/pytest -m "slow and not soak and not corpus"
+	$(BIN)/pytest -m "slow and not soak and not corpus" -n 2
 
 # Pact consumer tests: regenerate contracts/pacts/, the Python consumer's pact from
 # tests/contracts/scenarios.py, then the JavaScript consumer's from contracts/js/ (pact-js).
