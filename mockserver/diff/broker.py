@@ -56,9 +56,12 @@ class Broker:
             raise DiffError("--provider: name the provider as the Pact Broker knows it")
 
 
-def fetch_broker_pacts(broker: Broker, *, timeout: float = 30.0) -> list[Interaction]:
-    """The HTTP interactions of the latest pact of every consumer of ``broker.provider``."""
-    with httpx.Client(timeout=timeout, follow_redirects=True) as client:
+def fetch_broker_pacts(
+    broker: Broker, *, timeout: float = 30.0, transport: httpx.BaseTransport | None = None
+) -> list[Interaction]:
+    """The HTTP interactions of the latest pact of every consumer of ``broker.provider``
+    (``transport``: how requests travel, the network unless told)."""
+    with httpx.Client(timeout=timeout, follow_redirects=True, transport=transport) as client:
         session = _Session(broker, client)
         base = broker.url.rstrip("/") + "/"
         listing = _latest_pacts_url(broker, session.get_json(base, optional=True), base)
