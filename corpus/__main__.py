@@ -23,7 +23,7 @@ from typing import Final, TextIO
 from corpus.probe import SpecReport, probe
 from corpus.sources import PACKAGES, CorpusUnavailable, documents
 
-__all__ = ["GIANT", "main", "select"]
+__all__ = ["GIANT", "main", "reports", "select"]
 
 # Documents bigger than this are probed in a process each, after the others.
 GIANT: Final = 15_000_000
@@ -64,23 +64,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.skip_giants:
         paths = [path for path in paths if path.stat().st_size <= GIANT]
     began = time.perf_counter()
-    reports: list[SpecReport] = []
+    done: list[SpecReport] = []
     log = args.log.open("a", encoding="utf-8") if args.log is not None else None
     try:
-        for report in _reports(paths, args.jobs):
-            reports.append(report)
+        for report in reports(paths, args.jobs):
+            done.append(report)
             _tell(report, log)
     finally:
         if log is not None:
             log.close()
     if args.json is not None:
-        args.json.write_text(json.dumps([dataclasses.asdict(r) for r in reports], indent=1))
-    print(summary(reports))
+        args.json.write_text(json.dumps([dataclasses.asdict(r) for r in done], indent=1))
+    print(summary(done))
     print(f"{len(paths)} documents in {time.perf_counter() - began:.0f} s")
-    return 0 if all(report.passed for report in reports) else 1
+    return 0 if all(report.passed for report in done) else 1
 
 
-def _reports(paths: list[Path], jobs: int) -> Iterator[SpecReport]:
+def reports(paths: list[Path], jobs: int) -> Iterator[SpecReport]:
     """Both reports of every document: the giants last, each in a process of its own."""
     giants = [path for path in paths if path.stat().st_size > GIANT]
     rest = [path for path in paths if path not in giants]
