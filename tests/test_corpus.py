@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import corpus.__main__ as corpus_main
+import corpus.memory as corpus_memory
 from corpus.__main__ import reports as probe_all
 from corpus.__main__ import select, summary
 from corpus.probe import SpecReport, _Bodies, probe
@@ -189,3 +190,12 @@ def test_the_run_logs_each_report_and_probes_giants_in_a_process_each(
     ]
     assert all(r["ok"] == 1 for r in lines)
     assert "2 documents in" in capsys.readouterr().out
+
+
+def test_the_memory_figure_counts_the_gets_answered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    get = {"get": {"responses": _ok({"type": "integer"})}}
+    path = _write(tmp_path, {f"/p{i}": get for i in range(3)})
+    assert corpus_memory.main([str(path), "2"]) == 0
+    assert "after 2 GETs (0 answered 5xx)" in capsys.readouterr().out
