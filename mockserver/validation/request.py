@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from mockserver.compile.operations import Operation
+from mockserver.compile.routing import request_path
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import SpecError
 from mockserver.validation.bodies import (
@@ -69,10 +70,14 @@ class RequestValidator:
         self.operation = operation
         self.label = operation.label
         document = registry.document
+        # A path parameter written after a #fragment or ?query of the path (mastercard's
+        # `/send/#env/v1/partners/{partnerId}/...`) can never be sent: not asked for.
+        routed = request_path(operation.path)
         params = [
             p
             for p in operation.parameters
             if not (p.location == "header" and p.name.lower() in _IGNORED_HEADERS)
+            and not (p.location == "path" and "{" + p.name + "}" not in routed)
         ]
         query_names = [p.name for p in params if p.location == "query"]
         self._parsers = {

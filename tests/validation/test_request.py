@@ -803,3 +803,22 @@ def test_validators_of_many_operations_are_bounded_by_their_registry() -> None:
     # What was let go is compiled again, and still enforced.
     assert problems(send(validators[0], query="p0=1", body=b"")[1]) == set()
     assert problems(send(validators[0], query="p0=9", body=b"")[1]) == {("query.p0", "maximum")}
+
+
+@pytest.mark.parametrize(
+    ("path", "violations"),
+    [
+        # Found by the corpus (mastercard.com/masterpassqr.json): `{partnerId}` after the `#`
+        # never reaches the server, so every request was refused for lacking it.
+        ("/send/#env/v1/partners/{partnerId}/transfers", set()),
+        ("/send/v1/partners/{partnerId}/transfers", {("path.partnerId", "missing")}),
+    ],
+)
+def test_a_path_parameter_only_a_fragment_of_the_path_holds_is_not_asked_for(
+    path: str, violations: set[tuple[str, str]]
+) -> None:
+    partner = {"name": "partnerId", "in": "path", "required": True, "schema": {"type": "string"}}
+    operation = {"parameters": [partner], "responses": {"200": {"description": "ok"}}}
+    document = request_view(make_document(operation, path=path))
+    validator = RequestValidator(compile_operations(document)[0], SchemaRegistry(document))
+    assert problems(send(validator, path={}, query="", body=b"")[1]) == violations
