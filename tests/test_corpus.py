@@ -199,3 +199,24 @@ def test_the_memory_figure_counts_the_gets_answered(
     path = _write(tmp_path, {f"/p{i}": get for i in range(3)})
     assert corpus_memory.main([str(path), "2"]) == 0
     assert "after 2 GETs (0 answered 5xx)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("kinds", "skipped"), [(["zones"], 1), (["zones", "rssizones"], 0)])
+def test_a_path_whose_values_make_it_another_operations_is_built_again(
+    tmp_path: Path, kinds: list[str], skipped: int
+) -> None:
+    # Found by the corpus (mist.com's countSiteZoneSessions): `/sites/{site}/{kind}/count`
+    # with kind `zones` is `/sites/{site}/zones/{zone}`'s, whose zone "count" is no uuid. Other
+    # values are tried; with none other, no request reaches the operation: skipped.
+    site = {"name": "site", "in": "path", "required": True, "schema": {"type": "string"}}
+    zone = {"name": "zone", "in": "path", "required": True, "schema": {"format": "uuid"}}
+    kind = {"name": "kind", "in": "path", "required": True, "schema": {"enum": kinds}}
+    count = {"parameters": [site, kind], "responses": _ok({"type": "integer"})}
+    read = {"parameters": [site, zone], "responses": _ok({"type": "object"})}
+    path = _write(
+        tmp_path,
+        {"/sites/{site}/zones/{zone}": {"get": read}, "/sites/{site}/{kind}/count": {"get": count}},
+    )
+    report = probe(path, stateful=False)
+    assert report.passed, report.failures
+    assert (report.probed, report.skipped) == (2 - skipped, skipped)
