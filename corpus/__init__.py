@@ -5,9 +5,10 @@ ReadMe's ``@readme/oas-examples``) into ``.cache/npm``; `requests` builds a vali
 an operation; `probe` serves one document in-process, stateful and ``--stateless``, sends a
 GET to every operation and judges each answer: no 5xx, every 2xx body valid against its
 schema (checked by the ``jsonschema`` package, not the mock's own validator). ``python -m
-corpus`` runs a sample or all of it (``make corpus``) and prints the figures.
+corpus`` runs a sample or all of it (``make corpus``) and prints the figures; ``python -m
+corpus.memory`` prints the mock's memory as it answers one document's GETs.
 """
 
 from __future__ import annotations
 
-__all__ = ["probe", "requests", "sources"]
+__all__ = ["memory", "probe", "requests", "sources"]

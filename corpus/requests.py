@@ -10,6 +10,7 @@ import json
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from mockserver.compile.routing import request_path
 from mockserver.errors import GenerationError
 from mockserver.server.compiler import CompiledOperation
 from mockserver.server.engine import Engine
@@ -87,11 +88,31 @@ def _serialize(name: str, value: Any, style: str, explode: bool) -> list[tuple[s
     return text
 
 
-def build_request(
-    engine: Engine, compiled: CompiledOperation
-) -> tuple[str, list[tuple[str, str | int | float | bool | None]], dict[str, str]]:
-    """A request that satisfies the operation's required parameters and security:
-    ``(path, query pairs, headers)``."""
+_Request = tuple[str, list[tuple[str, str | int | float | bool | None]], dict[str, str]]
+# How many other path values are tried when the first path routes to another operation.
+_REROUTES = 8
+
+
+def build_request(engine: Engine, compiled: CompiledOperation) -> _Request:
+    """A request that satisfies the operation's required parameters and security and that
+    reaches it: ``(path, query pairs, headers)``.
+
+    A path whose values make it another operation's (mist's `/sites/{id}/{zone_type}/count`
+    with `zones`, the literal of `/sites/{id}/zones/{zone_id}`) is built again with other
+    values; when none reaches the operation, it is `Unprobeable`.
+    """
+    template = request_path(compiled.operation.path)
+    elsewhere = ""
+    for attempt in range(_REROUTES):
+        built = _build(engine, compiled, attempt)
+        found = engine.router.match(built[0])
+        if found is None or found.template == template:
+            return built
+        elsewhere = found.template
+    raise Unprobeable(f"every path built routes to another operation's template ({elsewhere})")
+
+
+def _build(engine: Engine, compiled: CompiledOperation, attempt: int) -> _Request:
     op = compiled.operation
     if "?" in op.path:
         raise Unprobeable(f"the path template {op.path} holds a query string")
@@ -102,12 +123,13 @@ def build_request(
     for param in op.parameters:
         if not param.required and param.location != "path":
             continue
-        value = _value(engine, param.schema, f"{op.pointer}/{param.name}", param.pointer)
+        key = f"{op.pointer}/{param.name}" + (f"|{attempt}" if attempt else "")
+        value = _value(engine, param.schema, key, param.pointer)
         if value in (None, "") and not (param.location == "query" and param.allow_empty_value):
             # Sent empty, a parameter is absent (a path segment gone: /boards/ is the list
             # /boards), or refused (allowEmptyValue is false): ask for a value that is there.
             there = {"allOf": [param.schema, {"minLength": 1, "not": {"enum": [None, ""]}}]}
-            value = _value(engine, there, f"{op.pointer}/{param.name}", param.pointer)
+            value = _value(engine, there, key, param.pointer)
         if param.media_type is not None and "json" in param.media_type:
             value = json.dumps(value)
         elif value == {} and param.explode and param.location in ("query", "cookie"):

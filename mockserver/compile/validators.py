@@ -3,8 +3,11 @@
 `SchemaRegistry` registers the (bundled, 3.1) document for ``$ref`` resolution, at the first
 compile and only the parts a ``$ref`` points at, so a schema taken from anywhere in it
 validates with its local references, including percent-encoded and recursive ones. Equal
-schemas share one compiled validator. OpenAPI's int32/int64 formats are checked by a private
-keyword (`OAS_FORMAT_KEYWORD`), since jsonschema-rs hands custom formats only strings.
+schemas share one compiled validator; those kept weigh at most `COMPILED_KEPT` (the oldest go
+first; `spec/reach`): on Microsoft Graph's description a validator holds up to 9 MB of the
+schemas it reaches, and each operation answered added some. OpenAPI's int32/int64 formats
+are checked by a private keyword (`OAS_FORMAT_KEYWORD`), since jsonschema-rs hands custom
+formats only strings.
 """
 
 from __future__ import annotations
@@ -18,10 +21,17 @@ import orjson
 
 from mockserver.errors import PointerError, SpecError
 from mockserver.spec.pointer import local_ref_targets, place, resolve, split
+from mockserver.spec.reach import Kept, Reach
 
-__all__ = ["DEFAULT_URI", "OAS_FORMAT_KEYWORD", "SchemaRegistry"]
+__all__ = ["COMPILED_KEPT", "DEFAULT_URI", "OAS_FORMAT_KEYWORD", "SchemaRegistry"]
 
 DEFAULT_URI: Final = "urn:mockserver:document"
+
+# The weight of the compiled validators a registry keeps (1 plus the $ref targets each
+# reaches; about 20 KB each on Microsoft Graph's); past it the oldest go (and are compiled
+# again if asked again). Callers hold none: they ask the registry each time, which finds a
+# schema it has seen by identity, one dict lookup.
+COMPILED_KEPT: Final = 4096
 
 # jsonschema-rs hands custom formats only strings, but OpenAPI's int32/int64 formats bound
 # integers; a private keyword placed next to them checks the range instead.
@@ -56,12 +66,18 @@ class SchemaRegistry:
     every part a ``$ref`` points at.
     """
 
-    def __init__(self, document: Mapping[str, Any], *, uri: str = DEFAULT_URI) -> None:
+    def __init__(
+        self, document: Mapping[str, Any], *, uri: str = DEFAULT_URI, kept: int = COMPILED_KEPT
+    ) -> None:
         self.document = document
         self.uri = uri
         self._registry: jsonschema_rs.Registry | None = None
         self._keywords: dict[str, type[Any]] = {OAS_FORMAT_KEYWORD: _OasFormat}
-        self._cache: dict[bytes, jsonschema_rs.Validator] = {}
+        self._reach = Reach(document)
+        self._cache: Kept[jsonschema_rs.Validator] = Kept(kept)
+        # By the schema object's identity (kept alive with it, so its id is not reused): the
+        # validator, or the SpecError its compile raised (raised again, not compiled again).
+        self._by_id: Kept[tuple[object, jsonschema_rs.Validator | SpecError]] = Kept(kept)
         self._partial: dict[frozenset[str], jsonschema_rs.Registry] = {}
         self._partial_targets = 0  # targets registered in `_partial`, counted per closure
         self._refs: dict[str, set[str] | None] = {}  # each target's own $ref targets
@@ -70,6 +86,9 @@ class SchemaRegistry:
     def _registered(self) -> jsonschema_rs.Registry:
         if self._registry is None:
             self._registry = self._new_registry(_referenced(self.document))
+            # Every later compile uses this one: the closures' registries live on only in
+            # the validators compiled with them, until those are dropped.
+            self._partial.clear()
         return self._registry
 
     def _new_registry(self, resource: dict[str, Any]) -> jsonschema_rs.Registry:
@@ -130,6 +149,23 @@ class SchemaRegistry:
         Local references resolve against the registered document; formats are validated and
         unknown formats ignored. Equal schemas share one compiled validator.
         """
+        hit = self._by_id.get(id(schema))
+        if hit is not None and hit[0] is schema:
+            if isinstance(hit[1], SpecError):
+                raise hit[1].with_traceback(None)  # a fresh traceback, not one grown per raise
+            return hit[1]
+        weight = self._reach.weight(schema)
+        try:
+            validator = self._compile(schema, pointer, weight)
+        except SpecError as exc:
+            self._by_id.put(id(schema), (schema, exc), 1)
+            raise
+        self._by_id.put(id(schema), (schema, validator), weight)
+        return validator
+
+    def _compile(
+        self, schema: Mapping[str, Any] | bool, pointer: str, weight: int
+    ) -> jsonschema_rs.Validator:
         prepared: dict[str, Any] | bool = (
             schema if isinstance(schema, bool) else _absolute(schema, self.uri)
         )
@@ -162,8 +198,7 @@ class SchemaRegistry:
                 pointer=pointer,
                 hint="fix the schema (or the $ref it uses) so it is valid JSON Schema 2020-12",
             ) from exc
-        self._cache[key] = validator
-        return validator
+        return self._cache.put(key, validator, weight)
 
 
 class _OasFormat:

@@ -12,11 +12,13 @@ from mockserver.generation.all_of import RESIDUAL
 from mockserver.generation.messages import generation_error
 from mockserver.generation.schema_view import Memo, SchemaIndex
 from mockserver.spec.pointer import local_ref_targets, place, resolve, split
+from mockserver.spec.reach import Kept, Reach
 
 __all__ = ["VALIDATORS_KEPT", "CandidateChecks"]
 
-# How many compiled validators generation keeps (then it starts again).
-VALIDATORS_KEPT: Final = 1024
+# The weight of the compiled validators generation keeps (1 plus the $ref targets each
+# reaches, `spec/reach`); past it the oldest go.
+VALIDATORS_KEPT: Final = 8192
 
 _SUB_ONE: Final = frozenset({
     "items", "additionalProperties", "contains", "not", "if", "then", "else", "propertyNames",
@@ -43,9 +45,10 @@ class CandidateChecks:
     def __init__(self, index: SchemaIndex) -> None:
         self.index = index
         self._exact: Memo[Mapping[str, Any]] = Memo()
-        # Compiled validators cost tens of kilobytes each (Microsoft Graph's reach 2,500
-        # entity types): a bounded number are kept, so a big document's memory stays flat.
-        self._validators: Memo[jsonschema_rs.Validator] = Memo(limit=VALIDATORS_KEPT)
+        # A compiled validator holds what its $refs reach (9 MB for Microsoft Graph's user):
+        # those kept are bounded by that weight, so a big document's memory stays flat.
+        self._validators: Kept[tuple[object, jsonschema_rs.Validator]] = Kept(VALIDATORS_KEPT)
+        self._reach = Reach(index.document)
         self._examples: Memo[tuple[list[Any], list[Any]]] = Memo()
         self._members: Memo[list[Any]] = Memo()
         self._registries: dict[str, jsonschema_rs.Registry] = {}
@@ -145,9 +148,9 @@ class CandidateChecks:
 
     def validator(self, node: Any, direction: str) -> jsonschema_rs.Validator:
         """A compiled validator for exactly what ``node`` means (merges are checked unmerged)."""
-        hit = self._validators.get(node, direction)
-        if hit is not None:
-            return hit
+        hit = self._validators.get((id(node), direction))
+        if hit is not None and hit[0] is node:
+            return hit[1]
         source = self._exact.get(node)
         schema = self._transform(node if source is None else source, direction)
         try:
@@ -158,7 +161,9 @@ class CandidateChecks:
             what = f"schema cannot be compiled: {exc}"
             fix = "fix the schema (invalid regex or unresolvable $ref)"
             raise generation_error(what, self.index.pointer_of(node), fix) from exc
-        return self._validators.put(node, validator, direction)
+        weight = self._reach.weight(node if source is None else source)
+        self._validators.put((id(node), direction), (node, validator), weight)
+        return validator
 
     def valid_examples(
         self, node: Mapping[str, Any], direction: str

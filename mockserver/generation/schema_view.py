@@ -43,10 +43,11 @@ class Memo(Generic[_V]):
         return hit[1] if hit is not None and hit[0] is obj else None
 
     def put(self, obj: object, value: _V, extra: Hashable = None) -> _V:
-        # Past the limit, start again: callers passing fresh schemas on every request, or a
-        # document so big that keeping every compiled validator would hold gigabytes.
+        # Past the limit, the oldest entry goes: callers passing fresh schemas on every
+        # request, or a document so big that keeping every compiled validator would hold
+        # gigabytes. (Dropping all at once made every hot entry a miss at the same time.)
         if len(self._data) >= self._limit:
-            self._data.clear()
+            del self._data[next(iter(self._data))]
         self._data[(id(obj), extra)] = (obj, value)
         return value
 

@@ -43,6 +43,10 @@ ExampleMode = Literal["leaves", "all", "none"]
 
 _INF: Final = math.inf
 _SHRINK_DEPTH: Final = 24  # any $ref chain this deep generates minimal values from here on
+# $ref expansions in one value past which every further one generates its minimal value: a
+# depth bound alone lets a web of mutually recursive types (presalytics' 47 OOXML types, each
+# with several optional object properties) grow a tree exponential in that depth.
+_EXPANSIONS: Final = 1000
 _HARD_DEPTH: Final = 96  # safety net: the cost model should make this unreachable
 _ATTEMPTS: Final = 24  # tries for choices checked after the fact (oneOf, not, if)
 _OPTIONAL_P: Final = 0.8  # chance an optional property is present
@@ -64,6 +68,7 @@ class ValueBuilder:
         "component",
         "costs",
         "direction",
+        "entered",
         "examples",
         "ids",
         "index",
@@ -104,6 +109,7 @@ class ValueBuilder:
         self.scalars = ScalarBuilder(schemas.checks, rng, direction, key, now)
         self.stack: list[str] = []
         self.shrink = False  # past the recursion limit: make only the cheapest choices
+        self.entered = 0  # $ref expansions so far (`_EXPANSIONS`)
         self.examples: ExampleMode = examples
         # Best effort: where no valid value exists, the closest one is used and its schema
         # pointer noted here instead of raising (None: raise `GenerationError`).
@@ -143,6 +149,9 @@ class ValueBuilder:
         """Generate a node reached through $refs, tracking recursion on the stack."""
         costs = self.costs.ref_costs(self.direction)
         stack, saved = self.stack, self.shrink
+        self.entered += 1
+        if self.entered > _EXPANSIONS:
+            self.shrink = True
         for target in absorbed:
             if costs.get(target, 0.0) == _INF:
                 raise self.fail(

@@ -6,7 +6,8 @@ JSON Schema 2020-12 (`normalize`, which keeps in `siblings` what references poin
 the 3.0 ``$ref`` siblings it drops) and handed on as a `Spec` (`loader`); `views` are its request
 and response views (copy on write); `regex` reads ECMA-262 patterns (Unicode property escapes)
 with Python; `lint` reports ahead of time what would stop it from being mocked well; `pointer`
-resolves JSON pointers and local ``$ref``s for every layer above; `matching` reads the
+resolves JSON pointers and local ``$ref``s for every layer above, and `reach` weighs what a
+schema's ``$ref``s reach (bounding caches of compiled validators); `matching` reads the
 ``x-mock-match`` of named examples (the requests each answers).
 """
 
@@ -22,6 +23,7 @@ __all__ = [
     "meta_validation",
     "normalize",
     "pointer",
+    "reach",
     "regex",
     "siblings",
     "views",

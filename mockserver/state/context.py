@@ -102,11 +102,10 @@ class StateContext:
         self.document = document
         # Whether a read of an id nothing holds makes a record for it (`--missing`).
         self.materialize = materialize
-        # Schema and where it is -> whether a value fits (the engine's validators); records
-        # made from the spec (seeded, materialized) are kept only when their schema agrees.
+        # Schema and where it is -> whether a value fits (the engine's validators, kept by
+        # their registry: asking again is a dict lookup); records made from the spec (seeded,
+        # materialized) are kept only when their schema agrees.
         self.check: Callable[[Any, str], Callable[[Any], bool]] | None = None
-        # Per list operation (its pointer): `check` of its answer's schema, compiled once.
-        self.page_checks: dict[str, Callable[[Any], bool]] = {}
         # The spec's example records, stored at each collection's first use (None: not seeded).
         self.seeds: Seeder | None = None
         self.model = model

@@ -115,10 +115,7 @@ def _fits_page(state: StateContext, request: Request, page: Any) -> bool:
     answer = request.op.answers.answer(request.op.answers.default_status)
     if state.check is None or answer is None or answer.schema is None:
         return True
-    pointer = request.operation.pointer
-    check = state.page_checks.get(pointer)
-    if check is None:
-        check = state.page_checks[pointer] = state.check(answer.schema, pointer)
+    check = state.check(answer.schema, request.operation.pointer)
     return check(state.builder.project(page, answer.schema))
 
 

@@ -58,6 +58,8 @@ MISSING_CHOICES: tuple[Missing, ...] = ("404", "materialize")
 # Above it (an int64 a client made up) the counter stays: it would leave no room to count on.
 _COUNTER_CEILING = 1_000_000_000
 _MAX_DEPTH = 8
+# Schemas one walk for property examples visits at most (`_from_property_examples`).
+_MAX_VISITS = 2000
 
 
 def has_mock_extensions(document: Mapping[str, Any], operations: Sequence[Operation]) -> bool:
@@ -100,7 +102,7 @@ def example_records(state: StateContext, resource: Resource) -> list[dict[str, A
     """The example objects the document shows for ``resource``, in document order."""
     found = list(_shown(state, resource))
     if not found:
-        built = _from_property_examples(state.document, resource.schema, 0)
+        built = _from_property_examples(state.document, resource.schema, 0, (), [_MAX_VISITS])
         if isinstance(built, dict) and built:
             found.append(built)
     return found
@@ -148,24 +150,34 @@ def _example_of(schema: Any, document: Mapping[str, Any]) -> tuple[bool, Any]:
     return False, None
 
 
-def _from_property_examples(document: Mapping[str, Any], schema: Any, depth: int) -> Any:
-    """An object of the property examples below ``schema``; None when it shows none."""
-    if depth > _MAX_DEPTH:
+def _from_property_examples(
+    document: Mapping[str, Any], schema: Any, depth: int, refs: tuple[str, ...], left: list[int]
+) -> Any:
+    """An object of the property examples below ``schema``; None when it shows none.
+
+    A ``$ref`` already on the way down is not entered again, and at most `_MAX_VISITS` schemas
+    are visited in all (``left``): presalytics' 47 mutually recursive OOXML types, each with
+    several object properties, made the walk exponential in `_MAX_DEPTH` (a read never ended).
+    """
+    ref = schema.get("$ref") if isinstance(schema, Mapping) else None
+    if depth > _MAX_DEPTH or left[0] <= 0 or ref in refs:
         return None
+    left[0] -= 1
+    if isinstance(ref, str):
+        refs = (*refs, ref)
     found, value = _example_of(schema, document)
     if found:
         return value
     types = schema_types(schema, document) or frozenset()
     if "array" in types:
-        item = _from_property_examples(
-            document, property_attribute(schema, document, "items"), depth + 1
-        )
+        items = property_attribute(schema, document, "items")
+        item = _from_property_examples(document, items, depth + 1, refs, left)
         return None if item is None else [item]
     if "object" not in types:
         return None
     built = {}
     for name, sub in object_properties(schema, document).items():
-        value = _from_property_examples(document, sub, depth + 1)
+        value = _from_property_examples(document, sub, depth + 1, refs, left)
         if value is not None:
             built[name] = value
     return built or None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from mockserver.compile.operations import Operation
+from mockserver.compile.routing import request_path
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import SpecError
 from mockserver.validation.bodies import (
@@ -45,7 +46,6 @@ __all__ = ["RequestValidator", "ValidatedRequest"]
 # Header parameters OpenAPI says to ignore: HTTP itself governs them.
 _IGNORED_HEADERS: Final = frozenset({"accept", "content-type", "authorization"})
 _LOCATIONS: Final = ("path", "query", "header", "cookie")
-_UNCOMPILED: Final = object()
 logger = logging.getLogger("mockserver")
 
 
@@ -70,10 +70,14 @@ class RequestValidator:
         self.operation = operation
         self.label = operation.label
         document = registry.document
+        # A path parameter written after a #fragment or ?query of the path (mastercard's
+        # `/send/#env/v1/partners/{partnerId}/...`) can never be sent: not asked for.
+        routed = request_path(operation.path)
         params = [
             p
             for p in operation.parameters
             if not (p.location == "header" and p.name.lower() in _IGNORED_HEADERS)
+            and not (p.location == "path" and "{" + p.name + "}" not in routed)
         ]
         query_names = [p.name for p in params if p.location == "query"]
         self._parsers = {
@@ -97,11 +101,12 @@ class RequestValidator:
         self._prefixes = {body.key: "body" for body in self._bodies.values()}
         self._content = content
         self._secrets: frozenset[str] | None = None  # found at the first violation
-        # Compiled at the first request (`_compiled`): a big spec starts without paying for
-        # the validators of operations nobody calls.
+        # Compiled at the first request: a big spec starts without paying for the validators
+        # of operations nobody calls. The registry keeps it, not this object: it keeps a
+        # bounded number (a giant document's validators are big, and its operations many).
         self._registry = registry
         self._schema = {"type": "object", "properties": properties} if properties else None
-        self._validator: Any = _UNCOMPILED if properties else None
+        self._enforced = self._schema is not None  # False once the schema failed to compile
 
     def _write_only(self) -> frozenset[str]:
         # Deferred: only a request with violations needs them, and on a big document
@@ -120,10 +125,9 @@ class RequestValidator:
 
         Raises `SpecError` when a schema of the operation cannot be compiled.
         """
-        if self._validator is _UNCOMPILED:
-            assert self._schema is not None
-            self._validator = self._registry.compile(self._schema, pointer=self.operation.pointer)
-        return self._validator
+        if self._schema is None:
+            return None
+        return self._registry.compile(self._schema, pointer=self.operation.pointer)
 
     def _compile_or_skip(self) -> Any:
         try:
@@ -132,7 +136,7 @@ class RequestValidator:
             # Compiled lazily, a schema no validator reads is found by a request: parameters
             # and bodies are still parsed, the schema is not enforced (lint names it).
             logger.warning("%s: its schemas are not enforced: %s", self.label, exc)
-            self._validator = None
+            self._enforced = False
             return None
 
     def validate(
@@ -197,9 +201,7 @@ class RequestValidator:
             "cookie": cookies,
         }
         media_type, value = self._read_body(headers, body, instance, violations)
-        validator = self._validator
-        if validator is _UNCOMPILED:
-            validator = self._compile_or_skip()
+        validator = self._compile_or_skip() if self._enforced else None
         if validator is not None and not validator.is_valid(instance):
             found = errors_to_violations(validator.iter_errors(instance), self._prefixes)
             secrets = self._write_only()

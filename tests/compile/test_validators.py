@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mockserver.compile.validators import SchemaRegistry
+from mockserver.errors import SpecError
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -85,4 +86,36 @@ def test_closures_beyond_half_the_documents_targets_share_one_registry() -> None
         '5 is not of type "string"'
     ]
     assert registry._registry is not None
-    assert len(registry._partial) == 1
+    assert registry._partial == {}  # let go: they live on only in validators compiled before
+
+
+def test_validators_kept_weigh_at_most_the_budget_and_what_went_compiles_again() -> None:
+    # Each compile of an Order reaches 3 targets (weight 4): a budget of 10 keeps two.
+    registry = SchemaRegistry(DOCUMENT, kept=10)
+    orders = [{"$ref": "#/components/schemas/Order", "title": f"order {i}"} for i in range(6)]
+    for order in orders:
+        assert _errors(registry, order, GOOD) == []
+    assert registry._cache.weight <= 10
+    assert registry._by_id.weight <= 10
+    assert len(registry._cache) == 2
+    assert _errors(registry, orders[0], {"items": []}) == ['"id" is a required property']
+
+
+def test_a_schema_seen_before_is_found_by_identity_without_compiling() -> None:
+    registry = SchemaRegistry(DOCUMENT)
+    first = registry.compile(ORDER, pointer="/x")
+    registry._cache = type(registry._cache)(0)  # a content lookup would now miss
+    assert registry.compile(ORDER, pointer="/x") is first
+    # An equal schema that is another object is found by its content.
+    assert registry.compile(dict(ORDER), pointer="/y") is not None
+
+
+def test_a_schema_that_cannot_be_compiled_fails_again_without_compiling() -> None:
+    registry = SchemaRegistry(DOCUMENT)
+    broken = {"type": "string", "pattern": "(unclosed"}
+    with pytest.raises(SpecError, match="cannot be compiled") as first:
+        registry.compile(broken, pointer="/x")
+    with pytest.raises(SpecError, match="cannot be compiled") as again:
+        registry.compile(broken, pointer="/x")
+    assert again.value is first.value
+    assert len(registry._cache) == 0

@@ -26,7 +26,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mockserver.errors import GenerationError, SpecReferenceError
-from mockserver.generation import generator, realistic
+from mockserver.generation import generator, realistic, values
 from mockserver.generation.generator import DataGenerator
 from tests.schemas_strategy import FIXED_COMPONENTS, FORMATS, PATTERNS, documents
 
@@ -844,3 +844,39 @@ def test_a_date_time_with_a_pattern_gets_a_real_date_time_that_fits_both(key: st
 
     assert re.search(_GRAPH_DATE_TIME, value)
     datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _web(types: int, links: int) -> dict[str, Any]:
+    """Mutually recursive object types, each with ``links`` optional properties to others."""
+    names = [f"T{i}" for i in range(types)]
+    schemas = {
+        name: {
+            "type": "object",
+            "properties": {
+                "label": {"type": "string", "example": name},
+                **{
+                    f"to{j}": {"$ref": f"#/components/schemas/{names[(i + j + 1) % types]}"}
+                    for j in range(links)
+                },
+            },
+        }
+        for i, name in enumerate(names)
+    }
+    return {"openapi": "3.1.0", "components": {"schemas": schemas}}
+
+
+def _objects(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + sum(_objects(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_objects(v) for v in value)
+    return 0
+
+
+def test_a_web_of_recursive_types_generates_a_value_of_bounded_size() -> None:
+    # Found by the corpus (presalytics.io's OOXML types): a depth bound alone let each type
+    # appear twice on every path, a tree exponential in that depth (58,014 objects here).
+    document = _web(types=6, links=4)
+    value = DataGenerator(document, seed=1).generate({"$ref": "#/components/schemas/T0"}, key="k")
+    assert isinstance(value, dict)
+    assert 1 < _objects(value) <= 2 * values._EXPANSIONS

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from mockserver import create_app
 from mockserver.errors import ConfigError, StateUnavailableError
 from mockserver.spec.loader import load_spec
+from mockserver.state import seeding
 from mockserver.state.mock import StatefulMock
 from mockserver.store.memory import MemoryStore
 from tests.inprocess import BUNDLED, InProcess, request
@@ -425,3 +426,28 @@ def test_any_id_read_first_is_materialized_valid_and_kept(pet_id: int, seed: int
     assert isinstance(body["name"], str)
     assert len(body["name"]) <= 20  # the schema's bound
     assert request(app, "GET", f"/pets/{pet_id}").json() == body
+
+
+def test_property_examples_of_a_web_of_recursive_types_are_gathered_in_bounded_steps() -> None:
+    # Found by the corpus (presalytics.io's OOXML types): the walk re-entered every type on
+    # every path down to its depth limit, 4**8 visits and more; a read never ended.
+    names = [f"T{i}" for i in range(6)]
+    schemas = {
+        name: {
+            "type": "object",
+            "properties": {
+                "label": {"type": "string", "example": name},
+                **{
+                    f"to{j}": {"$ref": f"#/components/schemas/{names[(i + j + 1) % 6]}"}
+                    for j in range(4)
+                },
+            },
+        }
+        for i, name in enumerate(names)
+    }
+    document = {"components": {"schemas": schemas}}
+    left = [seeding._MAX_VISITS]
+    built = seeding._from_property_examples(document, schemas["T0"], 0, (), left)
+    assert built["label"] == "T0"
+    assert built["to0"]["label"] == "T1"
+    assert seeding._MAX_VISITS - left[0] < 2000

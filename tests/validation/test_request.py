@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import jsonschema_rs
 import orjson
 import pytest
 from hypothesis import example, given
@@ -768,3 +769,56 @@ def test_validate_never_echoes_a_write_only_value() -> None:
     assert "hunter-two-secret" not in messages["body.password"]
     assert "the value" in messages["body.password"]
     assert "visible-name" in messages["body.name"]
+
+
+def test_validators_of_many_operations_are_bounded_by_their_registry() -> None:
+    # Each operation's validator lives in the registry, which keeps a bounded weight of them:
+    # an operation that held its own would keep every one ever compiled (a giant document's
+    # operations are thousands, each validator up to megabytes).
+    document = request_view(make_document({"responses": {"201": {"description": "created"}}}))
+    registry = SchemaRegistry(document, kept=5)
+    operations = [
+        dataclasses.replace(
+            compile_operations(document)[0],
+            parameters=(
+                compile_operations(document)[0].parameters
+                + tuple(
+                    compile_operations(make_document({"parameters": [parameter]}))[0].parameters
+                )
+            ),
+        )
+        for parameter in (
+            {"name": f"p{i}", "in": "query", "schema": {"type": "integer", "maximum": 5}}
+            for i in range(20)
+        )
+    ]
+    validators = [RequestValidator(operation, registry) for operation in operations]
+    for i, validator in enumerate(validators):
+        assert problems(send(validator, query=f"p{i}=9", body=b"")[1]) == {
+            (f"query.p{i}", "maximum")
+        }
+    assert registry._cache.weight <= 5
+    held = [v for validator in validators for v in vars(validator).values()]
+    assert not any(isinstance(v, jsonschema_rs.Validator) for v in held)
+    # What was let go is compiled again, and still enforced.
+    assert problems(send(validators[0], query="p0=1", body=b"")[1]) == set()
+    assert problems(send(validators[0], query="p0=9", body=b"")[1]) == {("query.p0", "maximum")}
+
+
+@pytest.mark.parametrize(
+    ("path", "violations"),
+    [
+        # Found by the corpus (mastercard.com/masterpassqr.json): `{partnerId}` after the `#`
+        # never reaches the server, so every request was refused for lacking it.
+        ("/send/#env/v1/partners/{partnerId}/transfers", set()),
+        ("/send/v1/partners/{partnerId}/transfers", {("path.partnerId", "missing")}),
+    ],
+)
+def test_a_path_parameter_only_a_fragment_of_the_path_holds_is_not_asked_for(
+    path: str, violations: set[tuple[str, str]]
+) -> None:
+    partner = {"name": "partnerId", "in": "path", "required": True, "schema": {"type": "string"}}
+    operation = {"parameters": [partner], "responses": {"200": {"description": "ok"}}}
+    document = request_view(make_document(operation, path=path))
+    validator = RequestValidator(compile_operations(document)[0], SchemaRegistry(document))
+    assert problems(send(validator, path={}, query="", body=b"")[1]) == violations
