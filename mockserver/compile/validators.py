@@ -143,6 +143,14 @@ class SchemaRegistry:
             todo.extend(refs - seen)
         return seen
 
+    def kept(self, schema: Mapping[str, Any] | bool) -> jsonschema_rs.Validator | None:
+        """The validator compiled for ``schema`` if it is still kept, else None: what every
+        request asks first, one lookup (`compile` does the rest)."""
+        hit = self._by_id.get(id(schema))
+        if hit is not None and hit[0] is schema and not isinstance(hit[1], SpecError):
+            return hit[1]
+        return None
+
     def compile(self, schema: Mapping[str, Any] | bool, *, pointer: str) -> jsonschema_rs.Validator:
         """A validator for ``schema`` (found at ``pointer``, used in error messages).
 

@@ -201,7 +201,11 @@ class RequestValidator:
             "cookie": cookies,
         }
         media_type, value = self._read_body(headers, body, instance, violations)
-        validator = self._compile_or_skip() if self._enforced else None
+        validator = (
+            self._registry.kept(self._schema) or self._compile_or_skip()
+            if self._enforced and self._schema is not None
+            else None
+        )
         if validator is not None and not validator.is_valid(instance):
             found = errors_to_violations(validator.iter_errors(instance), self._prefixes)
             secrets = self._write_only()
