@@ -26,7 +26,8 @@ from mockserver.proxy.forward import Upstream, UpstreamAnswer, UpstreamFailure
 from mockserver.proxy.record import Recorder
 from mockserver.proxy.report import ViolationReport
 from mockserver.render.problems import Problem
-from mockserver.server.engine import VARY_ORIGIN, BodyTooLarge, Engine, read_body
+from mockserver.server.engine import Engine
+from mockserver.server.wire import VARY_ORIGIN, BodyTooLarge, read_body
 
 __all__ = ["SOURCE_HEADER", "VIOLATIONS_HEADER", "Proxy"]
 

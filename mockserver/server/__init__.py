@@ -1,7 +1,8 @@
 """Serve: the ASGI engine that runs each request through the stages, the app around it.
 
 `engine` is the per-request path (route, prefer and faults, authenticate, validate, answer from
-state or example, render, journal, send); `compiler` builds each operation's
+state or example, render, journal, send); `wire` how a request arrives and its answer leaves
+(headers, body, send, the journal's detail); `compiler` builds each operation's
 `CompiledOperation` once, leaving out an operation with a defect of its own; `app`
 (`create_app`) wraps the engine with CORS, limits (`guard`: the mock's settings of httpguard),
 the admin API, channels and webhooks, in a `shortcut` app that sends plain requests past the
@@ -30,4 +31,5 @@ __all__ = [
     "reload",
     "scenarios",
     "shortcut",
+    "wire",
 ]

@@ -19,11 +19,12 @@ from mockserver.errors import ConfigError
 from mockserver.events.channels import event_channels, find_asyncapi, load_asyncapi
 from mockserver.events.webhooks import DeliveryPolicy, WebhookDispatcher
 from mockserver.server.admin import admin_routes
-from mockserver.server.engine import VARY_ORIGIN, Engine, add_vary_origin
+from mockserver.server.engine import Engine
 from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS, refusals_for
 from mockserver.server.latency import Delay, parse_delay
 from mockserver.server.shortcut import ShortcutApp
+from mockserver.server.wire import VARY_ORIGIN, add_vary_origin
 from mockserver.spec.loader import Spec, load_spec
 from mockserver.state.seeding import MISSING_CHOICES, Missing
 from mockserver.store.journal import Journal

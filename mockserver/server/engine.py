@@ -12,18 +12,16 @@ import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
 from httpguard import Limits
 from mockserver.compile.operations import Operation
 from mockserver.compile.validators import SchemaRegistry
-from mockserver.errors import MockServerError, PreferenceError, SpecError, StateUnavailableError
+from mockserver.errors import PreferenceError, SpecError, StateUnavailableError
 from mockserver.generation.generator import DataGenerator
 from mockserver.render.prefer import NO_PREFERENCES, Preferences, parse_preferences
 from mockserver.render.problems import Problem, ProblemRenderer
@@ -33,6 +31,16 @@ from mockserver.server.faults import Faults
 from mockserver.server.guard import DEFAULT_LIMITS
 from mockserver.server.latency import Delay, operation_delays
 from mockserver.server.scenarios import Scenarios
+from mockserver.server.wire import (
+    VARY_ORIGIN,
+    BodyTooLarge,
+    Outcome,
+    RequestHeaders,
+    add_vary_origin,
+    exchange_detail,
+    read_body,
+    send_rendered,
+)
 from mockserver.spec.loader import Spec, paused_gc
 from mockserver.spec.matching import MatchFacts
 from mockserver.spec.views import views
@@ -42,64 +50,14 @@ from mockserver.state.records import RecordBuilder
 from mockserver.state.seeding import Missing, has_mock_extensions
 from mockserver.store.journal import Journal, MemoryJournal
 from mockserver.store.memory import MemoryStore, Store
-from mockserver.store.redaction import redacted_headers, redacted_text
 from mockserver.validation.violations import Violation
 
-__all__ = ["VARY_ORIGIN", "BodyTooLarge", "Engine", "add_vary_origin", "read_body"]
-
-# Set in the scope (by the app's CORS middleware, for a request without an Origin) when the
-# engine is to add ``Vary: Origin`` to its answer itself instead of through a wrapped ``send``.
-VARY_ORIGIN = "mockserver.vary_origin"
+__all__ = ["Engine"]
 
 logger = logging.getLogger("mockserver")
 _UNSATISFIED = "no value satisfies the schema at %s; answering the closest value (see lint)"
 _UNCHECKED = "answers for the schema at %s are not checked: %s"
-# How much of each request and response body the journal keeps (the console shows it).
-JOURNAL_BODY_CHARS = 4096
 _CHAOS = "chaos (--chaos or a scenario)"
-
-
-class BodyTooLarge(MockServerError):
-    """The request body outgrew the limit (answered 413)."""
-
-
-class _RequestHeaders(Headers):
-    """`Headers` that look names up in a dict.
-
-    Every stage reads a few headers (prefer, authorization, accept, content-type, declared
-    header parameters), and `Headers` scans the raw list on each read and raises KeyError
-    for an absent name; reading them from one dict built per request is cheaper.
-    """
-
-    def __init__(self, scope: Scope) -> None:
-        # What `Headers(scope=scope)` does, without copying the list: nothing here changes it.
-        raw = scope["headers"]
-        self._list = raw if type(raw) is list else list(raw)
-        # Reversed, so that the first of repeated headers is the one kept.
-        self.first = {
-            key.decode("latin-1"): value.decode("latin-1") for key, value in reversed(self._list)
-        }
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.first.get(key.lower(), default)
-
-    def __getitem__(self, key: str) -> str:
-        return self.first[key.lower()]
-
-    def __contains__(self, key: Any) -> bool:
-        return isinstance(key, str) and key.lower() in self.first
-
-
-@dataclass(slots=True)
-class _Outcome:
-    """What the journal records beyond the status: violations, injected faults, the body
-    read and why the answer is what it is."""
-
-    violations: list[dict[str, str]] = field(default_factory=list)
-    fault: str | None = None
-    body: bytes = b""
-    why: str | None = None
-    headers: dict[str, str] | None = None  # the request's, once decoded for the stages
 
 
 def _violations_problem(status: int, violations: list[Violation]) -> Problem:
@@ -261,7 +219,7 @@ class Engine:
         path = raw_path.decode("latin-1") if raw_path else scope["path"]
         path = path.split("?", 1)[0]
         method: str = scope["method"]
-        outcome = _Outcome()
+        outcome = Outcome()
         match = self.router.match(path)
         operation: Operation | None = None
         if match is None:
@@ -317,7 +275,7 @@ class Engine:
                 violations=outcome.violations,
                 fault=outcome.fault,
                 # Built when the journal is read (or shared through Redis), not per request.
-                detail=partial(_exchange, scope["headers"], outcome, rendered, answer),
+                detail=partial(exchange_detail, scope["headers"], outcome, rendered, answer),
             )
         except StateUnavailableError as exc:  # the journal shares Redis: answer unjournaled
             logger.warning("journal not written: %s", exc)
@@ -329,7 +287,9 @@ class Engine:
                 add_vary_origin(start)
             await send(start)
         else:
-            await _send(send, answer, head=method == "HEAD", vary_origin=VARY_ORIGIN in scope)
+            await send_rendered(
+                send, answer, head=method == "HEAD", vary_origin=VARY_ORIGIN in scope
+            )
 
     def _failure(self, exc: Exception, compiled: CompiledOperation) -> Problem:
         """The problem answering what `_handle` raised."""
@@ -368,9 +328,9 @@ class Engine:
         receive: Receive,
         compiled: CompiledOperation,
         params: dict[str, str],
-        outcome: _Outcome,
+        outcome: Outcome,
     ) -> Rendered | Problem:
-        headers = _RequestHeaders(scope)
+        headers = RequestHeaders(scope)
         outcome.headers = headers.first
         query = scope.get("query_string", b"").decode("latin-1")
         prefer = headers.get("prefer")
@@ -478,87 +438,3 @@ def _asked_by(asked: Preferences, prefs: Preferences) -> str:
     if prefs == asked:
         return " by Prefer" if asked.wants_example else ""
     return " by a scenario (/__mock/scenarios)"
-
-
-def _exchange(
-    raw_headers: list[tuple[bytes, bytes]],
-    outcome: _Outcome,
-    rendered: Rendered | Problem,
-    answer: Rendered | None,
-) -> dict[str, Any]:
-    """The request and the answer as the journal keeps them, with why it was chosen."""
-    why = outcome.why
-    if why is None:  # an error of the mock's own (state unavailable, a bug, a body too large)
-        why = f"{rendered.code}: {rendered.detail}" if isinstance(rendered, Problem) else ""
-    return {
-        "why": why,
-        "headers": redacted_headers(
-            outcome.headers.items()
-            if outcome.headers is not None
-            else ((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers)
-        ),
-        "body": redacted_text(outcome.body, JOURNAL_BODY_CHARS) if outcome.body else "",
-        "response": None
-        if answer is None
-        else {
-            "headers": redacted_headers(
-                [("content-type", answer.media_type), *answer.headers.items()]
-                if answer.media_type
-                else answer.headers.items()
-            ),
-            "body": redacted_text(answer.body, JOURNAL_BODY_CHARS) if answer.body else "",
-        },
-    }
-
-
-async def read_body(receive: Receive, limit: int) -> bytes:
-    """The whole request body; raises `BodyTooLarge` past ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message: Message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        if chunk:
-            size += len(chunk)
-            if size > limit:
-                raise BodyTooLarge
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-async def _send(
-    send: Send, rendered: Rendered, *, head: bool = False, vary_origin: bool = False
-) -> int:
-    raw_headers = [(b"content-length", str(len(rendered.body)).encode())]
-    if rendered.media_type:
-        raw_headers.append((b"content-type", rendered.media_type.encode()))
-    for name, value in rendered.headers.items():
-        raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
-    start: Message = {
-        "type": "http.response.start",
-        "status": rendered.status,
-        "headers": raw_headers,
-    }
-    if vary_origin:
-        if rendered.headers and any(name.lower() == "vary" for name in rendered.headers):
-            add_vary_origin(start)
-        else:  # the common case: no Vary of the answer's own to extend
-            raw_headers.append((b"vary", b"Origin"))
-    await send(start)
-    await send({"type": "http.response.body", "body": b"" if head else rendered.body})
-    return rendered.status
-
-
-def add_vary_origin(message: Message) -> None:
-    """Add ``Origin`` to the Vary of a response start, as CORSMiddleware does without one."""
-    raw = list(message.get("headers", []))
-    if any(name == b"vary" for name, _ in raw):
-        message["headers"] = raw
-        headers = MutableHeaders(scope=message)
-        headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
-    else:
-        message["headers"] = [*raw, (b"vary", b"Origin")]

@@ -13,7 +13,7 @@ from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.server.engine import VARY_ORIGIN
+from mockserver.server.wire import VARY_ORIGIN
 
 __all__ = ["ShortcutApp"]
 
