@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from mockserver.compile.operations import (
     MediaType,
     Operation,
@@ -26,12 +24,13 @@ from mockserver.compile.operations import (
 )
 from mockserver.errors import SpecError
 from mockserver.render.hooks import Generate, Validate
+from mockserver.render.media_types import content_type, encode, negotiate
 from mockserver.render.prefer import NO_PREFERENCES, Preferences
 from mockserver.render.problems import Problem
 from mockserver.spec.matching import MatchFacts, MatchRule, parse_match
 from mockserver.spec.pointer import resolve
 
-__all__ = ["Matched", "Rendered", "Responder", "negotiate"]
+__all__ = ["Matched", "Rendered", "Responder"]
 
 logger = logging.getLogger("mockserver")
 
@@ -76,83 +75,6 @@ class Matched:
 
     rendered: Rendered
     value: Any
-
-
-def _parse_accept(accept: str) -> list[tuple[str, float]]:
-    ranges = []
-    for part in accept.split(","):
-        media, *params = part.strip().split(";")
-        quality = 1.0
-        for param in params:
-            key, _, value = param.strip().partition("=")
-            if key == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media:
-            ranges.append((media.strip().lower(), quality))
-    return ranges
-
-
-def _matches(accepted: str, offered: str) -> bool:
-    offered = offered.split(";")[0].strip().lower()
-    if accepted in ("*/*", offered):
-        return True
-    kind, _, sub = accepted.partition("/")
-    o_kind, _, o_sub = offered.partition("/")
-    if sub == "*":
-        return kind == o_kind
-    # A client accepting application/json takes application/problem+json too.
-    return kind == o_kind and sub == "json" and o_sub.endswith("+json")
-
-
-def negotiate(accept: str | None, offered: list[str]) -> str | None:
-    """The offered media type the client accepts best; the first offered one without Accept."""
-    if not offered:
-        return None
-    if not accept:
-        return _concrete(offered[0], offered)
-    best: tuple[float, int] | None = None
-    choice = None
-    for index, name in enumerate(offered):
-        for accepted, quality in _parse_accept(accept):
-            if quality > 0 and _matches(accepted, name):
-                rank = (quality, -index)
-                if best is None or rank > best:
-                    best, choice = rank, name
-    return None if choice is None else _concrete(choice, offered)
-
-
-def _concrete(choice: str, offered: list[str]) -> str:
-    """A wildcard (``*/*``) is answered as JSON: when JSON is declared too, its own entry (and
-    schema) is what that answer must fit, not the wildcard's (a download declared ``*/*`` with
-    a binary ``File`` next to ``application/json`` with a ``File`` object)."""
-    if choice.split(";")[0].strip().lower() not in _WILDCARDS:
-        return choice
-    return next(
-        (name for name in offered if name.split(";")[0].strip().lower() == "application/json"),
-        choice,
-    )
-
-
-_WILDCARDS = ("*/*", "application/*")
-
-
-def _encode(media_type: str, value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    base = media_type.split(";")[0].strip().lower()
-    if isinstance(value, str) and not (base.endswith("json") or base in ("*/*", "application/*")):
-        return value.encode()
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
-
-
-def _content_type(media_type: str) -> str:
-    base = media_type.split(";")[0].strip().lower()
-    if base in ("*/*", "application/*"):
-        return "application/json"
-    return media_type
 
 
 _EXPLAINED_CACHE_SIZE = 64
@@ -228,7 +150,7 @@ class Responder:
                 body = self._cached(candidate.response, candidate.media, candidate.name, value)
                 rendered = Rendered(
                     candidate.status,
-                    _content_type(candidate.media.name),
+                    content_type(candidate.media.name),
                     body,
                     self._headers(candidate.response, key),
                 )
@@ -296,7 +218,7 @@ class Responder:
             return body
         if notes:
             headers = {**headers, "Warning": _unsatisfied(notes)}
-        return Rendered(status, _content_type(name), body, headers)
+        return Rendered(status, content_type(name), body, headers)
 
     def explain(self, prefs: Preferences, accept: str | None) -> str:
         """Why `respond` answers what it does: the status and where the body comes from.
@@ -368,7 +290,7 @@ class Responder:
             pointer=f"{media.pointer}/schema",
             query=query,
         )
-        return _encode(media.name, value)
+        return encode(media.name, value)
 
     def _example(self, response: Response, media: MediaType) -> tuple[str, Any]:
         """The example answered by default: the first that fits the schema (`_MISSING`: none)."""
@@ -396,7 +318,7 @@ class Responder:
         cache_key = (response.status, media.name, name)
         body = self._static.get(cache_key)
         if body is None:
-            body = self._static[cache_key] = _encode(media.name, value)
+            body = self._static[cache_key] = encode(media.name, value)
         return body
 
     def _schema_example(self, media: MediaType) -> Any:

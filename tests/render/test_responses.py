@@ -13,7 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from mockserver import create_app
-from mockserver.render.responses import negotiate
+from mockserver.render.media_types import negotiate
 from tests.inprocess import InProcess
 
 MakeMock = Callable[..., InProcess]
