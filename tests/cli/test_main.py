@@ -26,7 +26,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mockserver.cli import main as cli
-from mockserver.cli.main import _FreezeWhenServing, main
+from mockserver.cli import serve
+from mockserver.cli.main import main
+from mockserver.cli.serve import _FreezeWhenServing
 from mockserver.server.reload import ReloadingApp
 from tests.conftest import SPEC
 from tests.inprocess import API, InProcess
@@ -218,10 +220,10 @@ def worker_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[li
 
     def set_arguments(argv: list[str]) -> None:
         monkeypatch.setenv("MOCKSERVER_WORKER_ARGV", json.dumps(argv))
-        cli._worker_args.cache_clear()
+        serve._worker_args.cache_clear()
 
     yield set_arguments
-    cli._worker_args.cache_clear()
+    serve._worker_args.cache_clear()
     gc.unfreeze()  # a worker keeps its start-up out of collections; this test process must not
 
 
@@ -229,7 +231,7 @@ def test_cli_worker_builds_its_app_from_the_parents_arguments(
     worker_environment: Callable[[list[str]], None], make_mock: MakeMock
 ) -> None:
     worker_environment(["serve", str(SPEC), "--stateless", "--seed", "3", "--no-cors"])
-    app = cli.worker_app()
+    app = serve.worker_app()
     assert app.state.engine.state is None
     mock = make_mock(app, prefix=API)
     answer = mock.request("GET", "/health", headers={"Origin": "http://localhost:5173"})
@@ -252,7 +254,7 @@ def test_cli_serve_passes_missing_and_seed_examples_to_the_app(
     seeds: bool,
 ) -> None:
     worker_environment(["serve", str(SPEC), *argv])
-    state = cli.worker_app().state.engine.state
+    state = serve.worker_app().state.engine.state
     assert (state.context.materialize, state.seed_examples) == (materialize, seeds)
 
 
@@ -279,7 +281,7 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[Served]:
     monkeypatch.setattr(signal, "signal", lambda signum, handler: record.signals.append(signum))
     monkeypatch.delenv("MOCKSERVER_WORKER_ARGV", raising=False)  # serve --workers sets it
     yield record
-    cli._worker_args.cache_clear()
+    serve._worker_args.cache_clear()
     gc.unfreeze()
 
 
@@ -323,11 +325,11 @@ def test_cli_serve_workers_load_the_fixtures_once_and_rebuild_the_app_each(
     assert _exit(argv, capsys)[0] == 0
     [(app, options)] = served.runs
     assert (app, options["factory"], options["workers"]) == (
-        "mockserver.cli.main:worker_app", True, 2
+        "mockserver.cli.serve:worker_app", True, 2
     )  # fmt: skip
     assert json.loads(os.environ["MOCKSERVER_WORKER_ARGV"]) == argv
     # A worker, started from that environment, serves the fixtures the parent loaded.
-    worker = make_mock(cli.worker_app(), prefix=API)
+    worker = make_mock(serve.worker_app(), prefix=API)
     login = {"email": "ada@example.com", "password": "passw0rd-long"}
     token = worker.request("POST", "/auth/login", json=login).json()["tokens"]["accessToken"]
     assert worker.request("GET", f"/projects/{PROJECT}", token=token).json()["ownerId"] == ADA
@@ -337,8 +339,8 @@ def test_serving_app_collects_and_freezes_once_the_lifespan_starts(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     frozen: list[bool] = []
-    monkeypatch.setattr(cli, "_FREEZE_AFTER", 0.0)
-    monkeypatch.setattr(cli, "_freeze_startup", lambda: frozen.append(True))
+    monkeypatch.setattr(serve, "_FREEZE_AFTER", 0.0)
+    monkeypatch.setattr(serve, "_freeze_startup", lambda: frozen.append(True))
     seen: list[str] = []
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -408,15 +410,15 @@ def test_cli_serve_builds_one_app_for_several_specs() -> None:
     args = cli._build_parser().parse_args(
         ["serve", str(SPEC), str(SHOP), "--mount", f"/billing={SHOP}", "--latency", "5ms"]
     )
-    app = cli._create_app(args, fixtures=None)
+    app = serve._create_app(args, fixtures=None)
     assert [e.spec.base_path for e in app.state.engines] == ["/api/v1", "/v2", "/billing"]
-    single = cli._create_app(cli._build_parser().parse_args(["serve", str(SHOP)]), fixtures=None)
+    single = serve._create_app(cli._build_parser().parse_args(["serve", str(SHOP)]), fixtures=None)
     assert single.state.engine.spec.base_path == "/v2"
     assert not hasattr(single.state, "engines")  # one spec: the app as before
 
 
 def test_cli_serve_gives_several_specs_the_same_missing_and_seed_examples() -> None:
     argv = ["serve", str(SPEC), str(SHOP), "--missing", "materialize", "--seed-examples"]
-    app = cli._create_app(cli._build_parser().parse_args(argv), fixtures=None)
+    app = serve._create_app(cli._build_parser().parse_args(argv), fixtures=None)
     states = [engine.state for engine in app.state.engines]
     assert [(s.context.materialize, s.seed_examples) for s in states] == [(True, True)] * 2

@@ -9,7 +9,8 @@ import orjson
 import pytest
 
 from mockserver import create_app
-from mockserver.cli.main import _build_parser, _create_app
+from mockserver.cli.main import _build_parser
+from mockserver.cli.serve import _create_app
 from mockserver.errors import ConfigError
 from mockserver.proxy.record import OVERLAY, Recorder, load_overlay, with_examples
 from tests.inprocess import API, BUNDLED, InProcess
