@@ -205,3 +205,28 @@ def test_architecture_md_states_these_layers() -> None:
     text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
     stated = " < ".join(" ".join(layer) for layer in LAYERS[:-1])
     assert stated in text, f"ARCHITECTURE.md should state the layers as: {stated}"
+
+
+# Small modules, one concept each: a module past this many lines holds more than one.
+MAX_MODULE_LINES = 450
+
+
+def oversized(root: Path, base: Path = ROOT) -> list[str]:
+    """The modules under ``root`` over the limit, each named from ``base``, with its length."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_MODULE_LINES:
+            found.append(f"{path.relative_to(base)}: {lines} lines")
+    return found
+
+
+@pytest.mark.parametrize("package", ["mockserver", "provider", "httpguard"])
+def test_no_module_is_over_the_line_limit(package: str) -> None:
+    assert oversized(ROOT / package) == []
+
+
+def test_a_planted_long_module_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "short.py").write_text("x = 1\n" * MAX_MODULE_LINES)
+    (tmp_path / "long.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1))
+    assert oversized(tmp_path, base=tmp_path) == [f"long.py: {MAX_MODULE_LINES + 1} lines"]
