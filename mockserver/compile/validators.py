@@ -73,14 +73,14 @@ class SchemaRegistry:
         self.uri = uri
         self._registry: jsonschema_rs.Registry | None = None
         self._keywords: dict[str, type[Any]] = {OAS_FORMAT_KEYWORD: _OasFormat}
-        self._reach = Reach(document)
+        # What a schema reaches: the registry it needs, and how much a validator of it weighs.
+        self._reach = Reach(document, opaque=_sets_id)
         self._cache: Kept[jsonschema_rs.Validator] = Kept(kept)
         # By the schema object's identity (kept alive with it, so its id is not reused): the
         # validator, or the SpecError its compile raised (raised again, not compiled again).
         self._by_id: Kept[tuple[object, jsonschema_rs.Validator | SpecError]] = Kept(kept)
         self._partial: dict[frozenset[str], jsonschema_rs.Registry] = {}
         self._partial_targets = 0  # targets registered in `_partial`, counted per closure
-        self._refs: dict[str, set[str] | None] = {}  # each target's own $ref targets
         self._budget: int | None = None  # half the document's $ref targets, when counted
 
     def _registered(self) -> jsonschema_rs.Registry:
@@ -104,7 +104,7 @@ class SchemaRegistry:
         """The registry a compile of ``schema`` needs: its closure's, or the shared one."""
         if self._registry is not None or isinstance(schema, bool):
             return self._registered()
-        closure = self._closure(schema)
+        closure = self._reach.closure(schema)
         if closure is None:
             return self._registered()
         key = frozenset(closure)
@@ -117,31 +117,6 @@ class SchemaRegistry:
             registry = self._partial[key] = self._new_registry(_skeleton(self.document, key))
             self._partial_targets += len(key)
         return registry
-
-    def _closure(self, schema: Mapping[str, Any]) -> set[str] | None:
-        """Every pointer ``schema``'s ``$ref``s reach, through the document; None when one is
-        no local pointer or a schema sets ``$id`` (then only the whole document will do)."""
-        start = local_ref_targets(schema)
-        if start is None or _sets_id(schema):
-            return None
-        seen: set[str] = set()
-        todo = list(start)
-        while todo:
-            target = todo.pop()
-            if target in seen:
-                continue
-            seen.add(target)
-            if target not in self._refs:
-                try:
-                    node = resolve(self.document, target)
-                except PointerError:
-                    node = None  # dangling: the validator that uses it reports it
-                self._refs[target] = None if _sets_id(node) else local_ref_targets(node)
-            refs = self._refs[target]
-            if refs is None:
-                return None
-            todo.extend(refs - seen)
-        return seen
 
     def kept(self, schema: Mapping[str, Any] | bool) -> jsonschema_rs.Validator | None:
         """The validator compiled for ``schema`` if it is still kept, else None: what every

@@ -8,7 +8,7 @@ memory; `Kept` bounds the sum of their `Reach.weight` instead, dropping the olde
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Generic, TypeVar
 
 from mockserver.errors import PointerError
@@ -20,17 +20,26 @@ _V = TypeVar("_V")
 
 
 class Reach:
-    """The ``$ref`` targets a node reaches in ``document``, followed through it (memoized)."""
+    """The ``$ref`` targets a node reaches in ``document``, followed through it (memoized).
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
+    ``opaque`` names nodes whose reach cannot be told from their ``$ref``s alone (a schema
+    that sets ``$id``, for a validator): reaching one makes the closure unknown (None).
+    """
+
+    def __init__(
+        self, document: Mapping[str, Any], *, opaque: Callable[[Any], bool] | None = None
+    ) -> None:
         self.document = document
+        self._opaque = opaque
         self._refs: dict[str, set[str] | None] = {}  # each target's own $ref targets
         self._total: int | None = None
 
     def closure(self, node: Any) -> set[str] | None:
-        """Every pointer ``node``'s ``$ref``s reach; None when one is no local pointer."""
+        """Every pointer ``node``'s ``$ref``s reach; None when one is no local pointer or an
+        opaque node is reached."""
+        opaque = self._opaque
         start = local_ref_targets(node)
-        if start is None:
+        if start is None or (opaque is not None and opaque(node)):
             return None
         seen: set[str] = set()
         todo = list(start)
@@ -44,7 +53,9 @@ class Reach:
                     found = resolve(self.document, target)
                 except PointerError:
                     found = None  # dangling: the validator that uses it reports it
-                self._refs[target] = local_ref_targets(found)
+                self._refs[target] = (
+                    None if opaque is not None and opaque(found) else local_ref_targets(found)
+                )
             refs = self._refs[target]
             if refs is None:
                 return None

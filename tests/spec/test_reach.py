@@ -49,3 +49,25 @@ def test_kept_keeps_everything_within_its_budget_and_one_entry_heavier_than_it()
     assert (kept.get("giant"), len(kept), kept.weight) == ("g", 1, 50)
     kept.put("giant", "h", 2)  # put again: its old weight is let go
     assert (kept.get("giant"), kept.weight) == ("h", 2)
+
+
+def test_reaching_an_opaque_node_makes_the_closure_unknown() -> None:
+    document = {
+        "components": {
+            "schemas": {
+                "Identified": {"$id": "https://example.com/x", "type": "string"},
+                "Uses": {"properties": {"x": {"$ref": "#/components/schemas/Identified"}}},
+            }
+        }
+    }
+
+    def sets_id(node: Any) -> bool:
+        return isinstance(node, dict) and "$id" in node
+
+    through = {"$ref": "#/components/schemas/Uses"}
+    assert Reach(document).closure(through) == {
+        "/components/schemas/Uses",
+        "/components/schemas/Identified",
+    }
+    assert Reach(document, opaque=sets_id).closure(through) is None
+    assert Reach(document, opaque=sets_id).closure({"$id": "https://example.com/y"}) is None
