@@ -35,6 +35,11 @@ class RecursionCosts:
         self._seen_roots: Memo[bool] = Memo()
         self._ref_tables: dict[str, dict[str, float]] = {}
         self._targets: dict[str, None] | None = None
+        # Targets whose every reachable $ref was resolved by an earlier walk: a later walk
+        # stops at them. Without it each schema walked again all it reaches, and on a
+        # document whose types all reach each other (Stripe's) every field a record lacked
+        # cost a walk of the whole document.
+        self._walked: set[str] = set()
 
     def include_refs(self, schema: Mapping[str, Any]) -> None:
         """Resolve every $ref reachable from ``schema`` (a missing one is a SpecReferenceError)
@@ -48,7 +53,11 @@ class RecursionCosts:
             node = todo.pop()
             if isinstance(node, Mapping):
                 ref = node.get("$ref")
-                if isinstance(ref, str) and (target := ref_pointer(ref)) not in visited:
+                if (
+                    isinstance(ref, str)
+                    and (target := ref_pointer(ref)) not in visited
+                    and target not in self._walked
+                ):
                     visited.add(target)
                     todo.append(self.index.resolve(target))
                     if target not in targets:
@@ -58,6 +67,7 @@ class RecursionCosts:
                 todo.extend(v for k, v in node.items() if k not in ("example", "examples"))
             elif isinstance(node, list):
                 todo.extend(node)
+        self._walked |= visited  # only now: a walk that raised resolved not all of them
         self._seen_roots.put(schema, True)
 
     def _ref_targets(self) -> dict[str, None]:
