@@ -3,6 +3,8 @@ check every pair runs: exactly the expected rule ids, each finding's pointers re
 
 from __future__ import annotations
 
+import pytest
+
 from mockserver.diff.operations import diff_documents
 from mockserver.spec import pointer as jp
 from tests.diff.builders import Edit, edited, load, rules
@@ -21,6 +23,7 @@ __all__ = [
     "Case",
     "check",
     "content_parameter",
+    "each_case",
 ]
 
 # (id, edits of the old document, edits of the new document, the rule ids found)
@@ -54,3 +57,11 @@ def check(old_edits: list[Edit], new_edits: list[Edit], expected: list[str]) -> 
         assert finding.new is not None
         jp.resolve(old, finding.old)
         jp.resolve(new, finding.new)
+
+
+def each_case(cases: list[Case]) -> pytest.MarkDecorator:
+    """Parametrize a test by rule pairs: ``old_edits``, ``new_edits``, ``expected``, by id."""
+    return pytest.mark.parametrize(
+        ("old_edits", "new_edits", "expected"),
+        [pytest.param(old, new, expected, id=name) for name, old, new, expected in cases],
+    )

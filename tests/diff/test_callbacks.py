@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from mockserver.diff.model import RULES
 from tests.diff.builders import Edit, diff, drop, edited, put
-from tests.diff.cases import USERS, Case, check
+from tests.diff.cases import USERS, Case, check, each_case
 
 HOOK: dict[str, Any] = {
     "post": {
@@ -192,10 +190,7 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("old_edits", "new_edits", "expected"),
-    [pytest.param(old, new, expected, id=name) for name, old, new, expected in CASES],
-)
+@each_case(CASES)
 def test_diff_finds_exactly_the_rule_of_each_change(
     old_edits: list[Edit], new_edits: list[Edit], expected: list[str]
 ) -> None:

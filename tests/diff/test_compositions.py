@@ -4,10 +4,18 @@ changes inside ``oneOf``/``anyOf`` branches, ``discriminator`` edits, a ``oneOf`
 
 from __future__ import annotations
 
-import pytest
-
 from tests.diff.builders import Edit, put
-from tests.diff.cases import BODY, CREATED, LIST_PARAMS, LISTED, PETS, SCHEMAS, Case, check
+from tests.diff.cases import (
+    BODY,
+    CREATED,
+    LIST_PARAMS,
+    LISTED,
+    PETS,
+    SCHEMAS,
+    Case,
+    check,
+    each_case,
+)
 
 _OBJECT = {"type": "object", "properties": {"a": {"type": "string"}}}
 _ARRAY = {"type": "array", "items": {"type": "string"}}
@@ -166,10 +174,7 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("old_edits", "new_edits", "expected"),
-    [pytest.param(old, new, expected, id=name) for name, old, new, expected in CASES],
-)
+@each_case(CASES)
 def test_diff_finds_exactly_the_rule_of_each_change(
     old_edits: list[Edit], new_edits: list[Edit], expected: list[str]
 ) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from mockserver.diff.lifecycle import removal_note, sunset_date
 from tests.diff.builders import Edit, base, diff, drop, edited, put
-from tests.diff.cases import LIST_PARAMS, LISTED, PETS, SCHEMAS, USERS, Case, check
+from tests.diff.cases import LIST_PARAMS, LISTED, PETS, SCHEMAS, USERS, Case, check, each_case
 
 CASES: list[Case] = [
     ("operation deprecated", [], [put(f"{USERS}/get/deprecated", True)], ["operation-deprecated"]),
@@ -65,10 +65,7 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("old_edits", "new_edits", "expected"),
-    [pytest.param(old, new, expected, id=name) for name, old, new, expected in CASES],
-)
+@each_case(CASES)
 def test_diff_finds_exactly_the_rule_of_each_change(
     old_edits: list[Edit], new_edits: list[Edit], expected: list[str]
 ) -> None:

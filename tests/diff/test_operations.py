@@ -3,8 +3,6 @@ document; that every rule has a pair somewhere; the order and places of findings
 
 from __future__ import annotations
 
-import pytest
-
 from mockserver.diff.model import RULES
 from tests.conftest import ROOT
 from tests.diff import (
@@ -16,7 +14,7 @@ from tests.diff import (
     test_security,
 )
 from tests.diff.builders import Edit, base, diff, drop, edited, move, put
-from tests.diff.cases import LIST_PARAMS, OPTIONAL, PETS, USER, USERS, Case, check
+from tests.diff.cases import LIST_PARAMS, OPTIONAL, PETS, USER, USERS, Case, check, each_case
 
 CASES: list[Case] = [
     # paths and operations
@@ -68,10 +66,7 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("old_edits", "new_edits", "expected"),
-    [pytest.param(old, new, expected, id=name) for name, old, new, expected in CASES],
-)
+@each_case(CASES)
 def test_diff_finds_exactly_the_rule_of_each_change(
     old_edits: list[Edit], new_edits: list[Edit], expected: list[str]
 ) -> None:

@@ -3,8 +3,6 @@ about parameters and request bodies from a pair of edits of the base document.""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.diff.builders import Edit, base, diff, drop, edited, put
 from tests.diff.cases import (
     BODY,
@@ -17,6 +15,7 @@ from tests.diff.cases import (
     Case,
     check,
     content_parameter,
+    each_case,
 )
 
 CASES: list[Case] = [
@@ -233,10 +232,7 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("old_edits", "new_edits", "expected"),
-    [pytest.param(old, new, expected, id=name) for name, old, new, expected in CASES],
-)
+@each_case(CASES)
 def test_diff_finds_exactly_the_rule_of_each_change(
     old_edits: list[Edit], new_edits: list[Edit], expected: list[str]
 ) -> None:

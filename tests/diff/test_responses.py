@@ -3,10 +3,8 @@ about statuses, media types, headers and response bodies from a pair of edits of
 
 from __future__ import annotations
 
-import pytest
-
 from tests.diff.builders import Edit, drop, move, put
-from tests.diff.cases import CREATED, LISTED, PETS, SCHEMAS, USERS, Case, check
+from tests.diff.cases import CREATED, LISTED, PETS, SCHEMAS, USERS, Case, check, each_case
 
 LIST = f"{LISTED}/content/application~1json/schema"
 ITEMS = f"{LIST}/items"
@@ -226,10 +224,7 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("old_edits", "new_edits", "expected"),
-    [pytest.param(old, new, expected, id=name) for name, old, new, expected in CASES],
-)
+@each_case(CASES)
 def test_diff_finds_exactly_the_rule_of_each_change(
     old_edits: list[Edit], new_edits: list[Edit], expected: list[str]
 ) -> None:

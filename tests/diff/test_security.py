@@ -3,10 +3,8 @@ scopes added to an alternative."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.diff.builders import Edit, put
-from tests.diff.cases import USERS, Case, check
+from tests.diff.cases import USERS, Case, check, each_case
 
 _OAUTH = "/components/securitySchemes/oauth"
 _SCHEME = {
@@ -72,10 +70,7 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("old_edits", "new_edits", "expected"),
-    [pytest.param(old, new, expected, id=name) for name, old, new, expected in CASES],
-)
+@each_case(CASES)
 def test_diff_finds_exactly_the_rule_of_each_change(
     old_edits: list[Edit], new_edits: list[Edit], expected: list[str]
 ) -> None:
