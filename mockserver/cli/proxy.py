@@ -93,7 +93,8 @@ def run_proxy_command(args: argparse.Namespace) -> int:
     import uvicorn
 
     from httpguard import uvicorn_options
-    from mockserver.errors import ConfigError, MockServerError
+    from mockserver.cli.serve import start_up_failure
+    from mockserver.errors import MockServerError
     from mockserver.proxy.app import create_proxy_app
     from mockserver.server.guard import REFUSALS
 
@@ -117,14 +118,8 @@ def run_proxy_command(args: argparse.Namespace) -> int:
             report=args.report,
             junit=args.junit,
         )
-    except (ConfigError, GuardError) as exc:
-        print(f"mockserver: {exc}", file=sys.stderr)
-        return 2
-    except MockServerError as exc:
-        print(f"mockserver: cannot proxy {args.spec}:\n{exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"mockserver: cannot read {args.spec}: {exc.strerror or exc}", file=sys.stderr)
+    except (GuardError, MockServerError, OSError) as exc:
+        print(f"mockserver: {start_up_failure(exc, 'proxy', args.spec)}", file=sys.stderr)
         return 2
     proxy = app.state.proxy
     base = app.state.engine.spec.base_path

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from mockserver.server.latency import Delay
     from mockserver.server.mounts import MountedApp
 
-__all__ = ["run_serve_command", "worker_app", "worker_http"]
+__all__ = ["run_serve_command", "start_up_failure", "worker_app", "worker_http"]
 
 _WORKER_ARGV = "MOCKSERVER_WORKER_ARGV"
 
@@ -202,6 +202,17 @@ async def _prime(engine: Engine, fixtures: Any) -> None:
         await engine.state.context.store.aclose()
 
 
+def start_up_failure(exc: Exception, doing: str, spec: object) -> str:
+    """What ``serve`` and ``proxy`` say when a spec or a setting stops them before they start:
+    a setting's own message, the spec's defect (``cannot mock SPEC``), or the unreadable file."""
+    if isinstance(exc, ConfigError | GuardError):
+        return str(exc)
+    if isinstance(exc, MockServerError):
+        return f"cannot {doing} {spec}:\n{exc}"
+    strerror = exc.strerror if isinstance(exc, OSError) else None
+    return f"cannot read {spec}: {strerror or exc}"
+
+
 def run_serve_command(args: argparse.Namespace) -> int:
     """Run ``serve`` with the parsed arguments; its exit code."""
     import uvicorn
@@ -236,14 +247,8 @@ def run_serve_command(args: argparse.Namespace) -> int:
         # httpguard cannot extend: either is a setting to fix, said before anything serves.
         options = _uvicorn_options(args)
         built = build()
-    except (ConfigError, GuardError) as exc:
-        print(f"mockserver: {exc}", file=sys.stderr)
-        return 2
-    except MockServerError as exc:
-        print(f"mockserver: cannot mock {spec_path}:\n{exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"mockserver: cannot read {spec_path}: {exc.strerror or exc}", file=sys.stderr)
+    except (GuardError, MockServerError, OSError) as exc:
+        print(f"mockserver: {start_up_failure(exc, 'mock', spec_path)}", file=sys.stderr)
         return 2
     engine = built.state.engine
     app: ASGIApp = built
