@@ -7,7 +7,11 @@ from dataclasses import dataclass, fields
 
 from httpguard.errors import LimitsError
 
-__all__ = ["Limits"]
+__all__ = ["BODY_DEADLINE", "Limits"]
+
+# The scope key by which the guarded uvicorn protocol tells `RequestLimits` that it bounds the
+# body's arrival itself (the value: its deadline in seconds), so the middleware arms no timer.
+BODY_DEADLINE = "httpguard.body_deadline"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -15,8 +19,9 @@ class Limits:
     """The limits of one server; every default is safe for a public port.
 
     ``max_body_bytes``, ``max_json_depth``, ``max_query_params`` and ``body_timeout`` (seconds)
-    are enforced by `RequestLimits`; ``max_header_bytes`` (request line plus headers) and
-    ``header_timeout`` (seconds) by the protocol `uvicorn_options` installs.
+    are enforced by `RequestLimits`; ``max_header_bytes`` (request line plus headers),
+    ``header_timeout`` (seconds) and, again, ``body_timeout`` by the protocol
+    `uvicorn_options` installs.
     """
 
     max_body_bytes: int = 1024 * 1024

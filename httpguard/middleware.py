@@ -4,9 +4,11 @@ In front of everything: a body larger than ``max_body_bytes`` is refused (from
 ``Content-Length`` at once, else when the stream passes the limit; 413 or what `Refusals`
 says), a JSON body nested deeper than ``max_json_depth`` gets 400 ``json_too_deep``, more than
 ``max_query_params`` query parameters 400 ``too_many_parameters``, a body that does not arrive
-within ``body_timeout`` seconds 408 ``request_timeout``. The body is read here, bounded, and
-replayed to the application in one message. Every refusal closes the connection, so the
-unread rest of a refused body is never waited for.
+within ``body_timeout`` seconds 408 ``request_timeout`` (unless the server's protocol says,
+by the scope's `BODY_DEADLINE`, that it answers that itself). The body is read here, bounded,
+and replayed to the application in one message; a client gone before its body arrived reaches
+no application. Every refusal closes the connection, so the unread rest of a refused body is
+never waited for.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from httpguard.limits import Limits
+from httpguard.limits import BODY_DEADLINE, Limits
 from httpguard.refusals import (
     BODY_TOO_LARGE,
     JSON_TOO_DEEP,
@@ -36,6 +38,10 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 def json_depth_exceeds(body: bytes, limit: int) -> bool:
     """Whether ``body`` nests arrays and objects deeper than ``limit`` (strings ignored)."""
+    # Deeper than ``limit`` takes more than ``limit`` opening brackets: nearly every body has
+    # fewer (counting those inside strings too), and two counts are all it costs.
+    if body.count(b"{") + body.count(b"[") <= limit:
+        return False
     brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
     if len(brackets) <= limit:
         return False
@@ -48,6 +54,10 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
         else:
             depth = max(0, depth - 1)
     return False
+
+
+class _Gone(Exception):
+    """The client went away before its body arrived: there is nobody to answer."""
 
 
 class _Refused(Exception):
@@ -76,6 +86,8 @@ class RequestLimits:
         except _Refused as refused:
             await _send_refusal(send, refused.status, refused.body)
             return
+        except _Gone:
+            return  # nothing of a request cut short reaches the application
         if body is None:
             await self.app(scope, receive, send)
             return
@@ -123,6 +135,25 @@ class RequestLimits:
             return None
         if length is not None and length > limits.max_body_bytes:
             raise self._too_large()
+        deadline = scope.get(BODY_DEADLINE)
+        if deadline is not None and deadline <= limits.body_timeout:
+            # The server's protocol answers 408 itself and closes (`GuardedHttpToolsProtocol`).
+            body = await self._collect(receive)
+        else:
+            body = await self._collect_in_time(receive)
+        if (not content_type or b"json" in content_type) and json_depth_exceeds(
+            body, limits.max_json_depth
+        ):
+            raise self._refused(
+                400, JSON_TOO_DEEP, "JSON nested too deeply",
+                f"The JSON body nests arrays and objects deeper than {limits.max_json_depth} "
+                "levels.", "body",
+            )  # fmt: skip
+        return body
+
+    async def _collect_in_time(self, receive: Receive) -> bytes:
+        """`_collect` within the body's deadline (408 past it)."""
+        limits = self.limits
         # What `asyncio.timeout` does, for half its cost on every request with a body: one
         # timer cancelling this task, told apart from any other cancellation by ``expired``.
         loop = asyncio.get_running_loop()
@@ -142,14 +173,6 @@ class RequestLimits:
             raise
         finally:
             timer.cancel()
-        if (not content_type or b"json" in content_type) and json_depth_exceeds(
-            body, limits.max_json_depth
-        ):
-            raise self._refused(
-                400, JSON_TOO_DEEP, "JSON nested too deeply",
-                f"The JSON body nests arrays and objects deeper than {limits.max_json_depth} "
-                "levels.", "body",
-            )  # fmt: skip
         return body
 
     async def _collect(self, receive: Receive) -> bytes:
@@ -159,7 +182,7 @@ class RequestLimits:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                raise _Gone
             chunk: bytes = message.get("body", b"")
             size += len(chunk)
             if size > limit:

@@ -17,7 +17,10 @@ Two protocols, one on the other:
 - `GuardedHttpToolsProtocol` bounds the request head: a request line plus headers larger than
   ``max_header_bytes`` get 431 and a close, headers that do not arrive within
   ``header_timeout`` seconds (a slowloris) 408 and a close (uvicorn bounds neither with
-  httptools).
+  httptools); and a body that does not arrive within ``body_timeout`` seconds gets 408 and a
+  close. Like the head's, the body's deadline is armed only when a chunk ends with the body
+  incomplete: a request that arrives in one chunk, nearly every one, starts no timer (the
+  scope's `BODY_DEADLINE` tells `RequestLimits` not to start one either).
 
 `uvicorn_options` installs the second for one server's `Limits` and `Refusals`. The classes
 override, or rely on, the hooks named in `UVICORN_HOOKS`; before it answers, `uvicorn_options`
@@ -39,7 +42,7 @@ from typing import Any, ClassVar
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from httpguard.errors import UnsupportedUvicornError
-from httpguard.limits import Limits
+from httpguard.limits import BODY_DEADLINE, Limits
 from httpguard.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT, Refusals
 
 __all__ = [
@@ -60,12 +63,15 @@ UVICORN_HOOKS = (
     "data_received",
     "on_message_begin",
     "on_headers_complete",
+    "on_message_complete",
     "send_400_response",
     "handle_websocket_upgrade",
     "url",
     "headers",
     "transport",
     "loop",
+    "scope",
+    "cycle",
 )
 
 # At most this much is held per connection; a larger pending write is sent at once.
@@ -224,6 +230,8 @@ class GuardedHttpToolsProtocol(CoalescingHttpToolsProtocol):
         self._head_bytes = 0  # at least this many bytes of the head arrived (whole chunks)
         self._head_bound = 0  # the head has at most this many bytes
         self._head_timer: asyncio.TimerHandle | None = None
+        self._in_body = False  # a request head is complete and its body is not
+        self._body_timer: asyncio.TimerHandle | None = None
         self._refusal: int | None = None
         self._began = False
 
@@ -233,6 +241,7 @@ class GuardedHttpToolsProtocol(CoalescingHttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._disarm_body()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -242,7 +251,14 @@ class GuardedHttpToolsProtocol(CoalescingHttpToolsProtocol):
             self._head_bound += size
         self._chunk = size
         super().data_received(data)
-        if not self._in_head or self.transport.is_closing():
+        if not self._in_head:
+            # A body still incomplete after the chunk starts its deadline (once per request).
+            if self._in_body and self._body_timer is None and not self.transport.is_closing():
+                self._body_timer = self.loop.call_later(
+                    self.limits.body_timeout, self._body_timed_out
+                )
+            return
+        if self.transport.is_closing():
             return
         if continued:  # head from start to end
             self._head_bytes += size
@@ -272,6 +288,19 @@ class GuardedHttpToolsProtocol(CoalescingHttpToolsProtocol):
             self._refusal = 431
             raise _HeaderLimitExceeded  # httptools reports it as a parser error
         super().on_headers_complete()
+        self._in_body = True
+        self.scope[BODY_DEADLINE] = self.limits.body_timeout  # type: ignore[literal-required]
+
+    def on_message_complete(self) -> None:
+        self._in_body = False
+        self._disarm_body()
+        super().on_message_complete()
+
+    def handle_websocket_upgrade(self) -> None:
+        # The WebSocket protocol takes the connection over: no HTTP body is awaited.
+        self._in_body = False
+        self._disarm_body()
+        super().handle_websocket_upgrade()
 
     def _head_size(self) -> int:
         """The request line and complete headers so far, as the limit measures them."""
@@ -297,6 +326,26 @@ class GuardedHttpToolsProtocol(CoalescingHttpToolsProtocol):
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+
+    def _disarm_body(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        if not self._in_body or self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is not None and cycle.response_started:  # answered already: just close
+            self.transport.close()
+            return
+        self._refuse(
+            408,
+            REQUEST_TIMEOUT,
+            "Request timeout",
+            f"The request body did not arrive within {self.limits.body_timeout:g} seconds.",
+        )
 
     def _timed_out(self) -> None:
         self._head_timer = None

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from starlette.types import Message, Receive, Scope, Send
 
 from httpguard import Limits, Refusals, RequestLimits, json_depth_exceeds
+from httpguard.limits import BODY_DEADLINE
 from mockserver.server.guard import REFUSALS as MOCK_REFUSALS
 from provider.problems import REFUSALS as PROVIDER_REFUSALS
 
@@ -52,24 +53,35 @@ def run(
     limits: Limits = LIMITS,
     refusals: Refusals | None = None,
     scope_type: str = "http",
+    late: float = 0.0,
+    deadline: float | None = None,
+    gone: bool = False,
 ) -> Exchange:
-    """Send a request whose body arrives in ``chunks``, then ends (or, unless ``end``, stalls)."""
+    """Send a request whose body arrives in ``chunks``, each ``late`` seconds after the last,
+    then ends (or, unless ``end``, stalls; or, when ``gone``, the client disconnects).
+    ``deadline``: the server protocol's own body deadline, as its scope says."""
     exchange = Exchange()
     messages: list[Message] = [
         {"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks
     ]
-    if end:
+    if gone:
+        messages.append({"type": "http.disconnect"})
+    elif end:
         messages.append({"type": "http.request", "body": b"", "more_body": False})
 
     async def receive() -> Message:
         if not messages:
             await asyncio.Event().wait()  # a client that stops sending
+        if late:
+            await asyncio.sleep(late)
         return messages.pop(0)
 
     async def send(message: Message) -> None:
         exchange.sent.append(message)
 
-    scope = {"type": scope_type, "headers": list(headers), "query_string": query}
+    scope: dict[str, Any] = {"type": scope_type, "headers": list(headers), "query_string": query}
+    if deadline is not None:
+        scope[BODY_DEADLINE] = deadline
     middleware = RequestLimits(exchange.app, limits=limits, refusals=refusals)
     asyncio.run(middleware(scope, receive, send))
     return exchange
@@ -152,6 +164,26 @@ def test_request_limits_refuse_a_body_that_does_not_arrive_in_time() -> None:
     exchange = run(headers=[(b"content-length", b"100")], chunks=[b"{"], end=False)
     assert (exchange.status, exchange.problem["code"]) == (408, "request_timeout")
     assert exchange.problem["detail"] == "The request body did not arrive within 0.05 seconds."
+
+
+def test_a_body_the_server_protocol_bounds_arms_no_timer_of_its_own() -> None:
+    # The guarded protocol answers 408 itself (`BODY_DEADLINE`, no later than ours): a body
+    # later than our own deadline still reaches the application.
+    body = b'{"a": 1}'
+    exchange = run(headers=[length(body)], chunks=[body], late=0.1, deadline=0.05)
+    assert exchange.app_called
+    assert exchange.received[0]["body"] == body
+
+
+def test_a_server_deadline_longer_than_ours_leaves_ours_in_force() -> None:
+    exchange = run(headers=[(b"content-length", b"100")], chunks=[b"{"], end=False, deadline=60)
+    assert (exchange.status, exchange.problem["code"]) == (408, "request_timeout")
+
+
+def test_a_client_gone_before_its_body_arrived_reaches_no_application() -> None:
+    exchange = run(headers=[(b"content-length", b"100")], chunks=[b'{"partial'], gone=True)
+    assert not exchange.app_called
+    assert exchange.sent == []
 
 
 def test_request_limits_let_another_cancellation_through() -> None:

@@ -33,6 +33,7 @@ from httpguard import (
     missing_hooks,
     uvicorn_options,
 )
+from httpguard.limits import BODY_DEADLINE
 from httpguard.uvicorn_protocol import HELD_BYTES_LIMIT
 from mockserver.server.guard import REFUSALS as MOCK_REFUSALS
 from provider.problems import REFUSALS as PROVIDER_REFUSALS
@@ -45,6 +46,10 @@ released = threading.Event()
 
 async def small(request: Request) -> JSONResponse:
     return JSONResponse({"n": int(request.path_params["n"])})
+
+
+async def posted(request: Request) -> JSONResponse:
+    return JSONResponse({"n": len(await request.body())})
 
 
 async def big(request: Request) -> Response:
@@ -73,6 +78,7 @@ APP = Starlette(
     routes=[
         Route("/small/{n}", small),
         Route("/big", big),
+        Route("/posted", posted, methods=["POST"]),
         Route("/stream", stream),
         WebSocketRoute("/ws", echo),
     ]
@@ -300,6 +306,56 @@ def test_headers_that_do_not_arrive_in_time_get_408_and_a_close() -> None:
     transport = exchange(guarded(PROVIDER_REFUSALS), [b"GET / HTTP/1.1\r\nhost: x\r\n"], wait=0.1)
     assert transport.writes == [PROVIDER_408]
     assert transport.closed_by_server
+
+
+BODY_LIMITS = Limits(header_timeout=30, body_timeout=0.05)
+MOCK_BODY_408 = (
+    b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/problem+json\r\n"
+    b"content-length: 177\r\nconnection: close\r\n\r\n"
+    b'{"type":"urn:mockserver:problem:request-timeout","title":"Request timeout",'
+    b'"status":408,"detail":"The request body did not arrive within 0.05 seconds.",'
+    b'"code":"request_timeout"}'
+)
+POST_HEAD = b"POST /posted HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\n"
+
+
+def test_a_body_that_does_not_arrive_in_time_gets_408_and_a_close() -> None:
+    transport = exchange(guarded(MOCK_REFUSALS, BODY_LIMITS), [POST_HEAD + b"{"], wait=0.1)
+    assert transport.writes == [MOCK_BODY_408]
+    assert transport.closed_by_server
+
+
+def test_a_body_in_chunks_that_ends_in_time_is_served() -> None:
+    transport = exchange(guarded(limits=BODY_LIMITS), [POST_HEAD, b"0123", b"456789"], wait=0.1)
+    assert status_of(transport) == 200
+    assert transport.writes[-1].endswith(b'{"n":10}')
+    assert not transport.closed_by_server
+
+
+def test_a_request_in_one_chunk_starts_no_deadline_and_tells_the_middleware() -> None:
+    scopes: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        scopes.append(scope)
+        await receive()
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def run() -> Any:
+        config = Config(app, log_level="warning", lifespan="off")
+        config.load()
+        protocol: Any = guarded(limits=BODY_LIMITS)(
+            config=config, server_state=ServerState(), app_state={}
+        )
+        protocol.connection_made(RecordingTransport())
+        protocol.data_received(POST_HEAD + b"0123456789")
+        timer = protocol._body_timer
+        await _settle()
+        protocol.connection_lost(None)
+        return timer
+
+    assert asyncio.run(run()) is None
+    assert scopes[0][BODY_DEADLINE] == 0.05
 
 
 def test_a_connection_that_sends_nothing_is_closed_without_an_answer() -> None:
