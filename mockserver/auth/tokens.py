@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import os
 import secrets
 import time
@@ -54,6 +53,33 @@ class Rotated(NamedTuple):
     login: str
 
 
+class _Hs256:
+    """HMAC-SHA256 (RFC 2104) under one key, its two padded key blocks hashed once.
+
+    `hmac.digest` sets up the key and looks the digest up in OpenSSL on every call, which
+    costs twice the hashing itself; copying the two primed hashes costs a fraction of it.
+    The result is the same bytes (a property test holds it to `hmac.digest`).
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        block = hashlib.sha256().block_size
+        if len(key) > block:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def sign(self, message: bytes) -> bytes:
+        """The HMAC-SHA256 of ``message``."""
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
 class TokenService:
     """Issues and verifies tokens; refresh-token state lives in the `Store`."""
 
@@ -67,7 +93,7 @@ class TokenService:
     ) -> None:
         self._store = store
         self._secret = secret or secrets.token_urlsafe(32)
-        self._key = self._secret.encode()
+        self._mac = _Hs256(self._secret.encode())
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         # token -> (claims, not before, expires): a verified token is not decoded again.
@@ -91,7 +117,7 @@ class TokenService:
         # the standard json module on every call (six times the cost); `jwt.decode` verifies.
         payload = base64.urlsafe_b64encode(orjson.dumps(claims)).rstrip(b"=")
         signing_input = _HEADER + b"." + payload
-        signature = hmac.digest(self._key, signing_input, "sha256")
+        signature = self._mac.sign(signing_input)
         return (signing_input + b"." + base64.urlsafe_b64encode(signature).rstrip(b"=")).decode()
 
     def verify_access(self, token: str) -> AccessClaims:

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import time
 
 import jwt
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mockserver.auth.tokens import VERIFIED_CACHE_SIZE, TokenService
+from mockserver.auth.tokens import VERIFIED_CACHE_SIZE, TokenService, _Hs256
 from mockserver.errors import InvalidTokenError
 from mockserver.store.memory import MemoryStore
+
+
+@given(key=st.binary(max_size=200), message=st.binary(max_size=300))
+def test_the_primed_hmac_is_hmac_sha256(key: bytes, message: bytes) -> None:
+    # Keys shorter than, equal to and longer than SHA-256's 64-byte block.
+    assert _Hs256(key).sign(message) == hmac.digest(key, message, "sha256")
 
 
 def test_an_access_token_is_a_standard_hs256_jwt() -> None:
