@@ -18,16 +18,6 @@ MakeMock = Callable[..., InProcess]
 ELSEWHERE = ("203.0.113.9", 40000)
 
 
-@pytest.fixture
-def mock(make_mock: MakeMock) -> InProcess:
-    return make_mock(seed=1)
-
-
-@pytest.fixture
-def ada(mock: InProcess) -> User:
-    return mock.user("ada@example.com", name="Ada")
-
-
 def last_entry(mock: InProcess) -> dict[str, Any]:
     entries: list[dict[str, Any]] = mock.admin("GET", "/journal").json()["entries"]
     return entries[-1]

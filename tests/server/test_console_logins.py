@@ -20,16 +20,6 @@ PHONE = {"User-Agent": "PhoneApp/2.1 (Android 14)"}
 LAPTOP = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0"}
 
 
-@pytest.fixture
-def mock(make_mock: MakeMock) -> InProcess:
-    return make_mock(seed=1)
-
-
-@pytest.fixture
-def ada(mock: InProcess) -> User:
-    return mock.user("ada@example.com", name="Ada")
-
-
 def log_in(mock: InProcess, headers: dict[str, str]) -> dict[str, str]:
     """A new login of ada from the client ``headers`` name; its tokens."""
     body = {"email": "ada@example.com", "password": PASSWORD}
