@@ -121,18 +121,15 @@ class RequestLimits:
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
         """The whole body, bounded; None when the request announces none."""
         limits = self.limits
-        length: int | None = None
-        chunked = False
-        content_type = b""
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                length = int(value) if value.isdigit() else None
-            elif name == b"transfer-encoding":
-                chunked = True
-            elif name == b"content-type":
-                content_type = value.lower()
+        # One dict built in C rather than a loop over the headers: the last of a repeated
+        # header wins, as it did in the loop.
+        headers: dict[bytes, bytes] = dict(scope["headers"])
+        announced = headers.get(b"content-length")
+        length = int(announced) if announced is not None and announced.isdigit() else None
+        chunked = b"transfer-encoding" in headers
         if not chunked and not length:
             return None
+        content_type = headers.get(b"content-type", b"").lower()
         if length is not None and length > limits.max_body_bytes:
             raise self._too_large()
         deadline = scope.get(BODY_DEADLINE)
