@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for report in reports(paths, args.jobs):
             done.append(report)
-            _tell(report, log)
+            _tell(report, log, timing=bool(args.documents))
     finally:
         if log is not None:
             log.close()
@@ -92,10 +92,15 @@ def reports(paths: list[Path], jobs: int) -> Iterator[SpecReport]:
             yield from alone.submit(_both, path).result()
 
 
-def _tell(report: SpecReport, log: TextIO | None) -> None:
+def _tell(report: SpecReport, log: TextIO | None, *, timing: bool = False) -> None:
     if log is not None:
         log.write(json.dumps(dataclasses.asdict(report)) + "\n")
         log.flush()
+    if timing:
+        print(
+            f"{report.mode} {report.path}: {report.seconds:.1f} s, slowest GET {report.slowest}",
+            flush=True,
+        )
     if not report.passed:
         print(f"FAIL {report.mode} {report.path}: {report.refused}", flush=True)
         for failure in report.failures[:5]:

@@ -54,6 +54,7 @@ class SpecReport:
     ok: int = 0  # answers without a failure
     failures: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    slowest: str = ""  # the GET that took longest to answer, and how long
 
     @property
     def passed(self) -> bool:
@@ -139,6 +140,7 @@ async def _probe_all(
     report: SpecReport,
 ) -> None:
     transport = httpx.ASGITransport(app=app)
+    longest = 0.0
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
         for compiled in gets:
             try:
@@ -156,12 +158,16 @@ async def _probe_all(
             try:
                 if body is not None:
                     headers = {**headers, "Content-Type": body[0]}
+                sent = time.perf_counter()
                 response = await client.request(
                     "GET", path, params=query, headers=headers, content=body[1] if body else None
                 )
             except Exception as exc:  # a request we cannot even build is ours to fix too
                 report.failures.append(f"{compiled.operation.label}: cannot probe: {exc!r}"[:300])
                 continue
+            took = time.perf_counter() - sent
+            if took > longest:
+                longest, report.slowest = took, f"{compiled.operation.label}: {took:.2f} s"
             failure = _judge(engine, compiled, response, bodies)
             if failure is None:
                 report.ok += 1
