@@ -65,7 +65,7 @@ class CandidateChecks:
         self._examples: Memo[tuple[list[Any], list[Any]]] = Memo()
         self._members: Memo[list[Any]] = Memo()
         self._registries: dict[str, jsonschema_rs.Registry] = {}
-        self._keywords: dict[str, dict[str, Any]] = {}
+        self._keywords: dict[tuple[str, bool], dict[str, Any]] = {}
 
     def record_merge(self, merged: Mapping[str, Any], source: Mapping[str, Any]) -> None:
         """Check values of ``merged`` (``source`` with its allOf merged) against ``source``."""
@@ -163,9 +163,17 @@ class CandidateChecks:
             self._registries[direction] = registry
         return registry
 
-    def validator(self, node: Any, direction: str) -> jsonschema_rs.Validator:
-        """A compiled validator for exactly what ``node`` means (merges are checked unmerged)."""
-        hit = self._validators.get((id(node), direction))
+    def validator(
+        self, node: Any, direction: str, *, formats: bool = True
+    ) -> jsonschema_rs.Validator:
+        """A compiled validator for exactly what ``node`` means (merges are checked unmerged).
+
+        ``formats``: ``format`` asserted, as the mock validates; False reads it as an
+        annotation, as JSON Schema does by default (`ValueBuilder.checked` holds a ``oneOf``'s
+        value to both readings when it can).
+        """
+        key = (id(node), direction) if formats else (id(node), direction, False)
+        hit = self._validators.get(key)
         if hit is not None and hit[0] is node:
             return hit[1]
         source = self._exact.get(node)
@@ -174,18 +182,19 @@ class CandidateChecks:
         delegate = closure is not None and len(closure) > INLINED_MOST and not _crosses(exact)
         try:
             if delegate:
-                keywords = self._keywords.get(direction)
+                keywords = self._keywords.get((direction, formats))
                 if keywords is None:
-                    keywords = self._keywords[direction] = {_DELEGATE: self._delegated(direction)}
+                    keywords = {_DELEGATE: self._delegated(direction, formats)}
+                    self._keywords[direction, formats] = keywords
                 validator = jsonschema_rs.Draft202012Validator(
                     self._transform(exact, direction, delegate=True),
-                    validate_formats=True,
+                    validate_formats=formats,
                     keywords=keywords,
                 )
             else:
                 validator = jsonschema_rs.Draft202012Validator(
                     self._transform(exact, direction),
-                    validate_formats=True,
+                    validate_formats=formats,
                     registry=self._registry(direction),
                 )
         except (ValueError, jsonschema_rs.ReferencingError) as exc:
@@ -194,10 +203,10 @@ class CandidateChecks:
             raise generation_error(what, self.index.pointer_of(node), fix) from exc
         # A delegating validator holds its own schema only: what it reaches is kept apart.
         weight = 1 if delegate else self._reach.weight(exact)
-        self._validators.put((id(node), direction), (node, validator), weight)
+        self._validators.put(key, (node, validator), weight)
         return validator
 
-    def _delegated(self, direction: str) -> type:
+    def _delegated(self, direction: str, formats: bool) -> type:
         """The keyword a delegated ``$ref`` becomes: the target's validator, asked lazily (a
         recursive schema compiles once), compiled by `validator` (delegating in turn)."""
         checks, document = self, self.index.document
@@ -213,7 +222,8 @@ class CandidateChecks:
             def validate(self, instance: Any) -> None:
                 # No detail from the target's errors: a failing branch is routine, and asking
                 # each level for its errors would walk the value once per level it nests.
-                if not checks.validator(self.target, direction).is_valid(instance):
+                check = checks.validator(self.target, direction, formats=formats)
+                if not check.is_valid(instance):
                     raise ValueError(f"not valid against {self.pointer}")
 
         return _Delegated
