@@ -105,6 +105,10 @@ def _tell(report: SpecReport, log: TextIO | None, *, timing: bool = False) -> No
         print(f"FAIL {report.mode} {report.path}: {report.refused}", flush=True)
         for failure in report.failures[:5]:
             print(f"    {failure}", flush=True)
+    if report.ambiguous:
+        print(f"AMBIGUOUS {report.mode} {report.path}:", flush=True)
+        for answer in report.ambiguous[:5]:
+            print(f"    {answer}", flush=True)
 
 
 def summary(reports: list[SpecReport]) -> str:
@@ -121,7 +125,9 @@ def summary(reports: list[SpecReport]) -> str:
         lines.append(
             f"{mode}: {len(started)}/{len(mine)} documents started, "
             f"{sum(r.degraded for r in started)} operations degraded, "
-            f"{ok}/{probed} GET answers passed, {fivexx} answered 5xx, "
+            f"{ok}/{probed} GET answers passed, "
+            f"{sum(len(r.ambiguous) for r in started)} valid only with `format` asserted "
+            f"(the spec's ambiguity), {fivexx} answered 5xx, "
             f"{sum(1 for r in mine if r.passed)}/{len(mine)} documents passed"
         )
     return "\n".join(lines)
