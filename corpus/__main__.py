@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         for report in reports(paths, args.jobs):
             done.append(report)
-            _tell(report, log)
+            _tell(report, log, timing=bool(args.documents))
     finally:
         if log is not None:
             log.close()
@@ -92,14 +92,23 @@ def reports(paths: list[Path], jobs: int) -> Iterator[SpecReport]:
             yield from alone.submit(_both, path).result()
 
 
-def _tell(report: SpecReport, log: TextIO | None) -> None:
+def _tell(report: SpecReport, log: TextIO | None, *, timing: bool = False) -> None:
     if log is not None:
         log.write(json.dumps(dataclasses.asdict(report)) + "\n")
         log.flush()
+    if timing:
+        print(
+            f"{report.mode} {report.path}: {report.seconds:.1f} s, slowest GET {report.slowest}",
+            flush=True,
+        )
     if not report.passed:
         print(f"FAIL {report.mode} {report.path}: {report.refused}", flush=True)
         for failure in report.failures[:5]:
             print(f"    {failure}", flush=True)
+    if report.ambiguous:
+        print(f"AMBIGUOUS {report.mode} {report.path}:", flush=True)
+        for answer in report.ambiguous[:5]:
+            print(f"    {answer}", flush=True)
 
 
 def summary(reports: list[SpecReport]) -> str:
@@ -116,7 +125,9 @@ def summary(reports: list[SpecReport]) -> str:
         lines.append(
             f"{mode}: {len(started)}/{len(mine)} documents started, "
             f"{sum(r.degraded for r in started)} operations degraded, "
-            f"{ok}/{probed} GET answers passed, {fivexx} answered 5xx, "
+            f"{ok}/{probed} GET answers passed, "
+            f"{sum(len(r.ambiguous) for r in started)} valid only with `format` asserted "
+            f"(the spec's ambiguity), {fivexx} answered 5xx, "
             f"{sum(1 for r in mine if r.passed)}/{len(mine)} documents passed"
         )
     return "\n".join(lines)

@@ -4,6 +4,12 @@ A document passes when it starts (leniently: defects degrade their part), no ans
 (an operation that declares nothing but 5xx answers excepted) and every 2xx JSON body is valid
 against the schema its operation declares for that status, checked by the ``jsonschema``
 package against the document's response view, independently of the mock's validators.
+
+``format`` is an annotation there, as JSON Schema says by default; the mock asserts it. A body
+valid only when formats are asserted (a ``oneOf`` whose branches differ by a format alone, and
+no value tells them apart otherwise: sinao.app's ``format: uri`` or ``binary`` strings) is the
+spec's ambiguity, not the mock's fault: it is reported apart (`SpecReport.ambiguous`), never
+passed silently.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from mockserver.spec.pointer import ref_from_pointer
 __all__ = ["SpecReport", "probe"]
 
 _URI = "urn:corpus:document"
+_AMBIGUOUS = "valid only with `format` asserted (the spec's ambiguity): "
 
 
 @dataclass(slots=True)
@@ -53,7 +60,10 @@ class SpecReport:
     unprobeable: list[str] = field(default_factory=list)  # each skipped one, and why
     ok: int = 0  # answers without a failure
     failures: list[str] = field(default_factory=list)
+    # Bodies valid only with `format` asserted, as the mock reads it (the spec's ambiguity).
+    ambiguous: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    slowest: str = ""  # the GET that took longest to answer, and how long
 
     @property
     def passed(self) -> bool:
@@ -70,13 +80,23 @@ class _Bodies:
         self.registry: Registry[Any] = Registry().with_resource(_URI, resource)
         self._ecma: jsonschema_rs.Registry | None = None
 
-    def _ecma_problem(self, pointer: str, body: Any) -> str | None:
+    def _ecma_problem(self, pointer: str, body: Any, *, formats: bool = False) -> str | None:
         if self._ecma is None:
             self._ecma = jsonschema_rs.Registry([(_URI, dict(self.document))])
         target = {"$ref": _URI + ref_from_pointer(pointer)}
-        validator = jsonschema_rs.validator_for(target, registry=self._ecma)
+        validator = jsonschema_rs.validator_for(
+            target, registry=self._ecma, validate_formats=formats
+        )
         error = next(iter(validator.iter_errors(body)), None)
         return None if error is None else f"body: {error.message[:200]}"
+
+    def valid_with_formats(self, pointer: str, body: Any) -> bool:
+        """Whether ``body`` is valid at ``pointer`` with ``format`` asserted, as the mock reads
+        it (jsonschema-rs, whose formats the mock's validators use)."""
+        try:
+            return self._ecma_problem(pointer, body, formats=True) is None
+        except (ValueError, jsonschema_rs.ReferencingError):
+            return False
 
     def problem(self, schema: Any, pointer: str, body: Any) -> str | None:
         """Why ``body`` does not fit ``schema`` (found at ``pointer``), or None."""
@@ -139,6 +159,7 @@ async def _probe_all(
     report: SpecReport,
 ) -> None:
     transport = httpx.ASGITransport(app=app)
+    longest = 0.0
     async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
         for compiled in gets:
             try:
@@ -156,15 +177,21 @@ async def _probe_all(
             try:
                 if body is not None:
                     headers = {**headers, "Content-Type": body[0]}
+                sent = time.perf_counter()
                 response = await client.request(
                     "GET", path, params=query, headers=headers, content=body[1] if body else None
                 )
             except Exception as exc:  # a request we cannot even build is ours to fix too
                 report.failures.append(f"{compiled.operation.label}: cannot probe: {exc!r}"[:300])
                 continue
+            took = time.perf_counter() - sent
+            if took > longest:
+                longest, report.slowest = took, f"{compiled.operation.label}: {took:.2f} s"
             failure = _judge(engine, compiled, response, bodies)
             if failure is None:
                 report.ok += 1
+            elif failure.startswith(_AMBIGUOUS):
+                report.ambiguous.append(f"{compiled.operation.label}: {failure}")
             else:
                 report.failures.append(f"{compiled.operation.label}: {failure}")
 
@@ -196,7 +223,10 @@ def _judge(
     except ValueError:
         return f"{status} body is not JSON: {response.text[:100]}"
     pointer = media.pointer + "/schema"
-    return bodies.problem(media.schema, pointer, body)
+    problem = bodies.problem(media.schema, pointer, body)
+    if problem is not None and bodies.valid_with_formats(pointer, body):
+        return f"{_AMBIGUOUS}{problem}"
+    return problem
 
 
 def _refused_by_us(engine: Engine, response: httpx.Response) -> bool:

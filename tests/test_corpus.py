@@ -220,3 +220,27 @@ def test_a_path_whose_values_make_it_another_operations_is_built_again(
     report = probe(path, stateful=False)
     assert report.passed, report.failures
     assert (report.probed, report.skipped) == (2 - skipped, skipped)
+
+
+def test_a_body_valid_only_with_formats_asserted_is_reported_as_the_specs_ambiguity(
+    tmp_path: Path,
+) -> None:
+    # Found by the corpus (sinao.app): a string under `oneOf` of `format: uri` and `format:
+    # binary`. The mock asserts formats, so a non-URI string is valid under one branch; read
+    # as annotations, every string is valid under both. Said apart, neither passed nor failed.
+    image = {"oneOf": [{"type": "string", "format": "binary"}, {"type": "string", "format": "uri"}]}
+    path = _write(tmp_path, {"/image": {"get": {"responses": _ok(image)}}})
+    report = probe(path, stateful=False)
+    assert report.passed, report.failures
+    assert (report.ok, len(report.ambiguous)) == (0, 1)
+    assert "valid only with `format` asserted" in report.ambiguous[0]
+    assert "1 valid only with `format` asserted" in summary([report])
+
+
+def test_a_body_invalid_under_either_reading_of_format_still_fails() -> None:
+    image = {"oneOf": [{"type": "string", "format": "binary"}, {"type": "string", "format": "uri"}]}
+    bodies = _Bodies({"components": {"schemas": {"Image": image}}})
+    pointer = "/components/schemas/Image"
+    assert bodies.problem(image, pointer, "not a uri") is not None
+    assert bodies.valid_with_formats(pointer, "not a uri")
+    assert not bodies.valid_with_formats(pointer, 3)

@@ -165,11 +165,14 @@ def _item_paths(operations: list[Operation]) -> dict[str, Operation]:
 
 
 def _success_schema(op: Operation) -> Any:
-    for status in sorted(op.responses):
-        if status.startswith("2"):
-            for name, media in op.responses[status].content.items():
-                if "json" in name or name in ("*/*", "application/*"):
-                    return media.schema
+    """The JSON schema a success answers: the first 2xx's, else ``default``'s, which the mock
+    answers with 200 when no 2xx is declared (xtrf.eu's reads declare only ``default``)."""
+    statuses = [s for s in sorted(op.responses) if s.startswith("2")] or ["DEFAULT"]
+    for status in statuses:
+        response = op.responses.get(status)
+        for name, media in response.content.items() if response is not None else ():
+            if "json" in name or name in ("*/*", "application/*"):
+                return media.schema
     return None
 
 

@@ -115,8 +115,12 @@ def schema_types(
     return found
 
 
-def schema_members(schema: Any, document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The schema and every schema it combines with ($ref, allOf, anyOf, oneOf), in order."""
+def schema_members(
+    schema: Any,
+    document: Mapping[str, Any],
+    keywords: tuple[str, ...] = ("allOf", "anyOf", "oneOf"),
+) -> list[Mapping[str, Any]]:
+    """The schema and every schema it combines with ($ref, and ``keywords``), in order."""
     out: list[Mapping[str, Any]] = []
     seen: set[int] = set()
     stack = [schema]
@@ -129,7 +133,7 @@ def schema_members(schema: Any, document: Mapping[str, Any]) -> list[Mapping[str
         target = _follow(document, node, frozenset())
         if target is not None:
             stack.append(target)
-        for keyword in ("allOf", "anyOf", "oneOf"):
+        for keyword in keywords:
             branches = node.get(keyword)
             if isinstance(branches, list):
                 stack.extend(branches)
@@ -296,11 +300,14 @@ class SchemaFacts:
         return entry[1]
 
     def required(self, schema: Any) -> tuple[str, ...]:
-        """The property names ``schema`` or any schema it combines with requires, sorted."""
+        """The property names every value of ``schema`` holds, sorted: its own, its ``$ref``'s
+        and its ``allOf`` members'. Not an ``anyOf``/``oneOf`` branch's: a value takes one
+        branch, and filling in every branch's (Stripe's ``source``: charge, transfer and 14
+        more) made records of megabytes that no branch admits."""
         entry = self._required.get(id(schema))
         if entry is None or entry[0] is not schema:
             names: set[str] = set()
-            for member in self.members(schema):
+            for member in schema_members(schema, self.document, ("allOf",)):
                 names.update(member.get("required") or [])
             entry = self._required[id(schema)] = (schema, tuple(sorted(names)))
         return entry[1]

@@ -268,11 +268,19 @@ class ValueBuilder(ContainerBuilder):
         what: str,
         fix: str,
     ) -> Any:
-        """Generate from each candidate schema in turn until a value validates against ``node``."""
+        """Generate from each candidate schema in turn until a value validates against ``node``.
+
+        A ``oneOf``'s value is held to both readings of ``format`` when one exists: valid with
+        formats asserted (the mock's reading) and read as annotations (JSON Schema's default),
+        so branches told apart only by a format (mist's ``netmask``: ``ipv4`` in one, any
+        string in another) get a value no reader takes for both. Else the mock's reading wins.
+        """
         check = self.checks.validator(node, self.direction)
+        one_of = "oneOf" in node
         last: GenerationError | None = None
         saved, notes = self.examples, self.notes
         nearest: list[Any] = []
+        asserted: list[Any] = []  # valid only with formats asserted
         self.notes = None  # a candidate that fails is not a note: the next may succeed
         try:
             for option, option_ptr in tries:
@@ -282,11 +290,18 @@ class ValueBuilder(ContainerBuilder):
                     last = exc
                     continue
                 if check.is_valid(value):
-                    return value
-                nearest = nearest or [value]
+                    if not one_of or self.checks.validator(
+                        node, self.direction, formats=False
+                    ).is_valid(value):
+                        return value
+                    asserted = asserted or [value]
+                else:
+                    nearest = nearest or [value]
                 self.examples = "none"  # a fixed example that failed would only fail again
         finally:
             self.examples, self.notes = saved, notes
+        if asserted:
+            return asserted[0]
         if notes is not None:
             notes.append(ptr)  # e.g. overlapping oneOf branches: the first branch's value
             return nearest[0] if nearest else closest(node)

@@ -31,7 +31,12 @@ from mockserver.compile.resources import (
     ResourceModel,
     property_attribute,
 )
-from mockserver.compile.schemas import object_properties, schema_members, schema_types
+from mockserver.compile.schemas import (
+    coercion_for,
+    object_properties,
+    schema_members,
+    schema_types,
+)
 from mockserver.state.context import SEQUENCE_KEY, StateContext
 from mockserver.store.memory import copy_json
 
@@ -306,10 +311,13 @@ async def materialize(
         )
         record: dict[str, Any] = generated if isinstance(generated, dict) else {}
         record_id: Any = int(raw) if resource.id_is_integer and _integer(raw) else raw
+        if not resource.id_is_integer:
+            record_id = _declared(state, resource, resource.id_field, raw)
         record[resource.id_field] = record_id
         for param, field in resource.parent_fields.items():
             if not isinstance(record.get(field), dict | list):  # an object stays as generated
-                record[field] = _typed_like(record.get(field), parents.get(param))
+                value = _typed_like(record.get(field), parents.get(param))
+                record[field] = _declared(state, resource, field, value)
         record[OWNER] = None
         record[PARENT] = parents
         state.builder.compute(record, resource.schema, now=now)
@@ -409,6 +417,18 @@ def _under(record: Mapping[str, Any], parents: Mapping[str, Any]) -> bool:
 
 def _integer(text: str) -> bool:
     return text.lstrip("-").isdigit()
+
+
+def _declared(state: StateContext, resource: Resource, field: str, value: Any) -> Any:
+    """A path's text as the type ``field``'s schema declares (``"42"`` for an integer, a
+    number, a boolean); the text when the schema also takes a string or it does not parse."""
+    schema = resource.properties.get(field)
+    if not isinstance(value, str) or schema is None:
+        return value
+    types = schema_types(schema, state.document)
+    if not types or "string" in types:
+        return value
+    return coercion_for(schema, state.document).scalar(value)
 
 
 def _typed_like(generated: Any, value: Any) -> Any:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from mockserver.generation.candidates import VALIDATORS_KEPT, CandidateChecks
+from mockserver.errors import GenerationError
+from mockserver.generation.candidates import INLINED_MOST, VALIDATORS_KEPT, CandidateChecks
 from mockserver.generation.schema_view import SchemaIndex
 
 PET = {
@@ -97,3 +98,74 @@ def test_compiled_validators_kept_are_bounded() -> None:
     assert len(checks._validators._data) <= VALIDATORS_KEPT
     # What was let go compiles again, the same.
     assert not checks.validator(schemas[3], "response").is_valid(0)
+
+
+def _chain(length: int, **last: Any) -> dict[str, Any]:
+    """A document of ``length`` schemas, each reaching the next through an expandable field
+    (Stripe's ``anyOf: [string, $ref]``), the last ``last``."""
+    schemas: dict[str, Any] = {
+        f"S{i}": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string"},
+                "next": {"anyOf": [{"type": "string"}, {"$ref": f"#/components/schemas/S{i + 1}"}]},
+            },
+        }
+        for i in range(length)
+    }
+    schemas[f"S{length}"] = last or {"type": "object", "required": ["end"]}
+    return {"openapi": "3.1.0", "paths": {}, "components": {"schemas": schemas}}
+
+
+def _nested(depth: int, innermost: Any) -> Any:
+    value = innermost
+    for _ in range(depth):
+        value = {"name": "n", "next": value}
+    return value
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        (_nested(3, "an id"), True),
+        (_nested(INLINED_MOST + 1, {"end": 1}), True),  # through every delegated $ref
+        (_nested(INLINED_MOST + 1, {"other": 1}), False),  # the last target's `required`
+        (_nested(5, {"next": "x"}), False),  # S5 without its required `name`
+    ],
+)
+def test_a_schema_reaching_many_targets_delegates_each_ref_and_checks_as_inlined(
+    value: Any, valid: bool
+) -> None:
+    doc = _chain(INLINED_MOST + 1)
+    found = checks(doc)
+    first = doc["components"]["schemas"]["S0"]
+    assert found.validator(first, "response").is_valid(value) is valid
+    # A delegating validator holds its own schema only: it weighs 1, not what it reaches.
+    assert found._validators._data[(id(first), "response")][1] == 1
+    # A schema reaching few targets is compiled with them, as before.
+    few = checks(_chain(3))
+    few.validator(few.index.document["components"]["schemas"]["S0"], "response")
+    assert few._validators.weight == 1 + 3
+
+
+def test_a_schema_whose_keywords_cross_its_refs_is_compiled_with_them() -> None:
+    # unevaluatedProperties sees what a $ref'd allOf member evaluates: delegated, it would not.
+    doc = _chain(INLINED_MOST + 1)
+    closed = {
+        "allOf": [{"$ref": "#/components/schemas/S0"}],
+        "unevaluatedProperties": False,
+    }
+    doc["components"]["schemas"]["Closed"] = closed
+    validator = checks(doc).validator(closed, "response")
+    assert validator.is_valid({"name": "n", "next": "x"})
+    assert not validator.is_valid({"name": "n", "extra": 1})
+
+
+def test_a_delegated_ref_that_points_at_nothing_fails_to_compile() -> None:
+    doc = _chain(INLINED_MOST + 1)
+    doc["components"]["schemas"]["S0"]["properties"]["broken"] = {
+        "anyOf": [{"type": "integer"}, {"$ref": "#/components/schemas/Nope"}]
+    }
+    with pytest.raises(GenerationError, match="cannot be compiled"):
+        checks(doc).validator(doc["components"]["schemas"]["S0"], "response")

@@ -74,3 +74,21 @@ def test_projector_reads_each_schema_once_and_answers_the_same() -> None:
     record = {"id": "1", "name": "N", "tags": [{"label": "x", "y": 2}], "__parent__": {}}
     first = projector.project(record, PROJECT)
     assert projector.project(record, PROJECT) == first == project(record, PROJECT, DOCUMENT)
+
+
+def test_a_projection_fills_what_every_value_requires_not_each_branchs() -> None:
+    # Found on Stripe's description: `source` is anyOf 16 objects; filling in every branch's
+    # required fields made a read of a charge answer 1.3 MB that no branch admits.
+    charge = {"type": "object", "required": ["amount"], "properties": {"amount": {}}}
+    transfer = {"type": "object", "required": ["destination"], "properties": {"destination": {}}}
+    base = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
+    source = {"allOf": [base], "anyOf": [charge, transfer]}
+    filled: list[str] = []
+
+    def fill(schema: Any, key: str) -> Any:
+        filled.append(key.rsplit("|", 1)[-1])
+        return "made"
+
+    projected = Projector(SchemaFacts({}), fill).project({"amount": 1}, source)
+    assert filled == ["id"]  # the allOf member's, which every value holds
+    assert projected == {"id": "made", "amount": 1}

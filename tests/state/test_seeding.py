@@ -451,3 +451,37 @@ def test_property_examples_of_a_web_of_recursive_types_are_gathered_in_bounded_s
     assert built["label"] == "T0"
     assert built["to0"]["label"] == "T1"
     assert seeding._MAX_VISITS - left[0] < 2000
+
+
+def test_a_materialized_record_takes_the_types_its_schema_declares_for_path_values(
+    make_mock: MakeMock,
+) -> None:
+    # Found by the corpus (xtrf.eu): a read declaring only `default`, an integer `id`, a path
+    # parameter of type string; the record answered the path's text as its id.
+    def record(**properties: Any) -> dict[str, Any]:
+        return {"type": "object", "required": list(properties), "properties": properties}
+
+    document = _document()
+    paths = document["paths"]
+    paths["/projects/{projectId}"] = {
+        "parameters": [_param("projectId")],
+        "get": {"responses": {"default": _json(record(id={"type": "integer"}))}},
+    }
+    paths["/meters/{meterId}"] = {
+        "parameters": [_param("meterId")],
+        "get": {"responses": {"200": _json(record(meterId={"type": "number"}))}},
+    }
+    paths["/flags/{on}"] = {
+        "parameters": [_param("on")],
+        "get": {"responses": {"200": _json(record(on={"type": "boolean"}))}},
+    }
+    paths["/flags/{on}/notes/{noteId}"] = {
+        "parameters": [_param("on"), _param("noteId")],
+        "get": {"responses": {"200": _json(record(noteId={}, on={"type": "boolean"}))}},
+    }
+    mock = _mock(make_mock, document)
+    assert mock.request("GET", "/projects/42").json()["id"] == 42
+    assert mock.request("GET", "/meters/2.5").json()["meterId"] == 2.5
+    assert mock.request("GET", "/flags/true/notes/n1").json()["on"] is True
+    # Text the declared type cannot read stays text: no record answers it validly.
+    assert mock.request("GET", "/meters/abc").status_code == 404
