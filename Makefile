@@ -30,22 +30,36 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# pytest may write bytecode even where PYTHONDONTWRITEBYTECODE is set (it is on the shared
+# machine): without it pytest cannot keep its assertion-rewritten test modules, and every xdist
+# worker of every tier rewrites and compiles all of tests/ again (about 7 s of CPU each).
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest
+
 # The fast tier (in-process, no real servers: see tests/README.md) on both cores: what to run
 # while working. Without coverage, which about doubles its time.
 FAST := -m "not slow and not soak and not corpus" -n 2
+SLOW := -m "slow and not soak and not corpus" -n 2
 COVERAGE_FLOOR ?= 85
 
 check: lint
-	$(BIN)/pytest $(FAST)
+	$(PYTEST) $(FAST)
 
 # The whole suite (what CI runs): the fast tier with line coverage (every module of
-# mockserver/ at or above the floor from the fast tier alone), then the slow tier, also on
-# both cores (its tests start their own servers on port 0 and their own PostgreSQL, Redis,
-# Chromium).
+# mockserver/ at or above the floor from the fast tier alone) and the slow tier (its tests
+# start their own servers on port 0 and their own PostgreSQL, Redis, Chromium) side by side:
+# the slow tier spends much of its time waiting on servers and sockets, which the fast tier's
+# CPU fills. Each tier's output is printed whole when it ends; either failing fails the run.
 test: lint
-	$(BIN)/pytest $(FAST) --cov --cov-report=term:skip-covered
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-fast test-slow
+
+.PHONY: test-fast test-slow
+
+test-fast: install
+	$(PYTEST) $(FAST) --cov --cov-report=term:skip-covered
 	$(BIN)/python -m tests.coverage_floor --floor $(COVERAGE_FLOOR)
-	$(BIN)/pytest -m "slow and not soak and not corpus" -n 2
+
+test-slow: install
+	$(PYTEST) $(SLOW)
 
 # Pact consumer tests: regenerate contracts/pacts/, the Python consumer's pact from
 # tests/contracts/scenarios.py, then the JavaScript consumer's from contracts/js/ (pact-js).
@@ -58,7 +72,7 @@ pacts: install
 FUZZ_EXAMPLES ?= 200
 
 fuzz: install
-	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/test_fuzz_pytest.py --timeout=0
+	HYPOTHESIS_PROFILE=deep $(PYTEST) tests/test_fuzz_pytest.py --timeout=0
 	$(BIN)/python -m fuzzing --target mock --max-examples $(FUZZ_EXAMPLES)
 	$(BIN)/python -m fuzzing --target provider --max-examples $(FUZZ_EXAMPLES)
 

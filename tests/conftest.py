@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from _pytest.mark.expression import Expression
 from hypothesis import HealthCheck, settings
 from starlette.types import ASGIApp
 
@@ -130,6 +131,38 @@ def shared_redis() -> Iterator[RedisServer]:
     `RedisServer.url` hands each test a fresh key prefix."""
     with redis_server() as running:
         yield running
+
+
+# A module that marks itself slow as a whole says so on one line of its own.
+_SLOW_MODULE = "\npytestmark = pytest.mark.slow\n"
+
+
+def _selects_slow(config: pytest.Config) -> bool:
+    """Whether ``-m`` keeps a test marked only ``slow`` (``make check`` does not)."""
+    expression: str = config.getoption("markexpr") or ""
+    if not expression:
+        return True
+    return Expression.compile(expression).evaluate(_only_slow)
+
+
+def _only_slow(name: str, /, **_: str | int | bool | None) -> bool:
+    """The marks of a test of a slow module: ``slow``, nothing else."""
+    return name == "slow"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave out the modules marked slow as a whole when ``-m`` deselects ``slow``.
+
+    Every test of them would be deselected anyway, but only after each xdist worker imported
+    the module: some do real work at import (``test_fuzz_pytest.py`` starts the provider and
+    builds Schemathesis' cases while it is collected; several read the bundled spec), about
+    four seconds of each fast-tier worker. The slow tier and plain ``pytest`` collect them.
+    """
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    if _SLOW_MODULE in collection_path.read_text(encoding="utf-8") and not _selects_slow(config):
+        return True
+    return None
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

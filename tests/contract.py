@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 import jsonschema
-import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from tests.documents import load_yaml
 
 __all__ = ["SpecChecker"]
 
@@ -49,7 +50,7 @@ class SpecChecker:
     schema declared."""
 
     def __init__(self, spec: Path) -> None:
-        self.document: dict[str, Any] = yaml.safe_load(spec.read_text())
+        self.document: dict[str, Any] = load_yaml(spec.read_text())
         self.registry: Registry[Any] = Registry().with_resource(
             _URI, Resource.from_contents(self.document, default_specification=DRAFT202012)
         )

@@ -14,6 +14,7 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.documents import load_yaml
 from tests.spec_rules import RULES, iter_operations, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,3 +160,15 @@ def test_asyncapi_messages_reference_real_openapi_schemas(asyncapi: dict[str, An
             validator.validate(example["payload"])
             broken = {**example["payload"], "session": {"id": "not-a-session"}}
             assert not validator.is_valid(broken)
+
+
+@pytest.mark.parametrize("path", [OPENAPI, ASYNCAPI], ids=lambda path: path.name)
+def test_the_tests_fast_yaml_reads_the_bundled_documents_as_safe_load_does(path: Path) -> None:
+    """The test modules read these through `tests.documents.load_yaml` (LibYAML)."""
+    text = path.read_text()
+    assert load_yaml(text) == yaml.safe_load(text)
+
+
+def test_the_tests_fast_yaml_refuses_what_safe_load_refuses() -> None:
+    with pytest.raises(yaml.constructor.ConstructorError):
+        load_yaml("!!python/object/apply:os.system ['true']")

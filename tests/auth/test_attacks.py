@@ -17,13 +17,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import yaml
 
 import mockserver.state.accounts
 from httpguard import uvicorn_options
 from mockserver.server.app import create_app
 from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
 from tests.conftest import SPEC, RunningServer
+from tests.documents import load_yaml
 from tests.hostile import forged_tokens, provision, request_bytes, send_raw, spec_operations
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 BASE = "/api/v1"
 SECRET = "mock-auth-attacks-" + "s" * 40
 PASSWORD = "correct-horse-7"
-DOC: dict[str, Any] = yaml.safe_load(SPEC.read_text())
+DOC: dict[str, Any] = load_yaml(SPEC.read_text())
 ATTACKS = list(forged_tokens(jwt.encode({"sub": "x"}, "k" * 32), "k" * 32))
 SERVER_OWNED = ["id", "ownerId", "userId", "role", "status", "createdAt", "amount", "paid"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
 from mockserver.compile.problem_types import Naming, collect_problem_types
 from tests.conftest import SPEC
+from tests.documents import load_yaml
 
 BASE = "https://errors.example.com/"
 
@@ -34,7 +34,7 @@ def _document(*problems: Any, schema: Any = None) -> dict[str, Any]:
 
 
 def test_the_platform_spec_names_its_problems_by_its_dashed_codes() -> None:
-    types = collect_problem_types(yaml.safe_load(SPEC.read_text()))
+    types = collect_problem_types(load_yaml(SPEC.read_text()))
     platform = "https://errors.platform.example/"
     assert types.naming(409, "session_ended") == Naming(
         platform + "session-ended", "Session ended", "session_ended"

@@ -22,6 +22,7 @@ from provider import CHEAP_PASSWORD_COST
 from provider import create_app as create_provider
 from tests.conftest import SPEC, RunningServer
 from tests.contracts.pacts import PACTS
+from tests.documents import load_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +80,7 @@ def test_a_mock_naming_problems_otherwise_fails_the_js_pact(
 ) -> None:
     # A planted fault: the spec's problem examples moved to another host, so the mock (which
     # names its problems after them) no longer answers the type URIs the web consumer expects.
-    document = yaml.safe_load(SPEC.read_text())
+    document = load_yaml(SPEC.read_text())
     for example in document["components"]["examples"].values():
         value = example.get("value")
         if isinstance(value, dict) and isinstance(value.get("type"), str):

@@ -18,7 +18,6 @@ import httpx
 import orjson
 import pytest
 import redis
-import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -29,6 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from mockserver import create_app
 from tests.cli.test_workers import Mock
 from tests.conftest import ROOT, SPEC, RunningServer
+from tests.documents import load_yaml
 from tests.redis_server import RedisServer, redis_server
 from tests.store.test_redis_outage import _restart as restart_redis
 
@@ -42,8 +42,8 @@ DEADLINE = 20.0
 
 def _registry() -> Registry[Any]:
     documents = {
-        "asyncapi.yaml": yaml.safe_load(ASYNCAPI.read_text()),
-        "openapi.yaml": yaml.safe_load(SPEC.read_text()),
+        "asyncapi.yaml": load_yaml(ASYNCAPI.read_text()),
+        "openapi.yaml": load_yaml(SPEC.read_text()),
     }
     return Registry().with_resources(
         (BASE + name, DRAFT202012.create_resource(document)) for name, document in documents.items()

@@ -15,20 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from starlette.routing import WebSocketRoute
 
 from mockserver import MemoryStore, RedisStore, create_app
 from mockserver.auth.tokens import TokenService
 from mockserver.errors import ConfigError
 from mockserver.events.channels import find_asyncapi, load_asyncapi
+from tests.documents import load_yaml
 from tests.events.test_channels import ASYNCAPI, assert_event
 from tests.inprocess import InProcess, Socket, User, bundled_app
 from tests.ports import free_port
 from tests.state.test_fixtures import HAND_WRITTEN
 
 MakeMock = Callable[..., InProcess]
-DOCUMENT: dict[str, Any] = yaml.safe_load(ASYNCAPI.read_text())
+DOCUMENT: dict[str, Any] = load_yaml(ASYNCAPI.read_text())
 
 
 @pytest.fixture

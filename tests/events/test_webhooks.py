@@ -23,7 +23,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-import yaml
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
@@ -38,10 +37,11 @@ from mockserver.errors import ConfigError
 from mockserver.events.egress import HostPolicy
 from mockserver.events.webhooks import DeliveryPolicy
 from tests.conftest import SPEC, RunningServer
+from tests.documents import load_yaml
 
 slow = pytest.mark.slow  # real servers; the few tests without one are left unmarked
 
-DOCUMENT = yaml.safe_load(SPEC.read_text())
+DOCUMENT = load_yaml(SPEC.read_text())
 BASE = "file:///spec/openapi.yaml"
 REGISTRY: Registry[Any] = Registry().with_resource(BASE, DRAFT202012.create_resource(DOCUMENT))
 # Generous: a deadline for a slow shared machine, not a latency assertion.

@@ -23,6 +23,7 @@ from provider import CHEAP_PASSWORD_COST
 from provider import create_app as create_provider
 from tests.conftest import SPEC, RunningServer
 from tests.contracts.pacts import PACTS
+from tests.documents import load_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ def _verify(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
 
 
 def _altered_spec(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
-    document = yaml.safe_load(SPEC.read_text())
+    document = load_yaml(SPEC.read_text())
     change(document)
     path = tmp_path / "altered.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
@@ -126,7 +127,7 @@ def test_a_missing_state_handler_fails_naming_the_state(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    definitions = yaml.safe_load((PACTS.parent / "states.yaml").read_text())
+    definitions = load_yaml((PACTS.parent / "states.yaml").read_text())
     del definitions["states"]["a session exists"]
     states = tmp_path / "states.yaml"
     states.write_text(yaml.safe_dump(copy.deepcopy(definitions)))

@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+
+from tests.documents import load_yaml
 
 __all__ = ["OpenApiCheck", "SpecViolation"]
 
@@ -62,7 +63,7 @@ class OpenApiCheck:
     """Validate ``httpx`` responses of the API under ``prefix`` against the document."""
 
     def __init__(self, path: Path, *, prefix: str = "/api/v1") -> None:
-        self.document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.document: dict[str, Any] = load_yaml(path.read_text(encoding="utf-8"))
         self.prefix = prefix
         self.registry: Registry[Any] = Registry().with_resource(
             URI, Resource.from_contents(self.document, default_specification=DRAFT202012)

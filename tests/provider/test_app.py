@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from provider import SpecError, create_app
 from tests.conftest import SPEC
+from tests.documents import load_yaml
 from tests.provider.conftest import TLS, Account, Api, Backend, Provider, start_provider
 from tests.provider.openapi_check import OpenApiCheck
 from tests.provider.postgres import PostgresCluster
@@ -26,7 +27,7 @@ from tests.provider.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.slow
 
-DOCUMENT = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+DOCUMENT = load_yaml(SPEC.read_text(encoding="utf-8"))
 OPERATIONS = [
     (method.upper(), path, operation)
     for path, item in DOCUMENT["paths"].items()
@@ -53,7 +54,7 @@ def test_every_operation_of_the_spec_is_routed_and_nothing_else(tmp_path: Path) 
 
 
 def test_an_operation_without_a_route_stops_the_start(tmp_path: Path) -> None:
-    document = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    document = load_yaml(SPEC.read_text(encoding="utf-8"))
     document["paths"]["/reports"] = {"get": {"operationId": "listReports", "responses": {}}}
     spec = tmp_path / "openapi.yaml"
     spec.write_text(yaml.safe_dump(document), encoding="utf-8")

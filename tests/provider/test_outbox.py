@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,8 +15,9 @@ from provider.delivery import sign
 from provider.errors import SpecError
 from provider.outbox import EVENT_TYPES, catalog
 from tests.conftest import SPEC
+from tests.documents import load_yaml
 
-DOCUMENT: dict[str, Any] = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+DOCUMENT: dict[str, Any] = load_yaml(SPEC.read_text(encoding="utf-8"))
 
 
 def test_each_emitted_event_type_has_the_spec_webhook_whose_example_sends_it() -> None:
