@@ -27,6 +27,7 @@ from httpguard.refusals import (
     REQUEST_TIMEOUT,
     TOO_MANY_PARAMETERS,
     Refusals,
+    late_body,
 )
 
 __all__ = ["RequestLimits", "json_depth_exceeds"]
@@ -165,7 +166,7 @@ class RequestLimits:
             if expired and task.uncancel() <= cancelling:
                 raise self._refused(
                     408, REQUEST_TIMEOUT, "Request timeout",
-                    f"The request body did not arrive within {limits.body_timeout:g} seconds.",
+                    late_body(limits.body_timeout),
                 ) from None  # fmt: skip
             raise
         finally:

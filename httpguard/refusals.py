@@ -27,6 +27,7 @@ __all__ = [
     "REQUEST_TIMEOUT",
     "TOO_MANY_PARAMETERS",
     "Refusals",
+    "late_body",
 ]
 
 PROBLEM_JSON = b"application/problem+json"
@@ -43,6 +44,12 @@ REFUSAL_CODES = (
     REQUEST_TIMEOUT,
     HEADERS_TOO_LARGE,
 )
+
+
+def late_body(timeout: float) -> str:
+    """The detail of the 408 for a body that did not arrive within ``timeout`` seconds (said
+    by the guarded protocol, or by `RequestLimits` where the server has no such protocol)."""
+    return f"The request body did not arrive within {timeout:g} seconds."
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

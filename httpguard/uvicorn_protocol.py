@@ -43,7 +43,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from httpguard.errors import UnsupportedUvicornError
 from httpguard.limits import BODY_DEADLINE, Limits
-from httpguard.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT, Refusals
+from httpguard.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT, Refusals, late_body
 
 __all__ = [
     "HELD_BYTES_LIMIT",
@@ -340,12 +340,7 @@ class GuardedHttpToolsProtocol(CoalescingHttpToolsProtocol):
         if cycle is not None and cycle.response_started:  # answered already: just close
             self.transport.close()
             return
-        self._refuse(
-            408,
-            REQUEST_TIMEOUT,
-            "Request timeout",
-            f"The request body did not arrive within {self.limits.body_timeout:g} seconds.",
-        )
+        self._refuse(408, REQUEST_TIMEOUT, "Request timeout", late_body(self.limits.body_timeout))
 
     def _timed_out(self) -> None:
         self._head_timer = None
