@@ -169,8 +169,9 @@ def _success_schema(op: Operation) -> Any:
     answers with 200 when no 2xx is declared (xtrf.eu's reads declare only ``default``)."""
     statuses = [s for s in sorted(op.responses) if s.startswith("2")] or ["DEFAULT"]
     for status in statuses:
-        response = op.responses.get(status)
-        for name, media in response.content.items() if response is not None else ():
+        if status not in op.responses:
+            continue
+        for name, media in op.responses[status].content.items():
             if "json" in name or name in ("*/*", "application/*"):
                 return media.schema
     return None
