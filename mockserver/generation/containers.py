@@ -254,19 +254,22 @@ class ContainerBuilder:
     # -- hanging together ------------------------------------------------------------------------
 
     def distinct_id(self, value: Any, schema: Mapping[str, Any] | bool, ptr: str, name: str) -> Any:
-        """``value``, or a fresh one when another id of this value already has it."""
-        if not isinstance(value, int | str) or isinstance(value, bool):
-            return value
+        """``value``, or a fresh one when another id of this value already has it.
+
+        Only a string or integer id is kept apart: a fresh value of another type (an id schema
+        whose ``anyOf`` also allows an object, as Microsoft Graph's do) is taken as it is.
+        """
         saved = self.examples
         self.examples = "none"  # a documented example id is what the first one took
         try:
             for _ in range(8):
-                if (type(value), value) not in self.ids:
+                if not _is_scalar_id(value) or (type(value), value) not in self.ids:
                     break
                 value = self.value(schema, ptr, name)
         finally:
             self.examples = saved
-        self.ids.add((type(value), value))
+        if _is_scalar_id(value):
+            self.ids.add((type(value), value))
         return value
 
     def cohere(self, node: Mapping[str, Any], ptr: str, out: dict[str, Any]) -> None:
@@ -338,3 +341,7 @@ class ContainerBuilder:
 
 def _refers(schema: Any) -> bool:
     return isinstance(schema, Mapping) and ("$ref" in schema or "allOf" in schema)
+
+
+def _is_scalar_id(value: Any) -> bool:
+    return isinstance(value, int | str) and not isinstance(value, bool)
