@@ -121,7 +121,7 @@ def summary(reports: list[SpecReport]) -> str:
         started = [r for r in mine if r.started]
         probed = sum(r.probed for r in started)
         ok = sum(r.ok for r in started)
-        fivexx = sum(1 for r in started for f in r.failures if ": 5" in f[:80])
+        fivexx = sum(r.server_errors for r in started)
         lines.append(
             f"{mode}: {len(started)}/{len(mine)} documents started, "
             f"{sum(r.degraded for r in started)} operations degraded, "

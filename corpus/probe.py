@@ -60,6 +60,7 @@ class SpecReport:
     unprobeable: list[str] = field(default_factory=list)  # each skipped one, and why
     ok: int = 0  # answers without a failure
     failures: list[str] = field(default_factory=list)
+    server_errors: int = 0  # of the failures, answers with a 5xx the operation does not declare
     # Bodies valid only with `format` asserted, as the mock reads it (the spec's ambiguity).
     ambiguous: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -69,6 +70,11 @@ class SpecReport:
     def passed(self) -> bool:
         """Started, and no answer failed."""
         return self.started and not self.failures
+
+    def fail(self, operation: str, failure: str) -> None:
+        """Count ``operation``'s answer as failed; ``failure`` starts with its status."""
+        self.failures.append(f"{operation}: {failure}")
+        self.server_errors += failure[:1] == "5"
 
 
 class _Bodies:
@@ -193,7 +199,7 @@ async def _probe_all(
             elif failure.startswith(_AMBIGUOUS):
                 report.ambiguous.append(f"{compiled.operation.label}: {failure}")
             else:
-                report.failures.append(f"{compiled.operation.label}: {failure}")
+                report.fail(compiled.operation.label, failure)
 
 
 def _judge(
