@@ -165,6 +165,26 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+# The slow tier's long poles (a test of a minute or more, or a module of half-minute tests),
+# collected first. xdist's ``load`` scheduling hands the first quarter of the tests out to the
+# workers in turn, so these are shared between both workers from the start; collected in place
+# (the top-level modules sort last) they landed on one worker at the end while the other had
+# nothing left to run. Order within each module, and of everything else, is kept.
+LONG_FIRST = (
+    "tests/test_bench.py",
+    "tests/test_corpus.py",
+    "tests/conform/test_webhooks.py",
+    "tests/test_fuzzing.py",
+    "tests/conform/test_search.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Move the tests of `LONG_FIRST` to the front, in that order."""
+    rank = {module: number for number, module in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Report the public-spec pass rate (README quotes it)."""
     import sys

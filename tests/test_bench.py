@@ -117,8 +117,11 @@ def test_hot_spots_attribute_samples_to_the_innermost_mockserver_frame() -> None
 def test_smoke_run_completes_and_writes_results(tmp_path: Path) -> None:
     if shutil.which("wrk") is None:
         pytest.skip(WRK_MISSING)
+    # Two of the five load scenarios (a GET with a bearer token, a POST with a body): the smoke
+    # shows the harness runs end to end, and each scenario more costs ~8 s of servers.
+    scenarios = ["--scenario", "get-auth", "--scenario", "post-valid"]
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)],
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path), *scenarios],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -135,6 +138,7 @@ def test_smoke_run_completes_and_writes_results(tmp_path: Path) -> None:
         "compiled (mypyc)" if compiled else "source (pure Python)"
     )
     assert {r["contender"] for r in results["results"]} >= {"mockserver", "ceiling"}
+    assert {r["scenario"] for r in results["results"]} == {"get-auth", "post-valid"}
     assert all(r["status"] in {"ok", "failed", "skipped"} for r in results["results"])
     assert {s["operations"] for s in results["startup"]} == {10, 100}
     assert results["proxy"]["status"] == "ok"  # ours and its upstream, no Prism when smoking

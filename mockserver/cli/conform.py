@@ -29,6 +29,16 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return seconds
+
+
 def _seed(text: str) -> int:
     try:
         return int(text)
@@ -46,6 +56,7 @@ def _address(text: str) -> tuple[str, int]:
 def add_conform_command(commands: Any) -> None:
     """Add ``conform`` to the ``mockserver`` subcommands."""
     from mockserver.conform.search import DEFAULT_MAX_EXAMPLES, DEFAULT_TIME_LIMIT
+    from mockserver.conform.webhooks import SETTLE
 
     conform = commands.add_parser(
         "conform",
@@ -104,6 +115,14 @@ def add_conform_command(commands: Any) -> None:
         "needed for a provider on another machine",
     )
     hooks.add_argument(
+        "--webhook-settle",
+        type=_seconds,
+        default=SETTLE,
+        metavar="SECONDS",
+        help="quiet time that ends the wait for deliveries; longer than the provider's retry "
+        "backoff (default: %(default)s)",
+    )
+    hooks.add_argument(
         "--no-webhooks", action="store_true", help="leave webhook deliveries unchecked"
     )
 
@@ -158,7 +177,7 @@ def _receiver(args: argparse.Namespace, model: Any) -> tuple[Any, str]:
             f"not checked: the provider at {host} cannot reach a receiver on this machine's "
             "loopback; pass --webhook-listen 0.0.0.0:PORT --webhook-url URL it can reach"
         )
-    receiver = Receiver(*args.webhook_listen, url=args.webhook_url)
+    receiver = Receiver(*args.webhook_listen, url=args.webhook_url, settle=args.webhook_settle)
     return receiver, f"checked (every event of both servers, received at {receiver.url})"
 
 

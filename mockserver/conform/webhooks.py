@@ -35,6 +35,7 @@ from mockserver.events.webhooks import EVENTS_FIELD, SECRET_FIELD, URL_FIELD, We
 __all__ = [
     "EVENTS_FIELD",
     "FLAKY",
+    "SETTLE",
     "STEADY",
     "URL_FIELD",
     "Delivery",
@@ -46,7 +47,7 @@ __all__ = [
 
 STEADY = "steady"  # answers 204 to every try
 FLAKY = "flaky"  # answers 503 to the first try of each event, then 204
-SETTLE = 2.0  # seconds with no new try on either side before the tries are checked
+SETTLE = 2.0  # seconds with no new try on either side before the tries are checked (default)
 DEADLINE = 12.0  # the longest a collect waits for the provider
 TOLERANCE = 300  # seconds a signature's ``t`` may be off (the spec: 5 minutes)
 _SIDES = ("mock", "provider")
@@ -108,9 +109,20 @@ class Receiver:
 
     ``url`` is what the provider is told to POST to: by default the address listened on;
     pass another (a tunnel, a host name the provider resolves) when it runs elsewhere.
+    ``settle``: the quiet seconds that end a collect, longer than the provider's retry backoff.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, url: str | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        url: str | None = None,
+        settle: float = SETTLE,
+    ) -> None:
+        if not 0 < settle < float("inf"):
+            raise ConformError(f"expected a webhook settle time > 0 seconds, got settle={settle}")
+        self.settle = settle
         self._lock = threading.Lock()
         self._tries: list[Delivery] = []
         self._failed: set[tuple[str, str]] = set()  # (path, event id) answered 503 once
@@ -252,7 +264,7 @@ class WebhookRun:
             seen = (len(self.receiver.tries(prefixes[0])), len(self.receiver.tries(prefixes[1])))
             if seen != counts:
                 counts, last = seen, now
-            elif now - last >= (SETTLE if counts[1] >= counts[0] else 2 * SETTLE):
+            elif now - last >= self.receiver.settle * (1 if counts[1] >= counts[0] else 2):
                 break
             await asyncio.sleep(0.05)  # the mock's deliveries run on this loop
         return self.receiver.tries(prefixes[0]), self.receiver.tries(prefixes[1])

@@ -75,6 +75,8 @@ def test_cli_conform_exits_2_on_a_spec_it_cannot_read(
         (["--provider-url", "http://p", "--max-examples", "0"], "expected a positive integer"),
         (["--provider-url", "http://p", "--seed", "x"], "expected an integer seed"),
         (["--provider-url", "ftp://p"], "expected an http(s) URL"),
+        (["--provider-url", "http://p", "--webhook-settle", "0"], "expected a positive number"),
+        (["--provider-url", "http://p", "--webhook-settle", "nan"], "expected a positive number"),
     ],
 )
 def test_cli_conform_refuses_bad_options_with_exit_2(

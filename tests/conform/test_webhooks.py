@@ -41,11 +41,15 @@ from provider import CHEAP_PASSWORD_COST, WebhookPolicy, create_app
 from tests.conftest import SPEC, RunningServer
 
 SECRET = "whsec_" + "a" * 32
+# The providers here retry after 0.2 s (as conform's mock does), not the spec's 1 s: a collect
+# then ends after 1 s of quiet instead of `SETTLE`'s 2, still five backoffs long.
+BACKOFF = 0.2
+QUIET = 1.0
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    with Receiver() as running:
+    with Receiver(settle=QUIET) as running:
         yield running
 
 
@@ -96,6 +100,12 @@ def test_a_receiver_that_cannot_listen_says_where() -> None:
             Receiver("127.0.0.1", port)
 
 
+@pytest.mark.parametrize("settle", [0.0, -1.0, float("nan")])
+def test_a_receiver_refuses_a_settle_time_that_is_not_positive(settle: float) -> None:
+    with pytest.raises(Exception, match="expected a webhook settle time > 0 seconds"):
+        Receiver(settle=settle)
+
+
 # -- the signature ------------------------------------------------------------------------------
 
 
@@ -144,6 +154,7 @@ def test_a_wrong_signature_is_named(signature: str | None, problem: str) -> None
 
 
 def _serve(directory: Path, **options: Any) -> RunningServer:
+    options.setdefault("webhooks", WebhookPolicy(backoff=BACKOFF))
     app = create_app(
         database_url=f"sqlite:///{directory / 'provider.sqlite3'}",
         password_cost=CHEAP_PASSWORD_COST,
@@ -349,7 +360,11 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_the_cli_checks_webhooks_of_a_local_provider_and_says_so(
     serve: Callable[..., str],
 ) -> None:
-    done = _cli("--provider-url", serve(webhooks=WebhookPolicy(attempts=1)), "--max-examples", "1")
+    url = serve(webhooks=WebhookPolicy(attempts=1))
+    # What the command wires up is checked here, how a webhook divergence shrinks just above:
+    # 20 s runs the webhook program (the fourth, a few seconds in) and cuts the shrinking short.
+    options = ["--max-examples", "1", "--time-limit", "20", "--webhook-settle", str(QUIET)]
+    done = _cli("--provider-url", url, *options)
     assert done.returncode == 1, done.stderr
     assert "webhook retry of paymentSucceededWebhook at flaky0" in done.stdout
     assert "webhooks: checked (every event of both servers, received at http://127.0.0.1:" in (
