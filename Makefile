@@ -22,30 +22,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $@
 
-# The compiled build (setup.py): the request path's modules compiled with mypyc, installed
-# whole (Python modules and extensions) into build/compiled. `make serve` and `make bench` run it,
-# the slow tier tests it; the fast tier and coverage run the source. Built again whenever a
-# source of mockserver/ changes (about a minute and a half of CPU).
-COMPILED := $(CURDIR)/build/compiled
-MOCK_SOURCES := $(shell find mockserver -name '*.py')
-
-.PHONY: compiled
-
-compiled: $(COMPILED)/.built
-
-# From scratch each time: setuptools would otherwise copy a module deleted from the source out
-# of its leftover build/lib into the new build.
-$(COMPILED)/.built: $(VENV)/.installed setup.py pyproject.toml $(MOCK_SOURCES)
-	rm -rf build
-	MOCKSERVER_COMPILE=1 $(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
-		--no-build-isolation --target $(COMPILED) .
-	# Only mockserver/ is taken from the build: the other packages are plain Python and read
-	# files of the checkout they live in (the provider its spec, fuzzing its peers).
-	cd $(COMPILED) && rm -rf bin contracts fuzzing httpguard provider
-	touch $@
-
-serve: install compiled
-	PYTHONPATH=$(COMPILED) $(BIN)/mockserver serve $(SPEC) --host $(HOST) --port $(PORT)
+serve: install
+	$(BIN)/mockserver serve $(SPEC) --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -80,12 +58,8 @@ test-fast: install
 	$(PYTEST) $(FAST) --cov --cov-report=term:skip-covered
 	$(BIN)/python -m tests.coverage_floor --floor $(COVERAGE_FLOOR)
 
-# The slow tier on the compiled build: its PYTHONPATH puts build/compiled first, and
-# --import-mode=append keeps pytest from putting the checkout (the source) ahead of it, so the
-# servers the tests start in-process and through the `mockserver` script run compiled modules
-# (tests/test_compiled.py checks that they do).
-test-slow: install compiled
-	PYTHONPATH=$(COMPILED) MOCKSERVER_BUILD=compiled $(PYTEST) $(SLOW) --import-mode=append
+test-slow: install
+	$(PYTEST) $(SLOW)
 
 # Pact consumer tests: regenerate contracts/pacts/, the Python consumer's pact from
 # tests/contracts/scenarios.py, then the JavaScript consumer's from contracts/js/ (pact-js).
@@ -107,7 +81,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
 
 # Benchmark (bench/): our mock vs Prism vs a bare-Starlette ceiling under wrk. Targets are
 # reported as PASS/MISS, never asserted. `make bench DURATION=10` sets seconds per scenario.
@@ -115,16 +89,11 @@ DURATION ?= 10
 
 .PHONY: bench bench-smoke
 
-# The servers run the compiled build, as `make serve` does; BUILD=source measures the source.
-BUILD ?= compiled
-BENCH_BUILD := $(if $(filter compiled,$(BUILD)),compiled,)
-BENCH_ENV := $(if $(BENCH_BUILD),PYTHONPATH=$(COMPILED),)
+bench: install
+	$(BIN)/python -m bench --duration $(DURATION)
 
-bench: install $(BENCH_BUILD)
-	$(BENCH_ENV) $(BIN)/python -m bench --duration $(DURATION)
-
-bench-smoke: install $(BENCH_BUILD)
-	$(BENCH_ENV) $(BIN)/python -m bench --smoke
+bench-smoke: install
+	$(BIN)/python -m bench --smoke
 
 # Load and endurance (soak/): SOAK_CLIENTS users run the stateful flows against each target for
 # SOAK_SECONDS, then the state is checked; exits non-zero on a lost write, a duplicate payment

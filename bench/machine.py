@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
-import sys
-import tempfile
 from importlib import metadata, util
 from pathlib import Path
 
@@ -68,31 +66,6 @@ def _source() -> dict[str, str | None]:
     return {"mockserver_source": str(folder) if folder else None, "git_head": commit}
 
 
-def _build() -> str:
-    """Which build the servers run: what a fresh interpreter with this environment imports.
-
-    ``make bench`` puts the compiled build (setup.py, ``make compiled``) first on PYTHONPATH;
-    without it the source is measured. Asked of a new process, from outside the checkout, as
-    the servers are started.
-    """
-    probe = "import importlib.util as u; print(u.find_spec('mockserver.server.engine').origin)"
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", probe],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-            cwd=tempfile.gettempdir(),
-        )
-    except OSError:
-        return "unknown"
-    origin = done.stdout.strip()
-    if not origin:
-        return "unknown"
-    return "compiled (mypyc)" if origin.endswith(".so") else "source (pure Python)"
-
-
 def machine_info() -> dict[str, object]:
     """CPU model, cores, memory, OS and the Python-side versions (tools are added by the runner)."""
     return {
@@ -106,6 +79,5 @@ def machine_info() -> dict[str, object]:
         "starlette": _version("starlette"),
         "httptools": _version("httptools"),
         "uvloop": _version("uvloop"),
-        "build": _build(),
         **_source(),
     }

@@ -161,7 +161,6 @@ def render_table(results: Results) -> str:
         f"{machine.get('memory_gib')} GiB; Python {machine.get('python')}, "
         f"uvicorn {machine.get('uvicorn')}, Node {machine.get('node') or '-'}, "
         f"Prism {machine.get('prism') or '-'}, {machine.get('wrk') or 'no wrk'}",
-        f"mockserver build: {machine.get('build') or 'unknown'}",
         *([load] if results.results else []),
         "",
         *_load_table(results),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 from urllib.parse import unquote
 
@@ -41,39 +42,27 @@ class RouteClash(SpecError):
         self.existing = existing  # the handler ``other`` was registered with
 
 
-# Plain classes, not dataclasses: mypyc (setup.py) cannot compile a generic dataclass.
+@dataclass(slots=True)
 class _Node(Generic[T]):
-    __slots__ = ("declared", "literals", "methods", "template", "templates")
-
-    def __init__(self) -> None:
-        self.literals: dict[str, _Node[T]] = {}
-        # (compiled segment pattern, number of parameters, child) in specificity order.
-        self.templates: list[tuple[re.Pattern[str], int, _Node[T]]] = []
-        self.methods: dict[str, T] | None = None
-        self.template = ""  # the first template registered here
-        # Per method: its template and parameter names, in path order.
-        self.declared: dict[str, tuple[str, tuple[str, ...]]] = {}
+    literals: dict[str, _Node[T]] = field(default_factory=dict)
+    # (compiled segment pattern, number of parameters, child) in specificity order.
+    templates: list[tuple[re.Pattern[str], int, _Node[T]]] = field(default_factory=list)
+    methods: dict[str, T] | None = None
+    template: str = ""  # the first template registered here
+    # Per method: its template and parameter names, in path order.
+    declared: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
+# Not frozen: one is made per request, and a frozen dataclass sets each field through
+# object.__setattr__ (several times the cost). Nothing changes one once made.
+@dataclass(slots=True)
 class Match(Generic[T]):
-    """A matched path: its template, the handlers by method and the decoded parameter values.
+    """A matched path: its template, the handlers by method and the decoded parameter values."""
 
-    One is made per request; nothing changes one once made.
-    """
-
-    __slots__ = ("declared", "methods", "template", "values")
-
-    def __init__(
-        self,
-        template: str,
-        methods: dict[str, T],
-        values: tuple[str, ...],
-        declared: dict[str, tuple[str, tuple[str, ...]]],
-    ) -> None:
-        self.template = template
-        self.methods = methods
-        self.values = values
-        self.declared = declared
+    template: str
+    methods: dict[str, T]
+    values: tuple[str, ...]
+    declared: dict[str, tuple[str, tuple[str, ...]]]
 
     @property
     def params(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ import asyncio
 import copy
 import time
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol
 
 import orjson
@@ -243,40 +243,30 @@ class MemoryStore:
         for queue in self._subscribers.get(channel, ()):
             queue.put_nowait(copy_json(message))
 
-    def subscribe(self, channel: str) -> _QueueSubscription:
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
         """Receive what is published on ``channel`` until the block exits."""
-        return _QueueSubscription(self._subscribers, channel)
+        queue: asyncio.Queue[Message] = asyncio.Queue()
+        subscribers = self._subscribers.setdefault(channel, set())
+        subscribers.add(queue)
+        try:
+            yield _QueueSubscription(queue)
+        finally:
+            subscribers.discard(queue)
+            if not subscribers:
+                del self._subscribers[channel]
 
     async def aclose(self) -> None:
         """Nothing to release: the memory goes with the process."""
 
 
 class _QueueSubscription:
-    """One subscriber of a channel: an async context manager that is its own message iterator.
+    def __init__(self, queue: asyncio.Queue[Message]) -> None:
+        self._queue = queue
 
-    Classes rather than an ``@asynccontextmanager`` and an async generator, so that the store
-    is one of the compiled modules (setup.py: mypyc does not compile async generators).
-    """
+    def __aiter__(self) -> AsyncIterator[Message]:
+        return self._messages()
 
-    def __init__(self, subscribers: dict[str, set[asyncio.Queue[Message]]], channel: str) -> None:
-        self._subscribers = subscribers
-        self._channel = channel
-        self._queue: asyncio.Queue[Message] = asyncio.Queue()
-
-    async def __aenter__(self) -> _QueueSubscription:
-        self._subscribers.setdefault(self._channel, set()).add(self._queue)
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        subscribers = self._subscribers.get(self._channel)
-        if subscribers is None:
-            return
-        subscribers.discard(self._queue)
-        if not subscribers:
-            del self._subscribers[self._channel]
-
-    def __aiter__(self) -> _QueueSubscription:
-        return self
-
-    async def __anext__(self) -> Message:
-        return await self._queue.get()
+    async def _messages(self) -> AsyncIterator[Message]:
+        while True:
+            yield await self._queue.get()

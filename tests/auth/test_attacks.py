@@ -18,6 +18,7 @@ import httpx
 import jwt
 import pytest
 
+import mockserver.state.accounts
 from httpguard import uvicorn_options
 from mockserver.server.app import create_app
 from mockserver.server.guard import DEFAULT_LIMITS, REFUSALS
@@ -137,15 +138,27 @@ def test_password_spraying_from_one_client_gets_429() -> None:
         target.close()
 
 
-def test_unknown_email_and_wrong_password_answer_identically(mock: Mock) -> None:
-    # That both cost the same hash: tests/state/test_accounts.py (in-process, on the source).
+def test_unknown_email_and_wrong_password_answer_identically(
+    mock: Mock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed: list[str] = []
+    original = mockserver.state.accounts._hash_secret
+
+    def counting(secret: str, salt: str) -> str:
+        hashed.append(secret)
+        return original(secret, salt)
+
+    monkeypatch.setattr(mockserver.state.accounts, "_hash_secret", counting)
     _, user, _ = mock.user()
+    hashed.clear()
     wrong = mock.anonymous.post("/auth/login", json={"email": user["email"], "password": "nope-1"})
     unknown = mock.anonymous.post(
         "/auth/login", json={"email": "nobody-at-all@example.com", "password": "nope-1"}
     )
     assert (wrong.status_code, wrong.content) == (unknown.status_code, unknown.content)
     assert wrong.headers["content-type"] == unknown.headers["content-type"]
+    # The same work: the unknown address is hashed like a wrong password is.
+    assert hashed == ["nope-1", "nope-1"]
 
 
 # -- mass assignment ---------------------------------------------------------------------------
