@@ -55,7 +55,9 @@ def test_cli_conform_exits_1_and_prints_each_divergence_with_a_curl_script(
 def test_cli_conform_exits_2_when_the_provider_does_not_answer(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["conform", "--provider-url", "http://127.0.0.1:9"]) == 2
+    # A fractional quiet window is accepted; the unreachable provider is what ends the run.
+    argv = ["conform", "--provider-url", "http://127.0.0.1:9", "--webhook-settle", "0.5"]
+    assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("mockserver conform: the provider at http://127.0.0.1:9 did not answer")
 
@@ -77,6 +79,7 @@ def test_cli_conform_exits_2_on_a_spec_it_cannot_read(
         (["--provider-url", "ftp://p"], "expected an http(s) URL"),
         (["--provider-url", "http://p", "--webhook-settle", "0"], "expected a positive number"),
         (["--provider-url", "http://p", "--webhook-settle", "nan"], "expected a positive number"),
+        (["--provider-url", "http://p", "--webhook-settle", "soon"], "expected a positive number"),
     ],
 )
 def test_cli_conform_refuses_bad_options_with_exit_2(
