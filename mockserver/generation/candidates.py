@@ -172,7 +172,7 @@ class CandidateChecks:
         annotation, as JSON Schema does by default (`ValueBuilder.checked` holds a ``oneOf``'s
         value to both readings when it can).
         """
-        key = (id(node), direction) if formats else (id(node), direction, False)
+        key = (id(node), direction, formats)
         hit = self._validators.get(key)
         if hit is not None and hit[0] is node:
             return hit[1]

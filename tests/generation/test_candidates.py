@@ -142,7 +142,7 @@ def test_a_schema_reaching_many_targets_delegates_each_ref_and_checks_as_inlined
     first = doc["components"]["schemas"]["S0"]
     assert found.validator(first, "response").is_valid(value) is valid
     # A delegating validator holds its own schema only: it weighs 1, not what it reaches.
-    assert found._validators._data[(id(first), "response")][1] == 1
+    assert found._validators._data[(id(first), "response", True)][1] == 1
     # A schema reaching few targets is compiled with them, as before.
     few = checks(_chain(3))
     few.validator(few.index.document["components"]["schemas"]["S0"], "response")
