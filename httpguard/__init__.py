@@ -15,7 +15,7 @@ from __future__ import annotations
 from httpguard.cli import add_limit_options, limits_from_args, positive_number
 from httpguard.egress import DEFAULT_HOST_PATTERNS, DeliveryPolicy, HostPolicy
 from httpguard.errors import EgressPolicyError, GuardError, LimitsError, UnsupportedUvicornError
-from httpguard.limits import Limits
+from httpguard.limits import BODY, HEADER_DICT, Limits
 from httpguard.middleware import RequestLimits, json_depth_exceeds
 from httpguard.refusals import REFUSAL_CODES, Refusals
 from httpguard.uvicorn_protocol import (
@@ -27,7 +27,9 @@ from httpguard.uvicorn_protocol import (
 )
 
 __all__ = [
+    "BODY",
     "DEFAULT_HOST_PATTERNS",
+    "HEADER_DICT",
     "REFUSAL_CODES",
     "UVICORN_HOOKS",
     "CoalescingHttpToolsProtocol",

@@ -7,11 +7,17 @@ from dataclasses import dataclass, fields
 
 from httpguard.errors import LimitsError
 
-__all__ = ["BODY_DEADLINE", "Limits"]
+__all__ = ["BODY", "BODY_DEADLINE", "HEADER_DICT", "Limits"]
 
 # The scope key by which the guarded uvicorn protocol tells `RequestLimits` that it bounds the
 # body's arrival itself (the value: its deadline in seconds), so the middleware arms no timer.
 BODY_DEADLINE = "httpguard.body_deadline"
+# The scope key under which `RequestLimits` leaves the body it read and checked (b"" when the
+# request announced none), so that the application behind it need not read it again.
+BODY = "httpguard.body"
+# The scope key of the request's headers as one dict (bytes names, the last of a repeated
+# header winning): the first layer that builds it leaves it there for the layers after it.
+HEADER_DICT = "httpguard.headers"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,9 +6,9 @@ says), a JSON body nested deeper than ``max_json_depth`` gets 400 ``json_too_dee
 ``max_query_params`` query parameters 400 ``too_many_parameters``, a body that does not arrive
 within ``body_timeout`` seconds 408 ``request_timeout`` (unless the server's protocol says,
 by the scope's `BODY_DEADLINE`, that it answers that itself). The body is read here, bounded,
-and replayed to the application in one message; a client gone before its body arrived reaches
-no application. Every refusal closes the connection, so the unread rest of a refused body is
-never waited for.
+left in the scope (`BODY`) and replayed to the application in one message; a client gone
+before its body arrived reaches no application. Every refusal closes the connection, so the
+unread rest of a refused body is never waited for.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from httpguard.limits import BODY_DEADLINE, Limits
+from httpguard.limits import BODY, BODY_DEADLINE, HEADER_DICT, Limits
 from httpguard.refusals import (
     BODY_TOO_LARGE,
     JSON_TOO_DEEP,
@@ -35,6 +35,9 @@ __all__ = ["RequestLimits", "json_depth_exceeds"]
 # Strings first (their brackets do not nest), then every byte but brackets goes.
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# The HTTP versions whose request has a body only when it announces one (Content-Length or
+# Transfer-Encoding, RFC 9112 6.3); HTTP/2 frames a body without either.
+_LENGTH_FRAMED = frozenset({"1.1", "1.0"})
 
 
 def json_depth_exceeds(body: bytes, limit: int) -> bool:
@@ -90,8 +93,11 @@ class RequestLimits:
         except _Gone:
             return  # nothing of a request cut short reaches the application
         if body is None:
+            if scope.get("http_version") in _LENGTH_FRAMED:  # then there is no body at all
+                scope[BODY] = b""
             await self.app(scope, receive, send)
             return
+        scope[BODY] = body
         replayed = False
 
         async def replay() -> Message:
@@ -122,9 +128,9 @@ class RequestLimits:
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
         """The whole body, bounded; None when the request announces none."""
         limits = self.limits
-        # One dict built in C rather than a loop over the headers: the last of a repeated
-        # header wins, as it did in the loop.
-        headers: dict[bytes, bytes] = dict(scope["headers"])
+        # One dict built in C rather than a loop over the headers (the last of a repeated
+        # header wins), or the one a layer before this built.
+        headers: dict[bytes, bytes] = scope.get(HEADER_DICT) or dict(scope["headers"])
         announced = headers.get(b"content-length")
         length = int(announced) if announced is not None and announced.isdigit() else None
         chunked = b"transfer-encoding" in headers

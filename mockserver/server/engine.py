@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Message, Receive, Scope, Send
 
-from httpguard import Limits
+from httpguard import BODY, Limits
 from mockserver.compile.operations import Operation
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import PreferenceError, SpecError, StateUnavailableError
@@ -45,7 +45,7 @@ from mockserver.spec.loader import Spec, paused_gc
 from mockserver.spec.matching import MatchFacts
 from mockserver.spec.views import views
 from mockserver.state.context import Request
-from mockserver.state.mock import StatefulMock, utcnow
+from mockserver.state.mock import StatefulMock
 from mockserver.state.records import RecordBuilder
 from mockserver.state.seeding import Missing, has_mock_extensions
 from mockserver.store.journal import Journal, MemoryJournal
@@ -387,7 +387,14 @@ class Engine:
                 failure.detail,
                 headers={"WWW-Authenticate": ", ".join(failure.challenges)},
             )
-        body = outcome.body = await read_body(receive, self.max_body_bytes)
+        # Read and bounded by `RequestLimits` in front (its limit is this one under
+        # `create_app`); an engine served on its own reads the body itself.
+        body = scope.get(BODY)
+        if body is None:
+            body = await read_body(receive, self.max_body_bytes)
+        elif len(body) > self.max_body_bytes:
+            raise BodyTooLarge
+        outcome.body = body
         validated, violations = compiled.validator.validate(
             path_params=params, query_string=query, headers=headers, body=body
         )
@@ -405,7 +412,6 @@ class Engine:
                     params=params,
                     headers=headers,
                     user=user,
-                    now=utcnow(),
                     client=(scope.get("client") or ("",))[0],
                 )
             )

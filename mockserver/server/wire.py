@@ -8,7 +8,8 @@ arrives and how the answer leaves, shared with the validating proxy (`mockserver
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
@@ -75,7 +76,7 @@ class Outcome:
     """What the journal records beyond the status: violations, injected faults, the body
     read and why the answer is what it is."""
 
-    violations: list[dict[str, str]] = field(default_factory=list)
+    violations: Sequence[dict[str, str]] = ()  # none, without a list made per request
     fault: str | None = None
     body: bytes = b""
     why: str | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import orjson
@@ -69,9 +69,18 @@ class Request:
     headers: Headers
     # The authenticated user's ``{"id": ...}`` (not the record: see `Authenticator`).
     user: dict[str, Any] | None
-    now: datetime
     # The socket peer's address (never X-Forwarded-For): the login throttle's "client".
     client: str = ""
+    # When the request was answered: read at its first use (`now`), since most reads never
+    # ask; given, it is the time every part of the answer uses.
+    at: datetime | None = None
+
+    @property
+    def now(self) -> datetime:
+        """The time of this request, in UTC: the same however often it is read."""
+        if self.at is None:
+            self.at = datetime.now(UTC)
+        return self.at
 
     @property
     def operation(self) -> Operation:
@@ -82,7 +91,8 @@ class Request:
     def body(self) -> Mapping[str, Any]:
         """The validated body when it is an object, else empty."""
         body = self.validated.body
-        return body if isinstance(body, Mapping) else {}
+        # A parsed JSON object is a dict: checked first, it skips the abstract Mapping check.
+        return body if type(body) is dict or isinstance(body, Mapping) else {}
 
 
 class StateContext:

@@ -11,7 +11,6 @@ about answer None, and the stateless responder answers them.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from mockserver.auth.authenticate import Authenticator
@@ -31,7 +30,7 @@ from mockserver.state.seeding import Missing
 from mockserver.state.transitions import Transitions
 from mockserver.store.memory import Store
 
-__all__ = ["StatefulMock", "utcnow"]
+__all__ = ["StatefulMock"]
 
 Answer = Rendered | Problem | None
 Action = Callable[[Mapping[str, Any], Request], Awaitable[Answer]]
@@ -135,8 +134,3 @@ class StatefulMock:
     async def import_state(self, data: Mapping[str, Any]) -> None:
         """Load records; hand-written fixtures get their bookkeeping filled in."""
         await fixtures.import_state(self.context, self.accounts, data)
-
-
-def utcnow() -> datetime:
-    """Now, in UTC."""
-    return datetime.now(UTC)

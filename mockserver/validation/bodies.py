@@ -60,8 +60,10 @@ class ContentMatcher:
 
 def lower_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
     """Headers that can be looked up by their lower-case name."""
-    if isinstance(headers, Headers):
-        return headers  # already case-insensitive
+    # Already case-insensitive. Read from the class's bases: `isinstance` against Headers, an
+    # abstract Mapping, costs several times more, and the engine asks once per request.
+    if Headers in type(headers).__mro__:
+        return headers
     return {key.lower(): value for key, value in headers.items()}
 
 

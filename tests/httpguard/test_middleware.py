@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from starlette.types import Message, Receive, Scope, Send
 
 from httpguard import Limits, Refusals, RequestLimits, json_depth_exceeds
-from httpguard.limits import BODY_DEADLINE
+from httpguard.limits import BODY, BODY_DEADLINE, HEADER_DICT
 from mockserver.server.guard import REFUSALS as MOCK_REFUSALS
 from provider.problems import REFUSALS as PROVIDER_REFUSALS
 
@@ -28,9 +28,11 @@ class Exchange:
         self.sent: list[Message] = []
         self.received: list[Message] = []
         self.app_called = False
+        self.scope: Scope = {}
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.app_called = True
+        self.scope = scope
         if scope["type"] == "http":
             self.received.append(await receive())
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -56,6 +58,8 @@ def run(
     late: float = 0.0,
     deadline: float | None = None,
     gone: bool = False,
+    http_version: str = "1.1",
+    header_dict: dict[bytes, bytes] | None = None,
 ) -> Exchange:
     """Send a request whose body arrives in ``chunks``, each ``late`` seconds after the last,
     then ends (or, unless ``end``, stalls; or, when ``gone``, the client disconnects).
@@ -79,7 +83,14 @@ def run(
     async def send(message: Message) -> None:
         exchange.sent.append(message)
 
-    scope: dict[str, Any] = {"type": scope_type, "headers": list(headers), "query_string": query}
+    scope: dict[str, Any] = {
+        "type": scope_type,
+        "http_version": http_version,
+        "headers": list(headers),
+        "query_string": query,
+    }
+    if header_dict is not None:
+        scope[HEADER_DICT] = header_dict
     if deadline is not None:
         scope[BODY_DEADLINE] = deadline
     middleware = RequestLimits(exchange.app, limits=limits, refusals=refusals)
@@ -105,6 +116,32 @@ def test_request_limits_replay_the_body_to_the_app_in_one_message() -> None:
 def test_request_limits_leave_a_request_without_a_body_to_the_app() -> None:
     exchange = run(headers=[(b"content-length", b"0")])
     assert exchange.received == [{"type": "http.request", "body": b"", "more_body": False}]
+
+
+def test_request_limits_leave_the_body_they_read_in_the_scope() -> None:
+    exchange = run(headers=[CHUNKED, JSON], chunks=[b'{"a": ', b"1}"])
+    assert exchange.scope[BODY] == b'{"a": 1}'
+
+
+def test_an_http_1_request_announcing_no_body_has_an_empty_one_in_the_scope() -> None:
+    exchange = run(http_version="1.1")
+    assert exchange.scope[BODY] == b""
+    assert exchange.received == [{"type": "http.request", "body": b"", "more_body": False}]
+
+
+def test_an_http_2_request_announcing_no_length_leaves_its_body_to_the_app() -> None:
+    # HTTP/2 frames a body without Content-Length: the app reads it as it comes.
+    exchange = run(http_version="2", chunks=[b"late"])
+    assert BODY not in exchange.scope
+    assert exchange.received == [{"type": "http.request", "body": b"late", "more_body": True}]
+
+
+def test_request_limits_read_the_header_dict_a_layer_before_them_built() -> None:
+    # The dict announces a body over the limit while the raw list announces none: only a
+    # middleware that reads the dict refuses it.
+    exchange = run(header_dict={b"content-length": b"5000"})
+    assert exchange.status == 413
+    assert not exchange.app_called
 
 
 @pytest.mark.parametrize("scope_type", ["websocket", "lifespan"])

@@ -19,12 +19,14 @@ ALLOWED_THIRD_PARTY = {"uvicorn", "starlette"}
 
 def test_public_api_exports_exactly_these_names() -> None:
     assert sorted(httpguard.__all__) == [
+        "BODY",
         "CoalescingHttpToolsProtocol",
         "DEFAULT_HOST_PATTERNS",
         "DeliveryPolicy",
         "EgressPolicyError",
         "GuardError",
         "GuardedHttpToolsProtocol",
+        "HEADER_DICT",
         "HostPolicy",
         "Limits",
         "LimitsError",

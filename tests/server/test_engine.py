@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from httpguard import BODY, Limits
 from mockserver import MemoryJournal, RedisStore, create_app
 from mockserver.server.engine import Engine
 from mockserver.spec.loader import load_spec
@@ -26,17 +27,29 @@ def mock(make_mock: MakeMock) -> InProcess:
     return make_mock()
 
 
-def _asgi(app: Any, method: str, path: str, *, headers: dict[str, str] | None = None) -> list[Any]:
-    """The messages ``app`` sends for one request without a body, as a server would see them."""
-    scope = {
+def _asgi(
+    app: Any,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    scope_body: bytes | None = None,
+) -> list[Any]:
+    """The messages ``app`` sends for one request without a body, as a server would see them;
+    with ``scope_body``, for one whose body `RequestLimits` read (`httpguard.BODY`), so that
+    reading it again through ``receive`` fails."""
+    scope: dict[str, Any] = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
         "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
         "query_string": b"", "client": ("127.0.0.1", 5000), "server": ("mock", 80),
         "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
     }  # fmt: skip
     sent: list[Any] = []
+    if scope_body is not None:
+        scope[BODY] = scope_body
 
     async def receive() -> dict[str, Any]:
+        assert scope_body is None, "the body was read again"
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: Any) -> None:
@@ -197,6 +210,29 @@ def test_engine_with_full_chaos_answers_every_request_with_a_fault() -> None:
 
 
 # -- shared state that went away ---------------------------------------------------------------
+
+
+def test_engine_takes_the_body_request_limits_read_from_the_scope() -> None:
+    engine = Engine(load_spec(BUNDLED), journal=MemoryJournal())
+    body = (
+        b'{"email": "b@example.com", "password": "passw0rd-long", "name": "B", "acceptTerms": true}'
+    )
+    sent = _asgi(
+        engine, "POST", "/api/v1/auth/register",
+        headers={"Content-Type": "application/json"}, scope_body=body,
+    )  # fmt: skip
+    assert sent[0]["status"] == 201
+    assert b'"email":"b@example.com"' in sent[1]["body"]
+
+
+def test_engine_refuses_a_body_in_the_scope_over_its_own_limit() -> None:
+    engine = Engine(load_spec(BUNDLED), limits=Limits(max_body_bytes=10))
+    sent = _asgi(
+        engine, "POST", "/api/v1/auth/register",
+        headers={"Content-Type": "application/json"}, scope_body=b'{"email": "too long"}',
+    )  # fmt: skip
+    assert sent[0]["status"] == 413
+    assert b"body_too_large" in sent[1]["body"]
 
 
 def test_engine_answers_503_with_retry_after_while_the_state_is_unreachable(
