@@ -41,7 +41,7 @@ from mockserver.validation.violations import (
     write_only_locations,
 )
 
-__all__ = ["RequestValidator", "ValidatedRequest"]
+__all__ = ["PATH_KEPT_CHARS", "PATH_OUTCOMES", "RequestValidator", "ValidatedRequest"]
 
 # Header parameters OpenAPI says to ignore: HTTP itself governs them.
 _IGNORED_HEADERS: Final = frozenset({"accept", "content-type", "authorization"})
@@ -61,6 +61,13 @@ class ValidatedRequest:
     cookies: dict[str, Any]
     media_type: str | None
     body: Any
+
+
+_Outcome = tuple[ValidatedRequest, list[Violation]]
+# How many outcomes of path-only requests one operation keeps (see `RequestValidator`), and
+# the longest path values kept (the values of an id or two; a hostile path is not kept).
+PATH_OUTCOMES: Final = 1024
+PATH_KEPT_CHARS: Final = 256
 
 
 class RequestValidator:
@@ -107,6 +114,14 @@ class RequestValidator:
         self._registry = registry
         self._schema = {"type": "object", "properties": properties} if properties else None
         self._enforced = self._schema is not None  # False once the schema failed to compile
+        # A request without a body to an operation declaring parameters only in its path
+        # (a read or delete by id) validates the same way whenever its path values are the
+        # same: each outcome is kept, by those values, so a record read again is not checked
+        # again. At most `PATH_OUTCOMES`, forgotten all at once when full.
+        parsers = self._parsers
+        self._by_path: dict[tuple[tuple[str, str], ...], _Outcome] | None = (
+            {} if not (parsers["query"] or parsers["header"] or parsers["cookie"]) else None
+        )
 
     def _write_only(self) -> frozenset[str]:
         # Deferred: only a request with violations needs them, and on a big document
@@ -148,6 +163,26 @@ class RequestValidator:
         body: bytes,
     ) -> tuple[ValidatedRequest, list[Violation]]:
         """Parse and check one request; every violation found is reported, none raised."""
+        by_path = self._by_path
+        if by_path is None or body:
+            return self._checked(path_params, query_string, headers, body)
+        key = tuple(path_params.items())
+        kept = by_path.get(key)
+        if kept is None:
+            kept = self._checked(path_params, query_string, headers, body)
+            if sum(len(value) for _, value in key) <= PATH_KEPT_CHARS:  # long ones are rare
+                if len(by_path) >= PATH_OUTCOMES:
+                    by_path.clear()
+                by_path[key] = kept
+        # Copies: no caller's change reaches the next request.
+        validated, violations = kept
+        path = dict(validated.path)
+        return ValidatedRequest(path, {}, {}, {}, validated.media_type, None), list(violations)
+
+    def _checked(
+        self, path_params: Mapping[str, str], query_string: str, headers: Mapping[str, str],
+        body: bytes,
+    ) -> _Outcome:  # fmt: skip
         try:
             return self._validate(path_params, query_string, headers, body)
         except Exception as exc:

@@ -16,7 +16,12 @@ from mockserver.compile.operations import Operation, compile_operations
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import SpecError
 from mockserver.spec.views import request_view, response_view
-from mockserver.validation.request import RequestValidator, ValidatedRequest
+from mockserver.validation.request import (
+    PATH_KEPT_CHARS,
+    PATH_OUTCOMES,
+    RequestValidator,
+    ValidatedRequest,
+)
 from mockserver.validation.response import ResponseValidator
 from mockserver.validation.violations import Violation
 
@@ -822,3 +827,64 @@ def test_a_path_parameter_only_a_fragment_of_the_path_holds_is_not_asked_for(
     document = request_view(make_document(operation, path=path))
     validator = RequestValidator(compile_operations(document)[0], SchemaRegistry(document))
     assert problems(send(validator, path={}, query="", body=b"")[1]) == violations
+
+
+# --- requests: outcomes kept for path-only requests ---------------------------------------------
+
+
+def path_only_validator() -> RequestValidator:
+    return make_validator(parameters=[PARAMETERS[0]])  # projectId, an integer in the path
+
+
+def test_a_path_only_request_is_checked_once_per_path_and_answered_the_same_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    validator = path_only_validator()
+    checks: list[dict[str, str]] = []
+    check = validator._validate
+
+    def counted(path: Any, *rest: Any) -> Any:
+        checks.append(dict(path))
+        return check(path, *rest)
+
+    monkeypatch.setattr(validator, "_validate", counted)
+    first = send(validator, path={"projectId": "42"}, query="", body=b"")
+    first[0].path["projectId"] = "changed by a caller"
+    again = send(validator, path={"projectId": "42"}, query="", body=b"")
+    assert again == (ValidatedRequest({"projectId": 42}, {}, {}, {}, None, None), [])
+    bad = [send(validator, path={"projectId": "x"}, query="", body=b"") for _ in range(2)]
+    assert bad[0] == bad[1]
+    assert problems(bad[0][1]) == {("path.projectId", "type")}
+    assert checks == [{"projectId": "42"}, {"projectId": "x"}]  # each path checked once
+
+
+def test_a_request_with_a_body_is_checked_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    validator = path_only_validator()
+    calls = 0
+    check = validator._validate
+
+    def counted(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return check(*args)
+
+    monkeypatch.setattr(validator, "_validate", counted)
+    for _ in range(2):
+        send(validator, path={"projectId": "42"}, query="", body=b"{}")
+    assert calls == 2
+
+
+def test_the_kept_outcomes_are_bounded_and_long_paths_never_kept() -> None:
+    validator = path_only_validator()
+    for value in range(PATH_OUTCOMES + 5):
+        send(validator, path={"projectId": str(value)}, query="", body=b"")
+    assert validator._by_path is not None
+    assert 0 < len(validator._by_path) <= PATH_OUTCOMES
+    validator._by_path.clear()
+    validated, _ = send(validator, path={"projectId": "1" * (PATH_KEPT_CHARS + 1)}, body=b"")
+    assert validated.path == {"projectId": int("1" * (PATH_KEPT_CHARS + 1))}
+    assert validator._by_path == {}
+
+
+def test_an_operation_with_query_header_or_cookie_parameters_keeps_no_outcome() -> None:
+    assert order_validator()._by_path is None
