@@ -331,7 +331,6 @@ class Engine:
         outcome: Outcome,
     ) -> Rendered | Problem:
         headers = RequestHeaders(scope)
-        outcome.headers = headers.first
         query = scope.get("query_string", b"").decode("latin-1")
         prefer = headers.get("prefer")
         prefs = NO_PREFERENCES

@@ -80,7 +80,6 @@ class Outcome:
     fault: str | None = None
     body: bytes = b""
     why: str | None = None
-    headers: dict[str, str] | None = None  # the request's, once decoded for the stages
 
 
 def exchange_detail(
@@ -95,10 +94,9 @@ def exchange_detail(
         why = f"{rendered.code}: {rendered.detail}" if isinstance(rendered, Problem) else ""
     return {
         "why": why,
+        # Decoded from the raw list when read: an entry keeps no second copy of them.
         "headers": redacted_headers(
-            outcome.headers.items()
-            if outcome.headers is not None
-            else ((k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers)
+            (k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers
         ),
         "body": redacted_text(outcome.body, JOURNAL_BODY_CHARS) if outcome.body else "",
         "response": None

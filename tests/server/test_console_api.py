@@ -313,6 +313,12 @@ def test_journal_keeps_the_request_and_the_answer(mock: InProcess, ada: User) ->
     assert orjson.loads(exchange["response"]["body"])["name"] == "Kept"
 
 
+def test_journal_keeps_every_value_of_a_repeated_header(mock: InProcess) -> None:
+    headers = [("X-Trace", "first"), ("X-Trace", "second")]
+    mock.run(mock.http.request("GET", mock.prefix + "/health", headers=headers))
+    assert last_entry(mock)["request"]["headers"]["x-trace"] == "first, second"
+
+
 def test_journal_keeps_no_password_and_no_token(mock: InProcess) -> None:
     user = mock.user("kept@example.com")  # registers and logs in with PASSWORD
 
