@@ -15,7 +15,6 @@ access token issued before the revocation can live (``until``), and "log out eve
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +22,7 @@ from typing import Any
 from mockserver.auth.authenticate import GENERATION, USERS
 from mockserver.auth.tokens import REVOKED_FAMILY, TokenService
 from mockserver.compile.expressions import to_json_value
+from mockserver.generation.unique import unique_hex
 from mockserver.store.memory import Store
 
 __all__ = ["LOGINS", "Logins", "generation_value", "read_generation"]
@@ -57,7 +57,7 @@ class Logins:
 
     async def start(self, user_id: str, generation: int, *, user_agent: str) -> tuple[str, str]:
         """A new login of ``user_id``: its record, and ``(access token, refresh token)``."""
-        login = os.urandom(16).hex()
+        login = unique_hex()
         refresh = await self.tokens.issue_refresh(user_id, family=login)
         record = {
             "id": login,

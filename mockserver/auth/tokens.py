@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from mockserver.errors import InvalidTokenError
+from mockserver.generation.unique import unique_hex
 from mockserver.store.memory import Store
 
 __all__ = ["REVOKED_FAMILY", "AccessClaims", "Rotated", "TokenService"]
@@ -108,7 +108,7 @@ class TokenService:
             "iat": now,
             "nbf": now,
             "exp": now + self.access_ttl,
-            "jti": os.urandom(16).hex(),
+            "jti": unique_hex(),
             "gen": generation,
         }
         if login:
@@ -172,7 +172,7 @@ class TokenService:
     async def issue_refresh(self, user_id: str, *, family: str | None = None) -> str:
         """A new refresh token for ``user_id`` (in ``family`` when rotating)."""
         token = "rt_" + secrets.token_urlsafe(32)
-        family = family or os.urandom(16).hex()
+        family = family or unique_hex()
         epoch = await self._store.get_value(_EPOCH + user_id) or 0
         record = {"userId": user_id, "family": family, "used": False, "epoch": epoch}
         await self._store.set_value(_REFRESH + _digest(token), record, ttl=self.refresh_ttl)

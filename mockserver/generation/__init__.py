@@ -6,7 +6,8 @@ strings matching a regex, `realistic` values by property name and format, `subje
 object is about (a project's name, a person's), `coherence` makes the pages, ids and dates of
 one value agree; `flatten` and `all_of` derive and merge schemas, `candidates` checks
 candidates, `recursion` costs recursive schemas, `schema_view` looks nodes up and `messages`
-says what failed; `closest` is the answer for a schema no value satisfies.
+says what failed; `closest` is the answer for a schema no value satisfies; `unique` makes ids
+(records', logins', tokens').
 """
 
 from __future__ import annotations
@@ -27,5 +28,6 @@ __all__ = [
     "scalars",
     "schema_view",
     "subjects",
+    "unique",
     "values",
 ]

@@ -8,8 +8,6 @@ the schema does not list never leaves the mock.
 
 from __future__ import annotations
 
-import os
-import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +25,7 @@ from mockserver.compile.resources import (
     property_attribute,
 )
 from mockserver.compile.schemas import SchemaFacts
+from mockserver.generation.unique import random_uuid
 from mockserver.store.memory import copy_json
 
 __all__ = ["Projector", "RecordBuilder", "hidden", "project", "random_uuid"]
@@ -34,21 +33,6 @@ __all__ = ["Projector", "RecordBuilder", "hidden", "project", "random_uuid"]
 _MAX_PROJECTION_DEPTH = 32
 
 Generate = Callable[[Any, str], Any]
-
-# Record ids: `uuid.uuid4` reads os.urandom, a system call per created record. A private
-# generator, seeded from os.urandom (again in a forked child, so workers never share a
-# sequence) and never reseeded by anyone calling `random.seed`, makes ids as unique; they are
-# not unguessable, which a mock's ids need not be (ownership is checked on every access).
-_ids = random.Random()
-os.register_at_fork(after_in_child=_ids.seed)
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET = (0x4000 << 64) | (0x8000 << 48)  # version 4, RFC 4122 variant
-
-
-def random_uuid() -> str:
-    """A random RFC 4122 version 4 UUID in its canonical text form."""
-    h = f"{_ids.getrandbits(128) & _UUID_CLEAR | _UUID_SET:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def hidden(key: str) -> bool:
