@@ -55,8 +55,8 @@ def _address(text: str) -> tuple[str, int]:
 
 def add_conform_command(commands: Any) -> None:
     """Add ``conform`` to the ``mockserver`` subcommands."""
+    from mockserver.conform.receiver import SETTLE
     from mockserver.conform.search import DEFAULT_MAX_EXAMPLES, DEFAULT_TIME_LIMIT
-    from mockserver.conform.webhooks import SETTLE
 
     conform = commands.add_parser(
         "conform",
@@ -165,7 +165,8 @@ def run_conform_command(args: argparse.Namespace) -> int:
 
 def _receiver(args: argparse.Namespace, model: Any) -> tuple[Any, str]:
     """conform's webhook receiver for ``args`` (None when not checked), and a note saying so."""
-    from mockserver.conform.webhooks import Receiver, subscription_endpoint
+    from mockserver.conform.receiver import Receiver
+    from mockserver.conform.webhooks import subscription_endpoint
 
     if args.no_webhooks:
         return None, "not checked (--no-webhooks)"

@@ -6,8 +6,8 @@ run starts with; `bodies` varies request bodies and queries;
 `sides` drives the fresh in-process mock and the provider over HTTP; `states` changes
 provider states on both (a suspended account); `execute` runs a program
 on both in lock-step; `compare` and `invariants` find the divergences; `search` explores,
-shrinks and keeps the shortest program per divergence; `webhooks` receives what both servers
-deliver and checks it; `report` prints them as requests, curl scripts and JUnit XML.
+shrinks and keeps the shortest program per divergence; `receiver` receives what both servers
+deliver and `webhooks` checks it; `report` prints them as requests, curl scripts and JUnit XML.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ __all__ = [
     "execute",
     "invariants",
     "model",
+    "receiver",
     "report",
     "scenarios",
     "search",

@@ -25,11 +25,12 @@ from hypothesis import seed as hypothesis_seed
 from mockserver.conform.compare import Divergence
 from mockserver.conform.execute import Execution, LoginBudget, Outcome
 from mockserver.conform.model import ApiModel
+from mockserver.conform.receiver import Receiver
 from mockserver.conform.scenarios import scenarios
 from mockserver.conform.sides import HttpSide, MockSide, Side
 from mockserver.conform.states import AccountState, account_state
 from mockserver.conform.steps import Program, programs
-from mockserver.conform.webhooks import Receiver, WebhookRun
+from mockserver.conform.webhooks import WebhookRun
 from mockserver.errors import ConformError, MockServerError
 
 __all__ = ["DEFAULT_MAX_EXAMPLES", "Finding", "SearchResult", "conform"]

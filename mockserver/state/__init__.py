@@ -4,8 +4,9 @@
 `idempotency`; `crud` runs the roles inferred from the paths; `accounts` register, log in,
 refresh and log out; `transitions` move records through their states (cancel, pay); `context`
 is what they share (records, rendering); `records` builds and projects records; `changes`
-announces every stored change; `fixtures` imports state; `seeding` loads the spec's example
-records at start and materializes records for ids read before anything made them.
+announces every stored change; `fixtures` imports state; `seeding` stores the spec's example
+records at a collection's first use; `materialize` makes records for ids read before anything
+made them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "crud",
     "fixtures",
     "idempotency",
+    "materialize",
     "mock",
     "records",
     "seeding",

@@ -21,7 +21,7 @@ from mockserver.render.responses import Rendered
 from mockserver.spec.matching import MatchFacts
 from mockserver.state.changes import Change
 from mockserver.state.context import Request, StateContext
-from mockserver.state.seeding import forget, materialize
+from mockserver.state.materialize import forget, materialize
 
 __all__ = ["run_role"]
 

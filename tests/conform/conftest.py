@@ -14,10 +14,23 @@ from pathlib import Path
 import pytest
 
 from mockserver.conform.model import ApiModel
+from mockserver.conform.receiver import Receiver
 from mockserver.spec.loader import load_spec
 from provider import CHEAP_PASSWORD_COST, create_app
 from tests.conform.faults import FAULTS, Faulty
 from tests.conftest import SPEC, RunningServer
+
+# A webhook receiver's quiet window: the providers of these tests retry after 0.2 s (as
+# conform's mock does), so a collect ends after 1 s of quiet instead of `SETTLE`'s 2, still
+# five backoffs long.
+QUIET = 1.0
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook receiver on loopback, closed after the test."""
+    with Receiver(settle=QUIET) as running:
+        yield running
 
 
 @functools.cache

@@ -7,8 +7,6 @@ in the process that serves the provider: its real outbox, dispatcher and HTTP cl
 from __future__ import annotations
 
 import asyncio
-import json
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +15,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 import provider.delivery
@@ -26,84 +23,18 @@ import provider.payments
 from mockserver.conform import scenarios as scenario_module
 from mockserver.conform.execute import Execution, LoginBudget, Outcome
 from mockserver.conform.model import ApiModel
+from mockserver.conform.receiver import Delivery, Receiver
 from mockserver.conform.search import conform
 from mockserver.conform.sides import HttpSide, MockSide
-from mockserver.conform.webhooks import (
-    FLAKY,
-    Delivery,
-    Receiver,
-    WebhookRun,
-    check_signature,
-    subscription_endpoint,
-)
+from mockserver.conform.webhooks import WebhookRun, check_signature, subscription_endpoint
 from mockserver.events.webhooks import sign
 from provider import CHEAP_PASSWORD_COST, WebhookPolicy, create_app
+from tests.conform.conftest import QUIET
 from tests.conftest import SPEC, RunningServer
 
 SECRET = "whsec_" + "a" * 32
-# The providers here retry after 0.2 s (as conform's mock does), not the spec's 1 s: a collect
-# then ends after 1 s of quiet instead of `SETTLE`'s 2, still five backoffs long.
+# The providers here retry after 0.2 s (as conform's mock does): `QUIET` is five backoffs.
 BACKOFF = 0.2
-QUIET = 1.0
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with Receiver(settle=QUIET) as running:
-        yield running
-
-
-def _post(url: str, body: bytes, **headers: str) -> int:
-    return httpx.post(url, content=body, headers=headers, timeout=5).status_code
-
-
-# -- the receiver ---------------------------------------------------------------------------------
-
-
-def test_the_receiver_records_each_try_and_fails_the_first_try_of_each_event_when_flaky(
-    receiver: Receiver,
-) -> None:
-    event = json.dumps({"id": "e1", "type": "payment.succeeded"}).encode()
-    assert _post(f"{receiver.url}/provider/n1/steady0", event) == 204
-    assert _post(f"{receiver.url}/provider/n1/{FLAKY}0", event) == 503
-    assert _post(f"{receiver.url}/provider/n1/{FLAKY}0", event) == 204
-    other = json.dumps({"id": "e2"}).encode()
-    assert _post(f"{receiver.url}/provider/n1/{FLAKY}0", other) == 503
-    tries = receiver.tries("/provider/n1/")
-    assert [(t.endpoint, t.answered) for t in tries] == [
-        ("steady0", 204),
-        ("flaky0", 503),
-        ("flaky0", 204),
-        ("flaky0", 503),
-    ]
-    assert tries[0].body == event
-    assert receiver.tries("/mock/n1/") == []
-
-
-def test_the_receiver_reads_a_chunked_body(receiver: Receiver) -> None:
-    def chunks() -> Iterator[bytes]:
-        yield b'{"id": "e3", '
-        yield b'"type": "payment.failed"}'
-
-    response = httpx.post(f"{receiver.url}/mock/n2/steady0", content=chunks(), timeout=5)
-    assert response.status_code == 204
-    [delivery] = receiver.tries("/mock/n2/")
-    assert delivery.event == {"id": "e3", "type": "payment.failed"}
-
-
-def test_a_receiver_that_cannot_listen_says_where() -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        with pytest.raises(Exception, match=f"cannot listen for webhooks on 127.0.0.1:{port}"):
-            Receiver("127.0.0.1", port)
-
-
-@pytest.mark.parametrize("settle", [0.0, -1.0, float("nan")])
-def test_a_receiver_refuses_a_settle_time_that_is_not_positive(settle: float) -> None:
-    with pytest.raises(Exception, match="expected a webhook settle time > 0 seconds"):
-        Receiver(settle=settle)
 
 
 # -- the signature ------------------------------------------------------------------------------
