@@ -159,11 +159,14 @@ class Accounts:
         # Per client address too (the socket's peer), so spraying many accounts is throttled.
         client_key = f"login-failures-client:{request.client}"
         client_limit = int(throttle.get("clientMaxAttempts", 0))
-        for key, cap, who in (
-            (failures_key, limit, "this account"),
-            (client_key, client_limit, "this client"),
+        # Failures counted so far, read only where a cap applies.
+        failed = (await self.store.get_value(failures_key) or 0) if limit else 0
+        client_failed = (await self.store.get_value(client_key) or 0) if client_limit else 0
+        for count, cap, key, who in (
+            (failed, limit, failures_key, "this account"),
+            (client_failed, client_limit, client_key, "this client"),
         ):
-            if cap and (await self.store.get_value(key) or 0) >= cap:
+            if cap and count >= cap:
                 wait = max(1, round(await self.store.ttl(key)))
                 return Problem(
                     429, "too_many_attempts", "Too many login attempts",
@@ -190,7 +193,8 @@ class Accounts:
         if status_code:
             return Problem(403, str(status_code), title_of(str(status_code)),
                            f"This account is {user.get('status')}.")  # fmt: skip
-        await self.store.delete_value(failures_key)
+        if failed:  # a success clears the account's failures (none counted: nothing to clear)
+            await self.store.delete_value(failures_key)
         body_out = await self._token_body(action, user, request)
         _set_pointer(body_out, str((action.get("response") or {}).get("user", "/user")), user)
         return self.state.answer(request, body_out)
