@@ -9,6 +9,7 @@ lookups, one body parse and one ``is_valid`` call; only a failing request pays f
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ _Outcome = tuple[ValidatedRequest, list[Violation]]
 # the longest path values kept (the values of an id or two; a hostile path is not kept).
 PATH_OUTCOMES: Final = 1024
 PATH_KEPT_CHARS: Final = 256
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 
 
 class RequestValidator:
@@ -174,9 +176,13 @@ class RequestValidator:
                 if len(by_path) >= PATH_OUTCOMES:
                     by_path.clear()
                 by_path[key] = kept
-        # Copies: no caller's change reaches the next request.
+        # Copies: no caller's change reaches the next request (an array or object a path
+        # parameter holds is copied too).
         validated, violations = kept
-        path = dict(validated.path)
+        path = {
+            name: value if type(value) in _SCALARS else copy.deepcopy(value)
+            for name, value in validated.path.items()
+        }
         return ValidatedRequest(path, {}, {}, {}, validated.media_type, None), list(violations)
 
     def _checked(

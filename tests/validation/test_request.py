@@ -888,3 +888,20 @@ def test_the_kept_outcomes_are_bounded_and_long_paths_never_kept() -> None:
 
 def test_an_operation_with_query_header_or_cookie_parameters_keeps_no_outcome() -> None:
     assert order_validator()._by_path is None
+
+
+def test_an_array_in_the_path_is_copied_for_each_request() -> None:
+    validator = make_validator(
+        parameters=[
+            {
+                "name": "projectId",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "array", "items": {"type": "integer"}},
+            }
+        ]
+    )
+    first, _ = send(validator, path={"projectId": "1,2"}, query="", body=b"")
+    first.path["projectId"].append(3)
+    again, _ = send(validator, path={"projectId": "1,2"}, query="", body=b"")
+    assert again.path == {"projectId": [1, 2]}
