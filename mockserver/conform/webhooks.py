@@ -3,13 +3,13 @@
 The webhook program subscribes user 0 to every event type of the spec's ``webhooks``, on
 both servers, with URLs of `mockserver.conform.receiver.Receiver`: a ``steady`` endpoint that
 answers 204, and a ``flaky`` one that answers 503 to the first try of each event, so a retry
-must follow. Then it runs the actions that emit events, and
-collects. The mock's deliveries are the oracle. Each event the mock sent must come from the
-provider once per endpoint (a second successful try of one event is a duplicate), with the
-same type and, ids mapped, the same body; an event the mock did not send must not come; the
-flaky endpoint must get the event again after its 503. Every try must also be JSON, be valid
-against its webhook's request schema, and carry a signature that verifies with the secret
-the provider answered at registration (the spec's ``WebhookSignature``: ``t=<unix seconds>,
+must follow. Then it runs the actions that emit events, and collects. The mock's deliveries
+are the oracle. Each event the mock sent must come from the provider once per endpoint (a
+second successful try of one event is a duplicate), with the same type and, ids mapped, the
+same body; an event the mock did not send must not come; the flaky endpoint must get the event
+again after its 503. Every try must also be JSON, be valid against its webhook's request
+schema, and carry a signature that verifies with the secret the provider answered at
+registration (the spec's ``WebhookSignature``: ``t=<unix seconds>,
 v1=<hex HMAC-SHA256 keyed by the secret over "<t>." + raw body>``, ``t`` within 5 minutes).
 """
 

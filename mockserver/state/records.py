@@ -28,7 +28,7 @@ from mockserver.compile.schemas import SchemaFacts
 from mockserver.generation.unique import random_uuid
 from mockserver.store.memory import copy_json
 
-__all__ = ["Projector", "RecordBuilder", "hidden", "project", "random_uuid"]
+__all__ = ["Projector", "RecordBuilder", "hidden", "project"]
 
 _MAX_PROJECTION_DEPTH = 32
 

@@ -9,7 +9,6 @@ lookups, one body parse and one ``is_valid`` call; only a failing request pays f
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from mockserver.compile.operations import Operation
 from mockserver.compile.routing import request_path
 from mockserver.compile.validators import SchemaRegistry
 from mockserver.errors import SpecError
+from mockserver.store.memory import copy_json
 from mockserver.validation.bodies import (
     ContentMatcher,
     body_readers,
@@ -69,7 +69,6 @@ _Outcome = tuple[ValidatedRequest, list[Violation]]
 # the longest path values kept (the values of an id or two; a hostile path is not kept).
 PATH_OUTCOMES: Final = 1024
 PATH_KEPT_CHARS: Final = 256
-_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 
 
 class RequestValidator:
@@ -179,10 +178,7 @@ class RequestValidator:
         # Copies: no caller's change reaches the next request (an array or object a path
         # parameter holds is copied too).
         validated, violations = kept
-        path = {
-            name: value if type(value) in _SCALARS else copy.deepcopy(value)
-            for name, value in validated.path.items()
-        }
+        path = copy_json(validated.path)
         return ValidatedRequest(path, {}, {}, {}, validated.media_type, None), list(violations)
 
     def _checked(
