@@ -83,7 +83,7 @@ test-fast: install cover-install
 # Builds $(COVER_VENV) when the machine has a Python 3.12+; nothing otherwise.
 cover-install:
 	@if [ -n "$(COVER_PYTHON)" ]; then \
-		$(MAKE) --no-print-directory $(COVER_VENV)/.installed COVER_PYTHON="$(COVER_PYTHON)"; fi
+		$(MAKE) -s --no-print-directory $(COVER_VENV)/.installed COVER_PYTHON="$(COVER_PYTHON)"; fi
 
 $(COVER_VENV)/.installed: pyproject.toml
 	$(COVER_PYTHON) -m venv $(COVER_VENV)

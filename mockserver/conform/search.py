@@ -1,4 +1,4 @@
-"""Hypothesis drives the search: it draws programs, runs each against a fresh mock and the
+"""Hypothesis drives the search: it draws programs, runs each against an empty mock and the
 provider, and shrinks every divergence to the shortest program that still shows it.
 
 Each distinct divergence (its `Divergence.signature`) is raised as its own exception class,
@@ -83,6 +83,8 @@ class _Search:
     receiver: Receiver | None = None
     states: AccountState | None = None
     run: Callable[[Program], Outcome] = field(init=False)
+    # The in-process mock every program runs against, built at the first (`MockSide`).
+    mock: MockSide | None = field(default=None, init=False)
     smallest: dict[str, tuple[Program, Divergence, Outcome]] = field(default_factory=dict)
     classes: dict[str, type[_Found]] = field(default_factory=dict)
     budget: LoginBudget = field(default_factory=LoginBudget)
@@ -93,21 +95,22 @@ class _Search:
     error: ConformError | None = None
 
     def execute(self, runner: asyncio.Runner, program: Program) -> Outcome:
-        """``program`` against a fresh mock and the provider."""
+        """``program`` against an empty mock and the provider."""
 
         async def go() -> Outcome:
             receiver, nonce = self.receiver, uuid.uuid4().hex[:10]
-            host = receiver.host if receiver is not None else None
-            mock = MockSide(self.model.spec, seed=self.seed, webhook_host=host)
+            if self.mock is None:
+                host = receiver.host if receiver is not None else None
+                self.mock = MockSide(self.model.spec, seed=self.seed, webhook_host=host)
             hooks = WebhookRun(self.model, receiver, nonce) if receiver is not None else None
             try:
                 execution = Execution(
-                    self.model, mock, self.provider, nonce=nonce, budget=self.budget,
+                    self.model, self.mock, self.provider, nonce=nonce, budget=self.budget,
                     hooks=hooks, states=self.states,
                 )  # fmt: skip
                 return await execution.run(program)
             finally:
-                await mock.aclose()
+                await self.mock.reset()  # the next program starts from nothing, as this one did
 
         outcome = runner.run(go())
         self.programs += 1
@@ -187,6 +190,8 @@ def conform(
             search.budget.remaining += reserve
             findings = _replay(search, runner)
         finally:
+            if search.mock is not None:
+                runner.run(search.mock.aclose())
             runner.run(provider.aclose())
     return SearchResult(
         findings,

@@ -214,6 +214,17 @@ class WebhookDispatcher:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    async def cancel(self) -> None:
+        """End every delivery under way now, unjournaled; the dispatcher stays open.
+
+        For a mock that is emptied and used again (conform's, between programs): what the
+        last user of its state queued must not reach the next one.
+        """
+        under_way = list(self._tasks)
+        for task in under_way:
+            task.cancel()
+        await asyncio.gather(*under_way, return_exceptions=True)
+
     async def aclose(self) -> None:
         """Give deliveries under way `DeliveryPolicy.grace` seconds, then journal the rest.
 
