@@ -144,11 +144,12 @@ class MockSide(Side):
 
     async def reset(self) -> None:
         """Forget what the last program did, as a new mock would not know it: deliveries
-        under way, every record, user, token and counter, and the journal."""
+        under way, then what ``/__mock/reset`` forgets, and the journal."""
+        from mockserver.server.admin import reset_engine
+
         if self._webhooks is not None:
             await self._webhooks.cancel()
-        if self._engine.state is not None:
-            await self._engine.state.reset()
+        await reset_engine(self._engine)
         await self._engine.journal.clear()
 
     async def aclose(self) -> None:

@@ -26,7 +26,7 @@ from mockserver.server.console_api import json_response as _json
 from mockserver.server.console_api import problem as _problem
 from mockserver.server.engine import Engine
 
-__all__ = ["ADMIN_PREFIX", "admin_routes"]
+__all__ = ["ADMIN_PREFIX", "admin_routes", "reset_engine"]
 
 ADMIN_PREFIX = "/__mock"
 # The console's way in from elsewhere: the token as a query parameter once, then a cookie.
@@ -96,6 +96,15 @@ def _guard(endpoint: Endpoint, token: str | None) -> Endpoint:
     return guarded
 
 
+async def reset_engine(engine: Engine) -> None:
+    """What ``/__mock/reset`` does to one engine: every record, user, token and counter
+    forgotten, the scenarios back to the start-up settings. The journal is the caller's to
+    clear: the engines of several mounts share one."""
+    if engine.state is not None:
+        await engine.state.reset()
+    await engine.scenarios.update(None)
+
+
 def admin_routes(
     engine: Engine | Sequence[Engine],
     *,
@@ -145,9 +154,7 @@ def admin_routes(
 
     async def reset(request: Request) -> Response:
         for each in engines:
-            if each.state is not None:
-                await each.state.reset()
-            await each.scenarios.update(None)  # the start-up latency and chaos, nothing forced
+            await reset_engine(each)
         await first.journal.clear()  # one journal for all
         return Response(status_code=204)
 
