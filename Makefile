@@ -56,7 +56,7 @@ test: lint cover-install
 
 # Line coverage is measured on Python 3.12 or newer where the machine has one: coverage.py then
 # listens through sys.monitoring (COVERAGE_CORE=sysmon), where 3.11 offers only its C tracer,
-# which runs on every line (here the fast tier took 330 CPU-seconds so against 560). That venv,
+# which runs on every line (here the fast tier took 330 CPU-seconds against 560). That venv,
 # $(COVER_VENV), is built like $(VENV); without such a Python the tier runs on $(VENV) with the
 # C tracer. Everything else (the slow tier, the server, the benchmark) runs on $(VENV).
 COVER_VENV ?= .venv-cover
@@ -68,15 +68,11 @@ COVER_PYTHON ?= $(shell for candidate in python3.12 python3.13 \
 
 test-fast: install cover-install
 	@if [ -x $(COVER_VENV)/bin/pytest ] && [ -n "$(COVER_PYTHON)" ]; then \
-		echo "fast tier with coverage on $$($(COVER_VENV)/bin/python -V) (sys.monitoring)" && \
-		COVERAGE_CORE=sysmon env -u PYTHONDONTWRITEBYTECODE $(COVER_VENV)/bin/pytest $(FAST) \
-			--cov --cov-report=term:skip-covered && \
-		$(COVER_VENV)/bin/python -m tests.coverage_floor --floor $(COVERAGE_FLOOR); \
-	else \
-		echo "fast tier with coverage on $$($(BIN)/python -V) (C tracer: no Python 3.12+ here)" && \
-		$(PYTEST) $(FAST) --cov --cov-report=term:skip-covered && \
-		$(BIN)/python -m tests.coverage_floor --floor $(COVERAGE_FLOOR); \
-	fi
+		bin=$(COVER_VENV)/bin core=sysmon; else bin=$(BIN) core=ctrace; fi; \
+	echo "fast tier with coverage on $$($$bin/python -V) (COVERAGE_CORE=$$core)" && \
+	COVERAGE_CORE=$$core env -u PYTHONDONTWRITEBYTECODE $$bin/pytest $(FAST) \
+		--cov --cov-report=term:skip-covered && \
+	$$bin/python -m tests.coverage_floor --floor $(COVERAGE_FLOOR)
 
 .PHONY: cover-install
 
