@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 
 from mockserver.conform.model import ApiModel
 from mockserver.conform.sides import Answer, HttpSide, MockSide, Request
 from mockserver.errors import ConformError
+from tests.ports import free_port
 
 ORDER = {
     "currency": "EUR",
@@ -57,12 +57,6 @@ def test_answers_without_json_have_no_body_and_no_code() -> None:
     assert Request("GET", "/x", headers=(("X-A", "1"),)).header("x-a") == "1"
 
 
-def _unused_port() -> int:
-    with socket.socket() as sock:  # nothing listens on it once the socket is closed
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_a_reset_mock_side_forgets_the_last_program_and_its_deliveries(model: ApiModel) -> None:
     credentials = {"email": "reset@example.com", "password": "pw-long-1"}
     register = Request(
@@ -80,7 +74,8 @@ def test_a_reset_mock_side_forgets_the_last_program_and_its_deliveries(model: Ap
             first = [(await side.send(register)).status, (await side.send(register)).status]
             token = (await post("/auth/login", credentials)).body["tokens"]["accessToken"]
             auth = ("Authorization", f"Bearer {token}")
-            hook = {"url": f"http://127.0.0.1:{_unused_port()}/", "events": ["payment.succeeded"]}
+            nowhere = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
+            hook = {"url": nowhere, "events": ["payment.succeeded"]}
             assert (await post("/webhook-endpoints", hook, auth)).status == 201
             order = (await post("/orders", ORDER, auth)).body
             paid = await post(
