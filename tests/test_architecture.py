@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     ("spec",),
-    ("compile", "store", "generation"),
+    ("compile", "store", "generation", "client"),
     ("validation", "render"),
     ("auth",),
     ("state",),

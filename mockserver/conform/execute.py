@@ -361,8 +361,7 @@ class Execution:
             await self._logout(user, everywhere=kind == "logout-all")
         elif kind == "suspend":  # a provider state: no operation suspends an account
             if self.states is not None:
-                client = self.worlds[0].side.client
-                await self.states.change(client, account.email, account.password)
+                await self.states.change(self.worlds[0].side, account.email, account.password)
         elif kind == "old-token":
             await self._current_user(user, oldest=True)
         else:  # register-again: the identity is taken

@@ -11,12 +11,16 @@ first), then checks what that account's earlier tokens and password still open.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from mockserver.errors import ConformError
+
+if TYPE_CHECKING:
+    from mockserver.conform.sides import Side
 
 __all__ = ["MOCK_STATE_PATH", "AccountState", "account_state"]
 
@@ -38,25 +42,29 @@ class AccountState:
         params = {self.identity: email, self.secret: password, "status": self.status}
         return {"state": self.name, "params": params, "action": "setup"}
 
-    async def change(self, mock: httpx.AsyncClient, email: str, password: str) -> None:
+    async def change(self, mock: Side, email: str, password: str) -> None:
         """Give the account ``email`` the status on both servers (the provider first)."""
         body = self.body(email, password)
+        state = body["state"]
         async with httpx.AsyncClient(timeout=TIMEOUT, trust_env=False) as client:
-            await _setup(client, self.url, body, "the provider's --state-url")
-        await _setup(mock, MOCK_STATE_PATH, body, "the mock")
+            try:
+                answer = await client.post(self.url, json=body)
+            except httpx.HTTPError as exc:
+                raise ConformError(
+                    f"the provider's --state-url at {self.url} did not answer state "
+                    f"{state!r}: {exc!r}"
+                ) from exc
+        _check(answer.status_code, answer.text, "the provider's --state-url", self.url, body)
+        headers = [("content-type", "application/json")]
+        done = await mock.exchange("POST", MOCK_STATE_PATH, headers, json.dumps(body).encode())
+        _check(done.status, done.text, "the mock", MOCK_STATE_PATH, body)
 
 
-async def _setup(client: httpx.AsyncClient, url: str, body: dict[str, Any], who: str) -> None:
-    try:
-        answer = await client.post(url, json=body)
-    except httpx.HTTPError as exc:
+def _check(status: int, text: str, who: str, url: str, body: dict[str, Any]) -> None:
+    if not 200 <= status < 300:
         raise ConformError(
-            f"{who} at {url} did not answer state {body['state']!r}: {exc!r}"
-        ) from exc
-    if not answer.is_success:
-        raise ConformError(
-            f"{who} at {url} answered {answer.status_code} to state {body['state']!r} "
-            f"{body['params']}: {answer.text[:300]}"
+            f"{who} at {url} answered {status} to state {body['state']!r} "
+            f"{body['params']}: {text[:300]}"
         )
 
 

@@ -1,12 +1,12 @@
 """Forward one request to the upstream and read its answer, within limits.
 
-`Upstream` holds one `client.ConnectionPool` (TLS with the system trust store, or unverified
+`Upstream` holds one `client.pool.ConnectionPool` (TLS with the system trust store, or unverified
 with ``insecure``). `Upstream.forward` sends the method, the path under the upstream's URL,
 the query, the headers but hop-by-hop ones and the body, and reads the answer whole (the
 validators need it) up to ``max_body_bytes`` and within ``timeout`` seconds from the first
 byte sent to the last byte read, so an endless or trickling stream ends too. Every failure is
 an `UpstreamFailure` naming the cause. Nothing is retried but what never reached the upstream
-(see `client`), so a POST is never sent twice.
+(see `client.pool`), so a POST is never sent twice.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from mockserver.client.pool import AnswerTooLarge, Broken, ConnectionPool, Unreachable
 from mockserver.errors import ConfigError
-from mockserver.proxy.client import AnswerTooLarge, Broken, ConnectionPool, Unreachable
 
 __all__ = [
     "HOP_BY_HOP",

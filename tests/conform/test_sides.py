@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -10,6 +11,7 @@ from mockserver.conform.model import ApiModel
 from mockserver.conform.sides import Answer, HttpSide, MockSide, Request
 from mockserver.errors import ConformError
 from tests.ports import free_port
+from tests.proxy.wire import Scripted
 
 ORDER = {
     "currency": "EUR",
@@ -93,3 +95,56 @@ def test_a_reset_mock_side_forgets_the_last_program_and_its_deliveries(model: Ap
     first, after = asyncio.run(go())
     assert first == [201, 409]  # the second registration of an e-mail conflicts
     assert after == [201, 0]  # forgotten: registered anew; the delivery ended unjournaled
+
+
+def test_the_provider_gets_the_request_under_its_root_with_a_clients_defaults() -> None:
+    latin = "café".encode("latin-1")
+    head = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain; charset=latin-1\r\nvary: a\r\nvary: b\r\n"
+    answer = head + b"content-length: " + str(len(latin)).encode() + b"\r\n\r\n" + latin
+    server = Scripted(lambda number, request: (answer, False))
+
+    async def go() -> Answer:
+        side = HttpSide(server.url + "/gateway/api/v1", "/api/v1")
+        try:
+            request = Request("POST", "/projects/a b", query=(("q", "x&y z"),), body={"n": 1},
+                              has_body=True, headers=(("Accept", "application/json"),))  # fmt: skip
+            return await side.send(request)
+        finally:
+            await side.aclose()
+
+    try:
+        got = asyncio.run(go())
+    finally:
+        server.close()
+    [(_, sent)] = server.requests
+    head_sent, _, body_sent = sent.partition(b"\r\n\r\n")
+    lines = head_sent.decode().split("\r\n")
+    assert lines[0] == "POST /gateway/api/v1/projects/a%20b?q=x%26y%20z HTTP/1.1"
+    defaults = {"accept-encoding: identity", "user-agent: mockserver-conform"}
+    assert {"accept: application/json", "content-type: application/json"} | defaults <= set(lines)
+    assert json.loads(body_sent) == {"n": 1}
+    assert (got.status, got.text, got.body) == (200, "café", None)
+    assert got.headers["vary"] == "a, b"  # a repeated header's values joined, as httpx did
+
+
+def test_the_mock_side_gets_the_body_headers_and_query_as_sent(model: ApiModel) -> None:
+    credentials = {"email": "q@example.com", "password": "passw0rd-long"}
+
+    async def go() -> tuple[Answer, Answer]:
+        side = MockSide(model.spec, seed=1)
+        try:
+            body = {**credentials, "name": "Q", "acceptTerms": True}
+            await side.send(Request("POST", "/auth/register", body=body, has_body=True))
+            login = await side.send(Request("POST", "/auth/login", body=credentials, has_body=True))
+            auth = (("Authorization", f"Bearer {login.body['tokens']['accessToken']}"),)
+            listed = await side.send(Request("GET", "/projects", headers=auth))
+            refused = await side.send(Request("GET", "/projects", (("page", "x"),), auth))
+            return listed, refused
+        finally:
+            await side.aclose()
+
+    listed, refused = asyncio.run(go())
+    assert listed.status == 200
+    assert listed.headers["content-type"] == "application/json"
+    assert refused.status == 400
+    assert "query.page" in refused.text

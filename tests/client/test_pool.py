@@ -1,4 +1,5 @@
-"""The upstream client: keep-alive, what is retried and what never is, malformed answers."""
+"""The HTTP/1.1 client (the proxy's upstream, conform's provider): keep-alive, what is
+retried and what never is, malformed answers."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from mockserver.proxy.client import (
+from mockserver.client.pool import (
     Answer,
     AnswerTooLarge,
     Broken,
     ConnectionPool,
     Unreachable,
 )
+from tests.ports import free_port
 from tests.proxy.wire import Answer as Script
 from tests.proxy.wire import Scripted, ok
 
@@ -116,8 +118,8 @@ def test_client_stops_reading_past_the_limit(scripted: list[Scripted]) -> None:
         _run(server, ("GET", b""), limit=1000)
 
 
-def test_client_says_when_nothing_listens(closed_port_url: str) -> None:
-    port = int(closed_port_url.split(":")[2].split("/")[0])
+def test_client_says_when_nothing_listens() -> None:
+    port = free_port()  # bound, then released: nothing listens
 
     async def run() -> None:
         pool = ConnectionPool("127.0.0.1", port, tls=None, max_body_bytes=10)
