@@ -28,6 +28,7 @@ from websockets.asyncio.client import connect
 
 from mockserver.cli.main import main
 from tests.conftest import ROOT, SPEC
+from tests.events.test_webhooks import ORDER
 from tests.ports import free_port
 from tests.redis_server import RedisServer, redis_server
 
@@ -35,10 +36,6 @@ pytestmark = pytest.mark.slow
 
 API = "/api/v1"
 PASSWORD = "passw0rd-long"
-ORDER = {
-    "currency": "EUR",
-    "items": [{"productId": "sku-1", "name": "Keyboard", "quantity": 2, "unitPrice": 4500}],
-}
 
 
 class Mock:

@@ -10,13 +10,9 @@ import pytest
 from mockserver.conform.model import ApiModel
 from mockserver.conform.sides import Answer, HttpSide, MockSide, Request
 from mockserver.errors import ConformError
+from tests.events.test_webhooks import ORDER
 from tests.ports import free_port
 from tests.proxy.wire import Scripted
-
-ORDER = {
-    "currency": "EUR",
-    "items": [{"productId": "sku-1", "name": "Keyboard", "quantity": 2, "unitPrice": 4500}],
-}
 
 
 def test_the_mock_side_answers_from_a_fresh_mock(model: ApiModel) -> None:

@@ -18,7 +18,8 @@ import httpx
 import pytest
 import redis
 
-from tests.cli.test_workers import ORDER, Mock, login, register
+from tests.cli.test_workers import Mock, login, register
+from tests.events.test_webhooks import ORDER
 from tests.redis_server import RedisServer, redis_server
 
 pytestmark = pytest.mark.slow
