@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from mockserver.client.pool import AnswerTooLarge, Broken, ConnectionPool, Unreachable
-from mockserver.errors import ConformError
+from mockserver.errors import ConformError, MockServerError
 from mockserver.spec.loader import Spec
 
 __all__ = ["Answer", "HttpSide", "MockSide", "Request", "Side"]
@@ -120,7 +120,7 @@ class Side:
         """Let go of what the side holds."""
 
 
-class _NoAnswer(Exception):
+class _NoAnswer(MockServerError):
     """The server could not be reached, or its answer did not arrive whole."""
 
 
