@@ -227,7 +227,8 @@ class MockSide(Side):
             await self._app(scope, receive, send)
         finally:
             answered.set()
-        return _answer(status, answer_headers, b"".join(chunks))
+        # A HEAD is answered without a body on the wire, whatever the app sent (as uvicorn does).
+        return _answer(status, answer_headers, b"" if method == "HEAD" else b"".join(chunks))
 
     async def reset(self) -> None:
         """Forget what the last program did, as a new mock would not know it: deliveries

@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from mockserver.conform.model import ApiModel
 from mockserver.conform.sides import Answer, HttpSide, MockSide, Request
@@ -135,6 +136,9 @@ def test_the_mock_side_gets_the_body_headers_and_query_as_sent(model: ApiModel) 
             auth = (("Authorization", f"Bearer {login.body['tokens']['accessToken']}"),)
             listed = await side.send(Request("GET", "/projects", headers=auth))
             refused = await side.send(Request("GET", "/projects", (("page", "x"),), auth))
+            head = await side.send(Request("HEAD", "/projects", headers=auth))
+            assert head.status == 200
+            assert head.text == ""  # as on the wire, whatever the app sent
             return listed, refused
         finally:
             await side.aclose()
@@ -144,3 +148,21 @@ def test_the_mock_side_gets_the_body_headers_and_query_as_sent(model: ApiModel) 
     assert listed.headers["content-type"] == "application/json"
     assert refused.status == 400
     assert "query.page" in refused.text
+
+
+def test_a_head_answer_has_no_body_on_the_mock_side_as_on_the_wire(model: ApiModel) -> None:
+    async def talkative(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b'{"sent": "anyway"}'})
+
+    async def go() -> tuple[Answer, Answer]:
+        side = MockSide(model.spec, seed=1)
+        side._app = talkative  # type: ignore[assignment]  # an app that answers HEAD with a body
+        try:
+            return await side.send(Request("HEAD", "/x")), await side.send(Request("GET", "/x"))
+        finally:
+            await side.aclose()
+
+    head, get = asyncio.run(go())
+    assert head.text == ""
+    assert get.body == {"sent": "anyway"}
