@@ -23,9 +23,19 @@ import httptools
 
 from mockserver.errors import MockServerError
 
-__all__ = ["IDEMPOTENT", "Answer", "AnswerTooLarge", "Broken", "ConnectionPool", "Unreachable"]
+__all__ = [
+    "BODILESS",
+    "IDEMPOTENT",
+    "Answer",
+    "AnswerTooLarge",
+    "Broken",
+    "ConnectionPool",
+    "Unreachable",
+]
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+# Methods whose request announces no body (no "Content-Length: 0") when it has none.
+BODILESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
 
 class Unreachable(MockServerError):
@@ -182,7 +192,7 @@ class ConnectionPool:
         """One exchange: ``target`` is the path and query to request."""
         lines = [f"{method} {target} HTTP/1.1", f"host: {self.host_header}"]
         lines += [f"{name}: {value}" for name, value in headers]
-        if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        if body or method not in BODILESS:
             lines.append(f"content-length: {len(body)}")
         wire = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
         head = method == "HEAD"

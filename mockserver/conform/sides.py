@@ -22,9 +22,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
-from mockserver.client.pool import AnswerTooLarge, Broken, ConnectionPool, Unreachable
+from mockserver.client.pool import (
+    BODILESS,
+    AnswerTooLarge,
+    Broken,
+    ConnectionPool,
+    Unreachable,
+)
 from mockserver.errors import ConformError, MockServerError
 from mockserver.spec.loader import Spec
+from mockserver.validation.bodies import split_content_type
 
 __all__ = ["Answer", "HttpSide", "MockSide", "Request", "Side"]
 
@@ -142,14 +149,11 @@ def _answer(status: int, headers: list[tuple[str, str]], content: bytes) -> Answ
 
 def _charset(content_type: str) -> str:
     """The codec of a ``charset`` parameter Python knows, else UTF-8 (what httpx decoded by)."""
-    for parameter in content_type.split(";")[1:]:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset":
-            try:
-                return codecs.lookup(value.strip().strip('"')).name
-            except LookupError:
-                break
-    return "utf-8"
+    charset = split_content_type(content_type)[1].get("charset")
+    try:
+        return codecs.lookup(charset).name if charset else "utf-8"
+    except LookupError:
+        return "utf-8"
 
 
 # Without a receiver the conform mock sends no webhooks: ``.invalid`` names no host (RFC 2606).
@@ -188,7 +192,7 @@ class MockSide(Side):
         raw_path, _, query = target.partition("?")
         wire = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
         wire.append((b"host", b"mock"))
-        if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        if body or method not in BODILESS:
             wire.append((b"content-length", str(len(body)).encode()))
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
