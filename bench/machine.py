@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import sys
 from importlib import metadata, util
 from pathlib import Path
 
@@ -74,6 +75,8 @@ def machine_info() -> dict[str, object]:
         "memory_gib": _memory_gib(),
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        # Which build: a distribution's (optimized) and pyenv's differ by a quarter in CPU.
+        "python_executable": os.path.realpath(sys.executable),
         "mockserver": _version("mockserver"),
         "uvicorn": _version("uvicorn"),
         "starlette": _version("starlette"),

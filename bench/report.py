@@ -158,7 +158,8 @@ def render_table(results: Results) -> str:
     lines = [
         f"mockserver benchmark ({results.mode}) {results.started_at}",
         f"machine: {machine.get('cpu_model')}, {machine.get('cores')} cores, "
-        f"{machine.get('memory_gib')} GiB; Python {machine.get('python')}, "
+        f"{machine.get('memory_gib')} GiB; Python {machine.get('python')} "
+        f"({machine.get('python_executable') or '-'}), "
         f"uvicorn {machine.get('uvicorn')}, Node {machine.get('node') or '-'}, "
         f"Prism {machine.get('prism') or '-'}, {machine.get('wrk') or 'no wrk'}",
         *([load] if results.results else []),
