@@ -139,6 +139,7 @@ def run_proxy_command(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="warning",
         access_log=False,
+        server_header=False,  # no "server: uvicorn" (the proxy passes the upstream's)
         timeout_graceful_shutdown=args.shutdown_timeout,
         **options,
     )

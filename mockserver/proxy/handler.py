@@ -255,7 +255,12 @@ def _replay(body: bytes) -> Receive:
 async def _send(
     send: Send, answer: UpstreamAnswer, *, violations: int, head: bool, vary_origin: bool
 ) -> None:
-    raw = [(k.lower().encode("latin-1"), v.encode("latin-1", "replace")) for k, v in answer.headers]
+    # The upstream's Date is dropped: the server adds the proxy's own, and two would disagree.
+    raw = [
+        (name, v.encode("latin-1", "replace"))
+        for k, v in answer.headers
+        if (name := k.lower().encode("latin-1")) != b"date"
+    ]
     if vary_origin:
         _add_vary_origin(raw)
     if not (head and answer.header("content-length") is not None):

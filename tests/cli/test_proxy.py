@@ -126,6 +126,11 @@ def test_cli_proxy_process_reports_a_violation_and_exits_1(tmp_path: Path) -> No
                 assert time.monotonic() < deadline, "the proxy did not start"
                 time.sleep(0.1)
         assert httpx.get(url + "/undeclared").headers["x-mock-violations"] == "1"
+        # One Server (the provider's: uvicorn adds none) and one Date (the proxy's).
+        direct, proxied = httpx.get(provider.url + "/api/v1/health"), httpx.get(url + "/health")
+        for name in ("server", "date"):
+            assert len(proxied.headers.get_list(name)) == 1, proxied.headers
+        assert proxied.headers["server"] == direct.headers["server"]
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=30)
     finally:
@@ -134,5 +139,5 @@ def test_cli_proxy_process_reports_a_violation_and_exits_1(tmp_path: Path) -> No
             process.wait()
         provider.stop()
     assert process.returncode == 1
-    assert "2 exchanges, 1 violations" in out
+    assert "3 exchanges, 1 violations" in out
     assert orjson.loads(report.read_bytes())["violations"] == 1

@@ -121,6 +121,9 @@ def test_cli_serve_prints_url_and_operation_count_and_serves(
     )
     response = httpx.get(process.url + "/api/v1/health")
     assert response.json() == {"status": "ok", "version": "1.0.0"}
+    # A Date, and no "server: uvicorn": the mock stands in for a backend, not for uvicorn.
+    assert "date" in response.headers
+    assert "server" not in response.headers
 
 
 @pytest.mark.slow
