@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
+import re
 import time
 
 import jwt
@@ -11,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockserver.auth.tokens import VERIFIED_CACHE_SIZE, TokenService, _Hs256
+from mockserver.auth.tokens import VERIFIED_CACHE_SIZE, TokenService, _b64url, _Hs256
 from mockserver.errors import InvalidTokenError
 from mockserver.store.memory import MemoryStore
 
@@ -20,6 +22,18 @@ from mockserver.store.memory import MemoryStore
 def test_the_primed_hmac_is_hmac_sha256(key: bytes, message: bytes) -> None:
     # Keys shorter than, equal to and longer than SHA-256's 64-byte block.
     assert _Hs256(key).sign(message) == hmac.digest(key, message, "sha256")
+
+
+@given(data=st.binary(max_size=100))
+def test_b64url_is_unpadded_urlsafe_base64(data: bytes) -> None:
+    assert _b64url(data) == base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def test_a_refresh_token_carries_256_random_bits_in_base64url() -> None:
+    service = TokenService(MemoryStore())
+    tokens = {asyncio.run(service.issue_refresh("u1")) for _ in range(50)}
+    assert len(tokens) == 50
+    assert all(re.fullmatch(r"rt_[A-Za-z0-9_-]{43}", token) for token in tokens)
 
 
 def test_an_access_token_is_a_standard_hs256_jwt() -> None:
