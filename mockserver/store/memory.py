@@ -161,7 +161,11 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._collections: dict[str, dict[str, bytes | Record]] = {}
-        self._values: dict[str, tuple[Any, float | None]] = {}
+        # A value and, apart, when it expires (keys without a TTL have none): a tuple per value
+        # would be a container the GC tracks, and refresh tokens pile up one per login, each
+        # such allocation moving the collector a step closer to its next pass.
+        self._values: dict[str, Any] = {}
+        self._expires: dict[str, float] = {}
         self.locks = KeyLocks()
         self._subscribers: dict[str, set[asyncio.Queue[Message]]] = {}
 
@@ -178,43 +182,49 @@ class MemoryStore:
     async def values(self, collection: str) -> list[Record]:
         return [_thaw(r) for r in self._collections.get(collection, {}).values()]
 
-    def _live(self, key: str) -> tuple[Any, float | None] | None:
-        entry = self._values.get(key)
-        if entry is not None and entry[1] is not None and entry[1] <= time.monotonic():
-            del self._values[key]
-            return None
-        return entry
+    def _live(self, key: str) -> bool:
+        """Whether ``key`` holds a value; an expired one is dropped first."""
+        if key not in self._values:
+            return False
+        expires = self._expires.get(key)
+        if expires is not None and expires <= time.monotonic():
+            del self._values[key], self._expires[key]
+            return False
+        return True
 
     async def incr(self, key: str, *, ttl: float | None) -> int:
         """Count up ``key``; a new key expires after ``ttl`` seconds (None: never)."""
-        entry = self._live(key)
-        count = (entry[0] if entry else 0) + 1
-        if entry is not None:
-            expires = entry[1]
+        if self._live(key):
+            count = self._values[key] + 1
         else:
-            expires = time.monotonic() + ttl if ttl is not None else None
-        self._values[key] = (count, expires)
+            count = 1
+            self._expire(key, ttl)
+        self._values[key] = count
         return int(count)
 
     async def ttl(self, key: str) -> float:
-        entry = self._live(key)
-        if entry is None or entry[1] is None:
-            return 0.0
-        return max(0.0, entry[1] - time.monotonic())
+        expires = self._expires.get(key) if self._live(key) else None
+        return 0.0 if expires is None else max(0.0, expires - time.monotonic())
 
     async def get_value(self, key: str) -> Any:
-        entry = self._live(key)
-        return _thaw(entry[0]) if entry else None
+        return _thaw(self._values[key]) if self._live(key) else None
 
     async def set_value(self, key: str, value: Any, *, ttl: float | None = None) -> None:
-        expires = time.monotonic() + ttl if ttl is not None else None
         # Dicts and lists as JSON bytes, like records: refresh tokens and idempotency answers
         # pile up under a login or payment load, and bytes are smaller and untracked by the GC.
-        kept = _freeze(value) if type(value) in (dict, list) else copy_json(value)
-        self._values[key] = (kept, expires)
+        self._values[key] = _freeze(value) if type(value) in (dict, list) else copy_json(value)
+        self._expire(key, ttl)
 
     async def delete_value(self, key: str) -> None:
         self._values.pop(key, None)
+        self._expires.pop(key, None)
+
+    def _expire(self, key: str, ttl: float | None) -> None:
+        """Let ``key`` expire ``ttl`` seconds from now (None: never)."""
+        if ttl is None:
+            self._expires.pop(key, None)
+        else:
+            self._expires[key] = time.monotonic() + ttl
 
     async def export(self) -> dict[str, Any]:
         return {
@@ -233,6 +243,7 @@ class MemoryStore:
     async def reset(self) -> None:
         self._collections.clear()
         self._values.clear()
+        self._expires.clear()
 
     def lock(self, key: str) -> KeyHold:
         """Serialize the writers of ``key`` (one event loop: an asyncio lock suffices)."""
