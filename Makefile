@@ -6,7 +6,9 @@ VENV ?= .venv
 # "--enable-optimizations --with-lto"). On this 2-core machine Debian's 3.11 ran the mock's
 # logins in about 25% less CPU than pyenv's 3.11.7, and a CPU-bound part of the suite in 27%
 # less (README, Performance). `make PYTHON=...` picks another; `make clean` first to switch.
-PYTHON ?= $(shell for candidate in /usr/bin/python3 python3; do 	"$$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 	>/dev/null 2>&1 && { echo "$$candidate"; exit; }; done; echo python3)
+PYTHON ?= $(shell for candidate in /usr/bin/python3 python3; do \
+	"$$candidate" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' \
+	>/dev/null 2>&1 && { echo "$$candidate"; exit; }; done; echo python3)
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 4010

@@ -285,7 +285,7 @@ def run_serve_command(args: argparse.Namespace) -> int:
         port=args.port,
         log_level="warning",
         access_log=False,
-        server_header=False,  # no "server: uvicorn" (the proxy passes the upstream's)
+        server_header=False,  # no "server: uvicorn": the mock stands in for a backend
         timeout_graceful_shutdown=args.shutdown_timeout,
         **options,
     )
