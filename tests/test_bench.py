@@ -20,13 +20,13 @@ from bench.__main__ import _build_parser, _options
 from bench.checks import CheckResult
 from bench.contenders import Contender, spec_base_path
 from bench.errors import ServerTimedOut
+from bench.load import _combine, _slices
 from bench.npm import installed_package, npm_install
 from bench.profile import hot_spots, layer_shares
 from bench.proxy import ProxyBench, ProxyRow, proxy_not_run
 from bench.realworld import RealWorld, measure_realworld, not_run, skipped
 from bench.report import render_table
 from bench.results import SCHEMA_VERSION
-from bench.runner import _combine, _slices
 from bench.specgen import generate_spec, write_spec
 from bench.startup import StartupResult, failed_start, summarize_starts
 from bench.targets import evaluate_targets
