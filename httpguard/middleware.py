@@ -84,30 +84,36 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        body: bytes | None = None
         try:
             self._check_query(scope)
-            body = await self._read_body(scope, receive)
+            content_type = self._announced(scope)
+            if content_type is not None:
+                deadline = scope.get(BODY_DEADLINE)
+                if deadline is not None and deadline <= self.limits.body_timeout:
+                    # The server's protocol answers 408 itself (`GuardedHttpToolsProtocol`).
+                    # Nearly every body is one message, read here rather than in `_collect`:
+                    # a coroutine less on every request with a body.
+                    message = await receive()
+                    if message["type"] != "http.request" or message.get("more_body", False):
+                        body = await self._collect(receive, message)
+                    elif len(body := message.get("body", b"")) > self.limits.max_body_bytes:
+                        raise self._too_large()
+                else:
+                    body = await self._collect_in_time(receive)
+                self._check_depth(body, content_type)
         except _Refused as refused:
             await _send_refusal(send, refused.status, refused.body)
             return
         except _Gone:
             return  # nothing of a request cut short reaches the application
-        if body is None:
-            if scope.get("http_version") in _LENGTH_FRAMED:  # then there is no body at all
+        if body is None:  # none announced
+            if scope.get("http_version") in _LENGTH_FRAMED:  # then there is none at all
                 scope[BODY] = b""
             await self.app(scope, receive, send)
             return
         scope[BODY] = body
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()  # only a disconnect can come now
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
+        await self.app(scope, _Replay(body, receive), send)
 
     def _refused(
         self, status: int, code: str, title: str, detail: str, field: str = ""
@@ -125,35 +131,28 @@ class RequestLimits:
                 "query",
             )  # fmt: skip
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | None:
-        """The whole body, bounded; None when the request announces none."""
-        limits = self.limits
+    def _announced(self, scope: Scope) -> bytes | None:
+        """The body's content type (b"" without one) when the request announces a body, else
+        None; refused at once when its announced length is over the limit."""
         # One dict built in C rather than a loop over the headers (the last of a repeated
         # header wins), or the one a layer before this built.
         headers: dict[bytes, bytes] = scope.get(HEADER_DICT) or dict(scope["headers"])
         announced = headers.get(b"content-length")
         length = int(announced) if announced is not None and announced.isdigit() else None
-        chunked = b"transfer-encoding" in headers
-        if not chunked and not length:
+        if not length and b"transfer-encoding" not in headers:
             return None
-        content_type = headers.get(b"content-type", b"").lower()
-        if length is not None and length > limits.max_body_bytes:
+        if length is not None and length > self.limits.max_body_bytes:
             raise self._too_large()
-        deadline = scope.get(BODY_DEADLINE)
-        if deadline is not None and deadline <= limits.body_timeout:
-            # The server's protocol answers 408 itself and closes (`GuardedHttpToolsProtocol`).
-            body = await self._collect(receive)
-        else:
-            body = await self._collect_in_time(receive)
-        if (not content_type or b"json" in content_type) and json_depth_exceeds(
-            body, limits.max_json_depth
-        ):
+        return headers.get(b"content-type", b"").lower()
+
+    def _check_depth(self, body: bytes, content_type: bytes) -> None:
+        """Refuse a JSON body (or one of no stated type) nested too deeply."""
+        limit = self.limits.max_json_depth
+        if (not content_type or b"json" in content_type) and json_depth_exceeds(body, limit):
             raise self._refused(
                 400, JSON_TOO_DEEP, "JSON nested too deeply",
-                f"The JSON body nests arrays and objects deeper than {limits.max_json_depth} "
-                "levels.", "body",
+                f"The JSON body nests arrays and objects deeper than {limit} levels.", "body",
             )  # fmt: skip
-        return body
 
     async def _collect_in_time(self, receive: Receive) -> bytes:
         """`_collect` within the body's deadline (408 past it)."""
@@ -179,12 +178,14 @@ class RequestLimits:
             timer.cancel()
         return body
 
-    async def _collect(self, receive: Receive) -> bytes:
+    async def _collect(self, receive: Receive, message: Message | None = None) -> bytes:
+        """The body, from ``message`` (its first piece, when read already) to its end."""
         limit = self.limits.max_body_bytes
         chunks: list[bytes] = []
         size = 0
-        while True:
+        if message is None:
             message = await receive()
+        while True:
             if message["type"] == "http.disconnect":
                 raise _Gone
             chunk: bytes = message.get("body", b"")
@@ -194,6 +195,7 @@ class RequestLimits:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
+            message = await receive()
         return b"".join(chunks)
 
     def _too_large(self) -> _Refused:
@@ -201,6 +203,24 @@ class RequestLimits:
             self.refusals.body_too_large_status, BODY_TOO_LARGE, "Request body too large",
             f"The body is larger than the limit of {self.limits.max_body_bytes} bytes.", "body",
         )  # fmt: skip
+
+
+class _Replay:
+    """The receive of the application behind: the body read, in one message, then whatever
+    the server's receive says next (only a disconnect can come)."""
+
+    __slots__ = ("body", "receive")
+
+    def __init__(self, body: bytes, receive: Receive) -> None:
+        self.body: bytes | None = body
+        self.receive = receive
+
+    async def __call__(self) -> Message:
+        body = self.body
+        if body is None:
+            return await self.receive()
+        self.body = None
+        return {"type": "http.request", "body": body, "more_body": False}
 
 
 def _expire(task: asyncio.Task[Any], expired: list[bool]) -> None:

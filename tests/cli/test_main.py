@@ -297,6 +297,8 @@ def test_cli_serve_announces_the_mock_and_hands_uvicorn_its_app(
         "127.0.0.1", 0, 3.0
     )  # fmt: skip
     assert (options["factory"], options["workers"]) == (False, None)
+    # `_FreezeWhenServing` returns the app's awaitable: uvicorn must not guess ASGI 2 from it.
+    assert options["interface"] == "asgi3"
     assert served.signals == [signal.SIGTERM]  # a graceful stop exits 0, not 143
     mock = make_mock(app, prefix=API)
     assert mock.request("GET", "/health").json() == {"status": "ok", "version": "1.0.0"}

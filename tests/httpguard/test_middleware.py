@@ -60,17 +60,22 @@ def run(
     gone: bool = False,
     http_version: str = "1.1",
     header_dict: dict[bytes, bytes] | None = None,
+    whole: bytes | None = None,
+    exchange: Exchange | None = None,
 ) -> Exchange:
     """Send a request whose body arrives in ``chunks``, each ``late`` seconds after the last,
-    then ends (or, unless ``end``, stalls; or, when ``gone``, the client disconnects).
+    then ends (or, unless ``end``, stalls; or, when ``gone``, the client disconnects); or,
+    given ``whole``, in one message, as uvicorn delivers a body that came in one piece.
     ``deadline``: the server protocol's own body deadline, as its scope says."""
-    exchange = Exchange()
+    exchange = exchange or Exchange()
     messages: list[Message] = [
         {"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks
     ]
+    if whole is not None:
+        messages.append({"type": "http.request", "body": whole, "more_body": False})
     if gone:
         messages.append({"type": "http.disconnect"})
-    elif end:
+    elif end and whole is None:
         messages.append({"type": "http.request", "body": b"", "more_body": False})
 
     async def receive() -> Message:
@@ -111,6 +116,43 @@ def test_request_limits_replay_the_body_to_the_app_in_one_message() -> None:
         {"type": "http.request", "body": b'{"a": [1, 2]}', "more_body": False}
     ]
     assert exchange.status == 200
+
+
+# Read by the middleware under its own deadline, or under the server protocol's.
+DEADLINES = pytest.mark.parametrize("deadline", [None, LIMITS.body_timeout])
+
+
+@DEADLINES
+def test_a_body_in_one_message_reaches_the_app_and_the_scope_as_it_came(
+    deadline: float | None,
+) -> None:
+    body = b'{"name": "Bench"}'
+    exchange = run(headers=[length(body), JSON], whole=body, deadline=deadline)
+    assert exchange.received == [{"type": "http.request", "body": body, "more_body": False}]
+    assert exchange.scope[BODY] == body
+
+
+class TwoReads(Exchange):
+    """An app that reads on after the body: it then gets what the server says next."""
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.received += [await receive(), await receive()]
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+
+@DEADLINES
+@pytest.mark.parametrize("chunks", [[], [b"{"]])
+def test_after_the_replayed_body_the_app_reads_the_servers_next_message(
+    chunks: list[bytes], deadline: float | None
+) -> None:
+    exchange = run(
+        headers=[CHUNKED], chunks=chunks, whole=b"}", gone=True, exchange=TwoReads(),
+        deadline=deadline,
+    )  # fmt: skip
+    assert exchange.received == [
+        {"type": "http.request", "body": b"".join(chunks) + b"}", "more_body": False},
+        {"type": "http.disconnect"},
+    ]
 
 
 def test_request_limits_leave_a_request_without_a_body_to_the_app() -> None:
@@ -156,15 +198,34 @@ def test_request_limits_refuse_a_body_announced_too_large_before_it_is_read() ->
     assert (exchange.status, exchange.problem["code"]) == (413, "body_too_large")
 
 
-def test_request_limits_refuse_a_streamed_body_once_it_passes_the_limit() -> None:
-    exchange = run(headers=[CHUNKED], chunks=[b"x" * 600, b"x" * 401, b"never read"])
+@DEADLINES
+def test_request_limits_refuse_a_streamed_body_once_it_passes_the_limit(
+    deadline: float | None,
+) -> None:
+    chunks = [b"x" * 600, b"x" * 401, b"never read"]
+    exchange = run(headers=[CHUNKED], chunks=chunks, deadline=deadline)
     assert not exchange.app_called
     assert (exchange.status, exchange.problem["code"]) == (413, "body_too_large")
 
 
-def test_request_limits_accept_a_body_of_exactly_the_limit() -> None:
+@DEADLINES
+def test_request_limits_refuse_a_body_in_one_message_over_the_limit(
+    deadline: float | None,
+) -> None:
+    # Announced as chunked, so only its size once read can refuse it.
+    exchange = run(headers=[CHUNKED], whole=b"x" * 1001, deadline=deadline)
+    assert not exchange.app_called
+    assert (exchange.status, exchange.problem["code"]) == (413, "body_too_large")
+
+
+@DEADLINES
+@pytest.mark.parametrize("whole", [False, True])
+def test_request_limits_accept_a_body_of_exactly_the_limit(
+    whole: bool, deadline: float | None
+) -> None:
     body = b"x" * 1000
-    assert run(headers=[length(body)], chunks=[body]).received[0]["body"] == body
+    pieces: dict[str, Any] = {"whole": body} if whole else {"chunks": [body]}
+    assert run(headers=[length(body)], deadline=deadline, **pieces).received[0]["body"] == body
 
 
 @pytest.mark.parametrize(
@@ -176,12 +237,13 @@ def test_request_limits_accept_a_body_of_exactly_the_limit() -> None:
         (b"text/plain", False),
     ],
 )
+@DEADLINES
 def test_request_limits_refuse_json_nested_too_deep(
-    content_type: bytes | None, refused: bool
+    content_type: bytes | None, refused: bool, deadline: float | None
 ) -> None:
     body = b"[" * 6 + b"]" * 6
     headers = [length(body)] + ([(b"content-type", content_type)] if content_type else [])
-    exchange = run(headers=headers, chunks=[body])
+    exchange = run(headers=headers, whole=body, deadline=deadline)
     assert exchange.app_called is not refused
     if refused:
         assert (exchange.status, exchange.problem["code"]) == (400, "json_too_deep")
@@ -217,8 +279,14 @@ def test_a_server_deadline_longer_than_ours_leaves_ours_in_force() -> None:
     assert (exchange.status, exchange.problem["code"]) == (408, "request_timeout")
 
 
-def test_a_client_gone_before_its_body_arrived_reaches_no_application() -> None:
-    exchange = run(headers=[(b"content-length", b"100")], chunks=[b'{"partial'], gone=True)
+@DEADLINES
+@pytest.mark.parametrize("chunks", [[], [b'{"partial']])
+def test_a_client_gone_before_its_body_arrived_reaches_no_application(
+    chunks: list[bytes], deadline: float | None
+) -> None:
+    exchange = run(
+        headers=[(b"content-length", b"100")], chunks=chunks, gone=True, deadline=deadline
+    )
     assert not exchange.app_called
     assert exchange.sent == []
 
