@@ -5,6 +5,7 @@ and the proxy."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 from bench.checks import NOT_AVAILABLE, CheckResult, timed_run
 from bench.contenders import Contender, mockserver_supports, prism_contender, spec_base_path
@@ -28,6 +29,7 @@ from bench.tools import (
 from bench.wrk import run_wrk
 
 __all__ = [
+    "contender_info",
     "prepare_prism",
     "run_profile",
     "run_proxy",
@@ -58,6 +60,18 @@ def _install_prism(run: RunContext, major: int) -> PrismInstall:
     return install
 
 
+def contender_info(contender: Contender, spec: Path) -> ContenderInfo:
+    """What the results say of a contender that is measured: its name, version and command."""
+    return ContenderInfo(
+        contender.id,
+        contender.label,
+        contender.kind,
+        "ok",
+        contender.version,
+        contender.command(spec, 0),
+    )
+
+
 def prepare_prism(run: RunContext) -> tuple[Contender | None, ContenderInfo]:
     """Prism 5 when it installs and starts, else the latest 4.x, clearly labelled."""
     skipped = ContenderInfo("prism", "Prism", "prism", "skipped")
@@ -77,11 +91,7 @@ def prepare_prism(run: RunContext) -> tuple[Contender | None, ContenderInfo]:
         if problem is None:
             if problems:
                 run.notes.append("Prism 5 failed, measured Prism 4 instead: " + problems[0])
-            info = ContenderInfo(
-                contender.id, contender.label, "prism", "ok", install.version,
-                contender.command(run.options.spec, 0),
-            )  # fmt: skip
-            return contender, info
+            return contender, contender_info(contender, run.options.spec)
         problems.append(f"Prism {install.version} did not start: {problem}")
     skipped.reason = "; ".join(problems)
     return None, skipped

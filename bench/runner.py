@@ -21,6 +21,7 @@ from bench.context import Log, Options, RunContext
 from bench.load import measure_scenario, ratios_of
 from bench.machine import load_average, machine_info
 from bench.phases import (
+    contender_info,
     prepare_prism,
     run_profile,
     run_proxy,
@@ -28,7 +29,7 @@ from bench.phases import (
     run_schemathesis,
     run_verify,
 )
-from bench.results import SCHEMA_VERSION, ContenderInfo, Results
+from bench.results import SCHEMA_VERSION, Results
 from bench.scenarios import SCENARIOS
 from bench.startup import StartupResult, measure_startup
 from bench.targets import evaluate_targets
@@ -38,17 +39,6 @@ __all__ = ["Options", "run"]
 
 PROFILED_SCENARIOS = ("get-auth", "post-valid", "post-invalid")
 BUSY_LOAD = 0.7  # 1-minute load average above which the machine is doing other work
-
-
-def _contender_info(contender: Contender, spec: Path) -> ContenderInfo:
-    return ContenderInfo(
-        contender.id,
-        contender.label,
-        contender.kind,
-        "ok",
-        contender.version,
-        contender.command(spec, 0),
-    )
 
 
 def run(options: Options, *, log: Log) -> Results:
@@ -71,7 +61,7 @@ def run(options: Options, *, log: Log) -> Results:
                 "(stateless today) is measured; the stateful/stateless pair runs once it exists"
             )
         contenders = list(ours)
-        infos = [_contender_info(c, options.spec) for c in ours]
+        infos = [contender_info(c, options.spec) for c in ours]
         prism: Contender | None = None
         if options.prism:
             log("preparing Prism ...")
@@ -86,7 +76,7 @@ def run(options: Options, *, log: Log) -> Results:
         if scenarios:  # the ceiling is a contender under load only
             ceiling = ceiling_contender(options.spec, version=str(machine["starlette"]))
             contenders.append(ceiling)
-            infos.append(_contender_info(ceiling, options.spec))
+            infos.append(contender_info(ceiling, options.spec))
             log(f"load: {len(contenders)} contenders x {len(scenarios)} scenarios")
         # Scenario by scenario, the contenders' load interleaved: background load that drifts
         # during a run then skews the contenders of one scenario alike, and the ratios stay
