@@ -313,7 +313,8 @@ class RedisStore:
                 raise _unavailable(exc) from exc
             yield _PubSubSubscription(pubsub)
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            # Untyped in redis-py 8.1, typed from 8.2: the ignore must hold for both.
+            await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
 
     async def aclose(self) -> None:
         """Close the connections to Redis."""
