@@ -197,8 +197,8 @@ def ratios_of(ours: list[Contender], results: list[ScenarioResult]) -> list[Rati
                 Ratio(
                     contender.id,
                     scenario,
-                    round(mine / prism, 2) if mine and prism else None,
-                    round(mine / ceiling, 3) if mine and ceiling else None,
+                    mine / prism if mine and prism else None,
+                    mine / ceiling if mine and ceiling else None,
                 )
             )
     return ratios

@@ -58,7 +58,8 @@ class ScenarioResult:
 
 @dataclass
 class Ratio:
-    """Throughput of one of our contenders divided by Prism's and by the ceiling's."""
+    """Throughput of one of our contenders divided by Prism's and by the ceiling's (unrounded:
+    a target is judged on the ratio itself)."""
 
     contender: str
     scenario: str

@@ -12,6 +12,12 @@ from bench.startup import StartupResult
 
 __all__ = ["evaluate_targets"]
 
+# Throughput against Prism and the ceiling: the architecture issue's targets, which raised the
+# benchmark issue's (GET 5x and 50% of the ceiling, POST 4x) and added the login.
+GET_VS_PRISM = 6.0
+GET_VS_CEILING = 0.6
+POST_VS_PRISM = 5.0
+LOGIN_VS_PRISM = 4.0
 P99_LIMIT_MS = 20.0
 RSS_LIMIT_MB = 150.0
 READY_1000_LIMIT_S = 2.0
@@ -44,9 +50,18 @@ def _ratio_target(
 ) -> TargetVerdict:
     value = _ratio(ratios, contender, scenario, attr)
     against = "Prism" if attr == "vs_prism" else "the ceiling"
-    text = "not measured" if value is None else f"{value:.2f}x {against}"
     ok = None if value is None else value >= goal
+    text = "not measured" if value is None else f"{_shown(value, goal)}x {against}"
     return TargetVerdict(name, contender, f">= {goal:g}x {against}", text, _verdict(ok))
+
+
+def _shown(value: float, goal: float) -> str:
+    """``value`` with two decimals, or as many more as a miss needs not to read as the goal
+    (4.998x is no 5x)."""
+    digits = 2
+    while value < goal and float(f"{value:.{digits}f}") >= goal and digits < 6:
+        digits += 1
+    return f"{value:.{digits}f}"
 
 
 def _scenario_targets(results: list[ScenarioResult], contender: str) -> Iterator[TargetVerdict]:
@@ -211,15 +226,13 @@ def evaluate_targets(
     for contender in ours:
         if results:
             verdicts += [
-                _ratio_target(
-                    ratios, contender, "get-auth", "vs_prism", 5, "GET with auth vs Prism"
-                ),
-                _ratio_target(
-                    ratios, contender, "get-auth", "vs_ceiling", 0.5, "GET with auth vs ceiling"
-                ),
-                _ratio_target(
-                    ratios, contender, "post-valid", "vs_prism", 4, "valid POST vs Prism"
-                ),
+                _ratio_target(ratios, contender, scenario, attr, goal, name)
+                for scenario, attr, goal, name in (
+                    ("get-auth", "vs_prism", GET_VS_PRISM, "GET with auth vs Prism"),
+                    ("get-auth", "vs_ceiling", GET_VS_CEILING, "GET with auth vs ceiling"),
+                    ("post-valid", "vs_prism", POST_VS_PRISM, "valid POST vs Prism"),
+                    ("login", "vs_prism", LOGIN_VS_PRISM, "login vs Prism"),
+                )
             ]
             verdicts += _scenario_targets(results, contender)
         if contender != ours[0]:  # start-up is measured for the default contender only

@@ -20,13 +20,13 @@ from bench.__main__ import _build_parser, _options
 from bench.checks import CheckResult
 from bench.contenders import Contender, spec_base_path
 from bench.errors import ServerTimedOut
-from bench.load import _combine, _slices
+from bench.load import _combine, _slices, ratios_of
 from bench.npm import installed_package, npm_install
 from bench.profile import hot_spots, layer_shares
 from bench.proxy import ProxyBench, ProxyRow, proxy_not_run
 from bench.realworld import RealWorld, measure_realworld, not_run, skipped
 from bench.report import render_table
-from bench.results import SCHEMA_VERSION
+from bench.results import SCHEMA_VERSION, ScenarioResult
 from bench.specgen import generate_spec, write_spec
 from bench.startup import StartupResult, failed_start, summarize_starts
 from bench.targets import evaluate_targets
@@ -139,6 +139,55 @@ def test_smoke_run_completes_and_writes_results(tmp_path: Path) -> None:
     assert [row["id"] for row in results["proxy"]["rows"]] == ["upstream", "mockserver-proxy"]
     assert all(t["verdict"] in {"PASS", "MISS", "N/A"} for t in results["targets"])
     assert "PASS" in done.stdout or "MISS" in done.stdout
+
+
+# --- the throughput targets, on fixed results --------------------------------------------------
+
+
+def _load(rps: dict[tuple[str, str], float]) -> dict[str, tuple[str, str]]:
+    """The throughput verdicts of a run whose contenders answered ``rps`` requests/s."""
+    results = [
+        ScenarioResult(contender, scenario, "ok", requests_per_s=value,
+                       latency_ms={"p99": 5.0}, peak_rss_mb=90.0)
+        for (contender, scenario), value in rps.items()
+    ]  # fmt: skip
+    ours = Contender("mockserver", "ours", "ours", lambda spec, port: [], "", "/")
+    targets = evaluate_targets(["mockserver"], results, ratios_of([ours], results), [])
+    return {t.name: (t.verdict, t.value) for t in targets if " vs " in t.name}
+
+
+def _run(get: float, post: float, login: float) -> dict[tuple[str, str], float]:
+    """Prism at 1,000 requests/s and the ceiling at 20,000 in every scenario."""
+    rps = {("mockserver", "get-auth"): get, ("mockserver", "post-valid"): post,
+           ("mockserver", "login"): login}  # fmt: skip
+    for scenario in ("get-auth", "post-valid", "login"):
+        rps["prism", scenario], rps["ceiling", scenario] = 1_000.0, 20_000.0
+    return rps
+
+
+def test_throughput_targets_are_the_architecture_issues_and_pass_a_run_that_meets_them() -> None:
+    verdicts = _load(_run(get=12_000, post=5_000, login=4_000))
+    assert verdicts == {
+        "GET with auth vs Prism": ("PASS", "12.00x Prism"),
+        "GET with auth vs ceiling": ("PASS", "0.60x the ceiling"),
+        "valid POST vs Prism": ("PASS", "5.00x Prism"),
+        "login vs Prism": ("PASS", "4.00x Prism"),
+    }
+
+
+def test_a_throughput_miss_is_named_even_where_two_decimals_would_round_it_up() -> None:
+    verdicts = _load(_run(get=11_990, post=4_998, login=3_900))
+    assert verdicts["GET with auth vs Prism"][0] == "PASS"  # 11.99x: only 60% is missed
+    assert verdicts["GET with auth vs ceiling"] == ("MISS", "0.5995x the ceiling")
+    assert verdicts["valid POST vs Prism"] == ("MISS", "4.998x Prism")
+    assert verdicts["login vs Prism"] == ("MISS", "3.90x Prism")
+
+
+def test_a_scenario_the_run_left_out_has_its_throughput_target_not_measured() -> None:
+    rps = _run(get=12_000, post=5_000, login=4_000)
+    verdicts = _load({key: value for key, value in rps.items() if key[1] != "login"})
+    assert verdicts["login vs Prism"] == ("N/A", "not measured")
+    assert verdicts["valid POST vs Prism"][0] == "PASS"
 
 
 # --- the real-world start-up scenario and the big-spec target, on fixed results -------------
