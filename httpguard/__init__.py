@@ -3,11 +3,11 @@
 
 `Limits` says what a request may cost; `RequestLimits` (ASGI middleware) enforces the body,
 JSON-depth, query and body-deadline limits; `uvicorn_options` gives uvicorn a protocol that
-enforces the request-head size and deadline and coalesces writes; `Refusals` says how a
-server's refusals look; `add_limit_options` and `limits_from_args` are the command-line
-options; `HostPolicy` is the allow-list of hosts a server may send webhooks to and
-`DeliveryPolicy` how hard it tries. It imports only the standard library, uvicorn and
-Starlette's types.
+enforces the request-head size and deadline and coalesces writes, and `write_whole` hands
+uvicorn an app's whole answer in one call; `Refusals` says how a server's refusals look;
+`add_limit_options` and `limits_from_args` are the command-line options; `HostPolicy` is the
+allow-list of hosts a server may send webhooks to and `DeliveryPolicy` how hard it tries. It
+imports only the standard library, uvicorn and Starlette's types.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from httpguard.uvicorn_protocol import (
     missing_hooks,
     uvicorn_options,
 )
+from httpguard.uvicorn_write import write_whole
 
 __all__ = [
     "BODY",
@@ -49,4 +50,5 @@ __all__ = [
     "missing_hooks",
     "positive_number",
     "uvicorn_options",
+    "write_whole",
 ]

@@ -62,6 +62,9 @@ class RunningServer:
         self.port: int = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         config.setdefault("lifespan", "auto")
+        # As `mockserver serve` runs: without an access log, the mock's answers take
+        # the one-write path (`httpguard.write_whole`), which an access log switches off.
+        config.setdefault("access_log", False)
         cfg = uvicorn.Config(app, log_level="warning", **config)
         self.server = uvicorn.Server(cfg)
         self._thread = threading.Thread(

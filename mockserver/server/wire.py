@@ -15,6 +15,7 @@ from typing import Any
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
+from httpguard import write_whole
 from mockserver.errors import MockServerError
 from mockserver.render.problems import Problem
 from mockserver.render.responses import Rendered
@@ -134,6 +135,11 @@ async def read_body(receive: Receive, limit: int) -> bytes:
 async def send_rendered(
     send: Send, rendered: Rendered, *, head: bool = False, vary_origin: bool = False
 ) -> int:
+    """Send ``rendered`` (its head only for a HEAD request); its status.
+
+    Under uvicorn the whole answer goes out in one call (`httpguard.write_whole`), anywhere
+    else as the usual two messages.
+    """
     raw_headers = [(b"content-length", str(len(rendered.body)).encode())]
     if rendered.media_type:
         raw_headers.append((b"content-type", rendered.media_type.encode()))
@@ -149,8 +155,10 @@ async def send_rendered(
             add_vary_origin(start)
         else:  # the common case: no Vary of the answer's own to extend
             raw_headers.append((b"vary", b"Origin"))
-    await send(start)
-    await send({"type": "http.response.body", "body": b"" if head else rendered.body})
+    body = b"" if head else rendered.body
+    if not write_whole(send, rendered.status, start["headers"], body):
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
     return rendered.status
 
 

@@ -41,6 +41,7 @@ def test_public_api_exports_exactly_these_names() -> None:
         "missing_hooks",
         "positive_number",
         "uvicorn_options",
+        "write_whole",
     ]
 
 
