@@ -8,6 +8,7 @@ arrives and how the answer leaves, shared with the validating proxy (`mockserver
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "RequestHeaders",
     "add_vary_origin",
     "exchange_detail",
+    "header_value",
     "read_body",
     "send_rendered",
 ]
@@ -144,7 +146,7 @@ async def send_rendered(
     if rendered.media_type:
         raw_headers.append((b"content-type", rendered.media_type.encode()))
     for name, value in rendered.headers.items():
-        raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1", "replace")))
+        raw_headers.append((name.lower().encode("latin-1"), header_value(value)))
     start: Message = {
         "type": "http.response.start",
         "status": rendered.status,
@@ -160,6 +162,24 @@ async def send_rendered(
         await send(start)
         await send({"type": "http.response.body", "body": body})
     return rendered.status
+
+
+def header_value(value: str) -> bytes:
+    """``value`` as a header's bytes: Latin-1 where it fits (what HTTP clients decode), else
+    UTF-8 rather than question marks; a control character (a line break from an example or a
+    generated value), which no header may carry, becomes a space, so the answer still leaves.
+    """
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = value.encode()
+    if _CONTROL.search(raw):
+        raw = _CONTROL.sub(b" ", raw)
+    return raw
+
+
+# What a header value may not hold (a tab it may).
+_CONTROL = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def add_vary_origin(message: Message) -> None:

@@ -10,10 +10,12 @@ mock decided about one operation at start-up, so a request looks nothing up by n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import orjson
 from starlette.datastructures import Headers
@@ -232,8 +234,23 @@ class StateContext:
         return Rendered(status, answer.media_type, orjson.dumps(body), headers)
 
     def location(self, resource: Resource, record: Mapping[str, Any]) -> str:
-        """The URL of a stored record."""
-        path = resource.item.replace("{" + resource.id_param + "}", str(record[resource.id_field]))
+        """The URL of a stored record, its id and parents' ids percent-encoded as segments:
+        an id with a space, a slash, a line break or an accent is still one segment of a
+        URL a client can follow (and a line break cannot end the header)."""
+        path = resource.item.replace(
+            "{" + resource.id_param + "}", _segment(record[resource.id_field])
+        )
         for param, value in (record.get(PARENT) or {}).items():
-            path = path.replace("{" + param + "}", str(value))
+            path = path.replace("{" + param + "}", _segment(value))
         return self.base_path + path
+
+
+def _segment(value: Any) -> str:
+    """``value`` as one path segment of a URL (RFC 3986: what a segment may hold unescaped)."""
+    text = str(value)
+    if _UNRESERVED.fullmatch(text):  # nearly every id (a UUID, a number): as it is, at once
+        return text
+    return quote(text, safe="!$&'()*+,;=:@")
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
