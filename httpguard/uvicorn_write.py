@@ -13,10 +13,10 @@ sixth of its server time in ``send``; this takes most of that away.
 `write_whole` does it only for the ``send`` of uvicorn's own `RequestResponseCycle` and only
 where ``send`` would write at once. Otherwise it returns False and the app sends its two
 messages: another server (h11, a test client), a middleware wrapping ``send``, a paused
-transport, an answer already started, an access log to write, a ``connection`` header or a
-name or value ``send`` would refuse. What it reads and sets on the cycle are `CYCLE_HOOKS`;
-when the installed uvicorn lacks one, `write_whole` always returns False (`FAST_WRITES`
-says which) and the tests fail naming it.
+transport, an answer already started, an access log to write, a ``connection`` or
+``transfer-encoding`` header, or a name or value ``send`` would refuse. What it reads and
+sets on the cycle are `CYCLE_HOOKS`; when the installed uvicorn lacks one, `write_whole`
+always returns False (`FAST_WRITES` says so) and the tests fail naming it.
 """
 
 from __future__ import annotations
@@ -112,8 +112,8 @@ def write_whole(
     names = b"".join([name for name, _ in headers])
     if _BAD_NAME.search(names) or _BAD_VALUE.search(b"".join([v for _, v in headers])):
         return False  # send refuses it (and the app answers 500)
-    if b"connection" in names:
-        return False  # send reads it
+    if b"connection" in names or b"transfer-encoding" in names:
+        return False  # send reads them (a close, chunked framing)
     parts = [status_line, _default_head(cycle.default_headers)]
     for name, value in headers:
         parts += (name, b": ", value, b"\r\n")

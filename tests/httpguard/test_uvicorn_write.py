@@ -30,6 +30,7 @@ EXTRA: dict[str, list[tuple[bytes, bytes]]] = {
     "/bad-value": [(b"location", b"/x\r\nset-cookie: stolen=1")],
     "/bad-name": [(b"x bad", b"1")],
     "/connection": [(b"connection", b"close")],
+    "/chunked": [(b"transfer-encoding", b"chunked")],
 }
 
 
@@ -179,6 +180,12 @@ def test_a_connection_header_of_the_apps_goes_to_send() -> None:
     assert Calls.wrote == [False]
     assert b"\r\nconnection: close\r\n" in transport.writes[0]
     assert transport.closed  # send read it
+
+
+def test_a_transfer_encoding_of_the_apps_goes_to_send() -> None:
+    answer = answer_to(b"GET /chunked HTTP/1.1\r\nhost: x\r\n\r\n")
+    assert Calls.wrote == [False]
+    assert answer == answer_to(b"GET /two/chunked HTTP/1.1\r\nhost: x\r\n\r\n")
 
 
 def test_an_access_log_goes_to_send() -> None:
