@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mockserver.compile.expressions import Expression, to_json_value
@@ -256,10 +256,15 @@ class RecordBuilder:
         return self.touch(resource, record, now=now)
 
     def touch(self, resource: Resource, record: dict[str, Any], *, now: datetime) -> dict[str, Any]:
-        """Mark ``record`` changed: update timestamps, recompute derived fields."""
+        """Mark ``record`` changed: update timestamps, recompute derived fields.
+
+        A changed record's stamp is always later than its last, even when it changes twice
+        within one millisecond: a client comparing ``updatedAt`` sees every change.
+        """
+        stamp = to_json_value(now)
         for name in UPDATED_FIELDS:
             if name in resource.properties:
-                record[name] = to_json_value(now)
+                record[name] = _later(stamp, record.get(name))
         self.compute(record, resource.schema, now=now)
         return record
 
@@ -362,3 +367,23 @@ _SHARED_DEFAULT = object()  # the entry's (immutable) default
 _COPIED_DEFAULT = object()  # a copy of the entry's default
 # (property, how, argument, for the owner field: how and argument without an owner)
 _Fill = tuple[str, object, Any, tuple[object, Any] | None]
+
+
+def _later(stamp: str, last: Any) -> str:
+    """``stamp``, or a millisecond after ``last`` (a stamp of ours of the same second) when
+    that is not earlier: a stamp far ahead (a fixture's) is not followed into the future."""
+    if (
+        isinstance(last, str)
+        and len(last) == len(stamp)
+        and last[:19] == stamp[:19]
+        and last >= stamp
+        and last[-1] == "Z"
+    ):
+        try:
+            return str(to_json_value(datetime.fromisoformat(last) + _MILLISECOND))
+        except ValueError:  # not a date-time after all: now is later than nothing
+            return stamp
+    return stamp
+
+
+_MILLISECOND = timedelta(milliseconds=1)

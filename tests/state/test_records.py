@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
+from mockserver.compile.resources import Resource
 from mockserver.compile.schemas import SchemaFacts
-from mockserver.state.records import Projector, project
+from mockserver.state.records import Projector, RecordBuilder, project
 
 DOCUMENT: dict[str, Any] = {
     "components": {
@@ -92,3 +96,46 @@ def test_a_projection_fills_what_every_value_requires_not_each_branchs() -> None
     projected = Projector(SchemaFacts({}), fill).project({"amount": 1}, source)
     assert filled == ["id"]  # the allOf member's, which every value holds
     assert projected == {"id": "made", "amount": 1}
+
+
+# -- timestamps of a changed record ---------------------------------------------------------
+
+
+def _notes() -> tuple[RecordBuilder, Resource]:
+    properties: dict[str, Any] = {"id": {"type": "string"}, "updatedAt": {"type": "string"}}
+    schema = {"type": "object", "properties": properties}
+    document: dict[str, Any] = {"openapi": "3.1.0", "paths": {}}
+    builder = RecordBuilder(document, lambda schema, key: None)
+    resource = Resource("/notes", "/notes/{id}", "id", schema, properties=properties)
+    return builder, resource
+
+
+def test_a_record_changed_twice_within_a_millisecond_gets_a_later_stamp_each_time() -> None:
+    builder, notes = _notes()
+    now = datetime(2026, 12, 4, 11, 18, 10, 914000, tzinfo=UTC)
+    record: dict[str, Any] = {"id": "n1", "updatedAt": "2026-12-04T11:18:10.914Z"}
+    stamps = [builder.touch(notes, record, now=now)["updatedAt"] for _ in range(3)]
+    assert stamps == [
+        "2026-12-04T11:18:10.915Z",
+        "2026-12-04T11:18:10.916Z",
+        "2026-12-04T11:18:10.917Z",
+    ]
+    later = builder.touch(notes, record, now=now + timedelta(milliseconds=10))
+    assert later["updatedAt"] == "2026-12-04T11:18:10.924Z"  # the clock again once it is ahead
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "2026-12-04T11:18:09.999Z",  # earlier
+        "2099-01-01T00:00:00.000Z",  # a fixture's stamp far ahead is not followed
+        "2026-12-04T11:18:10.99xZ",  # not a date-time
+        "yesterday",
+        None,
+    ],
+)
+def test_a_changed_record_is_stamped_now_otherwise(last: Any) -> None:
+    builder, notes = _notes()
+    now = datetime(2026, 12, 4, 11, 18, 10, 914000, tzinfo=UTC)
+    record = builder.touch(notes, {"id": "n1", "updatedAt": last}, now=now)
+    assert record["updatedAt"] == "2026-12-04T11:18:10.914Z"
