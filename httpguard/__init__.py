@@ -18,11 +18,10 @@ from httpguard.errors import EgressPolicyError, GuardError, LimitsError, Unsuppo
 from httpguard.limits import BODY, HEADER_DICT, Limits
 from httpguard.middleware import RequestLimits, json_depth_exceeds
 from httpguard.refusals import REFUSAL_CODES, Refusals
+from httpguard.uvicorn_hooks import UVICORN_HOOKS, missing_hooks
 from httpguard.uvicorn_protocol import (
-    UVICORN_HOOKS,
     CoalescingHttpToolsProtocol,
     GuardedHttpToolsProtocol,
-    missing_hooks,
     uvicorn_options,
 )
 from httpguard.uvicorn_write import write_whole

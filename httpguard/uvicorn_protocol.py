@@ -31,12 +31,7 @@ limit off without a word. pyproject.toml pins the uvicorn releases this was test
 
 from __future__ import annotations
 
-import ast
 import asyncio
-import functools
-import inspect
-import textwrap
-from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -44,85 +39,20 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from httpguard.errors import UnsupportedUvicornError
 from httpguard.limits import BODY_DEADLINE, Limits
 from httpguard.refusals import HEADERS_TOO_LARGE, REQUEST_TIMEOUT, Refusals, late_body
+from httpguard.uvicorn_hooks import missing_hooks
 
 __all__ = [
     "HELD_BYTES_LIMIT",
-    "UVICORN_HOOKS",
     "CoalescingHttpToolsProtocol",
     "CoalescingTransport",
     "GuardedHttpToolsProtocol",
-    "missing_hooks",
     "uvicorn_options",
 ]
-
-# What the protocols below take from uvicorn's HttpToolsProtocol: the methods they override
-# or call, then the attributes they read or replace. Keep it in step with the code.
-UVICORN_HOOKS = (
-    "connection_made",
-    "connection_lost",
-    "data_received",
-    "on_message_begin",
-    "on_headers_complete",
-    "on_message_complete",
-    "send_400_response",
-    "handle_websocket_upgrade",
-    "url",
-    "headers",
-    "transport",
-    "loop",
-    "scope",
-    "cycle",
-)
 
 # At most this much is held per connection; a larger pending write is sent at once.
 HELD_BYTES_LIMIT = 64 * 1024
 
 _REASONS = {408: "Request Timeout", 431: "Request Header Fields Too Large"}
-
-
-# -- the hooks: present in the installed uvicorn? ------------------------------------------
-
-
-def missing_hooks(base: type = HttpToolsProtocol, hooks: Iterable[str] | None = None) -> list[str]:
-    """The hooks (`UVICORN_HOOKS` by default) ``base`` lacks, in their order.
-
-    A hook is there when ``base`` has it as a method, or when a method of ``base`` (or of a
-    class it inherits from) assigns it to ``self``: uvicorn sets ``url`` only once a request
-    begins, so an instance attribute is looked for in the source, not on an instance.
-    """
-    assigned = _self_attributes(base)
-    return [
-        name
-        for name in (UVICORN_HOOKS if hooks is None else hooks)
-        if not callable(getattr(base, name, None)) and name not in assigned
-    ]
-
-
-@functools.cache
-def _self_attributes(base: type) -> frozenset[str]:
-    """Every ``self.<name>`` that a method of ``base`` or its bases assigns."""
-    names: set[str] = set()
-    for klass in base.__mro__:
-        if klass is object:
-            continue
-        try:
-            source = textwrap.dedent(inspect.getsource(klass))
-        except (OSError, TypeError):  # no source (a builtin, a class made by type()): none
-            continue
-        for node in ast.walk(ast.parse(source)):
-            targets: list[ast.expr] = []
-            if isinstance(node, ast.Assign):
-                targets = node.targets
-            elif isinstance(node, ast.AnnAssign | ast.AugAssign):
-                targets = [node.target]
-            names.update(
-                target.attr
-                for target in targets
-                if isinstance(target, ast.Attribute)
-                and isinstance(target.value, ast.Name)
-                and target.value.id == "self"
-            )
-    return frozenset(names)
 
 
 # -- writes: one system call per connection and loop iteration ------------------------------

@@ -29,7 +29,7 @@ from typing import Any
 from uvicorn.protocols.http import httptools_impl
 from uvicorn.protocols.http.flow_control import FlowControl
 
-from httpguard.uvicorn_protocol import missing_hooks
+from httpguard.uvicorn_hooks import missing_hooks
 
 __all__ = ["CYCLE_HOOKS", "FAST_WRITES", "missing_cycle_hooks", "write_whole"]
 

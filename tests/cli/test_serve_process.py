@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-import httpguard.uvicorn_protocol
+import httpguard.uvicorn_hooks
 from mockserver.cli.main import main
 from tests.conftest import SPEC
 from tests.ports import free_port
@@ -103,7 +103,7 @@ def test_cli_serve_strict_refuses_an_invalid_spec_naming_file_and_pointer(
 def test_cli_serve_refuses_a_uvicorn_without_a_hook_httpguard_needs(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(httpguard.uvicorn_protocol, "UVICORN_HOOKS", ("on_renamed_hook",))
+    monkeypatch.setattr(httpguard.uvicorn_hooks, "UVICORN_HOOKS", ("on_renamed_hook",))
     assert main(["serve", str(SPEC)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mockserver: uvicorn ")

@@ -21,7 +21,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-import httpguard.uvicorn_protocol
+import httpguard.uvicorn_hooks
 from httpguard import (
     UVICORN_HOOKS,
     CoalescingHttpToolsProtocol,
@@ -425,7 +425,7 @@ def test_missing_hooks_reports_a_method_a_subclass_took_away() -> None:
 
 def test_uvicorn_options_raise_naming_a_missing_hook(monkeypatch: pytest.MonkeyPatch) -> None:
     hooks = (*UVICORN_HOOKS, "on_renamed_hook", "renamed_attribute")
-    monkeypatch.setattr(httpguard.uvicorn_protocol, "UVICORN_HOOKS", hooks)
+    monkeypatch.setattr(httpguard.uvicorn_hooks, "UVICORN_HOOKS", hooks)
     with pytest.raises(UnsupportedUvicornError, match="has no on_renamed_hook, renamed_attribute"):
         uvicorn_options()
     assert issubclass(UnsupportedUvicornError, GuardError)

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-import httpguard.uvicorn_protocol
+import httpguard.uvicorn_hooks
 from provider.__main__ import main, parser
 from tests.conftest import ROOT
 from tests.ports import free_port
@@ -69,7 +69,7 @@ def test_a_bad_setting_exits_2_with_the_reason(
 def test_a_uvicorn_without_a_hook_httpguard_needs_exits_2_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(httpguard.uvicorn_protocol, "UVICORN_HOOKS", ("on_renamed_hook",))
+    monkeypatch.setattr(httpguard.uvicorn_hooks, "UVICORN_HOOKS", ("on_renamed_hook",))
     assert main(["--database-url", f"sqlite:///{tmp_path / 'db.sqlite3'}"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: uvicorn ")
