@@ -30,12 +30,21 @@ UVICORN_HOOKS = (
     "on_message_complete",
     "send_400_response",
     "handle_websocket_upgrade",
+    "on_response_complete",
+    "_unset_keepalive_if_required",
+    "_start_asgi_task",
+    "timeout_keep_alive_handler",
     "url",
     "headers",
     "transport",
     "loop",
     "scope",
     "cycle",
+    "server_state",
+    "flow",
+    "pipeline",
+    "timeout_keep_alive",
+    "timeout_keep_alive_task",
 )
 
 
