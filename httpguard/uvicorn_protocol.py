@@ -1,4 +1,4 @@
-"""All the subclassing of uvicorn's private httptools protocol, and the check that it still fits.
+"""All the subclassing of uvicorn's private httptools protocol (the hooks it takes: uvicorn_hooks).
 
 Two protocols, one on the other:
 
@@ -13,7 +13,8 @@ Two protocols, one on the other:
   already queued in that iteration, and the order of a connection's bytes is kept: every
   write, close and shutdown goes through `CoalescingTransport`, which sends what it holds
   first. Past `HELD_BYTES_LIMIT` it sends at once, so a large body reaches the transport (and
-  its flow control) as before.
+  its flow control) as before. It also keeps one keep-alive timer per connection where
+  uvicorn arms one per answer (an idle connection is closed on the same deadline).
 - `GuardedHttpToolsProtocol` bounds the request head: a request line plus headers larger than
   ``max_header_bytes`` get 431 and a close, headers that do not arrive within
   ``header_timeout`` seconds (a slowloris) 408 and a close (uvicorn bounds neither with
@@ -23,10 +24,11 @@ Two protocols, one on the other:
   scope's `BODY_DEADLINE` tells `RequestLimits` not to start one either).
 
 `uvicorn_options` installs the second for one server's `Limits` and `Refusals`. The classes
-override, or rely on, the hooks named in `UVICORN_HOOKS`; before it answers, `uvicorn_options`
-checks that the installed uvicorn still has every one (`missing_hooks`) and raises
-`UnsupportedUvicornError` naming those it lacks: a renamed hook would otherwise switch a
-limit off without a word. pyproject.toml pins the uvicorn releases this was tested with.
+override, or rely on, the hooks named in `UVICORN_HOOKS` (`httpguard.uvicorn_hooks`); before
+it answers, `uvicorn_options` checks that the installed uvicorn still has every one
+(`missing_hooks`) and raises `UnsupportedUvicornError` naming those it lacks: a renamed hook
+would otherwise switch a limit off without a word. pyproject.toml pins the uvicorn releases
+this was tested with.
 """
 
 from __future__ import annotations
