@@ -11,13 +11,11 @@ from typing import Any
 
 import pytest
 from starlette.types import Receive, Scope, Send
-from uvicorn.config import Config
-from uvicorn.server import ServerState
 
 from httpguard import CoalescingHttpToolsProtocol, GuardedHttpToolsProtocol, uvicorn_options
 from tests.conftest import RunningServer
 from tests.hostile import read_response
-from tests.httpguard.test_uvicorn_protocol import RecordingTransport
+from tests.httpguard.test_uvicorn_protocol import RecordingTransport, protocol_for
 
 KEEP_ALIVE = 0.2  # seconds
 REQUEST = b"GET /%s HTTP/1.1\r\nhost: x\r\n\r\n"
@@ -56,9 +54,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
 def _connect(
     protocol_class: type[CoalescingHttpToolsProtocol] = CoalescingHttpToolsProtocol,
 ) -> tuple[CoalescingHttpToolsProtocol, ClockedTransport]:
-    config = Config(app, log_level="critical", lifespan="off")
-    config.load()
-    protocol = protocol_class(config=config, server_state=ServerState(), app_state={})
+    protocol = protocol_for(app, protocol_class, log_level="critical")
     protocol.timeout_keep_alive = KEEP_ALIVE  # type: ignore[assignment]  # uvicorn says int
     transport = ClockedTransport()
     protocol.connection_made(transport)

@@ -9,13 +9,14 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -41,6 +42,7 @@ from tests.conftest import RunningServer
 from tests.hostile import read_response
 
 BIG = b"x" * (4 * HELD_BYTES_LIMIT + 7)
+Protocol = TypeVar("Protocol", bound=HttpToolsProtocol)
 released = threading.Event()
 
 
@@ -116,10 +118,21 @@ class RecordingTransport(asyncio.Transport):
         pass
 
 
+def protocol_for(
+    app: ASGIApp,
+    protocol_class: type[Protocol],
+    *,
+    state: ServerState | None = None,
+    **config: Any,
+) -> Protocol:
+    """A ``protocol_class`` serving ``app`` (``config``: uvicorn's options), not yet connected."""
+    loaded = Config(app, **{"log_level": "warning", "lifespan": "off", **config})
+    loaded.load()
+    return protocol_class(config=loaded, server_state=state or ServerState(), app_state={})
+
+
 def _protocol(protocol_class: type[HttpToolsProtocol]) -> HttpToolsProtocol:
-    config = Config(APP, log_level="warning", lifespan="off")
-    config.load()
-    return protocol_class(config=config, server_state=ServerState(), app_state={})
+    return protocol_for(APP, protocol_class)
 
 
 async def _settle() -> None:
@@ -342,11 +355,7 @@ def test_a_request_in_one_chunk_starts_no_deadline_and_tells_the_middleware() ->
         await send({"type": "http.response.body", "body": b""})
 
     async def run() -> Any:
-        config = Config(app, log_level="warning", lifespan="off")
-        config.load()
-        protocol: Any = guarded(limits=BODY_LIMITS)(
-            config=config, server_state=ServerState(), app_state={}
-        )
+        protocol: Any = protocol_for(app, guarded(limits=BODY_LIMITS))
         protocol.connection_made(RecordingTransport())
         protocol.data_received(POST_HEAD + b"0123456789")
         timer = protocol._body_timer

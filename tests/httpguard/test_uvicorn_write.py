@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 
 import pytest
 from starlette.types import Receive, Scope, Send
-from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
@@ -19,7 +18,7 @@ from httpguard import CoalescingHttpToolsProtocol, uvicorn_options, write_whole
 from httpguard.uvicorn_write import CYCLE_HOOKS, FAST_WRITES, missing_cycle_hooks
 from tests.conftest import RunningServer
 from tests.hostile import read_response
-from tests.httpguard.test_uvicorn_protocol import RecordingTransport
+from tests.httpguard.test_uvicorn_protocol import RecordingTransport, protocol_for
 
 BODY = b'{"n":7}'
 DEFAULTS = [(b"date", b"Fri, 04 Dec 2026 10:00:00 GMT"), (b"server", b"uvicorn")]
@@ -76,11 +75,11 @@ def exchange(
     Calls.wrote = []
 
     async def run() -> tuple[RecordingTransport, HttpToolsProtocol]:
-        config = Config(app, log_level="critical", lifespan="off", access_log=access_log)
-        config.load()
         state = ServerState()
         state.default_headers = list(DEFAULTS)
-        protocol = protocol_class(config=config, server_state=state, app_state={})
+        protocol = protocol_for(
+            app, protocol_class, state=state, log_level="critical", access_log=access_log
+        )
         transport = RecordingTransport()
         protocol.connection_made(transport)
         protocol.data_received(requests)
@@ -232,9 +231,7 @@ def test_every_cycle_hook_is_there_on_a_live_cycle() -> None:
         await send({"type": "http.response.body", "body": b""})
 
     async def run() -> None:
-        config = Config(look, log_level="critical", lifespan="off")
-        config.load()
-        protocol = HttpToolsProtocol(config=config, server_state=ServerState(), app_state={})
+        protocol = protocol_for(look, HttpToolsProtocol, log_level="critical")
         protocol.connection_made(RecordingTransport())
         protocol.data_received(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
         for _ in range(20):

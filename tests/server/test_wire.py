@@ -7,13 +7,11 @@ import asyncio
 
 import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.server import ServerState
 
 from mockserver.render.responses import Rendered
 from mockserver.server.wire import send_rendered
-from tests.httpguard.test_uvicorn_protocol import RecordingTransport
+from tests.httpguard.test_uvicorn_protocol import RecordingTransport, protocol_for
 
 ANSWER = Rendered(201, "application/json", b'{"id":"7"}', {"Location": "/things/7"})
 
@@ -31,9 +29,9 @@ def _app(wrapped: bool) -> ASGIApp:
 
 def _writes(method: str, *, wrapped: bool) -> list[bytes]:
     async def run() -> list[bytes]:
-        config = Config(_app(wrapped), log_level="critical", lifespan="off", access_log=False)
-        config.load()
-        protocol = HttpToolsProtocol(config=config, server_state=ServerState(), app_state={})
+        protocol = protocol_for(
+            _app(wrapped), HttpToolsProtocol, log_level="critical", access_log=False
+        )
         transport = RecordingTransport()
         protocol.connection_made(transport)
         protocol.data_received(f"{method} /things HTTP/1.1\r\nhost: x\r\n\r\n".encode())
