@@ -24,12 +24,13 @@ from httpguard.uvicorn_protocol import (
     GuardedHttpToolsProtocol,
     uvicorn_options,
 )
-from httpguard.uvicorn_write import write_whole
+from httpguard.uvicorn_write import INVALID_HEADER_VALUE, write_whole
 
 __all__ = [
     "BODY",
     "DEFAULT_HOST_PATTERNS",
     "HEADER_DICT",
+    "INVALID_HEADER_VALUE",
     "REFUSAL_CODES",
     "UVICORN_HOOKS",
     "CoalescingHttpToolsProtocol",

@@ -31,7 +31,13 @@ from uvicorn.protocols.http.flow_control import FlowControl
 
 from httpguard.uvicorn_hooks import missing_hooks
 
-__all__ = ["CYCLE_HOOKS", "FAST_WRITES", "missing_cycle_hooks", "write_whole"]
+__all__ = [
+    "CYCLE_HOOKS",
+    "FAST_WRITES",
+    "INVALID_HEADER_VALUE",
+    "missing_cycle_hooks",
+    "write_whole",
+]
 
 # What `write_whole` reads or sets on uvicorn's RequestResponseCycle, then on its FlowControl.
 CYCLE_HOOKS = (
@@ -50,9 +56,10 @@ CYCLE_HOOKS = (
 )
 FLOW_HOOKS = ("write_paused",)
 
-# What uvicorn's send refuses: a name that is not an HTTP token, a control character in a value.
+# What uvicorn's send refuses: a name that is not an HTTP token, a control character in a value
+# (a tab it allows), which no header may carry.
 _BAD_NAME = re.compile(b'[\x00-\x1f\x7f()<>@,;:\\[\\]={} \t\\\\"]')
-_BAD_VALUE = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
+INVALID_HEADER_VALUE = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _status_line(code: int) -> bytes:
@@ -110,7 +117,7 @@ def write_whole(
     if cycle.disconnected:
         return True  # what send does: the answer goes nowhere
     names = b"".join([name for name, _ in headers])
-    if _BAD_NAME.search(names) or _BAD_VALUE.search(b"".join([v for _, v in headers])):
+    if _BAD_NAME.search(names) or INVALID_HEADER_VALUE.search(b"".join([v for _, v in headers])):
         return False  # send refuses it (and the app answers 500)
     if b"connection" in names or b"transfer-encoding" in names:
         return False  # send reads them (a close, chunked framing)

@@ -8,7 +8,6 @@ arrives and how the answer leaves, shared with the validating proxy (`mockserver
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Message, Receive, Scope, Send
 
-from httpguard import write_whole
+from httpguard import INVALID_HEADER_VALUE, write_whole
 from mockserver.errors import MockServerError
 from mockserver.render.problems import Problem
 from mockserver.render.responses import Rendered
@@ -173,13 +172,9 @@ def header_value(value: str) -> bytes:
         raw = value.encode("latin-1")
     except UnicodeEncodeError:
         raw = value.encode()
-    if _CONTROL.search(raw):
-        raw = _CONTROL.sub(b" ", raw)
+    if INVALID_HEADER_VALUE.search(raw):
+        raw = INVALID_HEADER_VALUE.sub(b" ", raw)
     return raw
-
-
-# What a header value may not hold (a tab it may).
-_CONTROL = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def add_vary_origin(message: Message) -> None:

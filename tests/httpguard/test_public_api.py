@@ -28,6 +28,7 @@ def test_public_api_exports_exactly_these_names() -> None:
         "GuardedHttpToolsProtocol",
         "HEADER_DICT",
         "HostPolicy",
+        "INVALID_HEADER_VALUE",
         "Limits",
         "LimitsError",
         "REFUSAL_CODES",
